@@ -1,0 +1,121 @@
+//! Stable error codes, shared by the signer's JSON errors and the JS `Error.code`.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A stable, machine-readable error code. New codes may be added; existing
+/// ones never change meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The request was malformed (bad JSON, a field of the wrong type, a bad value).
+    BadRequest,
+    /// The network failed (connection refused, reset, CORS blocked).
+    Network,
+    /// A presigned URL expired before use.
+    Expired,
+    /// The store or signer refused the caller.
+    Forbidden,
+    /// No such object or upload (for this caller).
+    NotFound,
+    /// The file is larger than allowed.
+    TooLarge,
+    /// The content type or file type is not allowed.
+    UnsupportedType,
+    /// The bytes stored are not the bytes hashed.
+    ChecksumMismatch,
+    /// The caller aborted.
+    Aborted,
+    /// The signer or store failed.
+    Server,
+    /// Too many requests.
+    RateLimited,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::Network => "network",
+            ErrorCode::Expired => "expired",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::TooLarge => "too_large",
+            ErrorCode::UnsupportedType => "unsupported_type",
+            ErrorCode::ChecksumMismatch => "checksum_mismatch",
+            ErrorCode::Aborted => "aborted",
+            ErrorCode::Server => "server",
+            ErrorCode::RateLimited => "rate_limited",
+        }
+    }
+
+    /// The HTTP status the signer answers with for this code.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::BadRequest | ErrorCode::ChecksumMismatch => 400,
+            ErrorCode::Expired | ErrorCode::Forbidden => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::TooLarge => 413,
+            ErrorCode::UnsupportedType => 415,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::Aborted => 499,
+            ErrorCode::Network => 502,
+            ErrorCode::Server => 500,
+        }
+    }
+
+    /// The code a client should report for an HTTP status from the signer.
+    pub fn from_http_status(status: u16) -> Self {
+        match status {
+            401 | 403 => ErrorCode::Forbidden,
+            404 => ErrorCode::NotFound,
+            413 => ErrorCode::TooLarge,
+            415 => ErrorCode::UnsupportedType,
+            429 => ErrorCode::RateLimited,
+            400..=499 => ErrorCode::BadRequest,
+            _ => ErrorCode::Server,
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_name_matches_as_str() {
+        for code in [
+            ErrorCode::BadRequest,
+            ErrorCode::Network,
+            ErrorCode::Expired,
+            ErrorCode::Forbidden,
+            ErrorCode::NotFound,
+            ErrorCode::TooLarge,
+            ErrorCode::UnsupportedType,
+            ErrorCode::ChecksumMismatch,
+            ErrorCode::Aborted,
+            ErrorCode::Server,
+            ErrorCode::RateLimited,
+        ] {
+            let json = serde_json::to_string(&code).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert_eq!(ErrorCode::from_http_status(code.http_status()) == code, {
+                // statuses that map back uniquely
+                !matches!(
+                    code,
+                    ErrorCode::ChecksumMismatch
+                        | ErrorCode::Expired
+                        | ErrorCode::Aborted
+                        | ErrorCode::Network
+                )
+            });
+        }
+    }
+}

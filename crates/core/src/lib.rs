@@ -1,0 +1,19 @@
+//! Sans-IO core of presigned-upload.
+//!
+//! Everything here is pure: no sockets, no clocks, no randomness. The browser
+//! client (the wasm crate) and the signer (`presign-server`) are thin IO shells
+//! around these types, and share the JSON protocol defined in [`protocol`].
+
+pub mod content_type;
+pub mod digest;
+pub mod error_code;
+pub mod file_type;
+pub mod filename;
+pub mod limits;
+pub mod object_key;
+pub mod progress;
+pub mod protocol;
+
+pub use digest::{Sha256Digest, Sha256Hasher};
+pub use error_code::ErrorCode;
+pub use object_key::{ObjectKey, UserId};

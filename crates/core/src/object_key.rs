@@ -1,0 +1,155 @@
+//! Object keys and the per-user prefix every key must live under.
+
+use crate::file_type::FileType;
+use crate::limits::MAX_KEY_BYTES;
+use std::fmt;
+
+/// The identity a key prefix is derived from: 1..=128 of `[A-Za-z0-9._-]`,
+/// never `.` or `..`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UserId(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("user id must be 1 to 128 characters of A-Z, a-z, 0-9, '.', '_' or '-', and not '.' or '..'")]
+pub struct UserIdError;
+
+impl UserId {
+    pub fn parse(value: &str) -> Result<Self, UserIdError> {
+        let ok = (1..=128).contains(&value.len())
+            && value != "."
+            && value != ".."
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        if ok {
+            Ok(Self(value.to_owned()))
+        } else {
+            Err(UserIdError)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `users/{id}/`: the only prefix this user may write, read or sign for.
+    pub fn prefix(&self) -> String {
+        format!("users/{}/", self.0)
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A key known to be well formed and inside its owner's prefix.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ObjectKey(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error("key is empty")]
+    Empty,
+    #[error("key is longer than {MAX_KEY_BYTES} bytes")]
+    TooLong,
+    #[error("key contains control characters, '\\', empty segments or '.'/'..' segments")]
+    Malformed,
+    #[error("key is not under the caller's prefix")]
+    OutsidePrefix,
+}
+
+impl ObjectKey {
+    /// `users/{user}/{file_type}/{upload_id}/{filename}`. `upload_id` is random
+    /// (the caller injects it); `filename` must already be sanitised.
+    pub fn for_upload(
+        user: &UserId,
+        file_type: &FileType,
+        upload_id: &str,
+        filename: &str,
+    ) -> Result<Self, KeyError> {
+        let key = format!("{}{}/{}/{}", user.prefix(), file_type, upload_id, filename);
+        Self::owned_by(&key, user)
+    }
+
+    /// Accepts a key from a client only if it is well formed and under `user`'s prefix.
+    pub fn owned_by(key: &str, user: &UserId) -> Result<Self, KeyError> {
+        if key.is_empty() {
+            return Err(KeyError::Empty);
+        }
+        if key.len() > MAX_KEY_BYTES {
+            return Err(KeyError::TooLong);
+        }
+        let malformed = key.chars().any(|c| c.is_control() || c == '\\')
+            || key
+                .split('/')
+                .any(|seg| seg.is_empty() || seg == "." || seg == "..");
+        if malformed {
+            return Err(KeyError::Malformed);
+        }
+        if !key.starts_with(&user.prefix()) {
+            return Err(KeyError::OutsidePrefix);
+        }
+        Ok(Self(key.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: &str) -> UserId {
+        UserId::parse(id).expect("valid user id")
+    }
+
+    #[test]
+    fn user_ids() {
+        for ok in ["42", "dev", "a.b-c_d", &"x".repeat(128)] {
+            assert!(UserId::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", ".", "..", "a/b", "a b", "ü", &"x".repeat(129)] {
+            assert_eq!(UserId::parse(bad), Err(UserIdError), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn builds_upload_keys() {
+        let ft = FileType::parse("images").expect("valid");
+        let key = ObjectKey::for_upload(&user("42"), &ft, "0f3c", "a.png").expect("valid");
+        assert_eq!(key.as_str(), "users/42/images/0f3c/a.png");
+    }
+
+    #[test]
+    fn ownership_and_shape() {
+        let u = user("42");
+        assert!(ObjectKey::owned_by("users/42/images/x/a.png", &u).is_ok());
+        let cases = [
+            ("", KeyError::Empty),
+            ("users/43/images/x/a.png", KeyError::OutsidePrefix),
+            ("users/420/images/x/a.png", KeyError::OutsidePrefix),
+            ("users/4/images", KeyError::OutsidePrefix),
+            ("users/42/../43/a.png", KeyError::Malformed),
+            ("users/42//a.png", KeyError::Malformed),
+            ("users/42/./a.png", KeyError::Malformed),
+            ("users/42/a\nb", KeyError::Malformed),
+            ("users/42/a\\b", KeyError::Malformed),
+            ("users/42/", KeyError::Malformed),
+        ];
+        for (key, want) in cases {
+            assert_eq!(ObjectKey::owned_by(key, &u), Err(want), "{key:?}");
+        }
+        let long = format!("users/42/{}", "a".repeat(1100));
+        assert_eq!(ObjectKey::owned_by(&long, &u), Err(KeyError::TooLong));
+    }
+}

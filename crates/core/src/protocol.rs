@@ -1,0 +1,149 @@
+//! The JSON protocol between the browser client and the signer. Field names
+//! follow the seed's Flask API (`snake_case`), so a client written for the seed
+//! and a signer written like the seed both interoperate with ours.
+
+use crate::digest::Sha256Digest;
+use crate::error_code::ErrorCode;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// `POST /api/get-upload-url`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GetUploadUrlRequest {
+    pub filename: String,
+    pub file_type: String,
+    /// Signed into the URL; the browser must send exactly this. Default
+    /// `application/octet-stream` (the seed's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// Body size in bytes; when given it is signed, so no other size is stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// Base64 SHA-256 of the body; when given it is signed as
+    /// `x-amz-checksum-sha256`, so the store refuses other content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<Sha256Digest>,
+}
+
+/// The answer to [`GetUploadUrlRequest`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GetUploadUrlResponse {
+    pub upload_url: String,
+    pub key: String,
+    pub expires_in: u64,
+    /// Always `PUT` from our signer; absent from a seed-style signer.
+    #[serde(default = "default_method")]
+    pub method: String,
+    /// Exactly the headers the browser must send with the PUT. Absent from a
+    /// seed-style signer, whose URL signs `Content-Type: application/octet-stream`.
+    #[serde(default)]
+    pub headers: Option<BTreeMap<String, String>>,
+}
+
+fn default_method() -> String {
+    "PUT".to_owned()
+}
+
+/// `POST /api/file-uploaded`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileUploadedRequest {
+    pub key: String,
+    pub file_type: String,
+}
+
+/// The stored object, as the store describes it after the upload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileUploadedResponse {
+    pub key: String,
+    pub size: u64,
+    pub etag: String,
+    /// The store's `x-amz-checksum-sha256`: a plain base64 digest, or a
+    /// composite `digest-N` for multipart objects. `None` if none was stored.
+    #[serde(default)]
+    pub sha256: Option<String>,
+    #[serde(default)]
+    pub content_type: Option<String>,
+}
+
+/// `GET /api/download-url?key=...`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DownloadUrlResponse {
+    pub url: String,
+    pub key: String,
+    pub expires_in: u64,
+}
+
+/// Every error answer: `{"error": {"code", "message"}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            error: ErrorDetail {
+                code,
+                message: message.into(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_request_parses() {
+        let req: GetUploadUrlRequest =
+            serde_json::from_str(r#"{"filename":"a.bin","file_type":"ecu"}"#).expect("seed shape");
+        assert_eq!(req.filename, "a.bin");
+        assert_eq!(req.size, None);
+    }
+
+    #[test]
+    fn seed_response_parses_with_defaults() {
+        let resp: GetUploadUrlResponse = serde_json::from_str(
+            r#"{"upload_url":"http://s3/x?X-Amz-Signature=1","key":"temp/1/x","expires_in":900}"#,
+        )
+        .expect("seed shape");
+        assert_eq!(resp.method, "PUT");
+        assert_eq!(resp.headers, None);
+    }
+
+    #[test]
+    fn wrong_types_and_unknown_fields_are_refused() {
+        for bad in [
+            r#"{"filename":"a","file_type":"x","size":-1}"#,
+            r#"{"filename":"a","file_type":"x","size":"10"}"#,
+            r#"{"filename":7,"file_type":"x"}"#,
+            r#"{"filename":"a","file_type":"x","sha256":"nope"}"#,
+            r#"{"filename":"a","file_type":"x","contentType":"image/png"}"#,
+            r#"{"filename":"a"}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<GetUploadUrlRequest>(bad).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn error_body_shape() {
+        let body = ErrorBody::new(ErrorCode::TooLarge, "size 11 exceeds 10");
+        let json = serde_json::to_value(&body).expect("serialises");
+        assert_eq!(
+            json,
+            serde_json::json!({"error": {"code": "too_large", "message": "size 11 exceeds 10"}})
+        );
+    }
+}
