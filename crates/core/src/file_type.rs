@@ -8,7 +8,9 @@ use std::fmt;
 pub struct FileType(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("file_type must be 1 to 64 characters of a-z, 0-9, '_' or '-', starting with a letter or digit")]
+#[error(
+    "file_type must be 1 to 64 characters of a-z, 0-9, '_' or '-', starting with a letter or digit"
+)]
 pub struct FileTypeError;
 
 impl FileType {

@@ -10,7 +10,9 @@ use std::fmt;
 pub struct UserId(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("user id must be 1 to 128 characters of A-Z, a-z, 0-9, '.', '_' or '-', and not '.' or '..'")]
+#[error(
+    "user id must be 1 to 128 characters of A-Z, a-z, 0-9, '.', '_' or '-', and not '.' or '..'"
+)]
 pub struct UserIdError;
 
 impl UserId {

@@ -122,9 +122,7 @@ impl ProgressTracker {
 
     fn rate(&self) -> f64 {
         match (self.samples.front(), self.samples.back()) {
-            (Some(&(t0, b0)), Some(&(t1, b1))) if t1 > t0 => {
-                (b1 - b0) as f64 * 1000.0 / (t1 - t0)
-            }
+            (Some(&(t0, b0)), Some(&(t1, b1))) if t1 > t0 => (b1 - b0) as f64 * 1000.0 / (t1 - t0),
             _ => 0.0,
         }
     }
