@@ -1,0 +1,228 @@
+//! The command line ([`Cli`]) and environment, resolved into a checked [`Config`].
+//!
+//! Resolving never reads the process environment itself: [`Config::resolve`]
+//! takes a lookup function, so tests pass a map and `main` passes `std::env`.
+
+pub use crate::cli::Cli;
+use crate::credentials::{Credentials, Secret};
+use http::HeaderValue;
+use presign_core::limits::MAX_PRESIGN_EXPIRY_SECS;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+use url::Url;
+
+/// Default listening port (`--listen` and `PORT` override it).
+pub const DEFAULT_PORT: u16 = 8080;
+/// Default bucket of the embedded development store.
+pub const DEFAULT_DEV_BUCKET: &str = "uploads";
+/// Region the embedded store signs for.
+pub const DEV_REGION: &str = "us-east-1";
+
+/// Everything the server needs, checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub store: StoreConfig,
+    pub bucket: String,
+    pub expires_in: Duration,
+    pub www_dir: PathBuf,
+    pub pkg_dir: PathBuf,
+    pub cors: ApiCors,
+}
+
+/// Which S3 store the server signs for.
+#[derive(Debug, Clone)]
+pub enum StoreConfig {
+    /// An in-process s3s-fs store on `data_dir/store`, served on `listen`.
+    Embedded {
+        data_dir: PathBuf,
+        listen: SocketAddr,
+    },
+    /// A real S3 endpoint.
+    Remote(RemoteStore),
+}
+
+/// A real S3 endpoint, from AWS's usual environment variables.
+#[derive(Debug, Clone)]
+pub struct RemoteStore {
+    pub endpoint: Url,
+    pub region: String,
+    pub credentials: Credentials,
+    /// Path-style URLs (`endpoint/bucket/key`), for custom endpoints; AWS
+    /// itself gets virtual-hosted URLs (`bucket.endpoint/key`).
+    pub path_style: bool,
+}
+
+/// Which browser origins may call the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiCors {
+    /// No CORS headers: only the page served by this server may call it.
+    SameOrigin,
+    /// Any origin (--dev).
+    AnyOrigin,
+    /// These origins.
+    Origins(Vec<HeaderValue>),
+}
+
+/// Why the server refuses to start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("missing environment variable(s) {}: set them for your S3 store, or run with --dev for an embedded one", .0.join(", "))]
+    MissingEnv(Vec<&'static str>),
+    #[error("AWS_ENDPOINT_URL must be an http(s) URL like https://s3.eu-west-1.amazonaws.com, got {0:?}")]
+    BadEndpoint(String),
+    #[error("PORT must be a port number, got {0:?}")]
+    BadPort(String),
+    #[error("--expires-in must be between 1 and {MAX_PRESIGN_EXPIRY_SECS} seconds (7 days, the SigV4 limit), got {0}")]
+    BadExpiry(u64),
+    #[error("bucket name must be 3 to 63 characters of a-z, 0-9, '.' or '-', starting and ending with a letter or digit, got {0:?}")]
+    BadBucket(String),
+    #[error("--allow-origin must look like https://host[:port], got {0:?}")]
+    BadOrigin(String),
+}
+
+impl Config {
+    /// Checks the command line and reads the environment through `env`.
+    pub fn resolve(cli: Cli, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+        let listen = match (cli.listen, env("PORT")) {
+            (Some(addr), _) => addr,
+            (None, Some(port)) => {
+                let port = port
+                    .trim()
+                    .parse::<u16>()
+                    .map_err(|_| ConfigError::BadPort(port))?;
+                SocketAddr::from((Ipv4Addr::LOCALHOST, port))
+            }
+            (None, None) => SocketAddr::from((Ipv4Addr::LOCALHOST, DEFAULT_PORT)),
+        };
+        if !(1..=MAX_PRESIGN_EXPIRY_SECS).contains(&cli.expires_in) {
+            return Err(ConfigError::BadExpiry(cli.expires_in));
+        }
+        let (store, bucket) = if cli.dev {
+            let store = StoreConfig::Embedded {
+                data_dir: cli.data_dir,
+                listen: cli.store_listen,
+            };
+            (
+                store,
+                cli.bucket.unwrap_or_else(|| DEFAULT_DEV_BUCKET.to_owned()),
+            )
+        } else {
+            remote_store(cli.bucket, &env)?
+        };
+        check_bucket_name(&bucket)?;
+        let cors = if cli.dev {
+            ApiCors::AnyOrigin
+        } else if cli.allow_origin.is_empty() {
+            ApiCors::SameOrigin
+        } else {
+            let origins = cli.allow_origin.iter().map(|o| parse_origin(o));
+            ApiCors::Origins(origins.collect::<Result<_, _>>()?)
+        };
+        Ok(Self {
+            listen,
+            store,
+            bucket,
+            expires_in: Duration::from_secs(cli.expires_in),
+            www_dir: cli.www_dir,
+            pkg_dir: cli.pkg_dir,
+            cors,
+        })
+    }
+}
+
+fn remote_store(
+    bucket: Option<String>,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<(StoreConfig, String), ConfigError> {
+    let bucket = bucket.or_else(|| env("PRESIGN_BUCKET"));
+    let region = env("AWS_REGION");
+    let key_id = env("AWS_ACCESS_KEY_ID");
+    let secret = env("AWS_SECRET_ACCESS_KEY");
+    let mut missing = Vec::new();
+    for (name, value) in [
+        ("AWS_REGION", &region),
+        ("AWS_ACCESS_KEY_ID", &key_id),
+        ("AWS_SECRET_ACCESS_KEY", &secret),
+        ("PRESIGN_BUCKET (or --bucket)", &bucket),
+    ] {
+        if value.is_none() {
+            missing.push(name);
+        }
+    }
+    let (Some(bucket), Some(region), Some(key_id), Some(secret)) = (bucket, region, key_id, secret)
+    else {
+        return Err(ConfigError::MissingEnv(missing));
+    };
+    let (endpoint, path_style) = match env("AWS_ENDPOINT_URL") {
+        Some(text) => (parse_endpoint(&text)?, true),
+        None => (
+            parse_endpoint(&format!("https://s3.{region}.amazonaws.com"))?,
+            false,
+        ),
+    };
+    let credentials = Credentials {
+        access_key_id: key_id,
+        secret_access_key: Secret::new(secret),
+        session_token: env("AWS_SESSION_TOKEN").map(Secret::new),
+    };
+    let remote = RemoteStore {
+        endpoint,
+        region,
+        credentials,
+        path_style,
+    };
+    Ok((StoreConfig::Remote(remote), bucket))
+}
+
+fn parse_endpoint(text: &str) -> Result<Url, ConfigError> {
+    let bad = || ConfigError::BadEndpoint(text.to_owned());
+    let url = Url::parse(text.trim()).map_err(|_| bad())?;
+    let ok = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some()
+        && url.query().is_none()
+        && url.username().is_empty()
+        && url.password().is_none();
+    if ok {
+        Ok(url)
+    } else {
+        Err(bad())
+    }
+}
+
+fn parse_origin(text: &str) -> Result<HeaderValue, ConfigError> {
+    let bad = || ConfigError::BadOrigin(text.to_owned());
+    let origin = text.trim().trim_end_matches('/');
+    let url = Url::parse(origin).map_err(|_| bad())?;
+    let ok = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.username().is_empty()
+        && !origin.ends_with(':');
+    if !ok {
+        return Err(bad());
+    }
+    HeaderValue::from_str(origin).map_err(|_| bad())
+}
+
+fn check_bucket_name(name: &str) -> Result<(), ConfigError> {
+    let bytes = name.as_bytes();
+    let ok = (3..=63).contains(&bytes.len())
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes[bytes.len() - 1].is_ascii_alphanumeric()
+        && !name.contains("..");
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::BadBucket(name.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,107 @@
+//! The development store: s3s-fs (an S3-compatible store on a folder) served
+//! in-process over real HTTP on its own loopback port, behind CORS, so the
+//! browser talks to it exactly as it would talk to S3.
+
+use crate::cors;
+use crate::credentials::Credentials;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use s3s::auth::SimpleAuth;
+use s3s::service::{S3Service, S3ServiceBuilder};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tower::ServiceExt as _;
+
+/// A running embedded store. Dropping it stops it.
+#[derive(Debug)]
+pub struct EmbeddedStore {
+    addr: SocketAddr,
+    credentials: Credentials,
+    root: PathBuf,
+    task: JoinHandle<()>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedStoreError {
+    #[error("cannot create the store folder {0}: {1}")]
+    Folder(PathBuf, #[source] std::io::Error),
+    /// s3s-fs's error is `Debug` only; its text is kept.
+    #[error("cannot open the store folder {0}: {1}")]
+    Open(PathBuf, String),
+    #[error("cannot listen on {0} for the store: {1}")]
+    Bind(SocketAddr, #[source] std::io::Error),
+}
+
+impl EmbeddedStore {
+    /// Serves `root` (created if missing) on `listen` with fresh random
+    /// credentials, which only the signer needs to know.
+    pub async fn start(root: &Path, listen: SocketAddr) -> Result<Self, EmbeddedStoreError> {
+        std::fs::create_dir_all(root)
+            .map_err(|e| EmbeddedStoreError::Folder(root.to_owned(), e))?;
+        let fs = s3s_fs::FileSystem::new(root)
+            .map_err(|e| EmbeddedStoreError::Open(root.to_owned(), format!("{e:?}")))?;
+        let credentials = Credentials::random_dev();
+        let mut builder = S3ServiceBuilder::new(fs);
+        builder.set_auth(SimpleAuth::from_single(
+            credentials.access_key_id.clone(),
+            credentials.secret_access_key.expose(),
+        ));
+        // No host parser: path-style addressing (`/bucket/key`).
+        let service = builder.build();
+
+        let listener = TcpListener::bind(listen)
+            .await
+            .map_err(|e| EmbeddedStoreError::Bind(listen, e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| EmbeddedStoreError::Bind(listen, e))?;
+        let app = Router::new()
+            .fallback(move |req: Request| call_store(service.clone(), req))
+            .layer(cors::store_layer());
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "embedded store stopped");
+            }
+        });
+        tracing::info!(%addr, root = %root.display(), "embedded S3 store started");
+        Ok(Self {
+            addr,
+            credentials,
+            root: root.to_owned(),
+            task,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The credentials the store accepts (random, for this run only).
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+impl Drop for EmbeddedStore {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn call_store(service: S3Service, req: Request) -> Response {
+    match service.oneshot(req).await {
+        Ok(resp) => resp.map(axum::body::Body::new).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "embedded store failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! The API's one error type. Every error answers `{"error": {"code", "message"}}`
+//! (core's [`ErrorBody`]). Client errors say what was wrong; store and internal
+//! errors are logged in full and answered with a generic message.
+
+use crate::store_client::StoreError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use presign_core::protocol::ErrorBody;
+use presign_core::ErrorCode;
+
+/// Message of every `not_found`, so that answers reveal nothing about keys
+/// that belong to others.
+pub const NO_SUCH_OBJECT: &str = "no such object";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Malformed input; the message names the field and the problem.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("{0}")]
+    UnsupportedType(String),
+    #[error("method {0} is not allowed here")]
+    MethodNotAllowed(String),
+    /// The store failed or could not be reached.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A bug or an impossible state; the text goes to the log only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn not_found() -> Self {
+        ApiError::NotFound(NO_SUCH_OBJECT.to_owned())
+    }
+
+    fn status_code_message(&self) -> (StatusCode, ErrorCode, String) {
+        let client = |code: ErrorCode, msg: &str| {
+            let status =
+                StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            (status, code, msg.to_owned())
+        };
+        match self {
+            ApiError::BadRequest(m) => client(ErrorCode::BadRequest, m),
+            ApiError::NotFound(m) => client(ErrorCode::NotFound, m),
+            ApiError::TooLarge(m) => client(ErrorCode::TooLarge, m),
+            ApiError::UnsupportedType(m) => client(ErrorCode::UnsupportedType, m),
+            ApiError::MethodNotAllowed(_) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                ErrorCode::BadRequest,
+                self.to_string(),
+            ),
+            ApiError::Store(_) => (
+                StatusCode::BAD_GATEWAY,
+                ErrorCode::Server,
+                "the storage service failed; try again later".to_owned(),
+            ),
+            ApiError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::Server,
+                "internal server error".to_owned(),
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = self.status_code_message();
+        if status.is_server_error() {
+            tracing::error!(error = %self, source = ?std::error::Error::source(&self), "request failed");
+        } else {
+            tracing::debug!(%status, %message, "client error");
+        }
+        (status, Json(ErrorBody::new(code, message))).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(err: ApiError) -> (StatusCode, ErrorCode, String) {
+        err.status_code_message()
+    }
+
+    #[test]
+    fn client_errors_keep_their_message() {
+        let (status, code, msg) = parts(ApiError::BadRequest("filename is empty".into()));
+        assert_eq!(
+            (status, code),
+            (StatusCode::BAD_REQUEST, ErrorCode::BadRequest)
+        );
+        assert_eq!(msg, "filename is empty");
+        let (status, code, _) = parts(ApiError::TooLarge("big".into()));
+        assert_eq!(
+            (status, code),
+            (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge)
+        );
+        let (status, code, msg) = parts(ApiError::not_found());
+        assert_eq!((status, code), (StatusCode::NOT_FOUND, ErrorCode::NotFound));
+        assert_eq!(msg, NO_SUCH_OBJECT);
+    }
+
+    #[test]
+    fn internal_errors_say_nothing_about_internals() {
+        let (status, code, msg) = parts(ApiError::Internal("secret path /var/x".into()));
+        assert_eq!(
+            (status, code),
+            (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Server)
+        );
+        assert!(!msg.contains("/var/x"));
+        let store = StoreError::BadResponse {
+            operation: "HeadObject",
+            header: "ETag",
+        };
+        let (status, code, msg) = parts(ApiError::Store(store));
+        assert_eq!((status, code), (StatusCode::BAD_GATEWAY, ErrorCode::Server));
+        assert!(!msg.contains("HeadObject"));
+    }
+}

@@ -1,0 +1,45 @@
+//! `presign-server`: the signer of presigned-upload.
+//!
+//! It hands browsers presigned S3 URLs (`POST /api/get-upload-url`), confirms
+//! uploads against the store (`POST /api/file-uploaded`), signs downloads of a
+//! caller's own objects (`GET /api/download-url`), and serves the demo page.
+//! With `--dev` it also runs an embedded S3-compatible store (s3s-fs).
+//!
+//! [`app`] builds the router from an [`AppState`], testable without a socket;
+//! [`Server`] starts everything on real listeners.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod cors;
+pub mod credentials;
+pub mod embedded_store;
+pub mod error;
+pub mod extract;
+pub mod identity;
+pub mod routes;
+pub mod server;
+pub mod signer;
+pub mod state;
+pub mod static_files;
+pub mod store_client;
+
+pub use cli::Cli;
+pub use clock::Clock;
+pub use config::Config;
+pub use server::Server;
+pub use state::AppState;
+
+use axum::Router;
+use tower::util::option_layer;
+use tower_http::trace::TraceLayer;
+
+/// The whole HTTP application: the JSON API under `/api` (with its CORS), the
+/// wasm package under `/pkg/`, the demo page at `/`.
+pub fn app(state: AppState) -> Router {
+    routes::router()
+        .layer(option_layer(cors::api_layer(&state.web.cors)))
+        .merge(static_files::router(&state.web))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

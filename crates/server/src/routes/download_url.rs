@@ -1,0 +1,38 @@
+//! `GET /api/download-url?key=...`: a presigned GET for one of the caller's
+//! own objects, once the store confirms it exists.
+
+use super::owned_key;
+use crate::error::ApiError;
+use crate::extract::ApiQuery;
+use crate::identity::Identity;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::Json;
+use presign_core::protocol::DownloadUrlResponse;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+pub struct DownloadUrlQuery {
+    pub key: String,
+}
+
+pub async fn handler(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiQuery(query): ApiQuery<DownloadUrlQuery>,
+) -> Result<Json<DownloadUrlResponse>, ApiError> {
+    let key = owned_key(&query.key, &identity)?;
+    state
+        .store
+        .head_object(&key)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let url = state
+        .signer
+        .presign_get(&key, state.expires_in, state.clock.now());
+    Ok(Json(DownloadUrlResponse {
+        url: url.into(),
+        key: key.as_str().to_owned(),
+        expires_in: state.expires_in.as_secs(),
+    }))
+}

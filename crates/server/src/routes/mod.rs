@@ -1,0 +1,44 @@
+//! The JSON API under `/api`: one file per endpoint.
+
+pub mod download_url;
+pub mod file_uploaded;
+pub mod get_upload_url;
+
+use crate::error::ApiError;
+use crate::identity::Identity;
+use crate::state::AppState;
+use axum::http::Method;
+use axum::routing::{any, get, post};
+use axum::Router;
+use presign_core::object_key::KeyError;
+use presign_core::ObjectKey;
+
+/// The API routes under `/api`. Unknown paths there answer a JSON 404, wrong
+/// methods a JSON 405 (not the static files' empty 404).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/get-upload-url", post(get_upload_url::handler))
+        .route("/api/file-uploaded", post(file_uploaded::handler))
+        .route("/api/download-url", get(download_url::handler))
+        .route("/api", any(not_found))
+        .route("/api/", any(not_found))
+        .route("/api/{*rest}", any(not_found))
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such API endpoint".into())
+}
+
+async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::MethodNotAllowed(method.to_string())
+}
+
+/// A key from a client, accepted only inside the caller's prefix. A key
+/// outside it is "not found" (never "forbidden"), so others' keys cannot be probed.
+pub(crate) fn owned_key(key: &str, identity: &Identity) -> Result<ObjectKey, ApiError> {
+    ObjectKey::owned_by(key, &identity.user).map_err(|e| match e {
+        KeyError::OutsidePrefix => ApiError::not_found(),
+        other => ApiError::BadRequest(other.to_string()),
+    })
+}

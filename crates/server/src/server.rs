@@ -1,0 +1,199 @@
+//! Starting everything: the embedded store (with --dev), the signer, the
+//! store client, and the HTTP server on its listener.
+
+use crate::clock::Clock;
+use crate::config::{Config, StoreConfig, DEV_REGION};
+use crate::embedded_store::{EmbeddedStore, EmbeddedStoreError};
+use crate::signer::{Signer, SignerError};
+use crate::state::{AppState, WebConfig};
+use crate::store_client::{StoreClient, StoreError};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use url::Url;
+
+/// A running server. Dropping it stops the embedded store; call
+/// [`Server::shutdown`] to also stop the HTTP server gracefully.
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    store_url: String,
+    bucket: String,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+    store: Option<EmbeddedStore>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    EmbeddedStore(#[from] EmbeddedStoreError),
+    #[error(transparent)]
+    Signer(#[from] SignerError),
+    #[error("cannot prepare the bucket: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, #[source] std::io::Error),
+    #[error("cannot make a URL for the store: {0}")]
+    StoreUrl(#[from] url::ParseError),
+}
+
+impl Server {
+    pub async fn start(config: Config) -> Result<Self, StartError> {
+        Self::start_with_clock(config, Clock::System).await
+    }
+
+    /// Like [`Server::start`], with the clock that signs clients' URLs.
+    pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Self, StartError> {
+        let (store, signer) = match &config.store {
+            StoreConfig::Embedded { data_dir, listen } => {
+                let store = EmbeddedStore::start(&data_dir.join("store"), *listen).await?;
+                let endpoint = loopback_url(store.addr())?;
+                let signer = Signer::new(
+                    endpoint,
+                    true,
+                    DEV_REGION,
+                    &config.bucket,
+                    store.credentials(),
+                )?;
+                (Some(store), signer)
+            }
+            StoreConfig::Remote(remote) => {
+                let signer = Signer::new(
+                    remote.endpoint.clone(),
+                    remote.path_style,
+                    &remote.region,
+                    &config.bucket,
+                    &remote.credentials,
+                )?;
+                (None, signer)
+            }
+        };
+        let signer = Arc::new(signer);
+        let store_client = StoreClient::new(signer.clone())?;
+        if store.is_some() {
+            store_client.ensure_bucket().await?;
+        } else {
+            tokio::spawn(check_bucket(store_client.clone(), config.bucket.clone()));
+        }
+        let store_url = signer.endpoint().as_str().trim_end_matches('/').to_owned();
+        let state = AppState {
+            signer,
+            store: store_client,
+            expires_in: config.expires_in,
+            clock,
+            web: WebConfig {
+                www_dir: config.www_dir,
+                pkg_dir: config.pkg_dir,
+                cors: config.cors,
+            },
+        };
+
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| StartError::Bind(config.listen, e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| StartError::Bind(config.listen, e))?;
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let app = crate::app(state);
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stop.await;
+                })
+                .await
+        });
+        Ok(Self {
+            addr,
+            store_url,
+            bucket: config.bucket,
+            shutdown,
+            task,
+            store,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The store's base URL, no trailing slash.
+    pub fn store_url(&self) -> &str {
+        &self.store_url
+    }
+
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// The embedded store, with --dev.
+    pub fn embedded_store(&self) -> Option<&EmbeddedStore> {
+        self.store.as_ref()
+    }
+
+    /// The one line printed on stdout at start; scripts parse the URL from it.
+    pub fn startup_line(&self) -> String {
+        format!(
+            "presign-server listening on {} (store {}, bucket {})",
+            self.url(),
+            self.store_url,
+            self.bucket
+        )
+    }
+
+    /// Stops accepting connections, finishes those in flight, stops the store.
+    pub async fn shutdown(self) -> std::io::Result<()> {
+        let _ = self.shutdown.send(());
+        let result = match self.task.await {
+            Ok(result) => result,
+            Err(join) => Err(std::io::Error::other(join)),
+        };
+        drop(self.store);
+        result
+    }
+}
+
+/// A URL that reaches `addr` from this machine (0.0.0.0 becomes 127.0.0.1).
+fn loopback_url(addr: SocketAddr) -> Result<Url, url::ParseError> {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    Url::parse(&format!("http://{}/", SocketAddr::new(ip, addr.port())))
+}
+
+/// Warns at start when a remote bucket is missing or unreachable; the server
+/// runs anyway (the store may come up later).
+async fn check_bucket(client: StoreClient, bucket: String) {
+    match client.bucket_exists().await {
+        Ok(true) => tracing::info!(%bucket, "bucket found"),
+        Ok(false) => tracing::warn!(%bucket, "bucket does not exist: uploads will fail"),
+        Err(e) => tracing::warn!(%bucket, error = %e, "cannot check the bucket"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_urls() {
+        let url = |a: &str| {
+            loopback_url(a.parse().expect("addr"))
+                .expect("url")
+                .to_string()
+        };
+        assert_eq!(url("127.0.0.1:9000"), "http://127.0.0.1:9000/");
+        assert_eq!(url("0.0.0.0:9000"), "http://127.0.0.1:9000/");
+        assert_eq!(url("[::]:9000"), "http://[::1]:9000/");
+    }
+}

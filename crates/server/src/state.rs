@@ -1,0 +1,29 @@
+//! What every request handler shares.
+
+use crate::clock::Clock;
+use crate::config::ApiCors;
+use crate::signer::Signer;
+use crate::store_client::StoreClient;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Shared, cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub signer: Arc<Signer>,
+    pub store: StoreClient,
+    /// Lifetime of the URLs handed to clients.
+    pub expires_in: Duration,
+    /// Time source of the URLs handed to clients.
+    pub clock: Clock,
+    pub web: WebConfig,
+}
+
+/// What the router serves besides the API, and to whom.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    pub www_dir: PathBuf,
+    pub pkg_dir: PathBuf,
+    pub cors: ApiCors,
+}

@@ -1,0 +1,168 @@
+//! The server's own calls to the S3 store, over HTTP with `reqwest`: HEAD an
+//! object after an upload, and make sure the bucket exists at start.
+//!
+//! Every request is presigned by [`Signer`] with the system clock and a short
+//! lifetime, so there is one signing path for clients and for the server.
+
+use crate::signer::Signer;
+use jiff::Timestamp;
+use presign_core::ObjectKey;
+use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, ETAG};
+use reqwest::StatusCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Lifetime of the URLs the server signs for itself.
+const OWN_REQUEST_EXPIRY: Duration = Duration::from_secs(60);
+
+/// Talks to the store for the server.
+#[derive(Debug, Clone)]
+pub struct StoreClient {
+    http: reqwest::Client,
+    signer: Arc<Signer>,
+}
+
+/// What the store says about a stored object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectInfo {
+    pub size: u64,
+    pub etag: String,
+    /// `x-amz-checksum-sha256`, when the object has one.
+    pub sha256: Option<String>,
+    pub content_type: Option<String>,
+}
+
+/// A store request that failed. Details are for the log, never for clients.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot reach the store: {0}")]
+    Unreachable(#[source] reqwest::Error),
+    #[error("the store answered {status} to {operation}")]
+    Status {
+        operation: &'static str,
+        status: StatusCode,
+    },
+    #[error("the store's answer to {operation} lacks a valid {header} header")]
+    BadResponse {
+        operation: &'static str,
+        header: &'static str,
+    },
+    #[error("cannot build an HTTP client: {0}")]
+    Client(#[source] reqwest::Error),
+}
+
+/// Installs rustls' `ring` provider as the process default, once. reqwest is
+/// built without a provider of its own (`rustls-no-provider`) to avoid
+/// compiling aws-lc; any HTTP client in this process needs this first.
+pub fn install_crypto_provider() {
+    // Err only means another provider is installed already: fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl StoreClient {
+    pub fn new(signer: Arc<Signer>) -> Result<Self, StoreError> {
+        install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(StoreError::Client)?;
+        Ok(Self { http, signer })
+    }
+
+    /// HEADs `key`: `Ok(None)` when there is no such object. (On AWS, a
+    /// missing key answers 403 unless the key pair may also `s3:ListBucket`;
+    /// that 403 surfaces as a store error.)
+    pub async fn head_object(&self, key: &ObjectKey) -> Result<Option<ObjectInfo>, StoreError> {
+        const OP: &str = "HeadObject";
+        let req = self
+            .signer
+            .presign_head(key, OWN_REQUEST_EXPIRY, Timestamp::now());
+        let mut builder = self.http.head(req.url);
+        for (name, value) in &req.headers {
+            builder = builder.header(name, value);
+        }
+        let resp = builder.send().await.map_err(StoreError::Unreachable)?;
+        match resp.status() {
+            StatusCode::NOT_FOUND => return Ok(None),
+            s if s.is_success() => {}
+            status => {
+                return Err(StoreError::Status {
+                    operation: OP,
+                    status,
+                })
+            }
+        }
+        let headers = resp.headers();
+        let size = header_text(headers, CONTENT_LENGTH.as_str())
+            .and_then(|v| v.parse::<u64>().ok())
+            .ok_or(StoreError::BadResponse {
+                operation: OP,
+                header: "Content-Length",
+            })?;
+        let etag = header_text(headers, ETAG.as_str()).ok_or(StoreError::BadResponse {
+            operation: OP,
+            header: "ETag",
+        })?;
+        Ok(Some(ObjectInfo {
+            size,
+            etag,
+            sha256: header_text(headers, "x-amz-checksum-sha256"),
+            content_type: header_text(headers, CONTENT_TYPE.as_str()),
+        }))
+    }
+
+    /// Creates the bucket unless it exists (the embedded development store).
+    pub async fn ensure_bucket(&self) -> Result<(), StoreError> {
+        if self.bucket_exists().await? {
+            return Ok(());
+        }
+        let url = self
+            .signer
+            .presign_create_bucket(OWN_REQUEST_EXPIRY, Timestamp::now());
+        let resp = self
+            .http
+            .put(url)
+            .header(CONTENT_LENGTH, "0")
+            .body(Vec::new())
+            .send()
+            .await
+            .map_err(StoreError::Unreachable)?;
+        match resp.status() {
+            // 409: created meanwhile by someone else (BucketAlreadyOwnedByYou).
+            s if s.is_success() || s == StatusCode::CONFLICT => Ok(()),
+            status => Err(StoreError::Status {
+                operation: "CreateBucket",
+                status,
+            }),
+        }
+    }
+
+    /// HEADs the bucket: `Ok(false)` when it does not exist.
+    pub async fn bucket_exists(&self) -> Result<bool, StoreError> {
+        let url = self
+            .signer
+            .presign_head_bucket(OWN_REQUEST_EXPIRY, Timestamp::now());
+        let resp = self
+            .http
+            .head(url)
+            .send()
+            .await
+            .map_err(StoreError::Unreachable)?;
+        match resp.status() {
+            s if s.is_success() => Ok(true),
+            StatusCode::NOT_FOUND => Ok(false),
+            status => Err(StoreError::Status {
+                operation: "HeadBucket",
+                status,
+            }),
+        }
+    }
+}
+
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}

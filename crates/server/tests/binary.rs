@@ -1,0 +1,56 @@
+//! The binary's contract with scripts: one stdout line giving the URL.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
+
+#[test]
+fn prints_the_startup_line_and_serves() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_presign-server"))
+        .args(["--dev", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    let read = BufReader::new(stdout).read_line(&mut line);
+    let _ = child.kill();
+    let _ = child.wait();
+    read.expect("a line on stdout");
+
+    // presign-server listening on http://127.0.0.1:PORT (store http://127.0.0.1:SPORT, bucket uploads)
+    let rest = line
+        .trim_end()
+        .strip_prefix("presign-server listening on http://127.0.0.1:")
+        .unwrap_or_else(|| panic!("unexpected line {line:?}"));
+    let (port, rest) = rest.split_once(' ').expect("port then store");
+    let store = rest
+        .strip_prefix("(store http://127.0.0.1:")
+        .and_then(|r| r.strip_suffix(", bucket uploads)"))
+        .unwrap_or_else(|| panic!("unexpected line {line:?}"));
+    assert!(port.parse::<u16>().is_ok_and(|p| p != 0), "{line}");
+    assert!(store.parse::<u16>().is_ok_and(|p| p != 0), "{line}");
+    assert!(dir.path().join("store/uploads").is_dir(), "bucket created");
+}
+
+#[test]
+fn refuses_to_start_without_store_settings() {
+    let out = Command::new(env!("CARGO_BIN_EXE_presign-server"))
+        .args(["--listen", "127.0.0.1:0"])
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("PRESIGN_BUCKET")
+        .output()
+        .expect("binary runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("AWS_SECRET_ACCESS_KEY") && err.contains("--dev"),
+        "{err}"
+    );
+}
