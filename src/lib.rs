@@ -1,1 +1,23 @@
+//! presigned-upload: browser uploads straight to S3-compatible storage through
+//! presigned URLs, with SHA-256 checksums, progress and cancellation.
+//!
+//! JavaScript sees one class, [`Uploader`]; see its documentation. The logic
+//! that needs no browser lives in `presign-core`; this crate is the IO shell.
 
+mod abort;
+mod blob_reader;
+mod listener;
+mod options;
+mod progress_reporter;
+mod put_headers;
+mod results;
+mod signer_client;
+mod single_put;
+mod store_error;
+mod typescript;
+mod upload_error;
+mod uploader;
+mod verify;
+mod xhr_put;
+
+pub use uploader::Uploader;

@@ -1,0 +1,54 @@
+//! Cancellation through the caller's `AbortSignal`.
+
+use crate::listener::Listener;
+use crate::upload_error::UploadError;
+use std::fmt;
+use web_sys::{AbortController, AbortSignal};
+
+/// Fails with `aborted` if the signal has fired.
+pub fn ensure_live(signal: Option<&AbortSignal>) -> Result<(), UploadError> {
+    match signal {
+        Some(s) if s.aborted() => Err(UploadError::aborted()),
+        _ => Ok(()),
+    }
+}
+
+/// Runs `handler` when the signal fires, for as long as the returned guard lives.
+pub fn on_abort(signal: Option<&AbortSignal>, handler: impl Fn() + 'static) -> Option<Listener> {
+    signal.map(|s| Listener::new(s, "abort", move |_| handler()))
+}
+
+/// An internal `AbortController` that follows the caller's signal.
+///
+/// `fetch` rejects with the signal's `reason`, which a caller may set to any
+/// value (`controller.abort("stop")`); our own controller always rejects with
+/// a `DOMException` named `AbortError`, which the fetch wrapper can rely on.
+pub struct LinkedAbort {
+    controller: AbortController,
+    _follow: Option<Listener>,
+}
+
+impl LinkedAbort {
+    /// Fails with `aborted` at once if the caller's signal already fired.
+    pub fn new(signal: Option<&AbortSignal>) -> Result<Self, UploadError> {
+        ensure_live(signal)?;
+        let controller = AbortController::new()
+            .map_err(|_| UploadError::bad_request("this environment has no AbortController"))?;
+        let inner = controller.clone();
+        let follow = on_abort(signal, move || inner.abort());
+        Ok(Self {
+            controller,
+            _follow: follow,
+        })
+    }
+
+    pub fn signal(&self) -> AbortSignal {
+        self.controller.signal()
+    }
+}
+
+impl fmt::Debug for LinkedAbort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LinkedAbort").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,308 @@
+//! The one place where JavaScript option objects become strict Rust structs.
+//!
+//! JS side forgiving: `undefined`/`null` mean "not given", camelCase names,
+//! defaults for everything optional, headers as a plain object, a `Headers`, a
+//! `Map` or an array of pairs, numbers accepted where strings are expected.
+//! Rust side strict: every value checked once here, with a message naming the
+//! option, so the rest of the crate never looks at a `JsValue` option again.
+
+use crate::upload_error::UploadError;
+use presign_core::content_type;
+use std::fmt;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::AbortSignal;
+
+/// Options of `new Uploader(options)`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct UploaderOptions {
+    /// Base URL of the signer without a trailing `/`; empty means same origin.
+    pub endpoint: String,
+    /// Extra headers for every signer request (e.g. `Authorization`).
+    pub headers: Vec<(String, String)>,
+}
+
+impl fmt::Debug for UploaderOptions {
+    /// Header values may be credentials: only their names are printed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("UploaderOptions")
+            .field("endpoint", &self.endpoint)
+            .field("header_names", &names)
+            .finish()
+    }
+}
+
+impl UploaderOptions {
+    /// Reads `{ endpoint?, headers? }`; `undefined` or `null` gives the defaults.
+    pub fn from_js(value: &JsValue) -> Result<Self, UploadError> {
+        if is_absent(value) {
+            return Ok(Self::default());
+        }
+        if !value.is_object() {
+            return Err(UploadError::bad_request(
+                "Uploader options must be an object like { endpoint, headers }",
+            ));
+        }
+        let endpoint = string_field(value, "endpoint")?
+            .map(|e| normalize_endpoint(&e))
+            .transpose()?
+            .unwrap_or_default();
+        let headers = match field(value, "headers")? {
+            None => Vec::new(),
+            Some(v) => read_headers(&v)?,
+        };
+        Ok(Self { endpoint, headers })
+    }
+}
+
+/// Options of `uploader.upload(file, options)`.
+#[derive(Debug, Clone)]
+pub struct UploadOptions {
+    /// The seed API's `file_type` (the signer validates it).
+    pub file_type: String,
+    /// Overrides `file.type`; already validated as a media type.
+    pub content_type: Option<String>,
+    pub on_progress: Option<js_sys::Function>,
+    pub signal: Option<AbortSignal>,
+}
+
+impl UploadOptions {
+    /// Reads `{ fileType, contentType?, onProgress?, signal? }`, or a bare
+    /// string taken as the `fileType`.
+    pub fn from_js(value: &JsValue) -> Result<Self, UploadError> {
+        if let Some(file_type) = value.as_string() {
+            return Ok(Self {
+                file_type: check_file_type(file_type)?,
+                content_type: None,
+                on_progress: None,
+                signal: None,
+            });
+        }
+        if !value.is_object() {
+            return Err(UploadError::bad_request(
+                "upload options must be an object like { fileType, contentType, onProgress, signal }",
+            ));
+        }
+        let file_type = string_field(value, "fileType")?
+            .ok_or_else(|| UploadError::bad_request("options.fileType is required"))?;
+        let file_type = check_file_type(file_type)?;
+        let content_type = string_field(value, "contentType")?
+            .map(|text| match content_type::validate(&text) {
+                Ok(valid) => Ok(valid.to_owned()),
+                Err(e) => Err(UploadError::bad_request(format!(
+                    "options.contentType {text:?}: {e}"
+                ))),
+            })
+            .transpose()?;
+        let on_progress = field(value, "onProgress")?
+            .map(|v| {
+                v.dyn_into::<js_sys::Function>()
+                    .map_err(|_| UploadError::bad_request("options.onProgress must be a function"))
+            })
+            .transpose()?;
+        let signal = field(value, "signal")?.map(read_signal).transpose()?;
+        Ok(Self {
+            file_type,
+            content_type,
+            on_progress,
+            signal,
+        })
+    }
+}
+
+/// Options of `uploader.downloadUrl(key, options)`: only `signal`.
+pub fn signal_only(value: &JsValue) -> Result<Option<AbortSignal>, UploadError> {
+    if is_absent(value) {
+        return Ok(None);
+    }
+    if !value.is_object() {
+        return Err(UploadError::bad_request(
+            "options must be an object like { signal }",
+        ));
+    }
+    field(value, "signal")?.map(read_signal).transpose()
+}
+
+/// `""` (same origin), a path starting with `/`, or an `http(s)://` URL; any
+/// trailing `/` removed so paths can be appended.
+pub fn normalize_endpoint(raw: &str) -> Result<String, UploadError> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let lower = trimmed.to_ascii_lowercase();
+    let ok = trimmed.is_empty()
+        || (trimmed.starts_with('/') && !trimmed.starts_with("//"))
+        || lower.starts_with("http://")
+        || lower.starts_with("https://");
+    if ok && !trimmed.chars().any(char::is_control) {
+        Ok(trimmed.to_owned())
+    } else {
+        Err(UploadError::bad_request(format!(
+            "options.endpoint {raw:?} must be empty (same origin), a path starting with '/', or an http(s):// URL"
+        )))
+    }
+}
+
+/// Header names must be RFC 9110 tokens; values must not contain line breaks
+/// or NUL (fetch would throw, and they could smuggle headers).
+pub fn validate_header(name: &str, value: &str) -> Result<(), UploadError> {
+    let name_ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if !name_ok {
+        return Err(UploadError::bad_request(format!(
+            "options.headers: {name:?} is not a valid header name"
+        )));
+    }
+    if value.contains(['\r', '\n', '\0']) {
+        return Err(UploadError::bad_request(format!(
+            "options.headers: the value of {name:?} contains a line break or NUL"
+        )));
+    }
+    Ok(())
+}
+
+fn check_file_type(file_type: String) -> Result<String, UploadError> {
+    if file_type.trim().is_empty() {
+        Err(UploadError::bad_request(
+            "options.fileType must not be empty",
+        ))
+    } else {
+        Ok(file_type)
+    }
+}
+
+fn is_absent(value: &JsValue) -> bool {
+    value.is_undefined() || value.is_null()
+}
+
+/// `obj[name]`, with `undefined` and `null` as `None`.
+fn field(obj: &JsValue, name: &str) -> Result<Option<JsValue>, UploadError> {
+    let value = js_sys::Reflect::get(obj, &JsValue::from_str(name))
+        .map_err(|_| UploadError::bad_request(format!("could not read options.{name}")))?;
+    Ok((!is_absent(&value)).then_some(value))
+}
+
+/// `obj[name]` as a string, if given.
+fn string_field(obj: &JsValue, name: &str) -> Result<Option<String>, UploadError> {
+    field(obj, name)?
+        .map(|v| {
+            v.as_string()
+                .ok_or_else(|| UploadError::bad_request(format!("options.{name} must be a string")))
+        })
+        .transpose()
+}
+
+/// Any object that behaves like an `AbortSignal` (duck-typed, so signals from
+/// another realm or a polyfill work too).
+fn read_signal(value: JsValue) -> Result<AbortSignal, UploadError> {
+    let looks_right = js_sys::Reflect::get(&value, &"aborted".into())
+        .is_ok_and(|v| v.as_bool().is_some())
+        && js_sys::Reflect::get(&value, &"addEventListener".into()).is_ok_and(|v| v.is_function());
+    if looks_right {
+        Ok(value.unchecked_into())
+    } else {
+        Err(UploadError::bad_request(
+            "options.signal must be an AbortSignal",
+        ))
+    }
+}
+
+/// A plain object, or any iterable of `[name, value]` pairs (`Headers`, `Map`, arrays).
+fn read_headers(value: &JsValue) -> Result<Vec<(String, String)>, UploadError> {
+    let not_headers = || {
+        UploadError::bad_request(
+            "options.headers must be an object of strings, a Headers, a Map or an array of [name, value] pairs",
+        )
+    };
+    if !value.is_object() {
+        return Err(not_headers());
+    }
+    let pairs: Vec<JsValue> = match js_sys::try_iter(value).map_err(|_| not_headers())? {
+        Some(iter) => iter.collect::<Result<_, _>>().map_err(|_| not_headers())?,
+        None => js_sys::Object::entries(value.unchecked_ref())
+            .iter()
+            .collect(),
+    };
+    let mut headers = Vec::with_capacity(pairs.len());
+    for pair in pairs {
+        let name = js_sys::Reflect::get(&pair, &0.into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .ok_or_else(not_headers)?;
+        let raw = js_sys::Reflect::get(&pair, &1.into()).map_err(|_| not_headers())?;
+        let value = header_value(&raw).ok_or_else(|| {
+            UploadError::bad_request(format!(
+                "options.headers: the value of {name:?} must be a string"
+            ))
+        })?;
+        validate_header(&name, &value)?;
+        headers.push((name, value));
+    }
+    Ok(headers)
+}
+
+fn header_value(raw: &JsValue) -> Option<String> {
+    raw.as_string()
+        .or_else(|| raw.as_f64().map(|n| n.to_string()))
+        .or_else(|| raw.as_bool().map(|b| b.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use presign_core::ErrorCode;
+
+    #[test]
+    fn endpoints() {
+        for (raw, want) in [
+            ("", ""),
+            ("  ", ""),
+            ("/", ""),
+            ("/signer/", "/signer"),
+            ("http://127.0.0.1:8080/", "http://127.0.0.1:8080"),
+            ("HTTPS://api.example.com//", "HTTPS://api.example.com"),
+        ] {
+            assert_eq!(
+                normalize_endpoint(raw).ok().as_deref(),
+                Some(want),
+                "{raw:?}"
+            );
+        }
+        for bad in [
+            "localhost:8080",
+            "//evil.example",
+            "ftp://x",
+            "javascript:alert(1)",
+            "http://a\nb",
+        ] {
+            let err = normalize_endpoint(bad).err().map(|e| e.code());
+            assert_eq!(err, Some(ErrorCode::BadRequest), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn headers() {
+        assert!(validate_header("Authorization", "Bearer abc.def").is_ok());
+        assert!(validate_header("x-api-key", "").is_ok());
+        for (name, value) in [
+            ("", "x"),
+            ("bad name", "x"),
+            ("x:y", "x"),
+            ("x", "a\r\nInjected: 1"),
+            ("x", "a\0"),
+        ] {
+            assert!(validate_header(name, value).is_err(), "{name:?}: {value:?}");
+        }
+    }
+
+    #[test]
+    fn debug_redacts_header_values() {
+        let options = UploaderOptions {
+            endpoint: "https://signer".into(),
+            headers: vec![("Authorization".into(), "Bearer secret-token".into())],
+        };
+        let text = format!("{options:?}");
+        assert!(text.contains("Authorization"), "{text}");
+        assert!(!text.contains("secret-token"), "{text}");
+    }
+}

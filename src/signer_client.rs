@@ -1,0 +1,265 @@
+//! The signer's JSON API over `fetch` (gloo-net): get-upload-url,
+//! file-uploaded and download-url, with the signer's errors mapped to codes.
+
+use crate::abort::LinkedAbort;
+use crate::options::UploaderOptions;
+use crate::upload_error::UploadError;
+use gloo_net::http::{Request, RequestBuilder};
+use presign_core::protocol::{
+    DownloadUrlResponse, ErrorBody, FileUploadedRequest, FileUploadedResponse, GetUploadUrlRequest,
+    GetUploadUrlResponse,
+};
+use presign_core::ErrorCode;
+use serde::Serialize;
+use std::fmt;
+use web_sys::AbortSignal;
+
+/// Talks to one signer. Cheap to share behind an `Rc`.
+#[derive(Clone)]
+pub struct SignerClient {
+    endpoint: String,
+    headers: Vec<(String, String)>,
+}
+
+impl fmt::Debug for SignerClient {
+    /// Extra headers may carry credentials: only their names are printed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("SignerClient")
+            .field("endpoint", &self.endpoint)
+            .field("header_names", &names)
+            .finish()
+    }
+}
+
+impl SignerClient {
+    pub fn new(options: UploaderOptions) -> Self {
+        Self {
+            endpoint: options.endpoint,
+            headers: options.headers,
+        }
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// `POST /api/get-upload-url`.
+    pub async fn get_upload_url(
+        &self,
+        request: &GetUploadUrlRequest,
+        signal: Option<&AbortSignal>,
+    ) -> Result<GetUploadUrlResponse, UploadError> {
+        let text = self.post("/api/get-upload-url", request, signal).await?;
+        serde_json::from_str(&text).map_err(|e| {
+            UploadError::new(
+                ErrorCode::Server,
+                format!("the signer's answer to get-upload-url is not usable: {e}"),
+            )
+        })
+    }
+
+    /// `POST /api/file-uploaded`. `None` when the answer is not our JSON (a
+    /// signer written like the seed may answer anything on success).
+    pub async fn file_uploaded(
+        &self,
+        request: &FileUploadedRequest,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Option<FileUploadedResponse>, UploadError> {
+        let text = self.post("/api/file-uploaded", request, signal).await?;
+        Ok(serde_json::from_str(&text).ok())
+    }
+
+    /// `GET /api/download-url?key=...`.
+    pub async fn download_url(
+        &self,
+        key: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<DownloadUrlResponse, UploadError> {
+        let url = format!(
+            "{}/api/download-url?key={}",
+            self.endpoint,
+            encode_query_component(key)
+        );
+        let text = self.send(Request::get(&url), None, &url, signal).await?;
+        serde_json::from_str(&text).map_err(|e| {
+            UploadError::new(
+                ErrorCode::Server,
+                format!("the signer's answer to download-url is not usable: {e}"),
+            )
+        })
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+        signal: Option<&AbortSignal>,
+    ) -> Result<String, UploadError> {
+        let url = format!("{}{path}", self.endpoint);
+        let json = serde_json::to_string(body)
+            .map_err(|e| UploadError::bad_request(format!("could not encode the request: {e}")))?;
+        let builder = Request::post(&url).header("Content-Type", "application/json");
+        self.send(builder, Some(json), &url, signal).await
+    }
+
+    /// Sends the request; the body text of a 2xx answer, an error otherwise.
+    async fn send(
+        &self,
+        builder: RequestBuilder,
+        body: Option<String>,
+        url: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<String, UploadError> {
+        let abort = LinkedAbort::new(signal)?;
+        let abort_signal = abort.signal();
+        let mut builder = builder
+            .header("Accept", "application/json")
+            .abort_signal(Some(&abort_signal));
+        for (name, value) in &self.headers {
+            builder = builder.header(name, value);
+        }
+        let request = match body {
+            Some(json) => builder.body(json),
+            None => builder.build(),
+        }
+        .map_err(|e| UploadError::bad_request(format!("cannot request {url}: {e}")))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| fetch_failure(&e, &abort_signal, url))?;
+        let status = response.status();
+        let text = response
+            .text()
+            .await
+            .map_err(|e| fetch_failure(&e, &abort_signal, url))?;
+        if (200..300).contains(&status) {
+            Ok(text)
+        } else {
+            Err(signer_error(status, &text))
+        }
+    }
+}
+
+fn fetch_failure(error: &gloo_net::Error, signal: &AbortSignal, url: &str) -> UploadError {
+    let aborted =
+        signal.aborted() || matches!(error, gloo_net::Error::JsError(e) if e.name == "AbortError");
+    if aborted {
+        UploadError::aborted()
+    } else {
+        UploadError::network(format!(
+            "could not reach the signer at {url} ({error}); check the endpoint, the network and the signer's CORS settings"
+        ))
+    }
+}
+
+/// The signer's error answer: its own `{"error":{"code","message"}}` when it
+/// sent one (the code is the signer's, more precise than the status), or a
+/// code from the HTTP status.
+pub fn signer_error(status: u16, body: &str) -> UploadError {
+    if let Ok(parsed) = serde_json::from_str::<ErrorBody>(body) {
+        return UploadError::new(parsed.error.code, parsed.error.message).with_status(status);
+    }
+    // An error body with a code this client does not know, or another shape
+    // (`{"error": "text"}` is common in hand-written signers, Flask's included).
+    let json = serde_json::from_str::<serde_json::Value>(body).ok();
+    let message = json
+        .as_ref()
+        .and_then(|v| {
+            [
+                v.pointer("/error/message"),
+                v.get("error"),
+                v.get("message"),
+            ]
+            .into_iter()
+            .flatten()
+            .find_map(serde_json::Value::as_str)
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("the signer answered HTTP {status}"));
+    UploadError::new(ErrorCode::from_http_status(status), message).with_status(status)
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters.
+pub fn encode_query_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn our_error_body_keeps_its_code() {
+        let err = signer_error(
+            400,
+            r#"{"error":{"code":"bad_request","message":"file_type must be 1 to 64 characters"}}"#,
+        );
+        assert_eq!(err.code(), ErrorCode::BadRequest);
+        assert_eq!(err.message(), "file_type must be 1 to 64 characters");
+        assert_eq!(err.status(), Some(400));
+        let err = signer_error(413, r#"{"error":{"code":"too_large","message":"too big"}}"#);
+        assert_eq!(err.code(), ErrorCode::TooLarge);
+    }
+
+    #[test]
+    fn other_bodies_map_the_status() {
+        let cases: &[(u16, &str, ErrorCode, &str)] = &[
+            (
+                401,
+                "",
+                ErrorCode::Forbidden,
+                "the signer answered HTTP 401",
+            ),
+            (
+                429,
+                r#"{"error":{"code":"some_new_code","message":"slow down"}}"#,
+                ErrorCode::RateLimited,
+                "slow down",
+            ),
+            (
+                400,
+                r#"{"error":"missing file_type"}"#,
+                ErrorCode::BadRequest,
+                "missing file_type",
+            ),
+            (
+                404,
+                "<h1>Not Found</h1>",
+                ErrorCode::NotFound,
+                "the signer answered HTTP 404",
+            ),
+            (
+                503,
+                r#"{"message":"maintenance"}"#,
+                ErrorCode::Server,
+                "maintenance",
+            ),
+        ];
+        for (status, body, code, message) in cases {
+            let err = signer_error(*status, body);
+            assert_eq!(
+                (err.code(), err.message()),
+                (*code, *message),
+                "{status} {body}"
+            );
+        }
+    }
+
+    #[test]
+    fn query_encoding() {
+        assert_eq!(
+            encode_query_component("users/dev/demo/2024 a+b&c=d/ñ.bin"),
+            "users%2Fdev%2Fdemo%2F2024%20a%2Bb%26c%3Dd%2F%C3%B1.bin"
+        );
+        assert_eq!(encode_query_component("A-z_0.~"), "A-z_0.~");
+    }
+}

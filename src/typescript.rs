@@ -1,0 +1,73 @@
+//! TypeScript declarations for the plain objects the API takes and returns
+//! (wasm-bindgen types the class; these interfaces type its options, results,
+//! progress reports and errors).
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** Options of `new Uploader(options)`. */
+export interface UploaderOptions {
+  /** Base URL of the signer; `""` (the default) means the page's origin. */
+  endpoint?: string;
+  /** Extra headers on every signer request, e.g. `Authorization`. */
+  headers?: Record<string, string> | Headers | Iterable<[string, string]>;
+}
+
+/** What the uploader is doing. */
+export type UploadPhase = "hashing" | "signing" | "uploading" | "verifying" | "done";
+
+/** One progress report; byte counts are the current phase's. */
+export interface UploadProgress {
+  phase: UploadPhase;
+  loaded: number;
+  total: number;
+  /** `loaded / total` (1 for an empty file). */
+  fraction: number;
+  /** Recent rate over the last few seconds; 0 until known. */
+  bytesPerSecond: number;
+  /** Seconds left at the recent rate; `null` until known. */
+  etaSeconds: number | null;
+}
+
+/** Options of `uploader.upload(file, options)`. */
+export interface UploadOptions {
+  /** The signer's `file_type`: a short label, e.g. `"images"`. */
+  fileType: string;
+  /** Defaults to `file.type`, else `application/octet-stream`. */
+  contentType?: string;
+  onProgress?: (progress: UploadProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** What `uploader.upload()` resolves with. */
+export interface UploadResult {
+  key: string;
+  size: number;
+  /** The store's ETag, quotes included; `null` if it could not be read. */
+  etag: string | null;
+  /** Base64 SHA-256 of the file. */
+  sha256: string;
+}
+
+/** What `uploader.downloadUrl()` resolves with. */
+export interface DownloadLink {
+  url: string;
+  key: string;
+  expiresIn: number;
+}
+
+/** Stable error codes (`err.code`). */
+export type UploadErrorCode =
+  | "bad_request" | "network" | "expired" | "forbidden" | "not_found"
+  | "too_large" | "unsupported_type" | "checksum_mismatch" | "aborted"
+  | "server" | "rate_limited";
+
+/** Every rejection is an `Error` with these extra fields. */
+export interface UploadError extends Error {
+  name: "UploadError";
+  code: UploadErrorCode;
+  /** The HTTP status involved, if any. */
+  status?: number;
+}
+"#;

@@ -1,0 +1,99 @@
+//! Failures as JavaScript receives them: real `Error` objects (so `instanceof
+//! Error` holds and stacks exist) carrying a stable `code` from
+//! [`presign_core::ErrorCode`], and the HTTP `status` when one was involved.
+
+use presign_core::ErrorCode;
+use std::fmt;
+use wasm_bindgen::JsValue;
+
+/// Why an upload (or a signer call) failed. Rust side of the JS `Error`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadError {
+    code: ErrorCode,
+    message: String,
+    status: Option<u16>,
+}
+
+impl UploadError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            status: None,
+        }
+    }
+
+    /// A caller mistake: bad options, a value of the wrong type.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::BadRequest, message)
+    }
+
+    /// The caller's `AbortSignal` fired.
+    pub fn aborted() -> Self {
+        Self::new(ErrorCode::Aborted, "the upload was aborted")
+    }
+
+    /// A request never got an HTTP answer (refused, reset, DNS, CORS).
+    pub fn network(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Network, message)
+    }
+
+    /// Records the HTTP status the failure came with.
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// The JS `Error`: `name` "UploadError", `message`, `code` and (when known) `status`.
+    pub fn to_js(&self) -> JsValue {
+        let error = js_sys::Error::new(&self.message);
+        error.set_name("UploadError");
+        // Setting a property on a fresh ordinary object cannot fail.
+        let _ = js_sys::Reflect::set(&error, &"code".into(), &self.code.as_str().into());
+        if let Some(status) = self.status {
+            let _ = js_sys::Reflect::set(&error, &"status".into(), &f64::from(status).into());
+        }
+        error.into()
+    }
+}
+
+impl fmt::Display for UploadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for UploadError {}
+
+impl From<UploadError> for JsValue {
+    fn from(error: UploadError) -> Self {
+        error.to_js()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accessors_and_display() {
+        let e = UploadError::new(ErrorCode::Expired, "URL expired").with_status(403);
+        assert_eq!(e.code(), ErrorCode::Expired);
+        assert_eq!(e.status(), Some(403));
+        assert_eq!(e.to_string(), "expired: URL expired");
+        assert_eq!(UploadError::aborted().code(), ErrorCode::Aborted);
+        assert_eq!(UploadError::aborted().status(), None);
+    }
+}

@@ -1,0 +1,171 @@
+//! The exported `Uploader` class: options in, promises out.
+
+use crate::options::{self, UploadOptions, UploaderOptions};
+use crate::results::{self, DownloadLink};
+use crate::signer_client::SignerClient;
+use crate::single_put;
+use crate::upload_error::UploadError;
+use std::rc::Rc;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::Blob;
+
+/// Uploads files from the browser straight to S3-compatible storage through
+/// presigned URLs issued by a signer (`presign-server`, or any backend with the
+/// same `/api/get-upload-url` and `/api/file-uploaded` routes).
+///
+/// Each upload computes the file's SHA-256 first, so the signer can bind the
+/// URL to that exact content and size, then PUTs the file with progress, then
+/// checks what the store kept. Failures reject with an `Error` whose `code`
+/// is stable (`"network"`, `"expired"`, `"forbidden"`, `"checksum_mismatch"`,
+/// `"aborted"`, ...).
+///
+/// @example
+/// ```js
+/// import init, { Uploader } from "/pkg/presigned_upload.js";
+/// await init();
+/// const uploader = new Uploader({
+///   endpoint: "https://signer.example.com", // default "": same origin
+///   headers: { Authorization: `Bearer ${token}` },
+/// });
+/// const input = document.querySelector("input[type=file]");
+/// const { key, size, etag, sha256 } = await uploader.upload(input.files[0], {
+///   fileType: "images",
+///   onProgress: (p) => console.log(p.phase, Math.round(p.fraction * 100) + "%"),
+/// });
+/// ```
+#[wasm_bindgen]
+#[derive(Debug, Clone)]
+pub struct Uploader {
+    signer: Rc<SignerClient>,
+}
+
+#[wasm_bindgen]
+impl Uploader {
+    /// Creates an uploader for one signer. `options` may be omitted:
+    /// `endpoint` defaults to `""` (the page's own origin) and `headers` to
+    /// none. Throws an `Error` with `code: "bad_request"` for a malformed
+    /// option (an endpoint that is neither a path nor an http(s) URL, a header
+    /// value with a line break, ...).
+    ///
+    /// @example
+    /// ```js
+    /// const sameOrigin = new Uploader();
+    /// const remote = new Uploader({
+    ///   endpoint: "http://127.0.0.1:8080",
+    ///   headers: { "X-Api-Key": "dev" },
+    /// });
+    /// ```
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_optional_param_type = "UploaderOptions")] options: JsValue,
+    ) -> Result<Uploader, JsValue> {
+        let options = UploaderOptions::from_js(&options)?;
+        Ok(Self {
+            signer: Rc::new(SignerClient::new(options)),
+        })
+    }
+
+    /// The signer's base URL as normalised (`""` for same origin).
+    ///
+    /// @example
+    /// ```js
+    /// new Uploader({ endpoint: "http://127.0.0.1:8080/" }).endpoint; // "http://127.0.0.1:8080"
+    /// ```
+    #[wasm_bindgen(getter)]
+    pub fn endpoint(&self) -> String {
+        self.signer.endpoint().to_owned()
+    }
+
+    /// Uploads a `File` or `Blob` with one presigned PUT (up to 5 GiB).
+    ///
+    /// `options` is `{ fileType, contentType?, onProgress?, signal? }` (or just
+    /// the `fileType` string). `contentType` defaults to `file.type`, else
+    /// `application/octet-stream`. `onProgress` receives `{ phase, loaded,
+    /// total, fraction, bytesPerSecond, etaSeconds }` about 20 times a second
+    /// at most; phases run `hashing` → `signing` → `uploading` → `verifying`
+    /// → `done`, and `loaded`/`fraction` count the current phase's bytes and
+    /// never go back within a phase. Aborting `signal` rejects with `code:
+    /// "aborted"`.
+    ///
+    /// Resolves with `{ key, size, etag, sha256 }`: `sha256` is the base64
+    /// SHA-256 the client computed, which the store confirmed when it reports
+    /// one (a different one rejects with `code: "checksum_mismatch"`).
+    ///
+    /// @example
+    /// ```js
+    /// const controller = new AbortController();
+    /// cancelButton.onclick = () => controller.abort();
+    /// try {
+    ///   const result = await uploader.upload(file, {
+    ///     fileType: "ecu-logs",
+    ///     signal: controller.signal,
+    ///     onProgress: ({ phase, fraction, bytesPerSecond }) =>
+    ///       console.log(phase, fraction, bytesPerSecond / 1e6, "MB/s"),
+    ///   });
+    ///   console.log("stored as", result.key, result.sha256);
+    /// } catch (err) {
+    ///   if (err.code === "aborted") console.log("cancelled");
+    ///   else console.error(err.code, err.message);
+    /// }
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "Promise<UploadResult>")]
+    pub fn upload(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "UploadOptions | string")] options: JsValue,
+    ) -> js_sys::Promise {
+        let signer = Rc::clone(&self.signer);
+        let prepared = as_blob(file).and_then(|blob| Ok((blob, UploadOptions::from_js(&options)?)));
+        future_to_promise(async move {
+            let (blob, options) = prepared?;
+            let result = single_put::upload(&signer, &blob, &options).await?;
+            Ok(results::to_js(&result)?)
+        })
+    }
+
+    /// Asks the signer for a presigned GET URL of `key` (an object this
+    /// caller uploaded). Resolves with `{ url, key, expiresIn }`.
+    ///
+    /// @example
+    /// ```js
+    /// const { url } = await uploader.downloadUrl(result.key);
+    /// link.href = url;
+    /// ```
+    #[wasm_bindgen(js_name = downloadUrl, unchecked_return_type = "Promise<DownloadLink>")]
+    pub fn download_url(
+        &self,
+        key: String,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ signal?: AbortSignal }")]
+        options: JsValue,
+    ) -> js_sys::Promise {
+        let signer = Rc::clone(&self.signer);
+        let signal = options::signal_only(&options);
+        future_to_promise(async move {
+            let signal = signal?;
+            let answer = signer.download_url(&key, signal.as_ref()).await?;
+            Ok(results::to_js(&DownloadLink::from(answer))?)
+        })
+    }
+}
+
+/// A `Blob` or `File`, duck-typed so blobs from another realm pass too.
+fn as_blob(file: JsValue) -> Result<Blob, UploadError> {
+    if file.is_instance_of::<Blob>() {
+        return Ok(file.unchecked_into());
+    }
+    let has = |name: &str, check: fn(&JsValue) -> bool| {
+        js_sys::Reflect::get(&file, &JsValue::from_str(name)).is_ok_and(|v| check(&v))
+    };
+    if file.is_object()
+        && has("slice", JsValue::is_function)
+        && has("size", |v| v.as_f64().is_some())
+    {
+        Ok(file.unchecked_into())
+    } else {
+        Err(UploadError::bad_request(
+            "upload() needs a File or Blob as its first argument",
+        ))
+    }
+}

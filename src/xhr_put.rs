@@ -1,0 +1,137 @@
+//! The presigned PUT, with `XMLHttpRequest`: unlike `fetch`, it reports upload
+//! progress (`xhr.upload.onprogress`). The `Blob` itself is the body, so the
+//! browser streams it from disk. Listeners are owned by guards and removed when
+//! the request settles; an `AbortSignal` aborts the request in flight.
+
+use crate::abort;
+use crate::listener::Listener;
+use crate::store_error;
+use crate::upload_error::UploadError;
+use presign_core::ErrorCode;
+use std::fmt;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Blob, EventTarget, ProgressEvent, XmlHttpRequest};
+
+/// What the store answered to a successful PUT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutOutcome {
+    /// The `ETag` response header, when the store's CORS rules expose it.
+    pub etag: Option<String>,
+}
+
+/// The request, aborted if it is still running when this guard drops (the
+/// future was dropped before the request settled).
+struct AbortOnDrop(XmlHttpRequest);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if self.0.ready_state() != XmlHttpRequest::DONE {
+            let _ = self.0.abort();
+        }
+    }
+}
+
+impl fmt::Debug for AbortOnDrop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("AbortOnDrop").finish()
+    }
+}
+
+/// Sends `body` to `url` with `headers`; `on_progress` gets the bytes sent so
+/// far (the browser's count, as the upload proceeds).
+pub async fn put_blob(
+    url: &str,
+    method: &str,
+    headers: &[(String, String)],
+    body: &Blob,
+    signal: Option<&AbortSignal>,
+    on_progress: impl Fn(u64) + 'static,
+) -> Result<PutOutcome, UploadError> {
+    abort::ensure_live(signal)?;
+    let xhr = XmlHttpRequest::new()
+        .map_err(|_| UploadError::network("this environment has no XMLHttpRequest"))?;
+    xhr.open_with_async(method, url, true).map_err(|e| {
+        UploadError::new(
+            ErrorCode::Server,
+            format!("the signer's upload URL cannot be used: {}", js_message(&e)),
+        )
+    })?;
+    for (name, value) in headers {
+        xhr.set_request_header(name, value).map_err(|e| {
+            UploadError::new(
+                ErrorCode::Server,
+                format!(
+                    "the signer asked for a header the browser refuses ({name}): {}",
+                    js_message(&e)
+                ),
+            )
+        })?;
+    }
+    let upload: EventTarget = xhr
+        .upload()
+        .map_err(|_| UploadError::network("this environment has no XMLHttpRequest.upload"))?
+        .into();
+
+    // Settled with the name of the event that ended the request.
+    let mut resolve = None;
+    let settled = js_sys::Promise::new(&mut |res, _rej| resolve = Some(res));
+    let resolve = resolve.ok_or_else(|| UploadError::network("Promise executor did not run"))?;
+    let settle_on = |event: &'static str| {
+        let resolve = resolve.clone();
+        move |_| {
+            let _ = resolve.call1(&JsValue::UNDEFINED, &event.into());
+        }
+    };
+    let _listeners = [
+        Listener::new(&upload, "progress", move |event| {
+            if let Some(event) = event.dyn_ref::<ProgressEvent>() {
+                on_progress(event.loaded() as u64);
+            }
+        }),
+        Listener::new(&xhr, "load", settle_on("load")),
+        Listener::new(&xhr, "error", settle_on("error")),
+        Listener::new(&xhr, "timeout", settle_on("timeout")),
+        Listener::new(&xhr, "abort", settle_on("abort")),
+    ];
+    let _abort_listener = abort::on_abort(signal, {
+        let xhr = xhr.clone();
+        move || {
+            let _ = xhr.abort();
+        }
+    });
+    let in_flight = AbortOnDrop(xhr.clone());
+
+    xhr.send_with_opt_blob(Some(body)).map_err(|e| {
+        UploadError::network(format!("the upload could not start: {}", js_message(&e)))
+    })?;
+    let event = JsFuture::from(settled)
+        .await
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    drop(in_flight);
+
+    if abort::ensure_live(signal).is_err() || event == "abort" {
+        return Err(UploadError::aborted());
+    }
+    let status = xhr.status().unwrap_or(0);
+    if event != "load" || status == 0 {
+        return Err(store_error::classify(0, ""));
+    }
+    if (200..300).contains(&status) {
+        let etag = xhr.get_response_header("ETag").ok().flatten();
+        Ok(PutOutcome { etag })
+    } else {
+        let body = xhr.response_text().ok().flatten().unwrap_or_default();
+        Err(store_error::classify(status, &body))
+    }
+}
+
+fn js_message(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_default()
+}
