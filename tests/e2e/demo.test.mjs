@@ -1,0 +1,78 @@
+// End to end: the demo page (release wasm build) uploads a generated 20 MB file
+// through the file input to the embedded store; the object is downloaded back
+// and its SHA-256 compared with the file's.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startServer } from './server.mjs';
+import { launchChromium } from './browser.mjs';
+
+const artifacts = resolve(import.meta.dirname, '..', '..', 'artifacts');
+let server;
+let browser;
+let work;
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  work = mkdtempSync(join(tmpdir(), 'presign-e2e-files-'));
+  server = await startServer();
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+function sha256(buf, encoding) {
+  return createHash('sha256').update(buf).digest(encoding);
+}
+
+test('demo page uploads a 20 MB file whose stored bytes match', { timeout: 180_000 }, async () => {
+  const bytes = randomBytes(20 * 1000 * 1000);
+  const file = join(work, 'ecu dump (20MB).bin');
+  writeFileSync(file, bytes);
+
+  const page = await browser.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e));
+  await page.goto(server.url + '/');
+  await page.setInputFiles('#file', file);
+
+  const status = page.locator('#status');
+  await page.waitForSelector('#status[data-state="done"], #status[data-state="error"]', { timeout: 150_000 });
+  const state = await status.getAttribute('data-state');
+  assert.equal(state, 'done', `upload failed: ${await status.textContent()}\n${server.logs()}`);
+  await page.screenshot({ path: join(artifacts, 'e2e-demo-done.png'), fullPage: true });
+
+  const key = (await page.locator('#key').textContent()).trim();
+  assert.match(key, /^users\/dev\/demo\/[0-9a-f]{32}\/ecu dump \(20MB\)\.bin$/);
+  assert.equal(await page.locator('#progress').evaluate((el) => el.value), 1);
+
+  // The store's own record of the object, through the signer.
+  const info = await fetch(server.url + '/api/file-uploaded', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ key, file_type: 'demo' }),
+  });
+  assert.equal(info.status, 200);
+  const meta = await info.json();
+  assert.equal(meta.size, bytes.length);
+  assert.equal(meta.sha256, sha256(bytes, 'base64'));
+
+  // The bytes themselves, through the page's download link.
+  const href = await page.locator('#download').getAttribute('href');
+  assert.ok(href && href.startsWith('http'), `download link: ${href}`);
+  const res = await fetch(href);
+  assert.equal(res.status, 200);
+  const got = Buffer.from(await res.arrayBuffer());
+  assert.equal(got.length, bytes.length);
+  assert.equal(sha256(got, 'hex'), sha256(bytes, 'hex'));
+
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
