@@ -4,13 +4,16 @@
 //! client (the wasm crate) and the signer (`presign-server`) are thin IO shells
 //! around these types, and share the JSON protocol defined in [`protocol`].
 
+pub mod composite_checksum;
 pub mod content_type;
 pub mod digest;
 pub mod error_code;
 pub mod file_type;
 pub mod filename;
 pub mod limits;
+pub mod multipart_protocol;
 pub mod object_key;
+pub mod part_plan;
 pub mod progress;
 pub mod protocol;
 
