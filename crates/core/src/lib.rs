@@ -11,11 +11,13 @@ pub mod error_code;
 pub mod file_type;
 pub mod filename;
 pub mod limits;
+pub mod multipart_progress;
 pub mod multipart_protocol;
 pub mod object_key;
 pub mod part_plan;
 pub mod progress;
 pub mod protocol;
+pub mod retry_policy;
 
 pub use digest::{Sha256Digest, Sha256Hasher};
 pub use error_code::ErrorCode;
