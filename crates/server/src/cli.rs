@@ -30,6 +30,15 @@ pub struct Cli {
     #[arg(long)]
     pub bucket: Option<String>,
 
+    /// Base URL of the store in the presigned URLs handed to browsers (single
+    /// PUT, parts, downloads), when browsers reach the store at another
+    /// address than this server does (a reverse proxy, a CDN). The store
+    /// checks signatures against the Host it receives, so the proxy must pass
+    /// the Host header on unchanged. The server's own calls keep using the
+    /// store's address [default: that address; env PRESIGN_STORE_PUBLIC_URL].
+    #[arg(long, value_name = "URL")]
+    pub store_public_url: Option<String>,
+
     /// Lifetime of presigned URLs, in seconds (at most 604800, 7 days).
     #[arg(long, value_name = "SECONDS", default_value_t = 900)]
     pub expires_in: u64,

@@ -24,6 +24,9 @@ pub const DEV_REGION: &str = "us-east-1";
 pub struct Config {
     pub listen: SocketAddr,
     pub store: StoreConfig,
+    /// Base URL of the store in URLs handed to browsers, when it differs
+    /// from the one the server uses (`--store-public-url`).
+    pub store_public_url: Option<Url>,
     pub bucket: String,
     pub expires_in: Duration,
     pub www_dir: PathBuf,
@@ -78,6 +81,8 @@ pub enum ConfigError {
     BadExpiry(u64),
     #[error("bucket name must be 3 to 63 characters of a-z, 0-9, '.' or '-', starting and ending with a letter or digit, got {0:?}")]
     BadBucket(String),
+    #[error("--store-public-url (PRESIGN_STORE_PUBLIC_URL) must be an http(s) URL like https://files.example.com, got {0:?}")]
+    BadPublicUrl(String),
     #[error("--allow-origin must look like https://host[:port], got {0:?}")]
     BadOrigin(String),
 }
@@ -113,6 +118,12 @@ impl Config {
             remote_store(cli.bucket, &env)?
         };
         check_bucket_name(&bucket)?;
+        let store_public_url = cli
+            .store_public_url
+            .filter(|v| !v.trim().is_empty())
+            .or_else(|| env("PRESIGN_STORE_PUBLIC_URL"))
+            .map(|text| parse_endpoint(&text).map_err(|_| ConfigError::BadPublicUrl(text.clone())))
+            .transpose()?;
         let cors = if cli.dev {
             ApiCors::AnyOrigin
         } else if cli.allow_origin.is_empty() {
@@ -124,6 +135,7 @@ impl Config {
         Ok(Self {
             listen,
             store,
+            store_public_url,
             bucket,
             expires_in: Duration::from_secs(cli.expires_in),
             www_dir: cli.www_dir,

@@ -9,10 +9,11 @@ use tower_http::cors::{AllowHeaders, Any, CorsLayer};
 const PREFLIGHT_MAX_AGE: Duration = Duration::from_secs(600);
 
 /// The API's CORS: none for [`ApiCors::SameOrigin`]; otherwise the listed or
-/// any origin may POST JSON (Content-Type) with an Authorization header.
+/// any origin may GET, POST JSON (Content-Type) and DELETE (abort a
+/// multipart upload), with an Authorization header.
 pub fn api_layer(cors: &ApiCors) -> Option<CorsLayer> {
     let layer = CorsLayer::new()
-        .allow_methods([Method::GET, Method::POST])
+        .allow_methods([Method::GET, Method::POST, Method::DELETE])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
         .max_age(PREFLIGHT_MAX_AGE);
     match cors {

@@ -13,6 +13,10 @@ use presign_core::ErrorCode;
 /// that belong to others.
 pub const NO_SUCH_OBJECT: &str = "no such object";
 
+/// Message of every unknown multipart upload id: the same for a malformed
+/// id, a finished or aborted upload, and another user's upload.
+pub const NO_SUCH_UPLOAD: &str = "no such multipart upload";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// Malformed input; the message names the field and the problem.
@@ -24,6 +28,15 @@ pub enum ApiError {
     TooLarge(String),
     #[error("{0}")]
     UnsupportedType(String),
+    /// The bytes do not match their SHA-256 (400 `checksum_mismatch`).
+    #[error("{0}")]
+    ChecksumMismatch(String),
+    /// The store assembled something other than what was agreed (409
+    /// `checksum_mismatch`): the request was well-formed, the result is wrong.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    RateLimited(String),
     #[error("method {0} is not allowed here")]
     MethodNotAllowed(String),
     /// The store failed or could not be reached.
@@ -39,6 +52,10 @@ impl ApiError {
         ApiError::NotFound(NO_SUCH_OBJECT.to_owned())
     }
 
+    pub fn no_such_upload() -> Self {
+        ApiError::NotFound(NO_SUCH_UPLOAD.to_owned())
+    }
+
     fn status_code_message(&self) -> (StatusCode, ErrorCode, String) {
         let client = |code: ErrorCode, msg: &str| {
             let status =
@@ -50,6 +67,9 @@ impl ApiError {
             ApiError::NotFound(m) => client(ErrorCode::NotFound, m),
             ApiError::TooLarge(m) => client(ErrorCode::TooLarge, m),
             ApiError::UnsupportedType(m) => client(ErrorCode::UnsupportedType, m),
+            ApiError::ChecksumMismatch(m) => client(ErrorCode::ChecksumMismatch, m),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, ErrorCode::ChecksumMismatch, m.clone()),
+            ApiError::RateLimited(m) => client(ErrorCode::RateLimited, m),
             ApiError::MethodNotAllowed(_) => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 ErrorCode::BadRequest,
@@ -105,6 +125,21 @@ mod tests {
         let (status, code, msg) = parts(ApiError::not_found());
         assert_eq!((status, code), (StatusCode::NOT_FOUND, ErrorCode::NotFound));
         assert_eq!(msg, NO_SUCH_OBJECT);
+        let (status, code, _) = parts(ApiError::ChecksumMismatch("part 2".into()));
+        assert_eq!(
+            (status, code),
+            (StatusCode::BAD_REQUEST, ErrorCode::ChecksumMismatch)
+        );
+        let (status, code, _) = parts(ApiError::Conflict("size".into()));
+        assert_eq!(
+            (status, code),
+            (StatusCode::CONFLICT, ErrorCode::ChecksumMismatch)
+        );
+        let (status, code, _) = parts(ApiError::RateLimited("slow down".into()));
+        assert_eq!(
+            (status, code),
+            (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited)
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! It hands browsers presigned S3 URLs (`POST /api/get-upload-url`), confirms
 //! uploads against the store (`POST /api/file-uploaded`), signs downloads of a
-//! caller's own objects (`GET /api/download-url`), and serves the demo page.
+//! caller's own objects (`GET /api/download-url`), runs the control plane of
+//! multipart uploads (`/api/multipart...`), and serves the demo page.
 //! With `--dev` it also runs an embedded S3-compatible store (s3s-fs).
 //!
 //! [`app`] builds the router from an [`AppState`], testable without a socket;
@@ -23,6 +24,7 @@ pub mod signer;
 pub mod state;
 pub mod static_files;
 pub mod store_client;
+pub mod upload_sessions;
 
 pub use cli::Cli;
 pub use clock::Clock;

@@ -7,6 +7,7 @@ use crate::embedded_store::{EmbeddedStore, EmbeddedStoreError};
 use crate::signer::{Signer, SignerError};
 use crate::state::{AppState, WebConfig};
 use crate::store_client::{StoreClient, StoreError};
+use crate::upload_sessions::UploadSessions;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -20,7 +21,11 @@ use url::Url;
 pub struct Server {
     addr: SocketAddr,
     store_url: String,
+    /// The store's public base URL, when it differs from `store_url`.
+    public_store_url: Option<String>,
     bucket: String,
+    store_client: StoreClient,
+    sessions: Arc<UploadSessions>,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
     store: Option<EmbeddedStore>,
@@ -78,10 +83,20 @@ impl Server {
         } else {
             tokio::spawn(check_bucket(store_client.clone(), config.bucket.clone()));
         }
-        let store_url = signer.endpoint().as_str().trim_end_matches('/').to_owned();
+        let store_url = base_url(signer.endpoint());
+        let public_signer = match &config.store_public_url {
+            Some(public) if base_url(public) != store_url => {
+                Arc::new(signer.with_endpoint(public.clone())?)
+            }
+            _ => signer.clone(),
+        };
+        let public_store_url =
+            Some(base_url(public_signer.endpoint())).filter(|url| *url != store_url);
+        let sessions = Arc::new(UploadSessions::default());
         let state = AppState {
-            signer,
-            store: store_client,
+            signer: public_signer,
+            store: store_client.clone(),
+            sessions: sessions.clone(),
             expires_in: config.expires_in,
             clock,
             web: WebConfig {
@@ -109,7 +124,10 @@ impl Server {
         Ok(Self {
             addr,
             store_url,
+            public_store_url,
             bucket: config.bucket,
+            store_client,
+            sessions,
             shutdown,
             task,
             store,
@@ -130,6 +148,21 @@ impl Server {
         &self.store_url
     }
 
+    /// The store's base URL in presigned URLs for browsers, no trailing slash.
+    pub fn public_store_url(&self) -> &str {
+        self.public_store_url.as_deref().unwrap_or(&self.store_url)
+    }
+
+    /// The server's own client of the store (internal address).
+    pub fn store_client(&self) -> &StoreClient {
+        &self.store_client
+    }
+
+    /// The registry of open multipart uploads.
+    pub fn upload_sessions(&self) -> &Arc<UploadSessions> {
+        &self.sessions
+    }
+
     pub fn bucket(&self) -> &str {
         &self.bucket
     }
@@ -139,14 +172,21 @@ impl Server {
         self.store.as_ref()
     }
 
-    /// The one line printed on stdout at start; scripts parse the URL from it.
+    /// The one line printed on stdout at start; scripts parse the URL from it:
+    /// `presign-server listening on URL (store URL, bucket NAME)`, followed by
+    /// ` public store URL` only when browsers reach the store elsewhere.
     pub fn startup_line(&self) -> String {
-        format!(
+        let mut line = format!(
             "presign-server listening on {} (store {}, bucket {})",
             self.url(),
             self.store_url,
             self.bucket
-        )
+        );
+        if let Some(public) = &self.public_store_url {
+            line.push_str(" public store ");
+            line.push_str(public);
+        }
+        line
     }
 
     /// Stops accepting connections, finishes those in flight, stops the store.
@@ -159,6 +199,11 @@ impl Server {
         drop(self.store);
         result
     }
+}
+
+/// `url` as text without a trailing slash.
+fn base_url(url: &Url) -> String {
+    url.as_str().trim_end_matches('/').to_owned()
 }
 
 /// A URL that reaches `addr` from this machine (0.0.0.0 becomes 127.0.0.1).

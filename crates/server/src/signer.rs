@@ -17,6 +17,7 @@ pub struct Signer {
     bucket: Bucket,
     credentials: rusty_s3::Credentials,
     endpoint: Url,
+    path_style: bool,
 }
 
 /// Why a [`Signer`] could not be built.
@@ -82,6 +83,36 @@ impl Signer {
             bucket: rusty_bucket,
             credentials,
             endpoint,
+            path_style,
+        })
+    }
+
+    /// The same signer for another base URL of the same store: the address
+    /// browsers reach it at (`--store-public-url`), when that is not the one
+    /// the server uses. SigV4 signs the host, so URLs made by this signer are
+    /// valid where the store sees that host (a proxy forwarding `Host`).
+    pub fn with_endpoint(&self, endpoint: Url) -> Result<Self, SignerError> {
+        let style = if self.path_style {
+            UrlStyle::Path
+        } else {
+            UrlStyle::VirtualHost
+        };
+        let bucket = Bucket::new(
+            endpoint.clone(),
+            style,
+            self.bucket.name().to_owned(),
+            self.bucket.region().to_owned(),
+        )
+        .map_err(|source| SignerError {
+            bucket: self.bucket.name().to_owned(),
+            endpoint: endpoint.clone(),
+            source,
+        })?;
+        Ok(Self {
+            bucket,
+            credentials: self.credentials.clone(),
+            endpoint,
+            path_style: self.path_style,
         })
     }
 
@@ -162,6 +193,8 @@ impl Signer {
             .sign_with_time(expires_in, &now)
     }
 }
+
+mod multipart;
 
 #[cfg(test)]
 mod tests {

@@ -4,6 +4,7 @@ use crate::clock::Clock;
 use crate::config::ApiCors;
 use crate::signer::Signer;
 use crate::store_client::StoreClient;
+use crate::upload_sessions::UploadSessions;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,8 +12,13 @@ use std::time::Duration;
 /// Shared, cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AppState {
+    /// Signs the URLs handed to browsers, for the store's public address
+    /// (`--store-public-url`, else the address the server uses).
     pub signer: Arc<Signer>,
+    /// The server's own calls to the store, at its internal address.
     pub store: StoreClient,
+    /// Open multipart uploads.
+    pub sessions: Arc<UploadSessions>,
     /// Lifetime of the URLs handed to clients.
     pub expires_in: Duration,
     /// Time source of the URLs handed to clients.

@@ -1,5 +1,6 @@
 //! The server's own calls to the S3 store, over HTTP with `reqwest`: HEAD an
-//! object after an upload, and make sure the bucket exists at start.
+//! object after an upload, make sure the bucket exists at start, and drive
+//! multipart uploads ([`multipart`]: create, list parts, complete, abort).
 //!
 //! Every request is presigned by [`Signer`] with the system clock and a short
 //! lifetime, so there is one signing path for clients and for the server.
@@ -11,6 +12,10 @@ use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, ETAG};
 use reqwest::StatusCode;
 use std::sync::Arc;
 use std::time::Duration;
+
+pub mod list_parts;
+pub mod multipart;
+pub mod xml;
 
 /// Lifetime of the URLs the server signs for itself.
 const OWN_REQUEST_EXPIRY: Duration = Duration::from_secs(60);
@@ -47,8 +52,32 @@ pub enum StoreError {
         operation: &'static str,
         header: &'static str,
     },
+    /// The store refused with an S3 error document (`<Error><Code>`); S3
+    /// may also send one with `200 OK` (CompleteMultipartUpload).
+    #[error("the store answered {status} {code} to {operation}: {message}")]
+    Rejected {
+        operation: &'static str,
+        status: StatusCode,
+        code: String,
+        message: String,
+    },
+    #[error("the store's answer to {operation} is not the XML expected: {detail}")]
+    BadXml {
+        operation: &'static str,
+        detail: String,
+    },
     #[error("cannot build an HTTP client: {0}")]
     Client(#[source] reqwest::Error),
+}
+
+impl StoreError {
+    /// The S3 error code (`NoSuchUpload`, `InvalidPart`, ...), when the store sent one.
+    pub fn s3_code(&self) -> Option<&str> {
+        match self {
+            StoreError::Rejected { code, .. } => Some(code),
+            _ => None,
+        }
+    }
 }
 
 /// Installs rustls' `ring` provider as the process default, once. reqwest is

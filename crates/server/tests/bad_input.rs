@@ -10,6 +10,7 @@ use presign_server::credentials::Credentials;
 use presign_server::signer::Signer;
 use presign_server::state::{AppState, WebConfig};
 use presign_server::store_client::StoreClient;
+use presign_server::upload_sessions::UploadSessions;
 use presign_server::Clock;
 use std::sync::Arc;
 use std::time::Duration;
@@ -288,6 +289,7 @@ async fn unreachable_store_is_a_json_502_without_details() {
     let state = AppState {
         store: StoreClient::new(signer.clone()).expect("client"),
         signer,
+        sessions: Arc::new(UploadSessions::default()),
         expires_in: Duration::from_secs(900),
         clock: Clock::System,
         web: WebConfig {

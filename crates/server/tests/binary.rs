@@ -54,3 +54,33 @@ fn refuses_to_start_without_store_settings() {
         "{err}"
     );
 }
+
+#[test]
+fn a_public_store_url_is_appended_to_the_startup_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_presign-server"))
+        .args(["--dev", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("PRESIGN_STORE_PUBLIC_URL", "https://files.example.com/")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    let read = BufReader::new(stdout).read_line(&mut line);
+    let _ = child.kill();
+    let _ = child.wait();
+    read.expect("a line on stdout");
+    let (head, public) = line
+        .trim_end()
+        .split_once(") public store ")
+        .unwrap_or_else(|| panic!("unexpected line {line:?}"));
+    assert_eq!(public, "https://files.example.com");
+    assert!(
+        head.starts_with("presign-server listening on http://127.0.0.1:")
+            && head.contains(" (store http://127.0.0.1:")
+            && head.ends_with(", bucket uploads"),
+        "{line}"
+    );
+}

@@ -97,6 +97,22 @@ async fn api_allows_any_origin_in_dev() {
         allowed.contains("content-type") && allowed.contains("authorization"),
         "{allowed}"
     );
+    // Aborting a multipart upload is a DELETE from the page.
+    let id = "0123456789abcdef0123456789abcdef";
+    let preflight = t
+        .http
+        .request(reqwest::Method::OPTIONS, t.api(&format!("multipart/{id}")))
+        .header("Origin", ORIGIN)
+        .header("Access-Control-Request-Method", "DELETE")
+        .send()
+        .await
+        .expect("API reachable");
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert!(
+        header(&preflight, "access-control-allow-methods").contains("DELETE"),
+        "{:?}",
+        preflight.headers()
+    );
 }
 
 #[tokio::test]

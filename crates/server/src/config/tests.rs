@@ -196,3 +196,39 @@ fn unknown_flags_are_refused() {
     assert!(Cli::try_parse_from(["presign-server", "--nope"]).is_err());
     assert!(Cli::try_parse_from(["presign-server", "--listen", "8080"]).is_err());
 }
+
+#[test]
+fn store_public_url_from_flag_or_env() {
+    let c = resolve(&["--dev"], &[]).expect("config");
+    assert_eq!(c.store_public_url, None);
+    let c = resolve(
+        &["--dev", "--store-public-url", "http://127.0.0.1:7000"],
+        &[("PRESIGN_STORE_PUBLIC_URL", "https://ignored.example.com")],
+    )
+    .expect("config");
+    assert_eq!(
+        c.store_public_url.map(String::from).as_deref(),
+        Some("http://127.0.0.1:7000/")
+    );
+    let c = resolve(
+        &["--dev"],
+        &[("PRESIGN_STORE_PUBLIC_URL", "https://files.example.com")],
+    )
+    .expect("config");
+    assert_eq!(
+        c.store_public_url.map(String::from).as_deref(),
+        Some("https://files.example.com/")
+    );
+    for bad in [
+        "ftp://x",
+        "files.example.com",
+        "http://u:p@x",
+        "https://x/?a=1",
+    ] {
+        assert_eq!(
+            resolve(&["--dev", "--store-public-url", bad], &[]).err(),
+            Some(ConfigError::BadPublicUrl(bad.into())),
+            "{bad}"
+        );
+    }
+}

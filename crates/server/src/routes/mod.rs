@@ -3,12 +3,14 @@
 pub mod download_url;
 pub mod file_uploaded;
 pub mod get_upload_url;
+pub mod multipart;
+pub(crate) mod new_object;
 
 use crate::error::ApiError;
 use crate::identity::Identity;
 use crate::state::AppState;
 use axum::http::Method;
-use axum::routing::{any, get, post};
+use axum::routing::{any, delete, get, post};
 use axum::Router;
 use presign_core::object_key::KeyError;
 use presign_core::ObjectKey;
@@ -20,6 +22,23 @@ pub fn router() -> Router<AppState> {
         .route("/api/get-upload-url", post(get_upload_url::handler))
         .route("/api/file-uploaded", post(file_uploaded::handler))
         .route("/api/download-url", get(download_url::handler))
+        .route("/api/multipart", post(multipart::create::handler))
+        .route(
+            "/api/multipart/{upload_id}",
+            delete(multipart::abort::handler),
+        )
+        .route(
+            "/api/multipart/{upload_id}/part-urls",
+            post(multipart::part_urls::handler),
+        )
+        .route(
+            "/api/multipart/{upload_id}/parts",
+            get(multipart::parts::handler),
+        )
+        .route(
+            "/api/multipart/{upload_id}/complete",
+            post(multipart::complete::handler),
+        )
         .route("/api", any(not_found))
         .route("/api/", any(not_found))
         .route("/api/{*rest}", any(not_found))

@@ -6,6 +6,8 @@
     reason = "each test binary uses a different part of the helper"
 )]
 
+pub mod multipart;
+
 use clap::Parser as _;
 use presign_core::protocol::GetUploadUrlResponse;
 use presign_core::Sha256Digest;

@@ -1,0 +1,107 @@
+//! `POST /api/multipart/{upload_id}/part-urls`: presigned UploadPart URLs for
+//! parts the client has hashed, each pinning its size and SHA-256 as signed
+//! headers, so the store takes no other bytes under that part number.
+
+use super::{open_session, UploadIdPath};
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::identity::Identity;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::Json;
+use presign_core::multipart_protocol::{PartToSign, PartUrl, PartUrlsRequest, PartUrlsResponse};
+use presign_core::part_plan::PartPlan;
+use std::collections::HashSet;
+
+/// Most parts one request may ask URLs for: clients ask in batches, ahead of
+/// need, so URLs do not expire before use.
+pub const MAX_PARTS_PER_REQUEST: usize = 100;
+
+pub async fn handler(
+    State(state): State<AppState>,
+    identity: Identity,
+    UploadIdPath(id): UploadIdPath,
+    ApiJson(req): ApiJson<PartUrlsRequest>,
+) -> Result<Json<PartUrlsResponse>, ApiError> {
+    let session = open_session(&state, &id, &identity)?;
+    check_parts(&session.plan, &req.parts).map_err(ApiError::BadRequest)?;
+    let now = state.clock.now();
+    let urls = req
+        .parts
+        .iter()
+        .map(|p| {
+            let signed = state.signer.presign_upload_part(
+                &session.key,
+                &session.store_upload_id,
+                p.number,
+                p.size,
+                &p.sha256,
+                state.expires_in,
+                now,
+            );
+            PartUrl {
+                number: p.number,
+                url: signed.url.into(),
+                headers: signed.headers,
+                expires_in: state.expires_in.as_secs(),
+            }
+        })
+        .collect();
+    Ok(Json(PartUrlsResponse { urls }))
+}
+
+/// 1..=100 parts, each in the plan with its planned size, none twice.
+fn check_parts(plan: &PartPlan, parts: &[PartToSign]) -> Result<(), String> {
+    if parts.is_empty() || parts.len() > MAX_PARTS_PER_REQUEST {
+        return Err(format!(
+            "parts must list 1 to {MAX_PARTS_PER_REQUEST} parts, got {}",
+            parts.len()
+        ));
+    }
+    let mut seen = HashSet::new();
+    for p in parts {
+        let want = plan.part_len(p.number).map_err(|e| format!("parts: {e}"))?;
+        if p.size != want {
+            return Err(format!(
+                "part {} must be {want} bytes (the plan's), got size {}",
+                p.number, p.size
+            ));
+        }
+        if !seen.insert(p.number) {
+            return Err(format!("part {} is listed twice", p.number));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use presign_core::limits::MIB;
+    use presign_core::Sha256Digest;
+
+    fn part(number: u32, size: u64) -> PartToSign {
+        PartToSign {
+            number,
+            size,
+            sha256: Sha256Digest::of(b""),
+        }
+    }
+
+    #[test]
+    fn checks_numbers_sizes_and_duplicates() {
+        let plan = PartPlan::new(11 * MIB, 5 * MIB).expect("plan");
+        assert_eq!(
+            check_parts(&plan, &[part(3, MIB), part(1, 5 * MIB)]),
+            Ok(())
+        );
+        let err = |parts: &[PartToSign]| check_parts(&plan, parts).expect_err("refused");
+        assert!(err(&[]).contains("1 to 100"));
+        assert!(err(&vec![part(1, 5 * MIB); 101]).contains("got 101"));
+        assert!(err(&[part(0, 5 * MIB)]).contains("part 0"));
+        assert!(err(&[part(4, MIB)]).contains("part 4"));
+        assert!(err(&[part(2, MIB)]).contains("part 2 must be 5242880 bytes"));
+        assert!(err(&[part(3, 5 * MIB)]).contains("part 3 must be 1048576 bytes"));
+        assert!(err(&[part(1, 5 * MIB), part(1, 5 * MIB)]).contains("twice"));
+    }
+}

@@ -1,0 +1,37 @@
+//! `GET /api/multipart/{upload_id}/parts`: the parts the store holds, every
+//! ListParts page gathered, sorted by number (a client resuming an upload
+//! skips these).
+
+use super::{forget_if_gone, open_session, UploadIdPath};
+use crate::error::ApiError;
+use crate::identity::Identity;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::Json;
+use presign_core::multipart_protocol::{ListPartsResponse, UploadedPart};
+
+pub async fn handler(
+    State(state): State<AppState>,
+    identity: Identity,
+    UploadIdPath(id): UploadIdPath,
+) -> Result<Json<ListPartsResponse>, ApiError> {
+    let session = open_session(&state, &id, &identity)?;
+    let parts = state
+        .store
+        .list_parts(&session.key, &session.store_upload_id)
+        .await
+        .map_err(|e| forget_if_gone(&state, &id, &identity, e))?;
+    Ok(Json(ListPartsResponse {
+        upload_id: id.to_string(),
+        key: session.key.as_str().to_owned(),
+        parts: parts
+            .into_iter()
+            .map(|p| UploadedPart {
+                number: p.number,
+                size: p.size,
+                etag: p.etag,
+                sha256: p.sha256,
+            })
+            .collect(),
+    }))
+}

@@ -1,0 +1,274 @@
+//! The server's multipart calls: CreateMultipartUpload (SHA-256 checksums),
+//! CompleteMultipartUpload (every part's ETag and ChecksumSHA256, in XML built
+//! here and escaped; a `200 OK` carrying an `<Error>` is an error), and
+//! AbortMultipartUpload. ListParts lives in [`super::list_parts`].
+
+use super::xml::{self, escape};
+use super::{StoreClient, StoreError, OWN_REQUEST_EXPIRY};
+use jiff::Timestamp;
+use presign_core::{ObjectKey, Sha256Digest};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use reqwest::StatusCode;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// CompleteMultipartUpload copies every part into the object: S3 may take
+/// minutes for big objects (it keeps the connection alive meanwhile).
+const COMPLETE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+
+/// Longest store error message passed on (to the log, or to a client).
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// A part as CompleteMultipartUpload lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartToComplete<'a> {
+    pub number: u32,
+    pub etag: &'a str,
+    pub sha256: &'a Sha256Digest,
+}
+
+/// What CompleteMultipartUpload answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completed {
+    pub etag: Option<String>,
+    pub checksum_sha256: Option<String>,
+}
+
+impl StoreClient {
+    /// Starts a multipart upload of `key` with SHA-256 part checksums; returns
+    /// the store's UploadId.
+    pub async fn create_multipart(
+        &self,
+        key: &ObjectKey,
+        content_type: &str,
+    ) -> Result<String, StoreError> {
+        const OP: &str = "CreateMultipartUpload";
+        let req = self.signer.presign_create_multipart(
+            key,
+            content_type,
+            OWN_REQUEST_EXPIRY,
+            Timestamp::now(),
+        );
+        let mut builder = self.http.post(req.url).header(CONTENT_LENGTH, "0");
+        for (name, value) in &req.headers {
+            builder = builder.header(name, value);
+        }
+        let resp = builder
+            .body(Vec::new())
+            .send()
+            .await
+            .map_err(StoreError::Unreachable)?;
+        let (status, body) = read_body(OP, resp).await?;
+        if !status.is_success() {
+            return Err(error_from(OP, status, &body));
+        }
+        let doc = parse(OP, &body)?;
+        if doc.name == "Error" {
+            return Err(error_from(OP, status, &body));
+        }
+        doc.require("UploadId")
+            .map(str::to_owned)
+            .map_err(|e| bad_xml(OP, e.0))
+    }
+
+    /// Completes the upload with `parts` (listed in part order).
+    pub async fn complete_multipart(
+        &self,
+        key: &ObjectKey,
+        upload_id: &str,
+        parts: &[PartToComplete<'_>],
+    ) -> Result<Completed, StoreError> {
+        const OP: &str = "CompleteMultipartUpload";
+        let url = self.signer.presign_complete_multipart(
+            key,
+            upload_id,
+            OWN_REQUEST_EXPIRY,
+            Timestamp::now(),
+        );
+        let resp = self
+            .http
+            .post(url)
+            .header(CONTENT_TYPE, "application/xml")
+            .body(complete_body(parts))
+            .timeout(COMPLETE_TIMEOUT)
+            .send()
+            .await
+            .map_err(StoreError::Unreachable)?;
+        let (status, body) = read_body(OP, resp).await?;
+        if !status.is_success() {
+            return Err(error_from(OP, status, &body));
+        }
+        parse_complete(status, &body)
+    }
+
+    /// Aborts the upload. `Ok(false)`: the store has no such upload (any more).
+    pub async fn abort_multipart(
+        &self,
+        key: &ObjectKey,
+        upload_id: &str,
+    ) -> Result<bool, StoreError> {
+        const OP: &str = "AbortMultipartUpload";
+        let url = self.signer.presign_abort_multipart(
+            key,
+            upload_id,
+            OWN_REQUEST_EXPIRY,
+            Timestamp::now(),
+        );
+        let resp = self
+            .http
+            .delete(url)
+            .send()
+            .await
+            .map_err(StoreError::Unreachable)?;
+        let (status, body) = read_body(OP, resp).await?;
+        if status.is_success() {
+            return Ok(true);
+        }
+        let err = error_from(OP, status, &body);
+        if status == StatusCode::NOT_FOUND || err.s3_code() == Some("NoSuchUpload") {
+            return Ok(false);
+        }
+        Err(err)
+    }
+}
+
+/// The CompleteMultipartUpload request body.
+pub fn complete_body(parts: &[PartToComplete<'_>]) -> String {
+    let mut body = String::from(
+        r#"<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">"#,
+    );
+    for p in parts {
+        // Writing to a String cannot fail.
+        let _ = write!(
+            body,
+            "<Part><PartNumber>{}</PartNumber><ETag>{}</ETag><ChecksumSHA256>{}</ChecksumSHA256></Part>",
+            p.number,
+            escape(p.etag),
+            escape(&p.sha256.to_base64()),
+        );
+    }
+    body.push_str("</CompleteMultipartUpload>");
+    body
+}
+
+/// Reads a CompleteMultipartUpload answer that came with a 2xx status: S3
+/// may still report failure in an `<Error>` document.
+pub fn parse_complete(status: StatusCode, body: &str) -> Result<Completed, StoreError> {
+    const OP: &str = "CompleteMultipartUpload";
+    let doc = parse(OP, body)?;
+    match doc.name.as_str() {
+        "Error" => Err(error_from(OP, status, body)),
+        "CompleteMultipartUploadResult" => Ok(Completed {
+            etag: doc.text_of("ETag").map(str::to_owned),
+            checksum_sha256: doc.text_of("ChecksumSHA256").map(str::to_owned),
+        }),
+        other => Err(bad_xml(OP, format!("unexpected <{other}>"))),
+    }
+}
+
+/// The status and text of an answer.
+pub(super) async fn read_body(
+    operation: &'static str,
+    resp: reqwest::Response,
+) -> Result<(StatusCode, String), StoreError> {
+    let status = resp.status();
+    let body = resp.text().await.map_err(StoreError::Unreachable)?;
+    tracing::debug!(operation, %status, "store answered");
+    Ok((status, body))
+}
+
+/// The error an answer describes: its `<Error>` document, or its bare status.
+pub(super) fn error_from(operation: &'static str, status: StatusCode, body: &str) -> StoreError {
+    match xml::parse(body) {
+        Ok(doc) if doc.name == "Error" => StoreError::Rejected {
+            operation,
+            status,
+            code: doc.text_of("Code").unwrap_or("Unknown").to_owned(),
+            message: doc
+                .text_of("Message")
+                .unwrap_or("")
+                .chars()
+                .take(MAX_MESSAGE_CHARS)
+                .collect(),
+        },
+        _ => StoreError::Status { operation, status },
+    }
+}
+
+fn parse(operation: &'static str, body: &str) -> Result<xml::Element, StoreError> {
+    xml::parse(body).map_err(|e| bad_xml(operation, e.0))
+}
+
+fn bad_xml(operation: &'static str, detail: String) -> StoreError {
+    StoreError::BadXml { operation, detail }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn complete_body_lists_every_part_escaped() {
+        let d = Sha256Digest::of(b"");
+        let body = complete_body(&[
+            PartToComplete {
+                number: 1,
+                etag: "\"a<b>&\"",
+                sha256: &d,
+            },
+            PartToComplete {
+                number: 2,
+                etag: "e2",
+                sha256: &d,
+            },
+        ]);
+        let doc = xml::parse(&body).expect("well-formed");
+        let parts: Vec<_> = doc.children_named("Part").collect();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].text_of("PartNumber"), Some("1"));
+        assert_eq!(parts[0].text_of("ETag"), Some("\"a<b>&\""));
+        assert_eq!(
+            parts[1].text_of("ChecksumSHA256"),
+            Some(d.to_base64().as_str())
+        );
+        assert!(body.contains("&quot;a&lt;b&gt;&amp;&quot;"), "{body}");
+    }
+
+    #[test]
+    fn a_200_with_an_error_body_is_an_error() {
+        let err = parse_complete(
+            StatusCode::OK,
+            "<?xml version=\"1.0\"?>\n<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>",
+        )
+        .expect_err("an error");
+        assert_eq!(err.s3_code(), Some("InternalError"));
+        let ok = parse_complete(
+            StatusCode::OK,
+            r#"<CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Key>k</Key><ETag>"x-3"</ETag><ChecksumSHA256>abc=-3</ChecksumSHA256></CompleteMultipartUploadResult>"#,
+        )
+        .expect("a result");
+        assert_eq!(ok.etag.as_deref(), Some("\"x-3\""));
+        assert_eq!(ok.checksum_sha256.as_deref(), Some("abc=-3"));
+        assert!(parse_complete(StatusCode::OK, "").is_err());
+        assert!(parse_complete(StatusCode::OK, "<Other/>").is_err());
+    }
+
+    #[test]
+    fn errors_keep_the_s3_code_and_a_short_message() {
+        let long = "m".repeat(1000);
+        let err = error_from(
+            "X",
+            StatusCode::BAD_REQUEST,
+            &format!("<Error><Code>InvalidPart</Code><Message>{long}</Message></Error>"),
+        );
+        let StoreError::Rejected { code, message, .. } = err else {
+            panic!("rejected");
+        };
+        assert_eq!(code, "InvalidPart");
+        assert_eq!(message.len(), MAX_MESSAGE_CHARS);
+        assert!(matches!(
+            error_from("X", StatusCode::FORBIDDEN, ""),
+            StoreError::Status { .. }
+        ));
+    }
+}
