@@ -45,6 +45,11 @@ impl LinkedAbort {
     pub fn signal(&self) -> AbortSignal {
         self.controller.signal()
     }
+
+    /// Aborts everything that follows this controller's signal.
+    pub fn abort(&self) {
+        self.controller.abort();
+    }
 }
 
 impl fmt::Debug for LinkedAbort {

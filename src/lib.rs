@@ -7,10 +7,14 @@
 mod abort;
 mod blob_reader;
 mod listener;
+mod multipart_upload;
 mod options;
+mod part_upload;
+mod part_urls;
 mod progress_reporter;
 mod put_headers;
 mod results;
+mod retry;
 mod signer_client;
 mod single_put;
 mod store_error;

@@ -8,6 +8,8 @@
 
 use crate::upload_error::UploadError;
 use presign_core::content_type;
+use presign_core::part_plan::{DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE};
+use presign_core::retry_policy::DEFAULT_MAX_ATTEMPTS;
 use std::fmt;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
@@ -64,7 +66,22 @@ pub struct UploadOptions {
     pub content_type: Option<String>,
     pub on_progress: Option<js_sys::Function>,
     pub signal: Option<AbortSignal>,
+    /// Files larger than this go multipart.
+    pub multipart_threshold: u64,
+    /// The part size asked of the signer (the plan may grow it).
+    pub part_size: u64,
+    /// Parts in flight at once, 1..=16.
+    pub concurrency: u32,
+    /// Attempts per part request, the first included.
+    pub max_attempts: u32,
+    /// Whether a multipart result carries the whole file's SHA-256.
+    pub whole_file_sha256: bool,
 }
+
+/// Most parts in flight at once.
+pub const MAX_CONCURRENCY: u32 = 16;
+/// Parts in flight by default.
+pub const DEFAULT_CONCURRENCY: u32 = 4;
 
 impl UploadOptions {
     /// Reads `{ fileType, contentType?, onProgress?, signal? }`, or a bare
@@ -76,6 +93,11 @@ impl UploadOptions {
                 content_type: None,
                 on_progress: None,
                 signal: None,
+                multipart_threshold: DEFAULT_MULTIPART_THRESHOLD,
+                part_size: DEFAULT_PART_SIZE,
+                concurrency: DEFAULT_CONCURRENCY,
+                max_attempts: DEFAULT_MAX_ATTEMPTS,
+                whole_file_sha256: false,
             });
         }
         if !value.is_object() {
@@ -101,11 +123,29 @@ impl UploadOptions {
             })
             .transpose()?;
         let signal = field(value, "signal")?.map(read_signal).transpose()?;
+        let multipart_threshold = integer_field(value, "multipartThreshold", 0, u64::MAX)?
+            .unwrap_or(DEFAULT_MULTIPART_THRESHOLD);
+        let part_size = integer_field(value, "partSize", 1, u64::MAX)?.unwrap_or(DEFAULT_PART_SIZE);
+        let concurrency = integer_field(value, "concurrency", 1, u64::from(MAX_CONCURRENCY))?
+            .map_or(DEFAULT_CONCURRENCY, |n| n as u32);
+        let max_attempts =
+            integer_field(value, "maxAttempts", 1, 100)?.map_or(DEFAULT_MAX_ATTEMPTS, |n| n as u32);
+        let whole_file_sha256 = match field(value, "wholeFileSha256")? {
+            None => false,
+            Some(v) => v.as_bool().ok_or_else(|| {
+                UploadError::bad_request("options.wholeFileSha256 must be true or false")
+            })?,
+        };
         Ok(Self {
             file_type,
             content_type,
             on_progress,
             signal,
+            multipart_threshold,
+            part_size,
+            concurrency,
+            max_attempts,
+            whole_file_sha256,
         })
     }
 }
@@ -190,6 +230,29 @@ fn string_field(obj: &JsValue, name: &str) -> Result<Option<String>, UploadError
                 .ok_or_else(|| UploadError::bad_request(format!("options.{name} must be a string")))
         })
         .transpose()
+}
+
+/// `obj[name]` as a whole number in `min..=max`, if given.
+fn integer_field(
+    obj: &JsValue,
+    name: &str,
+    min: u64,
+    max: u64,
+) -> Result<Option<u64>, UploadError> {
+    let Some(value) = field(obj, name)? else {
+        return Ok(None);
+    };
+    let bad = || {
+        UploadError::bad_request(format!(
+            "options.{name} must be a whole number from {min} to {max}"
+        ))
+    };
+    let n = value.as_f64().ok_or_else(bad)?;
+    // Whole numbers up to 2^53 are exact in f64.
+    if !(n.is_finite() && n.fract() == 0.0 && n >= min as f64 && n <= max as f64) {
+        return Err(bad());
+    }
+    Ok(Some(n as u64))
 }
 
 /// Any object that behaves like an `AbortSignal` (duck-typed, so signals from

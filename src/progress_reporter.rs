@@ -4,6 +4,7 @@
 //! reaches JS as a plain object of numbers (`etaSeconds` is `null` when unknown).
 
 use presign_core::progress::{Phase, Progress, ProgressTracker};
+use serde::Serialize;
 use std::cell::RefCell;
 use std::fmt;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -27,8 +28,24 @@ pub struct ProgressReporter {
 
 struct State {
     tracker: ProgressTracker,
+    /// Parts stored and parts in all (1 for a single PUT).
+    parts: (u32, u32),
+    /// The signer's id of the multipart upload, once there is one.
+    upload_id: Option<String>,
     /// The last report sent, to drop exact repeats of a completion.
-    last: Option<(Phase, u64)>,
+    last: Option<(Phase, u64, u32)>,
+}
+
+/// What JS receives: the core's report plus part counts.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Report {
+    #[serde(flatten)]
+    progress: Progress,
+    parts_done: u32,
+    parts_total: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    upload_id: Option<String>,
 }
 
 impl fmt::Debug for ProgressReporter {
@@ -46,6 +63,8 @@ impl ProgressReporter {
             callback,
             state: RefCell::new(State {
                 tracker: ProgressTracker::new(Phase::Hashing, 0, MIN_INTERVAL_MS),
+                parts: (0, 1),
+                upload_id: None,
                 last: None,
             }),
         }
@@ -68,6 +87,16 @@ impl ProgressReporter {
         self.deliver(report);
     }
 
+    /// Sets the part counts reported from now on.
+    pub fn set_parts(&self, done: u32, total: u32) {
+        self.state.borrow_mut().parts = (done, total);
+    }
+
+    /// Sets the multipart upload's id reported from now on.
+    pub fn set_upload_id(&self, id: &str) {
+        self.state.borrow_mut().upload_id = Some(id.to_owned());
+    }
+
     /// Reports `phase` with the byte counts of the phase before it (the
     /// upload's): for `verifying` and `done`, which move no bytes.
     pub fn announce(&self, phase: Phase) {
@@ -85,17 +114,23 @@ impl ProgressReporter {
         let (Some(callback), Some(report)) = (&self.callback, report) else {
             return;
         };
-        {
+        let report = {
             let mut state = self.state.borrow_mut();
-            let key = (report.phase, report.loaded);
+            let key = (report.phase, report.loaded, state.parts.0);
             let complete = report.loaded == report.total;
             if complete && state.last == Some(key) {
                 return;
             }
             state.last = Some(key);
-        }
+            Report {
+                progress: report,
+                parts_done: state.parts.0,
+                parts_total: state.parts.1,
+                upload_id: state.upload_id.clone(),
+            }
+        };
         let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-        let Ok(value) = serde::Serialize::serialize(&report, &serializer) else {
+        let Ok(value) = report.serialize(&serializer) else {
             return;
         };
         if let Err(thrown) = callback.call1(&JsValue::UNDEFINED, &value) {
@@ -105,6 +140,7 @@ impl ProgressReporter {
     }
 }
 
-fn now_ms() -> f64 {
+/// Milliseconds from `performance.now()`.
+pub fn now_ms() -> f64 {
     performance_now()
 }

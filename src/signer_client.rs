@@ -5,6 +5,10 @@ use crate::abort::LinkedAbort;
 use crate::options::UploaderOptions;
 use crate::upload_error::UploadError;
 use gloo_net::http::{Request, RequestBuilder};
+use presign_core::multipart_protocol::{
+    CompleteMultipartRequest, CompleteMultipartResponse, CreateMultipartRequest,
+    CreateMultipartResponse, PartUrlsRequest, PartUrlsResponse,
+};
 use presign_core::protocol::{
     DownloadUrlResponse, ErrorBody, FileUploadedRequest, FileUploadedResponse, GetUploadUrlRequest,
     GetUploadUrlResponse,
@@ -90,6 +94,57 @@ impl SignerClient {
         })
     }
 
+    /// `POST /api/multipart`.
+    pub async fn create_multipart(
+        &self,
+        request: &CreateMultipartRequest,
+        signal: Option<&AbortSignal>,
+    ) -> Result<CreateMultipartResponse, UploadError> {
+        let text = self.post("/api/multipart", request, signal).await?;
+        parse(&text, "multipart")
+    }
+
+    /// `POST /api/multipart/{id}/part-urls`.
+    pub async fn part_urls(
+        &self,
+        upload_id: &str,
+        request: &PartUrlsRequest,
+        signal: Option<&AbortSignal>,
+    ) -> Result<PartUrlsResponse, UploadError> {
+        let path = format!(
+            "/api/multipart/{}/part-urls",
+            encode_query_component(upload_id)
+        );
+        let text = self.post(&path, request, signal).await?;
+        parse(&text, "part-urls")
+    }
+
+    /// `POST /api/multipart/{id}/complete`.
+    pub async fn complete_multipart(
+        &self,
+        upload_id: &str,
+        request: &CompleteMultipartRequest,
+        signal: Option<&AbortSignal>,
+    ) -> Result<CompleteMultipartResponse, UploadError> {
+        let path = format!(
+            "/api/multipart/{}/complete",
+            encode_query_component(upload_id)
+        );
+        let text = self.post(&path, request, signal).await?;
+        parse(&text, "complete")
+    }
+
+    /// `DELETE /api/multipart/{id}`: the signer aborts the upload in the store.
+    pub async fn abort_multipart(&self, upload_id: &str) -> Result<(), UploadError> {
+        let url = format!(
+            "{}/api/multipart/{}",
+            self.endpoint,
+            encode_query_component(upload_id)
+        );
+        self.send(Request::delete(&url), None, &url, None).await?;
+        Ok(())
+    }
+
     async fn post(
         &self,
         path: &str,
@@ -139,6 +194,15 @@ impl SignerClient {
             Err(signer_error(status, &text))
         }
     }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, UploadError> {
+    serde_json::from_str(text).map_err(|e| {
+        UploadError::new(
+            ErrorCode::Server,
+            format!("the signer's answer to {what} is not usable: {e}"),
+        )
+    })
 }
 
 fn fetch_failure(error: &gloo_net::Error, signal: &AbortSignal, url: &str) -> UploadError {

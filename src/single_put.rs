@@ -47,11 +47,7 @@ pub async fn upload(
     // progress callback) still allows it.
     abort::ensure_live(signal)?;
     progress.start(Phase::Signing, size);
-    let content_type = options
-        .content_type
-        .clone()
-        .or_else(|| Some(file.type_()).filter(|t| !t.trim().is_empty()))
-        .unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned());
+    let content_type = content_type(file, options);
     let signed = signer
         .get_upload_url(
             &GetUploadUrlRequest {
@@ -86,6 +82,7 @@ pub async fn upload(
     progress.advance(size);
 
     abort::ensure_live(signal)?;
+    progress.set_parts(1, 1);
     progress.announce(Phase::Verifying);
     let answer = signer
         .file_uploaded(
@@ -124,8 +121,17 @@ async fn hash(
     Ok(hasher.finish())
 }
 
+/// `options.contentType`, else `file.type`, else `application/octet-stream`.
+pub fn content_type(file: &Blob, options: &UploadOptions) -> String {
+    options
+        .content_type
+        .clone()
+        .or_else(|| Some(file.type_()).filter(|t| !t.trim().is_empty()))
+        .unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_owned())
+}
+
 /// `File.name`, or `"blob"` for a plain `Blob` (the signer sanitises it).
-fn filename(file: &Blob) -> String {
+pub fn filename(file: &Blob) -> String {
     js_sys::Reflect::get(file, &JsValue::from_str("name"))
         .ok()
         .and_then(|name| name.as_string())

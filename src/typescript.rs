@@ -17,17 +17,27 @@ export interface UploaderOptions {
 /** What the uploader is doing. */
 export type UploadPhase = "hashing" | "signing" | "uploading" | "verifying" | "done";
 
-/** One progress report; byte counts are the current phase's. */
+/**
+ * One progress report; byte counts are the current phase's. A multipart
+ * upload runs `signing` → `uploading` (hashing and sending overlap; bytes
+ * are those the store acknowledged) → `verifying` → `done`. `loaded` and
+ * `partsDone` never go back within a phase, retries included.
+ */
 export interface UploadProgress {
   phase: UploadPhase;
   loaded: number;
   total: number;
   /** `loaded / total` (1 for an empty file). */
   fraction: number;
+  /** Parts stored so far (a single PUT counts as 1 part). */
+  partsDone: number;
+  partsTotal: number;
   /** Recent rate over the last few seconds; 0 until known. */
   bytesPerSecond: number;
   /** Seconds left at the recent rate; `null` until known. */
   etaSeconds: number | null;
+  /** The signer's id of a multipart upload, once created (for diagnostics). */
+  uploadId?: string;
 }
 
 /** Options of `uploader.upload(file, options)`. */
@@ -38,10 +48,20 @@ export interface UploadOptions {
   contentType?: string;
   onProgress?: (progress: UploadProgress) => void;
   signal?: AbortSignal;
+  /** Files larger than this many bytes go multipart (default 16 MiB). */
+  multipartThreshold?: number;
+  /** Part size asked for (default 8 MiB; grown to fit 10,000 parts, at least 5 MiB). */
+  partSize?: number;
+  /** Parts in flight at once, 1 to 16 (default 4). */
+  concurrency?: number;
+  /** Attempts per part, the first included (default 5). */
+  maxAttempts?: number;
+  /** Also return the whole file's SHA-256 of a multipart upload (default false). */
+  wholeFileSha256?: boolean;
 }
 
-/** What `uploader.upload()` resolves with. */
-export interface UploadResult {
+/** What `uploader.upload()` resolves with for a single PUT. */
+export interface SingleUploadResult {
   key: string;
   size: number;
   /** The store's ETag, quotes included; `null` if it could not be read. */
@@ -49,6 +69,25 @@ export interface UploadResult {
   /** Base64 SHA-256 of the file. */
   sha256: string;
 }
+
+/** What `uploader.upload()` resolves with for a multipart upload. */
+export interface MultipartUploadResult {
+  key: string;
+  size: number;
+  /** The store's ETag of the object. */
+  etag: string;
+  /** Base64 SHA-256 of the whole file; only with `wholeFileSha256: true`. */
+  sha256?: string;
+  /** Composite checksum `base64(sha256(part digests))-N`, checked against the store's. */
+  checksumSha256: string;
+  /** Number of parts. */
+  parts: number;
+  /** Bytes per part (the last may be smaller). */
+  partSize: number;
+}
+
+/** What `uploader.upload()` resolves with. */
+export type UploadResult = SingleUploadResult | MultipartUploadResult;
 
 /** What `uploader.downloadUrl()` resolves with. */
 export interface DownloadLink {

@@ -1,5 +1,7 @@
 //! The exported `Uploader` class: options in, promises out.
 
+use crate::blob_reader::blob_size;
+use crate::multipart_upload;
 use crate::options::{self, UploadOptions, UploaderOptions};
 use crate::results::{self, DownloadLink};
 use crate::signer_client::SignerClient;
@@ -78,10 +80,12 @@ impl Uploader {
         self.signer.endpoint().to_owned()
     }
 
-    /// Uploads a `File` or `Blob` with one presigned PUT (up to 5 GiB).
+    /// Uploads a `File` or `Blob`: with one presigned PUT up to
+    /// `multipartThreshold` bytes (default 16 MiB), else as a multipart upload.
     ///
-    /// `options` is `{ fileType, contentType?, onProgress?, signal? }` (or just
-    /// the `fileType` string). `contentType` defaults to `file.type`, else
+    /// `options` is `{ fileType, contentType?, onProgress?, signal?,
+    /// multipartThreshold?, partSize?, concurrency?, maxAttempts?,
+    /// wholeFileSha256? }` (or just the `fileType` string). `contentType` defaults to `file.type`, else
     /// `application/octet-stream`. `onProgress` receives `{ phase, loaded,
     /// total, fraction, bytesPerSecond, etaSeconds }` about 20 times a second
     /// at most; phases run `hashing` → `signing` → `uploading` → `verifying`
@@ -92,6 +96,31 @@ impl Uploader {
     /// Resolves with `{ key, size, etag, sha256 }`: `sha256` is the base64
     /// SHA-256 the client computed, which the store confirmed when it reports
     /// one (a different one rejects with `code: "checksum_mismatch"`).
+    ///
+    /// Multipart: each part (`partSize`, default 8 MiB) is read with
+    /// `Blob.slice` when its turn comes and hashed before its URL is asked
+    /// for (the signer signs the checksum); `concurrency` parts (default 4)
+    /// upload at once while the next ones are hashed. Network errors, 5xx and
+    /// 429 are retried with backoff (`maxAttempts`, default 5), an expired URL
+    /// is signed again, a checksum rejection re-reads the part once. Progress
+    /// reports add `partsDone`/`partsTotal` and `uploadId`. Resolves with `{
+    /// key, size, etag, checksumSha256, parts, partSize, sha256? }`:
+    /// `checksumSha256` is the composite checksum, checked against the
+    /// store's; `sha256` (the whole file's) only with `wholeFileSha256: true`.
+    /// Aborting cancels every part and aborts the upload on the signer.
+    ///
+    /// @example
+    /// ```js
+    /// const big = await uploader.upload(file, {
+    ///   fileType: "videos",
+    ///   partSize: 16 * 1024 * 1024,
+    ///   concurrency: 6,
+    ///   wholeFileSha256: true,
+    ///   onProgress: ({ fraction, partsDone, partsTotal }) =>
+    ///     console.log(`${Math.round(fraction * 100)}% (${partsDone}/${partsTotal} parts)`),
+    /// });
+    /// console.log(big.checksumSha256, big.sha256);
+    /// ```
     ///
     /// @example
     /// ```js
@@ -120,8 +149,13 @@ impl Uploader {
         let prepared = as_blob(file).and_then(|blob| Ok((blob, UploadOptions::from_js(&options)?)));
         future_to_promise(async move {
             let (blob, options) = prepared?;
-            let result = single_put::upload(&signer, &blob, &options).await?;
-            Ok(results::to_js(&result)?)
+            if blob_size(&blob) > options.multipart_threshold {
+                let result = multipart_upload::upload(&signer, &blob, &options).await?;
+                Ok(results::to_js(&result)?)
+            } else {
+                let result = single_put::upload(&signer, &blob, &options).await?;
+                Ok(results::to_js(&result)?)
+            }
         })
     }
 

@@ -5,6 +5,11 @@
 //! PRESIGN_ENDPOINT=http://127.0.0.1:PORT CHROMEDRIVER=/usr/bin/chromedriver \
 //!   wasm-pack test --headless --chrome -- --test browser
 //! ```
+//!
+//! The multipart tests (the second half of this file) also need the fault proxies
+//! (`tests/support/fault_proxy.mjs`) and a second signer with short-lived URLs:
+//! `scripts/test` starts them all and sets `PRESIGN_FAULT_PROXY`,
+//! `PRESIGN_ENDPOINT_SHORT_EXPIRY` and `PRESIGN_FAULT_PROXY_SHORT_EXPIRY`.
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
@@ -259,6 +264,8 @@ async fn aborting_mid_upload_rejects_with_aborted() {
         ("fileType", "demo".into()),
         ("signal", controller.signal().into()),
         ("onProgress", callback.as_ref().clone()),
+        // A single PUT (multipart aborts are tested in `multipart`).
+        ("multipartThreshold", (64.0 * MIB as f64).into()),
     ]);
     let result = upload(&uploader(endpoint()), &blob(&bytes), options).await;
     expect_code(result, "aborted");
@@ -306,4 +313,306 @@ async fn sleep_ms(ms: i32) {
             .expect("setTimeout");
     });
     JsFuture::from(promise).await.expect("timer");
+}
+
+// ---------------------------------------------------------------------------
+// Multipart: parallel parts, checksums, abort, retries, re-presigning.
+
+/// A compile-time URL the multipart tests need (set by `scripts/test`).
+fn required(name: &str, value: Option<&'static str>) -> &'static str {
+    value.unwrap_or_else(|| {
+        panic!("{name} was not set when these tests were compiled: run them through scripts/test")
+    })
+}
+
+fn fault_proxy() -> &'static str {
+    required("PRESIGN_FAULT_PROXY", option_env!("PRESIGN_FAULT_PROXY"))
+}
+
+/// POSTs JSON to a fault proxy's control endpoint.
+async fn proxy_control(proxy: &str, path: &str, body: &str) {
+    let response = gloo_net::http::Request::post(&format!("{proxy}{path}"))
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .expect("request")
+        .send()
+        .await
+        .expect("fault proxy reachable");
+    assert_eq!(
+        response.status(),
+        200,
+        "{path}: {:?}",
+        response.text().await
+    );
+}
+
+/// The proxy's log: `(method, url, status, signature)` of every request.
+async fn proxy_log(proxy: &str) -> Vec<(String, String, u16, String)> {
+    let response = gloo_net::http::Request::get(&format!("{proxy}/__log"))
+        .send()
+        .await
+        .expect("fault proxy reachable");
+    let text = response.text().await.expect("log body");
+    let entries: Vec<serde_json::Value> = serde_json::from_str(&text).expect("log is JSON");
+    entries
+        .into_iter()
+        .map(|e| {
+            let text = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
+            let status = e["status"].as_u64().unwrap_or(0) as u16;
+            (text("method"), text("url"), status, text("signature"))
+        })
+        .collect()
+}
+
+/// PUTs of part `number` seen by the proxy: `(status, signature)` in order.
+async fn part_puts(proxy: &str, number: u32) -> Vec<(u16, String)> {
+    let needle = format!("partNumber={number}&");
+    let suffix = format!("partNumber={number}");
+    proxy_log(proxy)
+        .await
+        .into_iter()
+        .filter(|(method, url, ..)| {
+            method == "PUT" && (url.contains(&needle) || url.ends_with(&suffix))
+        })
+        .map(|(_, _, status, signature)| (status, signature))
+        .collect()
+}
+
+/// The composite checksum computed with WebCrypto, part by part.
+async fn webcrypto_composite(bytes: &[u8], part_size: usize) -> String {
+    let mut digests = Vec::new();
+    for chunk in bytes.chunks(part_size) {
+        let b64 = webcrypto_sha256(chunk).await;
+        digests.push(Sha256Digest::from_base64(&b64).expect("digest"));
+    }
+    presign_core::composite_checksum::composite(&digests)
+}
+
+/// Checks the multipart invariants of a progress log: bytes and parts never go
+/// back within `uploading`, at most `parts_total` parts, ends `done`.
+fn assert_multipart_progress(events: &[JsValue], size: usize, parts_total: f64) {
+    let mut last = (0.0, 0.0);
+    let mut uploading = 0;
+    for p in events {
+        assert_eq!(
+            get_num(p, "partsTotal"),
+            if get_str(p, "phase") == "signing" {
+                1.0
+            } else {
+                parts_total
+            },
+            "{p:?}"
+        );
+        if get_str(p, "phase") != "uploading" {
+            continue;
+        }
+        uploading += 1;
+        let (loaded, done) = (get_num(p, "loaded"), get_num(p, "partsDone"));
+        assert_eq!(get_num(p, "total"), size as f64);
+        assert!(
+            loaded >= last.0 && done >= last.1,
+            "went back: {p:?} after {last:?}"
+        );
+        last = (loaded, done);
+    }
+    assert!(uploading >= 2, "{uploading} uploading reports");
+    assert_eq!(last, (size as f64, parts_total));
+    let final_report = events.last().expect("reports");
+    assert_eq!(get_str(final_report, "phase"), "done");
+}
+
+#[wasm_bindgen_test]
+async fn multipart_64_mib_in_5_mib_parts_round_trips() {
+    let size = 64 * MIB;
+    let bytes = test_bytes(size, 10);
+    let expected = webcrypto_sha256(&bytes).await;
+    let expected_composite = webcrypto_composite(&bytes, 5 * MIB).await;
+    let (log, callback) = progress_log(|_| {});
+    let options = obj(&[
+        ("fileType", "demo".into()),
+        ("partSize", (5 * MIB as u32).into()),
+        ("concurrency", 4.into()),
+        ("wholeFileSha256", true.into()),
+        ("onProgress", callback.as_ref().clone()),
+    ]);
+    let up = uploader(endpoint());
+    let result = upload(
+        &up,
+        &file(&bytes, "big.bin", "application/octet-stream"),
+        options,
+    )
+    .await
+    .expect("multipart upload resolves");
+    assert_eq!(get_num(&result, "size"), size as f64);
+    assert_eq!(get_num(&result, "parts"), 13.0);
+    assert_eq!(get_num(&result, "partSize"), (5 * MIB) as f64);
+    assert_eq!(get_str(&result, "sha256"), expected);
+    assert_eq!(get_str(&result, "checksumSha256"), expected_composite);
+    assert!(expected_composite.ends_with("-13"));
+    assert!(!get_str(&result, "etag").is_empty());
+    assert_multipart_progress(&log.borrow(), size, 13.0);
+
+    let key = get_str(&result, "key");
+    let link = JsFuture::from(up.download_url(key, JsValue::UNDEFINED))
+        .await
+        .expect("downloadUrl resolves");
+    let response = gloo_net::http::Request::get(&get_str(&link, "url"))
+        .send()
+        .await
+        .expect("GET the object");
+    assert_eq!(response.status(), 200);
+    let downloaded = response.binary().await.expect("body");
+    assert_eq!(downloaded.len(), size);
+    assert_eq!(webcrypto_sha256(&downloaded).await, expected);
+}
+
+#[wasm_bindgen_test]
+async fn multipart_without_whole_file_sha256_omits_it() {
+    let bytes = test_bytes(17 * MIB, 11);
+    let result = upload(
+        &uploader(endpoint()),
+        &blob(&bytes),
+        obj(&[("fileType", "demo".into())]),
+    )
+    .await
+    .expect("multipart upload resolves");
+    // Default part size 8 MiB: 3 parts.
+    assert_eq!(get_num(&result, "parts"), 3.0);
+    assert!(get(&result, "sha256").is_undefined(), "{result:?}");
+    assert_eq!(
+        get_str(&result, "checksumSha256"),
+        webcrypto_composite(&bytes, 8 * MIB).await
+    );
+}
+
+#[wasm_bindgen_test]
+async fn multipart_options_are_checked() {
+    for (name, value) in [
+        ("concurrency", JsValue::from(0)),
+        ("concurrency", JsValue::from(17)),
+        ("concurrency", JsValue::from(2.5)),
+        ("partSize", JsValue::from("big")),
+        ("maxAttempts", JsValue::from(0)),
+        ("wholeFileSha256", JsValue::from("yes")),
+    ] {
+        let options = obj(&[("fileType", "demo".into()), (name, value.clone())]);
+        let result = upload(&uploader(UNREACHABLE), &blob(b"x"), options).await;
+        let err = expect_code(result, "bad_request");
+        assert!(
+            String::from(err.message()).contains(name),
+            "{name}={value:?}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn aborting_a_multipart_upload_aborts_it_on_the_signer() {
+    let bytes = test_bytes(40 * MIB, 12);
+    let controller = AbortController::new().expect("AbortController");
+    let abort_once = controller.clone();
+    let (log, callback) = progress_log(move |p| {
+        if get_str(p, "phase") == "uploading" && get_num(p, "loaded") > 0.0 {
+            abort_once.abort();
+        }
+    });
+    let options = obj(&[
+        ("fileType", "demo".into()),
+        ("partSize", (5 * MIB as u32).into()),
+        ("signal", controller.signal().into()),
+        ("onProgress", callback.as_ref().clone()),
+    ]);
+    let result = upload(&uploader(endpoint()), &blob(&bytes), options).await;
+    expect_code(result, "aborted");
+
+    let events = log.borrow().clone();
+    assert!(!events.iter().any(|p| get_str(p, "phase") == "done"));
+    let upload_id = events
+        .iter()
+        .find_map(|p| get(p, "uploadId").as_string())
+        .expect("progress reports carry the uploadId");
+    // The upload was aborted before the promise rejected: the signer no
+    // longer knows it.
+    let url = format!("{}/api/multipart/{upload_id}/parts", endpoint());
+    let response = gloo_net::http::Request::get(&url)
+        .send()
+        .await
+        .expect("signer reachable");
+    assert_eq!(response.status(), 404, "{:?}", response.text().await);
+    // Nothing reports after the rejection.
+    let reports = log.borrow().len();
+    sleep_ms(300).await;
+    assert_eq!(log.borrow().len(), reports);
+}
+
+#[wasm_bindgen_test]
+async fn a_part_failing_twice_with_503_is_retried() {
+    let proxy = fault_proxy();
+    proxy_control(proxy, "/__faults/reset", "{}").await;
+    proxy_control(
+        proxy,
+        "/__faults",
+        r#"{"match": "partNumber=3&", "method": "PUT", "status": 503, "times": 2}"#,
+    )
+    .await;
+    let bytes = test_bytes(24 * MIB, 13);
+    let (log, callback) = progress_log(|_| {});
+    let options = obj(&[
+        ("fileType", "demo".into()),
+        ("partSize", (5 * MIB as u32).into()),
+        ("wholeFileSha256", true.into()),
+        ("onProgress", callback.as_ref().clone()),
+    ]);
+    let result = upload(&uploader(endpoint()), &blob(&bytes), options)
+        .await
+        .expect("the upload survives two 503s");
+    assert_eq!(get_str(&result, "sha256"), webcrypto_sha256(&bytes).await);
+    assert_multipart_progress(&log.borrow(), bytes.len(), 5.0);
+    let statuses: Vec<u16> = part_puts(proxy, 3)
+        .await
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect();
+    assert_eq!(statuses, [503, 503, 200]);
+    proxy_control(proxy, "/__faults/reset", "{}").await;
+}
+
+#[wasm_bindgen_test]
+async fn an_expired_part_url_is_presigned_again() {
+    let endpoint = required(
+        "PRESIGN_ENDPOINT_SHORT_EXPIRY",
+        option_env!("PRESIGN_ENDPOINT_SHORT_EXPIRY"),
+    );
+    let proxy = required(
+        "PRESIGN_FAULT_PROXY_SHORT_EXPIRY",
+        option_env!("PRESIGN_FAULT_PROXY_SHORT_EXPIRY"),
+    );
+    proxy_control(proxy, "/__faults/reset", "{}").await;
+    // The signer's URLs live 2 s; part 2's first PUT reaches the store 3.5 s
+    // after it was sent.
+    proxy_control(
+        proxy,
+        "/__faults",
+        r#"{"match": "partNumber=2&", "method": "PUT", "delayMs": 3500, "times": 1}"#,
+    )
+    .await;
+    let bytes = test_bytes(20 * MIB, 14);
+    let (log, callback) = progress_log(|_| {});
+    let options = obj(&[
+        ("fileType", "demo".into()),
+        ("partSize", (5 * MIB as u32).into()),
+        ("wholeFileSha256", true.into()),
+        ("onProgress", callback.as_ref().clone()),
+    ]);
+    let result = upload(&uploader(endpoint), &blob(&bytes), options)
+        .await
+        .expect("the upload survives an expired URL");
+    assert_eq!(get_str(&result, "sha256"), webcrypto_sha256(&bytes).await);
+    assert_multipart_progress(&log.borrow(), bytes.len(), 4.0);
+    let puts = part_puts(proxy, 2).await;
+    assert!(puts.len() >= 2, "{puts:?}");
+    assert_eq!(puts[0].0, 403, "{puts:?}");
+    let (last_status, last_signature) = puts.last().expect("puts");
+    assert_eq!(*last_status, 200, "{puts:?}");
+    assert_ne!(*last_signature, puts[0].1, "the retry used a fresh URL");
+    proxy_control(proxy, "/__faults/reset", "{}").await;
 }

@@ -54,6 +54,7 @@ function showProgress(p) {
     parts.push(Math.floor(p.fraction * 100) + "%");
     if (p.bytesPerSecond > 0) parts.push((p.bytesPerSecond / 1e6).toFixed(1) + " MB/s");
     if (p.etaSeconds != null && p.fraction < 1) parts.push(Math.ceil(p.etaSeconds) + " s left");
+    if (p.partsTotal > 1) parts.push(`part ${p.partsDone}/${p.partsTotal}`);
   }
   progressText.textContent = parts.join(" · ");
 }
@@ -74,12 +75,16 @@ async function start(file) {
     const done = await uploader.upload(file, {
       fileType: FILE_TYPE,
       signal: controller.signal,
+      // Large files go multipart; ask for the whole file's SHA-256 to show it.
+      wholeFileSha256: true,
       onProgress: (p) => { if (current === controller) showProgress(p); },
     });
     const link = await uploader.downloadUrl(done.key, { signal: controller.signal });
     if (current !== controller) return;
     keyEl.textContent = done.key;
-    shaEl.textContent = done.sha256;
+    shaEl.textContent = done.parts > 1
+      ? `${done.sha256} (composite ${done.checksumSha256})`
+      : done.sha256;
     download.href = link.url;
     download.download = file.name;
     expiry.textContent = `(valid ${Math.round(link.expiresIn / 60)} min)`;

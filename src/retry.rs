@@ -1,0 +1,42 @@
+//! The IO half of retrying: an abortable sleep on `setTimeout`, and the
+//! random source of the backoff's jitter (the policy itself is in
+//! `presign_core::retry_policy`).
+
+use crate::abort;
+use crate::upload_error::UploadError;
+use presign_core::retry_policy::SplitMix64;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `setTimeout` (windows, workers and Node alike).
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &js_sys::Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(handle: &JsValue);
+}
+
+/// Waits `ms` milliseconds, or fails with `aborted` as soon as `signal` fires.
+pub async fn sleep(ms: u64, signal: Option<&AbortSignal>) -> Result<(), UploadError> {
+    abort::ensure_live(signal)?;
+    let mut resolve = None;
+    let promise = js_sys::Promise::new(&mut |res, _rej| resolve = Some(res));
+    let resolve = resolve.ok_or_else(|| UploadError::network("Promise executor did not run"))?;
+    let handle = set_timeout(&resolve, ms as f64);
+    let _wake_on_abort = abort::on_abort(signal, move || {
+        let _ = resolve.call0(&JsValue::UNDEFINED);
+    });
+    let _ = JsFuture::from(promise).await;
+    clear_timeout(&handle);
+    abort::ensure_live(signal)
+}
+
+/// A jitter source seeded from `Math.random()` (jitter needs spread, not secrecy).
+pub fn seeded_rng() -> SplitMix64 {
+    let high = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    let low = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    SplitMix64::new((high << 32) | low)
+}
