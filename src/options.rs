@@ -6,6 +6,7 @@
 //! Rust side strict: every value checked once here, with a message naming the
 //! option, so the rest of the crate never looks at a `JsValue` option again.
 
+use crate::token_source::TokenOption;
 use crate::upload_error::UploadError;
 use presign_core::content_type;
 use presign_core::part_plan::{DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE};
@@ -15,12 +16,14 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
 
 /// Options of `new Uploader(options)`.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UploaderOptions {
     /// Base URL of the signer without a trailing `/`; empty means same origin.
     pub endpoint: String,
-    /// Extra headers for every signer request (e.g. `Authorization`).
+    /// Extra headers for every signer request.
     pub headers: Vec<(String, String)>,
+    /// `token` or `getToken`: sent as `Authorization: Bearer …`.
+    pub token: Option<TokenOption>,
 }
 
 impl fmt::Debug for UploaderOptions {
@@ -30,12 +33,14 @@ impl fmt::Debug for UploaderOptions {
         f.debug_struct("UploaderOptions")
             .field("endpoint", &self.endpoint)
             .field("header_names", &names)
+            .field("token", &self.token)
             .finish()
     }
 }
 
 impl UploaderOptions {
-    /// Reads `{ endpoint?, headers? }`; `undefined` or `null` gives the defaults.
+    /// Reads `{ endpoint?, headers?, token?, getToken? }`; `undefined` or
+    /// `null` gives the defaults.
     pub fn from_js(value: &JsValue) -> Result<Self, UploadError> {
         if is_absent(value) {
             return Ok(Self::default());
@@ -53,7 +58,29 @@ impl UploaderOptions {
             None => Vec::new(),
             Some(v) => read_headers(&v)?,
         };
-        Ok(Self { endpoint, headers })
+        let token =
+            match (string_field(value, "token")?, field(value, "getToken")?) {
+                (Some(_), Some(_)) => {
+                    return Err(UploadError::bad_request(
+                        "give options.token or options.getToken, not both",
+                    ))
+                }
+                (Some(token), None) if token.trim().is_empty() || token.contains(['\r', '\n']) => {
+                    return Err(UploadError::bad_request(
+                        "options.token must be a non-empty string without line breaks",
+                    ))
+                }
+                (Some(token), None) => Some(TokenOption::Static(token)),
+                (None, Some(get)) => Some(TokenOption::Callback(get.dyn_into().map_err(|_| {
+                    UploadError::bad_request("options.getToken must be a function")
+                })?)),
+                (None, None) => None,
+            };
+        Ok(Self {
+            endpoint,
+            headers,
+            token,
+        })
     }
 }
 
@@ -76,12 +103,19 @@ pub struct UploadOptions {
     pub max_attempts: u32,
     /// Whether a multipart result carries the whole file's SHA-256.
     pub whole_file_sha256: bool,
+    /// A PUT with no progress for this long is aborted and retried; `None`
+    /// (`stallTimeoutMs: 0`) waits forever.
+    pub stall_timeout_ms: Option<u32>,
 }
 
 /// Most parts in flight at once.
 pub const MAX_CONCURRENCY: u32 = 16;
 /// Parts in flight by default.
 pub const DEFAULT_CONCURRENCY: u32 = 4;
+/// A PUT showing no progress for this long is considered stalled.
+pub const DEFAULT_STALL_TIMEOUT_MS: u32 = 30_000;
+/// Longest `stallTimeoutMs` accepted (one hour).
+pub const MAX_STALL_TIMEOUT_MS: u32 = 3_600_000;
 
 impl UploadOptions {
     /// Reads `{ fileType, contentType?, onProgress?, signal? }`, or a bare
@@ -98,6 +132,7 @@ impl UploadOptions {
                 concurrency: DEFAULT_CONCURRENCY,
                 max_attempts: DEFAULT_MAX_ATTEMPTS,
                 whole_file_sha256: false,
+                stall_timeout_ms: Some(DEFAULT_STALL_TIMEOUT_MS),
             });
         }
         if !value.is_object() {
@@ -136,6 +171,12 @@ impl UploadOptions {
                 UploadError::bad_request("options.wholeFileSha256 must be true or false")
             })?,
         };
+        let stall_timeout_ms =
+            match integer_field(value, "stallTimeoutMs", 0, u64::from(MAX_STALL_TIMEOUT_MS))? {
+                None => Some(DEFAULT_STALL_TIMEOUT_MS),
+                Some(0) => None,
+                Some(ms) => Some(ms as u32),
+            };
         Ok(Self {
             file_type,
             content_type,
@@ -146,6 +187,7 @@ impl UploadOptions {
             concurrency,
             max_attempts,
             whole_file_sha256,
+            stall_timeout_ms,
         })
     }
 }
@@ -363,9 +405,11 @@ mod tests {
         let options = UploaderOptions {
             endpoint: "https://signer".into(),
             headers: vec![("Authorization".into(), "Bearer secret-token".into())],
+            token: Some(TokenOption::Static("other-secret".into())),
         };
         let text = format!("{options:?}");
         assert!(text.contains("Authorization"), "{text}");
         assert!(!text.contains("secret-token"), "{text}");
+        assert!(!text.contains("other-secret"), "{text}");
     }
 }

@@ -14,9 +14,9 @@ use web_sys::AbortSignal;
 extern "C" {
     /// The global `setTimeout` (windows, workers and Node alike).
     #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &js_sys::Function, ms: f64) -> JsValue;
+    pub(crate) fn set_timeout(handler: &js_sys::Function, ms: f64) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(handle: &JsValue);
+    pub(crate) fn clear_timeout(handle: &JsValue);
 }
 
 /// Waits `ms` milliseconds, or fails with `aborted` as soon as `signal` fires.

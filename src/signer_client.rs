@@ -3,6 +3,7 @@
 
 use crate::abort::LinkedAbort;
 use crate::options::UploaderOptions;
+use crate::token_source::TokenSource;
 use crate::upload_error::UploadError;
 use gloo_net::http::{Request, RequestBuilder};
 use presign_core::multipart_protocol::{
@@ -19,10 +20,10 @@ use std::fmt;
 use web_sys::AbortSignal;
 
 /// Talks to one signer. Cheap to share behind an `Rc`.
-#[derive(Clone)]
 pub struct SignerClient {
     endpoint: String,
     headers: Vec<(String, String)>,
+    tokens: TokenSource,
 }
 
 impl fmt::Debug for SignerClient {
@@ -32,6 +33,7 @@ impl fmt::Debug for SignerClient {
         f.debug_struct("SignerClient")
             .field("endpoint", &self.endpoint)
             .field("header_names", &names)
+            .field("tokens", &self.tokens)
             .finish()
     }
 }
@@ -41,6 +43,7 @@ impl SignerClient {
         Self {
             endpoint: options.endpoint,
             headers: options.headers,
+            tokens: TokenSource::new(options.token),
         }
     }
 
@@ -85,7 +88,7 @@ impl SignerClient {
             self.endpoint,
             encode_query_component(key)
         );
-        let text = self.send(Request::get(&url), None, &url, signal).await?;
+        let text = self.send(|| Request::get(&url), None, &url, signal).await?;
         serde_json::from_str(&text).map_err(|e| {
             UploadError::new(
                 ErrorCode::Server,
@@ -141,7 +144,8 @@ impl SignerClient {
             self.endpoint,
             encode_query_component(upload_id)
         );
-        self.send(Request::delete(&url), None, &url, None).await?;
+        self.send(|| Request::delete(&url), None, &url, None)
+            .await?;
         Ok(())
     }
 
@@ -154,18 +158,43 @@ impl SignerClient {
         let url = format!("{}{path}", self.endpoint);
         let json = serde_json::to_string(body)
             .map_err(|e| UploadError::bad_request(format!("could not encode the request: {e}")))?;
-        let builder = Request::post(&url).header("Content-Type", "application/json");
+        let builder = || Request::post(&url).header("Content-Type", "application/json");
         self.send(builder, Some(json), &url, signal).await
     }
 
     /// Sends the request; the body text of a 2xx answer, an error otherwise.
+    /// A 401 renews the token (with `getToken`) and sends it once more.
     async fn send(
         &self,
-        builder: RequestBuilder,
+        builder: impl Fn() -> RequestBuilder,
         body: Option<String>,
         url: &str,
         signal: Option<&AbortSignal>,
     ) -> Result<String, UploadError> {
+        let token = self.tokens.current().await?;
+        let (status, text) = self
+            .send_once(builder(), body.clone(), token.as_deref(), url, signal)
+            .await?;
+        if status == 401 {
+            if let Some(fresh) = self.tokens.renew().await? {
+                let (status, text) = self
+                    .send_once(builder(), body, Some(&fresh), url, signal)
+                    .await?;
+                return answer(status, &text);
+            }
+        }
+        answer(status, &text)
+    }
+
+    /// One request: its status and body text.
+    async fn send_once(
+        &self,
+        builder: RequestBuilder,
+        body: Option<String>,
+        token: Option<&str>,
+        url: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<(u16, String), UploadError> {
         let abort = LinkedAbort::new(signal)?;
         let abort_signal = abort.signal();
         let mut builder = builder
@@ -173,6 +202,9 @@ impl SignerClient {
             .abort_signal(Some(&abort_signal));
         for (name, value) in &self.headers {
             builder = builder.header(name, value);
+        }
+        if let Some(token) = token {
+            builder = builder.header("Authorization", &format!("Bearer {token}"));
         }
         let request = match body {
             Some(json) => builder.body(json),
@@ -188,11 +220,15 @@ impl SignerClient {
             .text()
             .await
             .map_err(|e| fetch_failure(&e, &abort_signal, url))?;
-        if (200..300).contains(&status) {
-            Ok(text)
-        } else {
-            Err(signer_error(status, &text))
-        }
+        Ok((status, text))
+    }
+}
+
+fn answer(status: u16, text: &str) -> Result<String, UploadError> {
+    if (200..300).contains(&status) {
+        Ok(text.to_owned())
+    } else {
+        Err(signer_error(status, text))
     }
 }
 

@@ -2,15 +2,18 @@
 //!
 //! 1. Read the file in chunks and compute its SHA-256 (phase `hashing`).
 //! 2. Ask the signer for a URL bound to that size and digest (`signing`).
-//! 3. PUT the `Blob` with exactly the signed headers (`uploading`).
+//! 3. PUT the `Blob` with exactly the signed headers (`uploading`); transient
+//!    failures are retried with the multipart parts' policy (backoff, a fresh
+//!    URL for an expired one, one re-read on a checksum rejection).
 //! 4. Ask the signer what was stored and check it is the file (`verifying`).
 
 use crate::abort;
 use crate::blob_reader::{blob_size, BlobReader, CHUNK_SIZE};
 use crate::options::UploadOptions;
-use crate::progress_reporter::ProgressReporter;
+use crate::progress_reporter::{now_ms, ProgressReporter};
 use crate::put_headers;
 use crate::results::UploadResult;
+use crate::retry;
 use crate::signer_client::SignerClient;
 use crate::upload_error::UploadError;
 use crate::verify;
@@ -18,7 +21,8 @@ use crate::xhr_put;
 use presign_core::content_type::DEFAULT_CONTENT_TYPE;
 use presign_core::limits::MAX_SINGLE_PUT;
 use presign_core::progress::Phase;
-use presign_core::protocol::{FileUploadedRequest, GetUploadUrlRequest};
+use presign_core::protocol::{FileUploadedRequest, GetUploadUrlRequest, GetUploadUrlResponse};
+use presign_core::retry_policy::{Failure, RetryDecision, RetryPolicy};
 use presign_core::{ErrorCode, Sha256Digest, Sha256Hasher};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
@@ -41,43 +45,87 @@ pub async fn upload(
     }
     let progress = Rc::new(ProgressReporter::new(options.on_progress.clone()));
 
-    let digest = hash(file, signal, &progress).await?;
+    let digest = hash(file, signal, Some(&progress)).await?;
 
     // Each phase starts only if the signal (possibly aborted from inside a
     // progress callback) still allows it.
     abort::ensure_live(signal)?;
     progress.start(Phase::Signing, size);
-    let content_type = content_type(file, options);
-    let signed = signer
-        .get_upload_url(
-            &GetUploadUrlRequest {
-                filename: filename(file),
-                file_type: options.file_type.clone(),
-                content_type: Some(content_type),
-                size: Some(size),
-                sha256: Some(digest),
-            },
-            signal,
-        )
-        .await?;
-    if !signed.method.eq_ignore_ascii_case("PUT") {
-        return Err(UploadError::new(
-            ErrorCode::Server,
-            format!(
-                "the signer asked for a {} upload; this client uploads with PUT",
-                signed.method
-            ),
-        ));
-    }
+    let request = GetUploadUrlRequest {
+        filename: filename(file),
+        file_type: options.file_type.clone(),
+        content_type: Some(content_type(file, options)),
+        size: Some(size),
+        sha256: Some(digest),
+    };
+    let mut signed = sign(signer, &request, signal).await?;
 
     abort::ensure_live(signal)?;
     progress.start(Phase::Uploading, size);
-    let headers = put_headers::for_put(signed.headers.as_ref());
-    let put = xhr_put::put_blob(&signed.upload_url, "PUT", &headers, file, signal, {
-        let progress = Rc::clone(&progress);
-        move |loaded| progress.advance(loaded)
-    })
-    .await?;
+    let policy = RetryPolicy {
+        max_attempts: options.max_attempts,
+        ..RetryPolicy::default()
+    };
+    let mut rng = retry::seeded_rng();
+    let (mut attempts, mut rehashed) = (0, false);
+    let put = loop {
+        attempts += 1;
+        let headers = put_headers::for_put(signed.url.headers.as_ref());
+        let sent = xhr_put::put_blob(
+            &signed.url.upload_url,
+            "PUT",
+            &headers,
+            file,
+            signal,
+            options.stall_timeout_ms,
+            {
+                let progress = Rc::clone(&progress);
+                move |loaded| progress.advance(loaded)
+            },
+        )
+        .await;
+        let error = match sent {
+            Ok(put) => break put,
+            Err(e) if e.code() == ErrorCode::Aborted => return Err(e),
+            Err(e) => e,
+        };
+        let failure = Failure {
+            code: error.code(),
+            status: error.status(),
+        };
+        match policy.decide(failure, attempts, rehashed, &mut rng) {
+            RetryDecision::Backoff { delay_ms } => {
+                retry::sleep(delay_ms, signal).await?;
+                // A store may answer an expired URL by closing the connection.
+                if now_ms() > signed.use_before_ms {
+                    signed = sign(signer, &request, signal).await?;
+                }
+            }
+            RetryDecision::Represign => signed = sign(signer, &request, signal).await?,
+            RetryDecision::Rehash => {
+                if hash(file, signal, None).await? != digest {
+                    return Err(UploadError::new(
+                        ErrorCode::ChecksumMismatch,
+                        "the file changed while it was being uploaded",
+                    ));
+                }
+                rehashed = true;
+            }
+            RetryDecision::Fail => {
+                let failed = UploadError::new(
+                    error.code(),
+                    format!(
+                        "the upload failed after {attempts} attempt(s): {}",
+                        error.message()
+                    ),
+                );
+                return Err(match error.status() {
+                    Some(status) => failed.with_status(status),
+                    None => failed,
+                });
+            }
+        }
+    };
     // The browser's last progress event may fall short of the total.
     progress.advance(size);
 
@@ -87,7 +135,7 @@ pub async fn upload(
     let answer = signer
         .file_uploaded(
             &FileUploadedRequest {
-                key: signed.key.clone(),
+                key: signed.url.key.clone(),
                 file_type: options.file_type.clone(),
             },
             signal,
@@ -97,28 +145,67 @@ pub async fn upload(
     progress.announce(Phase::Done);
 
     Ok(UploadResult {
-        key: signed.key,
+        key: signed.url.key,
         size: verified.size,
         etag: verified.etag,
         sha256: digest.to_base64(),
     })
 }
 
-/// SHA-256 of the whole file, chunk by chunk, checking the signal between chunks.
+/// SHA-256 of the whole file, chunk by chunk, checking the signal between
+/// chunks; reported as the `hashing` phase when `progress` is given.
 async fn hash(
     file: &Blob,
     signal: Option<&AbortSignal>,
-    progress: &ProgressReporter,
+    progress: Option<&ProgressReporter>,
 ) -> Result<Sha256Digest, UploadError> {
     let mut reader = BlobReader::new(file, CHUNK_SIZE);
     let mut hasher = Sha256Hasher::new();
-    progress.start(Phase::Hashing, blob_size(file));
+    if let Some(progress) = progress {
+        progress.start(Phase::Hashing, blob_size(file));
+    }
     while let Some(chunk) = reader.next_chunk().await? {
         abort::ensure_live(signal)?;
         hasher.update(chunk);
-        progress.advance(hasher.bytes());
+        if let Some(progress) = progress {
+            progress.advance(hasher.bytes());
+        }
     }
     Ok(hasher.finish())
+}
+
+/// A presigned PUT and the time after which it is too old to start with.
+struct SignedPut {
+    url: GetUploadUrlResponse,
+    use_before_ms: f64,
+}
+
+/// Asks the signer for a PUT URL bound to the file's size and digest.
+async fn sign(
+    signer: &SignerClient,
+    request: &GetUploadUrlRequest,
+    signal: Option<&AbortSignal>,
+) -> Result<SignedPut, UploadError> {
+    let asked_at = now_ms();
+    let url = signer.get_upload_url(request, signal).await?;
+    if !url.method.eq_ignore_ascii_case("PUT") {
+        return Err(UploadError::new(
+            ErrorCode::Server,
+            format!(
+                "the signer asked for a {} upload; this client uploads with PUT",
+                url.method
+            ),
+        ));
+    }
+    let use_before_ms = use_before(asked_at, url.expires_in);
+    Ok(SignedPut { url, use_before_ms })
+}
+
+/// A URL is used only while at least half its life (at most 60 s of it)
+/// remains, counted from when it was asked for.
+pub fn use_before(asked_at_ms: f64, expires_in_secs: u64) -> f64 {
+    let life_ms = expires_in_secs as f64 * 1000.0;
+    asked_at_ms + life_ms - (life_ms / 2.0).min(60_000.0)
 }
 
 /// `options.contentType`, else `file.type`, else `application/octet-stream`.

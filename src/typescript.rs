@@ -10,8 +10,16 @@ const TS_TYPES: &'static str = r#"
 export interface UploaderOptions {
   /** Base URL of the signer; `""` (the default) means the page's origin. */
   endpoint?: string;
-  /** Extra headers on every signer request, e.g. `Authorization`. */
+  /** Extra headers on every signer request. */
   headers?: Record<string, string> | Headers | Iterable<[string, string]>;
+  /** A bearer token (a JWT) sent as `Authorization: Bearer …` to the signer. */
+  token?: string;
+  /**
+   * Returns the bearer token (or a promise of it). Called before the first
+   * signer request, and again once when the signer answers 401 (an expired
+   * token), before that request is sent again. Give `token` or `getToken`.
+   */
+  getToken?: () => string | Promise<string>;
 }
 
 /** What the uploader is doing. */
@@ -58,6 +66,12 @@ export interface UploadOptions {
   maxAttempts?: number;
   /** Also return the whole file's SHA-256 of a multipart upload (default false). */
   wholeFileSha256?: boolean;
+  /**
+   * A PUT (a part, or a whole small file) that shows no upload progress for
+   * this many milliseconds is aborted and retried like a network error
+   * (default 30000; 0 waits forever).
+   */
+  stallTimeoutMs?: number;
 }
 
 /** What `uploader.upload()` resolves with for a single PUT. */

@@ -1,7 +1,7 @@
 //! The exported `Uploader` class: options in, promises out.
 
 use crate::blob_reader::blob_size;
-use crate::multipart_upload;
+use crate::multipart;
 use crate::options::{self, UploadOptions, UploaderOptions};
 use crate::results::{self, DownloadLink};
 use crate::signer_client::SignerClient;
@@ -150,7 +150,7 @@ impl Uploader {
         future_to_promise(async move {
             let (blob, options) = prepared?;
             if blob_size(&blob) > options.multipart_threshold {
-                let result = multipart_upload::upload(&signer, &blob, &options).await?;
+                let result = multipart::upload(&signer, &blob, &options).await?;
                 Ok(results::to_js(&result)?)
             } else {
                 let result = single_put::upload(&signer, &blob, &options).await?;

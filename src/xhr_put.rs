@@ -1,14 +1,17 @@
 //! The presigned PUT, with `XMLHttpRequest`: unlike `fetch`, it reports upload
 //! progress (`xhr.upload.onprogress`). The `Blob` itself is the body, so the
 //! browser streams it from disk. Listeners are owned by guards and removed when
-//! the request settles; an `AbortSignal` aborts the request in flight.
+//! the request settles; an `AbortSignal` aborts the request in flight, and a
+//! [`StallWatchdog`] aborts one that stopped making progress.
 
 use crate::abort;
 use crate::listener::Listener;
+use crate::stall_watchdog::StallWatchdog;
 use crate::store_error;
 use crate::upload_error::UploadError;
 use presign_core::ErrorCode;
 use std::fmt;
+use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Blob, EventTarget, ProgressEvent, XmlHttpRequest};
@@ -39,13 +42,16 @@ impl fmt::Debug for AbortOnDrop {
 }
 
 /// Sends `body` to `url` with `headers`; `on_progress` gets the bytes sent so
-/// far (the browser's count, as the upload proceeds).
+/// far (the browser's count, as the upload proceeds). With `stall_timeout_ms`,
+/// a request that shows no progress for that long is aborted and fails with
+/// `network` (retryable).
 pub async fn put_blob(
     url: &str,
     method: &str,
     headers: &[(String, String)],
     body: &Blob,
     signal: Option<&AbortSignal>,
+    stall_timeout_ms: Option<u32>,
     on_progress: impl Fn(u64) + 'static,
 ) -> Result<PutOutcome, UploadError> {
     abort::ensure_live(signal)?;
@@ -83,12 +89,39 @@ pub async fn put_blob(
             let _ = resolve.call1(&JsValue::UNDEFINED, &event.into());
         }
     };
+    let watchdog = stall_timeout_ms.map(|ms| {
+        Rc::new(StallWatchdog::start(ms, {
+            let (resolve, xhr) = (resolve.clone(), xhr.clone());
+            move || {
+                let _ = resolve.call1(&JsValue::UNDEFINED, &"stall".into());
+                let _ = xhr.abort();
+            }
+        }))
+    });
+    let kick = {
+        let watchdog = watchdog.clone();
+        move || {
+            if let Some(w) = &watchdog {
+                w.kick();
+            }
+        }
+    };
     let _listeners = [
-        Listener::new(&upload, "progress", move |event| {
-            if let Some(event) = event.dyn_ref::<ProgressEvent>() {
-                on_progress(event.loaded() as u64);
+        Listener::new(&upload, "progress", {
+            let kick = kick.clone();
+            move |event| {
+                kick();
+                if let Some(event) = event.dyn_ref::<ProgressEvent>() {
+                    on_progress(event.loaded() as u64);
+                }
             }
         }),
+        // The body is sent; the response's arrival is progress too.
+        Listener::new(&upload, "load", {
+            let kick = kick.clone();
+            move |_| kick()
+        }),
+        Listener::new(&xhr, "readystatechange", move |_| kick()),
         Listener::new(&xhr, "load", settle_on("load")),
         Listener::new(&xhr, "error", settle_on("error")),
         Listener::new(&xhr, "timeout", settle_on("timeout")),
@@ -112,7 +145,16 @@ pub async fn put_blob(
         .unwrap_or_default();
     drop(in_flight);
 
-    if abort::ensure_live(signal).is_err() || event == "abort" {
+    if abort::ensure_live(signal).is_err() {
+        return Err(UploadError::aborted());
+    }
+    if let Some(w) = watchdog.as_ref().filter(|w| w.fired()) {
+        return Err(UploadError::network(format!(
+            "no upload progress for {} s: the connection stalled",
+            w.seconds()
+        )));
+    }
+    if event == "abort" {
         return Err(UploadError::aborted());
     }
     let status = xhr.status().unwrap_or(0);

@@ -6,7 +6,13 @@
 //
 //   POST /__faults        {"match": "partNumber=3", "status": 503, "times": 2}
 //                         {"match": "partNumber=2", "delayMs": 3000, "times": 1}
-//                         (also "method": "PUT"; a list of rules is accepted)
+//                         {"match": "partNumber=4", "stall": true}: read nothing
+//                           and never answer (until the client gives up)
+//                         {"match": "partNumber=5", "corrupt": true}: forward,
+//                           with the body's first byte flipped
+//                         (also "method": "PUT"; "match" may be a list of
+//                         substrings that must all occur; a list of rules is
+//                         accepted)
 //   POST /__faults/reset  drops every rule and the log
 //   POST /__target        {"url": "http://127.0.0.1:9000"} sets the store
 //                         (when it is known only after the proxy started)
@@ -19,6 +25,7 @@
 // Prints "fault-proxy listening on http://127.0.0.1:PORT" once ready.
 
 import http from "node:http";
+import { Transform } from "node:stream";
 
 const args = process.argv.slice(2);
 const arg = (name, fallback) => {
@@ -94,11 +101,27 @@ function takeRule(req) {
   for (const rule of rules) {
     if (rule.times <= 0) continue;
     if (rule.method && rule.method !== req.method) continue;
-    if (rule.match && !req.url.includes(rule.match)) continue;
+    const needles = rule.match === undefined ? [] : [rule.match].flat();
+    if (!needles.every((needle) => req.url.includes(needle))) continue;
     rule.times -= 1;
     return rule;
   }
   return null;
+}
+
+/** Passes a body through with its first byte inverted (length unchanged). */
+function flipFirstByte() {
+  let flipped = false;
+  return new Transform({
+    transform(chunk, _encoding, done) {
+      if (!flipped && chunk.length > 0) {
+        chunk = Buffer.from(chunk);
+        chunk[0] ^= 0xff;
+        flipped = true;
+      }
+      done(null, chunk);
+    },
+  });
 }
 
 function signatureOf(url) {
@@ -153,8 +176,19 @@ const server = http.createServer((req, res) => {
       if (!res.headersSent) res.writeHead(502);
       res.end();
     });
-    req.pipe(upstream);
+    (rule && rule.corrupt ? req.pipe(flipFirstByte()) : req).pipe(upstream);
   };
+  if (rule && rule.stall) {
+    // A dead peer: the body is not read, nothing is answered. The browser's
+    // send buffer fills and its progress stops; only the client can end it.
+    entry.fault = "stall";
+    entry.status = 0;
+    req.pause();
+    const hold = setTimeout(() => res.destroy(), 600_000);
+    req.socket.on("close", () => clearTimeout(hold));
+    return;
+  }
+  if (rule && rule.corrupt) entry.fault = "corrupt";
   if (rule && rule.delayMs) {
     entry.fault = `delay ${rule.delayMs}`;
     req.pause();

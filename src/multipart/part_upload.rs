@@ -66,6 +66,8 @@ pub struct PartContext {
     pub signal: AbortSignal,
     pub policy: RetryPolicy,
     pub rng: Rc<RefCell<SplitMix64>>,
+    /// See [`crate::options::UploadOptions::stall_timeout_ms`].
+    pub stall_timeout_ms: Option<u32>,
 }
 
 /// Sends `signed` until it is stored or needs the scheduler; `on_sent` gets
@@ -97,9 +99,15 @@ pub async fn run(
         part.attempts += 1;
         let number = part.number;
         let report = on_sent.clone();
-        let sent = xhr_put::put_blob(&url, "PUT", &headers, &slice, Some(&ctx.signal), {
-            move |bytes| report(number, bytes)
-        })
+        let sent = xhr_put::put_blob(
+            &url,
+            "PUT",
+            &headers,
+            &slice,
+            Some(&ctx.signal),
+            ctx.stall_timeout_ms,
+            move |bytes| report(number, bytes),
+        )
         .await;
         let error = match sent {
             Ok(outcome) => {

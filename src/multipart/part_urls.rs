@@ -3,9 +3,10 @@
 //! ahead of need but never for the whole file at once, so no URL waits long
 //! enough to expire.
 
-use crate::part_upload::{Part, SignedPart};
+use crate::multipart::part_upload::{Part, SignedPart};
 use crate::progress_reporter::now_ms;
 use crate::signer_client::SignerClient;
+use crate::single_put::use_before;
 use crate::upload_error::UploadError;
 use presign_core::multipart_protocol::{PartToSign, PartUrlsRequest};
 use presign_core::ErrorCode;
@@ -64,15 +65,12 @@ pub async fn sign(
                     )
                 })?;
             let url = answer.urls.swap_remove(i);
-            // Start a PUT only while at least half the URL's life (at most
-            // 60 s of it) remains, counted from when it was asked for.
-            let life_ms = url.expires_in as f64 * 1000.0;
-            let margin_ms = (life_ms / 2.0).min(60_000.0);
+            let use_before_ms = use_before(asked_at, url.expires_in);
             Ok(SignedPart {
                 part,
                 url: url.url,
                 headers: url.headers,
-                use_before_ms: asked_at + life_ms - margin_ms,
+                use_before_ms,
             })
         })
         .collect()

@@ -1,0 +1,151 @@
+//! One file as an S3 multipart upload, orchestrated:
+//!
+//! 1. `POST /api/multipart` fixes the part size; the plan comes from the core.
+//! 2. Parts are read (`Blob.slice`, chunk by chunk) and hashed in order, one
+//!    at a time, while earlier parts upload; the same pass feeds the
+//!    whole-file SHA-256. Only a few parts are hashed ahead of the uploads
+//!    ([`scheduler`], [`part_hash`]).
+//! 3. Hashed parts are presigned in batches ([`part_urls`]), then sent by up
+//!    to `concurrency` tasks ([`part_upload`]).
+//! 4. Complete with every ETag and SHA-256, then check the store's checksum
+//!    (composite or full-object) against ours ([`completion`]).
+//!
+//! Any failure or abort after step 1 aborts every PUT in flight and asks the
+//! signer to abort the upload (awaited), so no multipart upload stays open.
+
+pub mod completion;
+pub mod part_hash;
+pub mod part_upload;
+pub mod part_urls;
+pub mod scheduler;
+
+use crate::abort::{self, LinkedAbort};
+use crate::blob_reader::blob_size;
+use crate::options::UploadOptions;
+use crate::progress_reporter::ProgressReporter;
+use crate::signer_client::SignerClient;
+use crate::single_put::{content_type, filename};
+use crate::upload_error::UploadError;
+use presign_core::multipart_protocol::{CreateMultipartRequest, CreateMultipartResponse};
+use presign_core::part_plan::PartPlan;
+use presign_core::progress::Phase;
+use presign_core::ErrorCode;
+use serde::Serialize;
+use std::rc::Rc;
+use web_sys::{AbortSignal, Blob};
+
+/// `uploader.upload()`'s result for a multipart upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MultipartResult {
+    pub key: String,
+    pub size: u64,
+    /// The store's ETag of the object (`"…-N"` on S3).
+    pub etag: String,
+    /// Base64 SHA-256 of the whole file; only when `wholeFileSha256: true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// The composite checksum `base64(sha256(part digests))-N`.
+    pub checksum_sha256: String,
+    /// Number of parts.
+    pub parts: u32,
+    /// Bytes per part (the last may be smaller).
+    pub part_size: u64,
+}
+
+/// Uploads `file` in parts through `signer`.
+pub async fn upload(
+    signer: &Rc<SignerClient>,
+    file: &Blob,
+    options: &UploadOptions,
+) -> Result<MultipartResult, UploadError> {
+    let signal = options.signal.as_ref();
+    abort::ensure_live(signal)?;
+    let size = blob_size(file);
+    let wanted = PartPlan::new(size, options.part_size)
+        .map_err(|e| UploadError::new(ErrorCode::TooLarge, e.to_string()))?;
+    let progress = Rc::new(ProgressReporter::new(options.on_progress.clone()));
+    progress.start(Phase::Signing, size);
+    let created = signer
+        .create_multipart(
+            &CreateMultipartRequest {
+                filename: filename(file),
+                file_type: options.file_type.clone(),
+                content_type: Some(content_type(file, options)),
+                size,
+                part_size: Some(wanted.part_size()),
+            },
+            signal,
+        )
+        .await?;
+    progress.set_upload_id(&created.upload_id);
+
+    // From here on the upload exists in the store: every way out that is not
+    // success aborts it.
+    let linked = LinkedAbort::new(signal);
+    let outcome = match linked {
+        Ok(ref linked) => run(signer, file, options, &created, &progress, linked.signal()).await,
+        Err(ref e) => Err(e.clone()),
+    };
+    match outcome {
+        Ok(result) => Ok(result),
+        Err(error) => {
+            if let Ok(linked) = &linked {
+                linked.abort();
+            }
+            // Best effort: the upload's failure is what the caller must see.
+            if let Err(e) = signer.abort_multipart(&created.upload_id).await {
+                web_sys::console::warn_1(
+                    &format!("presigned-upload: could not abort the multipart upload: {e}").into(),
+                );
+            }
+            if abort::ensure_live(signal).is_err() {
+                Err(UploadError::aborted())
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
+/// Steps 2 to 4 for an upload the signer created.
+async fn run(
+    signer: &Rc<SignerClient>,
+    file: &Blob,
+    options: &UploadOptions,
+    created: &CreateMultipartResponse,
+    progress: &Rc<ProgressReporter>,
+    signal: AbortSignal,
+) -> Result<MultipartResult, UploadError> {
+    let size = blob_size(file);
+    let plan = PartPlan::exact(size, created.part_size)
+        .ok()
+        .filter(|p| p.part_count() == created.part_count)
+        .ok_or_else(|| {
+            UploadError::new(
+                ErrorCode::Server,
+                format!(
+                    "the signer's plan ({} parts of {} bytes) does not fit a {size}-byte file",
+                    created.part_count, created.part_size
+                ),
+            )
+        })?;
+    let sent = scheduler::send_parts(
+        signer,
+        &created.upload_id,
+        file,
+        options,
+        plan,
+        progress,
+        signal.clone(),
+    )
+    .await?;
+    abort::ensure_live(Some(&signal))?;
+    progress.announce(Phase::Verifying);
+    let result = completion::complete(signer, &created.upload_id, size, sent, &signal).await?;
+    progress.announce(Phase::Done);
+    Ok(MultipartResult {
+        sha256: options.whole_file_sha256.then_some(result.sha256).flatten(),
+        ..result
+    })
+}
