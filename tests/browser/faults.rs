@@ -9,13 +9,7 @@ use wasm_bindgen_test::wasm_bindgen_test;
 #[wasm_bindgen_test]
 async fn a_part_failing_twice_with_503_is_retried() {
     let proxy = fault_proxy();
-    proxy_control(proxy, "/__faults/reset", "{}").await;
-    proxy_control(
-        proxy,
-        "/__faults",
-        r#"{"match": ["twice-503.bin", "partNumber=3&"], "method": "PUT", "status": 503, "times": 2}"#,
-    )
-    .await;
+    inject(proxy, r#"{"match": ["twice-503.bin", "partNumber=3&"], "method": "PUT", "status": 503, "times": 2}"#).await;
     let bytes = test_bytes(24 * MIB, 13);
     let (log, callback) = progress_log(|_| {});
     let options = obj(&[
@@ -33,13 +27,8 @@ async fn a_part_failing_twice_with_503_is_retried() {
     .expect("the upload survives two 503s");
     assert_eq!(get_str(&result, "sha256"), webcrypto_sha256(&bytes).await);
     assert_multipart_progress(&log.borrow(), bytes.len(), 5.0);
-    let statuses: Vec<u16> = part_puts(proxy, "twice-503.bin", 3)
-        .await
-        .into_iter()
-        .map(|(s, _)| s)
-        .collect();
+    let statuses = put_statuses(proxy, "twice-503.bin", 3).await;
     assert_eq!(statuses, [503, 503, 200]);
-    proxy_control(proxy, "/__faults/reset", "{}").await;
 }
 
 #[wasm_bindgen_test]
@@ -52,15 +41,9 @@ async fn an_expired_part_url_is_presigned_again() {
         "PRESIGN_FAULT_PROXY_SHORT_EXPIRY",
         option_env!("PRESIGN_FAULT_PROXY_SHORT_EXPIRY"),
     );
-    proxy_control(proxy, "/__faults/reset", "{}").await;
     // The signer's URLs live 2 s; part 2's first PUT reaches the store 3.5 s
     // after it was sent.
-    proxy_control(
-        proxy,
-        "/__faults",
-        r#"{"match": ["expired-url.bin", "partNumber=2&"], "method": "PUT", "delayMs": 3500, "times": 1}"#,
-    )
-    .await;
+    inject(proxy, r#"{"match": ["expired-url.bin", "partNumber=2&"], "method": "PUT", "delayMs": 3500, "times": 1}"#).await;
     let bytes = test_bytes(20 * MIB, 14);
     let (log, callback) = progress_log(|_| {});
     let options = obj(&[
@@ -87,7 +70,6 @@ async fn an_expired_part_url_is_presigned_again() {
     let (last_status, last_signature) = puts.last().expect("puts");
     assert_eq!(*last_status, 200, "{puts:?}");
     assert_ne!(*last_signature, puts[0].1, "the retry used a fresh URL");
-    proxy_control(proxy, "/__faults/reset", "{}").await;
 }
 
 /// A file whose name (and so whose key) the fault rules can match.
@@ -111,14 +93,8 @@ fn three_part_options(callback: &Closure<dyn Fn(JsValue)>, extra: &[(&str, JsVal
 #[wasm_bindgen_test]
 async fn a_stalled_part_is_abandoned_and_sent_again() {
     let proxy = fault_proxy();
-    proxy_control(proxy, "/__faults/reset", "{}").await;
     // Part 2's first PUT is never read nor answered, like a dead peer.
-    proxy_control(
-        proxy,
-        "/__faults",
-        r#"{"match": ["stalled-part.bin", "partNumber=2&"], "method": "PUT", "stall": true, "times": 1}"#,
-    )
-    .await;
+    inject(proxy, r#"{"match": ["stalled-part.bin", "partNumber=2&"], "method": "PUT", "stall": true, "times": 1}"#).await;
     let bytes = test_bytes(12 * MIB, 15);
     let (log, callback) = progress_log(|_| {});
     let options = three_part_options(&callback, &[("stallTimeoutMs", 1500.into())]);
@@ -131,28 +107,17 @@ async fn a_stalled_part_is_abandoned_and_sent_again() {
     .expect("the upload survives a stalled connection");
     assert_eq!(get_str(&result, "sha256"), webcrypto_sha256(&bytes).await);
     assert_multipart_progress(&log.borrow(), bytes.len(), 3.0);
-    let statuses: Vec<u16> = part_puts(proxy, "stalled-part.bin", 2)
-        .await
-        .into_iter()
-        .map(|(s, _)| s)
-        .collect();
+    let statuses = put_statuses(proxy, "stalled-part.bin", 2).await;
     // 0: the stalled attempt never got an answer.
     assert_eq!(statuses, [0, 200]);
-    proxy_control(proxy, "/__faults/reset", "{}").await;
 }
 
 #[wasm_bindgen_test]
 async fn a_part_corrupted_on_the_way_is_read_again_and_sent_again() {
     let proxy = fault_proxy();
-    proxy_control(proxy, "/__faults/reset", "{}").await;
     // One byte of part 2's first PUT flips between the browser and the store:
     // the store's SHA-256 differs from the signed one and it refuses the part.
-    proxy_control(
-        proxy,
-        "/__faults",
-        r#"{"match": ["corrupt-once.bin", "partNumber=2&"], "method": "PUT", "corrupt": true, "times": 1}"#,
-    )
-    .await;
+    inject(proxy, r#"{"match": ["corrupt-once.bin", "partNumber=2&"], "method": "PUT", "corrupt": true, "times": 1}"#).await;
     let bytes = test_bytes(12 * MIB, 16);
     let (log, callback) = progress_log(|_| {});
     let result = upload(
@@ -168,25 +133,14 @@ async fn a_part_corrupted_on_the_way_is_read_again_and_sent_again() {
         webcrypto_composite(&bytes, 5 * MIB).await
     );
     assert_multipart_progress(&log.borrow(), bytes.len(), 3.0);
-    let statuses: Vec<u16> = part_puts(proxy, "corrupt-once.bin", 2)
-        .await
-        .into_iter()
-        .map(|(s, _)| s)
-        .collect();
+    let statuses = put_statuses(proxy, "corrupt-once.bin", 2).await;
     assert_eq!(statuses, [400, 200]);
-    proxy_control(proxy, "/__faults/reset", "{}").await;
 }
 
 #[wasm_bindgen_test]
 async fn a_part_corrupted_every_time_fails_with_checksum_mismatch() {
     let proxy = fault_proxy();
-    proxy_control(proxy, "/__faults/reset", "{}").await;
-    proxy_control(
-        proxy,
-        "/__faults",
-        r#"{"match": ["corrupt-always.bin", "partNumber=2&"], "method": "PUT", "corrupt": true, "times": 100}"#,
-    )
-    .await;
+    inject(proxy, r#"{"match": ["corrupt-always.bin", "partNumber=2&"], "method": "PUT", "corrupt": true, "times": 100}"#).await;
     let bytes = test_bytes(12 * MIB, 17);
     let (log, callback) = progress_log(|_| {});
     let result = upload(
@@ -202,34 +156,17 @@ async fn a_part_corrupted_every_time_fails_with_checksum_mismatch() {
         err.message()
     );
     // Read and hashed again once, sent again once, then given up.
-    let statuses: Vec<u16> = part_puts(proxy, "corrupt-always.bin", 2)
-        .await
-        .into_iter()
-        .map(|(s, _)| s)
-        .collect();
+    let statuses = put_statuses(proxy, "corrupt-always.bin", 2).await;
     assert_eq!(statuses, [400, 400]);
     // The failed upload was aborted on the signer (and so in the store).
-    let upload_id = log
-        .borrow()
-        .iter()
-        .find_map(|p| get(p, "uploadId").as_string())
-        .expect("progress reports carry the uploadId");
-    let url = format!("{}/api/multipart/{upload_id}/parts", endpoint());
-    let response = gloo_net::http::Request::get(&url)
-        .send()
-        .await
-        .expect("signer reachable");
-    assert_eq!(response.status(), 404, "{:?}", response.text().await);
-    proxy_control(proxy, "/__faults/reset", "{}").await;
+    assert_signer_forgot(&log).await;
 }
 
 #[wasm_bindgen_test]
 async fn a_single_put_failing_twice_with_503_is_retried() {
     let proxy = fault_proxy();
-    proxy_control(proxy, "/__faults/reset", "{}").await;
-    proxy_control(
+    inject(
         proxy,
-        "/__faults",
         r#"{"match": "single-503.bin", "method": "PUT", "status": 503, "times": 2}"#,
     )
     .await;
@@ -264,5 +201,4 @@ async fn a_single_put_failing_twice_with_503_is_retried() {
         assert!(get_num(p, "loaded") >= last, "{p:?}");
         last = get_num(p, "loaded");
     }
-    proxy_control(proxy, "/__faults/reset", "{}").await;
 }

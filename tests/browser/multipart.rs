@@ -111,18 +111,9 @@ async fn aborting_a_multipart_upload_aborts_it_on_the_signer() {
 
     let events = log.borrow().clone();
     assert!(!events.iter().any(|p| get_str(p, "phase") == "done"));
-    let upload_id = events
-        .iter()
-        .find_map(|p| get(p, "uploadId").as_string())
-        .expect("progress reports carry the uploadId");
     // The upload was aborted before the promise rejected: the signer no
     // longer knows it.
-    let url = format!("{}/api/multipart/{upload_id}/parts", endpoint());
-    let response = gloo_net::http::Request::get(&url)
-        .send()
-        .await
-        .expect("signer reachable");
-    assert_eq!(response.status(), 404, "{:?}", response.text().await);
+    assert_signer_forgot(&log).await;
     // Nothing reports after the rejection.
     let reports = log.borrow().len();
     sleep_ms(300).await;
@@ -135,10 +126,8 @@ async fn part_urls_are_asked_for_in_bounded_batches_ahead_of_need() {
     // than hashing; on bare loopback hashing is the bottleneck and every part
     // is signed the moment it is hashed, so that the connections never idle).
     let proxy = fault_proxy();
-    proxy_control(proxy, "/__faults/reset", "{}").await;
-    proxy_control(
+    inject(
         proxy,
-        "/__faults",
         r#"{"match": "batches.bin", "method": "PUT", "delayMs": 300, "times": 100}"#,
     )
     .await;
@@ -157,7 +146,6 @@ async fn part_urls_are_asked_for_in_bounded_batches_ahead_of_need() {
     .await
     .expect("multipart upload resolves");
     let batches = spy.batches();
-    proxy_control(proxy, "/__faults/reset", "{}").await;
     drop(spy);
     // Not all 13 at once, not one request per part.
     assert!(batches.len() >= 2, "{batches:?}");

@@ -308,3 +308,34 @@ impl Drop for PartUrlRequests {
         let _ = Reflect::set(&js_sys::global(), &"fetch".into(), &self.original);
     }
 }
+
+/// Drops the proxy's rules and log, then installs `rule` (JSON).
+pub async fn inject(proxy: &str, rule: &str) {
+    proxy_control(proxy, "/__faults/reset", "{}").await;
+    proxy_control(proxy, "/__faults", rule).await;
+}
+
+/// The statuses of part `number`'s PUTs of the file `name`, in order (0: no answer).
+pub async fn put_statuses(proxy: &str, name: &str, number: u32) -> Vec<u16> {
+    part_puts(proxy, name, number)
+        .await
+        .into_iter()
+        .map(|(status, _)| status)
+        .collect()
+}
+
+/// The multipart upload the progress reports name is gone from the signer
+/// (it was aborted, so the store's upload was too).
+pub async fn assert_signer_forgot(log: &ProgressLog) {
+    let upload_id = log
+        .borrow()
+        .iter()
+        .find_map(|p| get(p, "uploadId").as_string())
+        .expect("progress reports carry the uploadId");
+    let url = format!("{}/api/multipart/{upload_id}/parts", endpoint());
+    let response = gloo_net::http::Request::get(&url)
+        .send()
+        .await
+        .expect("signer reachable");
+    assert_eq!(response.status(), 404, "{:?}", response.text().await);
+}
