@@ -6,6 +6,7 @@
 
 mod abort;
 mod blob_reader;
+mod form_post;
 mod listener;
 mod multipart;
 mod options;

@@ -84,9 +84,21 @@ impl UploaderOptions {
     }
 }
 
+/// How a file that is not sent in parts is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UploadMethod {
+    /// A presigned PUT (the default).
+    #[default]
+    Put,
+    /// A presigned POST form (`method: "post"`).
+    Post,
+}
+
 /// Options of `uploader.upload(file, options)`.
 #[derive(Debug, Clone)]
 pub struct UploadOptions {
+    /// PUT or form POST, for files below the multipart threshold.
+    pub method: UploadMethod,
     /// The seed API's `file_type` (the signer validates it).
     pub file_type: String,
     /// Overrides `file.type`; already validated as a media type.
@@ -123,6 +135,7 @@ impl UploadOptions {
     pub fn from_js(value: &JsValue) -> Result<Self, UploadError> {
         if let Some(file_type) = value.as_string() {
             return Ok(Self {
+                method: UploadMethod::Put,
                 file_type: check_file_type(file_type)?,
                 content_type: None,
                 on_progress: None,
@@ -177,7 +190,18 @@ impl UploadOptions {
                 Some(0) => None,
                 Some(ms) => Some(ms as u32),
             };
+        let method = match string_field(value, "method")?.as_deref() {
+            None => UploadMethod::Put,
+            Some(m) if m.eq_ignore_ascii_case("put") => UploadMethod::Put,
+            Some(m) if m.eq_ignore_ascii_case("post") => UploadMethod::Post,
+            Some(other) => {
+                return Err(UploadError::bad_request(format!(
+                    "options.method must be \"put\" or \"post\", got {other:?}"
+                )))
+            }
+        };
         Ok(Self {
+            method,
             file_type,
             content_type,
             on_progress,

@@ -6,6 +6,7 @@ use crate::options::UploaderOptions;
 use crate::token_source::TokenSource;
 use crate::upload_error::UploadError;
 use gloo_net::http::{Request, RequestBuilder};
+use presign_core::form_protocol::{GetUploadFormRequest, GetUploadFormResponse};
 use presign_core::multipart_protocol::{
     CompleteMultipartRequest, CompleteMultipartResponse, CreateMultipartRequest,
     CreateMultipartResponse, PartUrlsRequest, PartUrlsResponse,
@@ -64,6 +65,16 @@ impl SignerClient {
                 format!("the signer's answer to get-upload-url is not usable: {e}"),
             )
         })
+    }
+
+    /// `POST /api/get-upload-form`.
+    pub async fn get_upload_form(
+        &self,
+        request: &GetUploadFormRequest,
+        signal: Option<&AbortSignal>,
+    ) -> Result<GetUploadFormResponse, UploadError> {
+        let text = self.post("/api/get-upload-form", request, signal).await?;
+        parse(&text, "get-upload-form")
     }
 
     /// `POST /api/file-uploaded`. `None` when the answer is not our JSON (a

@@ -1,15 +1,18 @@
-//! One file, one presigned PUT: hash, sign, upload, verify.
+//! One file, one presigned request: hash, sign, upload, verify.
 //!
 //! 1. Read the file in chunks and compute its SHA-256 (phase `hashing`).
-//! 2. Ask the signer for a URL bound to that size and digest (`signing`).
-//! 3. PUT the `Blob` with exactly the signed headers (`uploading`); transient
+//! 2. Ask the signer for a URL bound to that size and digest (`signing`), or
+//!    with `method: "post"` for a form whose policy binds them.
+//! 3. PUT the `Blob` with exactly the signed headers, or POST the form with
+//!    the file last ([`crate::form_post`]) (`uploading`); transient
 //!    failures are retried with the multipart parts' policy (backoff, a fresh
 //!    URL for an expired one, one re-read on a checksum rejection).
 //! 4. Ask the signer what was stored and check it is the file (`verifying`).
 
 use crate::abort;
 use crate::blob_reader::{blob_size, BlobReader, CHUNK_SIZE};
-use crate::options::UploadOptions;
+use crate::form_post;
+use crate::options::{UploadMethod, UploadOptions};
 use crate::progress_reporter::{now_ms, ProgressReporter};
 use crate::put_headers;
 use crate::results::UploadResult;
@@ -17,8 +20,9 @@ use crate::retry;
 use crate::signer_client::SignerClient;
 use crate::upload_error::UploadError;
 use crate::verify;
-use crate::xhr_put;
+use crate::xhr_put::{self, Body};
 use presign_core::content_type::DEFAULT_CONTENT_TYPE;
+use presign_core::form_protocol::{GetUploadFormRequest, GetUploadFormResponse};
 use presign_core::limits::MAX_SINGLE_PUT;
 use presign_core::progress::Phase;
 use presign_core::protocol::{FileUploadedRequest, GetUploadUrlRequest, GetUploadUrlResponse};
@@ -58,7 +62,8 @@ pub async fn upload(
         size: Some(size),
         sha256: Some(digest),
     };
-    let mut signed = sign(signer, &request, signal).await?;
+    let sign_again = || sign(signer, options.method, &request, signal);
+    let mut signed = sign_again().await?;
 
     abort::ensure_live(signal)?;
     progress.start(Phase::Uploading, size);
@@ -70,20 +75,32 @@ pub async fn upload(
     let (mut attempts, mut rehashed) = (0, false);
     let put = loop {
         attempts += 1;
-        let headers = put_headers::for_put(signed.url.headers.as_ref());
-        let sent = xhr_put::put_blob(
-            &signed.url.upload_url,
-            "PUT",
-            &headers,
-            file,
-            signal,
-            options.stall_timeout_ms,
-            {
-                let progress = Rc::clone(&progress);
-                move |loaded| progress.advance(loaded)
-            },
-        )
-        .await;
+        let on_progress = {
+            let progress = Rc::clone(&progress);
+            move |loaded| progress.advance(loaded)
+        };
+        let stall = options.stall_timeout_ms;
+        let sent = match &signed.target {
+            Target::Put(put) => {
+                let headers = put_headers::for_put(put.headers.as_ref());
+                let body = Body::Blob(file);
+                xhr_put::send(
+                    &put.upload_url,
+                    "PUT",
+                    &headers,
+                    body,
+                    signal,
+                    stall,
+                    on_progress,
+                )
+                .await
+            }
+            Target::Form(form) => {
+                let data = form_post::form_data(&form.fields, file, &request.filename)?;
+                let body = Body::Form(&data);
+                xhr_put::send(&form.url, "POST", &[], body, signal, stall, on_progress).await
+            }
+        };
         let error = match sent {
             Ok(put) => break put,
             Err(e) if e.code() == ErrorCode::Aborted => return Err(e),
@@ -98,10 +115,10 @@ pub async fn upload(
                 retry::sleep(delay_ms, signal).await?;
                 // A store may answer an expired URL by closing the connection.
                 if now_ms() > signed.use_before_ms {
-                    signed = sign(signer, &request, signal).await?;
+                    signed = sign_again().await?;
                 }
             }
-            RetryDecision::Represign => signed = sign(signer, &request, signal).await?,
+            RetryDecision::Represign => signed = sign_again().await?,
             RetryDecision::Rehash => {
                 if hash(file, signal, None).await? != digest {
                     return Err(UploadError::new(
@@ -135,7 +152,7 @@ pub async fn upload(
     let answer = signer
         .file_uploaded(
             &FileUploadedRequest {
-                key: signed.url.key.clone(),
+                key: signed.key().to_owned(),
                 file_type: options.file_type.clone(),
             },
             signal,
@@ -145,7 +162,7 @@ pub async fn upload(
     progress.announce(Phase::Done);
 
     Ok(UploadResult {
-        key: signed.url.key,
+        key: signed.key().to_owned(),
         size: verified.size,
         etag: verified.etag,
         sha256: digest.to_base64(),
@@ -174,31 +191,68 @@ async fn hash(
     Ok(hasher.finish())
 }
 
-/// A presigned PUT and the time after which it is too old to start with.
-struct SignedPut {
-    url: GetUploadUrlResponse,
+/// Where and how to send the file.
+enum Target {
+    Put(GetUploadUrlResponse),
+    Form(GetUploadFormResponse),
+}
+
+/// A presigned request and the time after which it is too old to start with.
+struct Signed {
+    target: Target,
     use_before_ms: f64,
 }
 
-/// Asks the signer for a PUT URL bound to the file's size and digest.
+impl Signed {
+    fn key(&self) -> &str {
+        match &self.target {
+            Target::Put(put) => &put.key,
+            Target::Form(form) => &form.key,
+        }
+    }
+}
+
+/// Asks the signer for a PUT URL (or a POST form) bound to the file's size
+/// and digest.
 async fn sign(
     signer: &SignerClient,
+    method: UploadMethod,
     request: &GetUploadUrlRequest,
     signal: Option<&AbortSignal>,
-) -> Result<SignedPut, UploadError> {
+) -> Result<Signed, UploadError> {
     let asked_at = now_ms();
-    let url = signer.get_upload_url(request, signal).await?;
-    if !url.method.eq_ignore_ascii_case("PUT") {
-        return Err(UploadError::new(
-            ErrorCode::Server,
-            format!(
-                "the signer asked for a {} upload; this client uploads with PUT",
-                url.method
-            ),
-        ));
-    }
-    let use_before_ms = use_before(asked_at, url.expires_in);
-    Ok(SignedPut { url, use_before_ms })
+    let (target, expires_in) = match method {
+        UploadMethod::Put => {
+            let url = signer.get_upload_url(request, signal).await?;
+            if !url.method.eq_ignore_ascii_case("PUT") {
+                return Err(UploadError::new(
+                    ErrorCode::Server,
+                    format!(
+                        "the signer asked for a {} upload; this client uploads with PUT",
+                        url.method
+                    ),
+                ));
+            }
+            let expires_in = url.expires_in;
+            (Target::Put(url), expires_in)
+        }
+        UploadMethod::Post => {
+            let form_request = GetUploadFormRequest {
+                filename: request.filename.clone(),
+                file_type: request.file_type.clone(),
+                content_type: request.content_type.clone(),
+                size: request.size,
+                sha256: request.sha256,
+            };
+            let form = signer.get_upload_form(&form_request, signal).await?;
+            let expires_in = form.expires_in;
+            (Target::Form(form), expires_in)
+        }
+    };
+    Ok(Signed {
+        target,
+        use_before_ms: use_before(asked_at, expires_in),
+    })
 }
 
 /// A URL is used only while at least half its life (at most 60 s of it)

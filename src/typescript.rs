@@ -72,6 +72,12 @@ export interface UploadOptions {
    * (default 30000; 0 waits forever).
    */
   stallTimeoutMs?: number;
+  /**
+   * How a file below `multipartThreshold` is sent: `"put"` (default, a
+   * presigned PUT) or `"post"` (a presigned POST form, the signer's
+   * `/api/get-upload-form`; its size limit is the signer's form limit).
+   */
+  method?: "put" | "post";
 }
 
 /** What `uploader.upload()` resolves with for a single PUT. */

@@ -1,6 +1,6 @@
-//! The presigned PUT, with `XMLHttpRequest`: unlike `fetch`, it reports upload
-//! progress (`xhr.upload.onprogress`). The `Blob` itself is the body, so the
-//! browser streams it from disk. Listeners are owned by guards and removed when
+//! The presigned PUT (or form POST), with `XMLHttpRequest`: unlike `fetch`, it
+//! reports upload progress (`xhr.upload.onprogress`). The `Blob` itself is the
+//! body (or the last field of a `FormData`), so the browser streams it from disk. Listeners are owned by guards and removed when
 //! the request settles; an `AbortSignal` aborts the request in flight, and a
 //! [`StallWatchdog`] aborts one that stopped making progress.
 
@@ -14,7 +14,17 @@ use std::fmt;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Blob, EventTarget, ProgressEvent, XmlHttpRequest};
+use web_sys::{AbortSignal, Blob, EventTarget, FormData, ProgressEvent, XmlHttpRequest};
+
+/// What a request carries.
+#[derive(Debug, Clone, Copy)]
+pub enum Body<'a> {
+    /// The bytes themselves (a presigned PUT).
+    Blob(&'a Blob),
+    /// A `multipart/form-data` form (a presigned POST); the browser sets the
+    /// Content-Type with its boundary.
+    Form(&'a FormData),
+}
 
 /// What the store answered to a successful PUT.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,11 +55,11 @@ impl fmt::Debug for AbortOnDrop {
 /// far (the browser's count, as the upload proceeds). With `stall_timeout_ms`,
 /// a request that shows no progress for that long is aborted and fails with
 /// `network` (retryable).
-pub async fn put_blob(
+pub async fn send(
     url: &str,
     method: &str,
     headers: &[(String, String)],
-    body: &Blob,
+    body: Body<'_>,
     signal: Option<&AbortSignal>,
     stall_timeout_ms: Option<u32>,
     on_progress: impl Fn(u64) + 'static,
@@ -135,9 +145,11 @@ pub async fn put_blob(
     });
     let in_flight = AbortOnDrop(xhr.clone());
 
-    xhr.send_with_opt_blob(Some(body)).map_err(|e| {
-        UploadError::network(format!("the upload could not start: {}", js_message(&e)))
-    })?;
+    match body {
+        Body::Blob(blob) => xhr.send_with_opt_blob(Some(blob)),
+        Body::Form(form) => xhr.send_with_opt_form_data(Some(form)),
+    }
+    .map_err(|e| UploadError::network(format!("the upload could not start: {}", js_message(&e))))?;
     let event = JsFuture::from(settled)
         .await
         .ok()

@@ -99,11 +99,11 @@ pub async fn run(
         part.attempts += 1;
         let number = part.number;
         let report = on_sent.clone();
-        let sent = xhr_put::put_blob(
+        let sent = xhr_put::send(
             &url,
             "PUT",
             &headers,
-            &slice,
+            xhr_put::Body::Blob(&slice),
             Some(&ctx.signal),
             ctx.stall_timeout_ms,
             move |bytes| report(number, bytes),

@@ -10,6 +10,7 @@ pub mod digest;
 pub mod error_code;
 pub mod file_type;
 pub mod filename;
+pub mod form_protocol;
 pub mod limits;
 pub mod multipart_progress;
 pub mod multipart_protocol;
