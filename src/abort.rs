@@ -26,6 +26,7 @@ pub fn on_abort(signal: Option<&AbortSignal>, handler: impl Fn() + 'static) -> O
 pub struct LinkedAbort {
     controller: AbortController,
     _follow: Option<Listener>,
+    _also: Option<Listener>,
 }
 
 impl LinkedAbort {
@@ -39,7 +40,19 @@ impl LinkedAbort {
         Ok(Self {
             controller,
             _follow: follow,
+            _also: None,
         })
+    }
+
+    /// Follows `signal` and also `other` (whichever fires first).
+    pub fn either(signal: Option<&AbortSignal>, other: &AbortSignal) -> Result<Self, UploadError> {
+        let mut linked = Self::new(signal)?;
+        if other.aborted() {
+            linked.abort();
+        }
+        let inner = linked.controller.clone();
+        linked._also = on_abort(Some(other), move || inner.abort());
+        Ok(linked)
     }
 
     pub fn signal(&self) -> AbortSignal {

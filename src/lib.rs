@@ -20,9 +20,12 @@ mod stall_watchdog;
 mod store_error;
 mod token_source;
 mod typescript;
+mod upload_control;
 mod upload_error;
+mod upload_handle;
 mod uploader;
 mod verify;
 mod xhr_put;
 
+pub use upload_handle::Upload;
 pub use uploader::Uploader;

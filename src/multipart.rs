@@ -25,10 +25,12 @@ use crate::options::UploadOptions;
 use crate::progress_reporter::ProgressReporter;
 use crate::signer_client::SignerClient;
 use crate::single_put::{content_type, filename};
+use crate::upload_control::UploadControl;
 use crate::upload_error::UploadError;
 use presign_core::multipart_protocol::{CreateMultipartRequest, CreateMultipartResponse};
 use presign_core::part_plan::PartPlan;
 use presign_core::progress::Phase;
+use presign_core::upload_state::UploadState;
 use presign_core::ErrorCode;
 use serde::Serialize;
 use std::rc::Rc;
@@ -53,14 +55,29 @@ pub struct MultipartResult {
     pub part_size: u64,
 }
 
-/// Uploads `file` in parts through `signer`.
+/// What every step of one multipart upload works with.
+#[derive(Debug, Clone, Copy)]
+pub struct Job<'a> {
+    pub signer: &'a Rc<SignerClient>,
+    pub file: &'a Blob,
+    pub options: &'a UploadOptions,
+    pub progress: &'a Rc<ProgressReporter>,
+    pub control: &'a Rc<UploadControl>,
+}
+
+/// Uploads `file` in parts through `signer`, under `control` (pause,
+/// resume, abort).
 pub async fn upload(
     signer: &Rc<SignerClient>,
     file: &Blob,
     options: &UploadOptions,
+    control: &Rc<UploadControl>,
 ) -> Result<MultipartResult, UploadError> {
-    let signal = options.signal.as_ref();
+    let upload_signal = control.signal();
+    let signal = Some(&upload_signal);
     abort::ensure_live(signal)?;
+    control.wait_while_paused().await?;
+    control.step(UploadState::Uploading);
     let size = blob_size(file);
     let wanted = PartPlan::new(size, options.part_size)
         .map_err(|e| UploadError::new(ErrorCode::TooLarge, e.to_string()))?;
@@ -84,7 +101,16 @@ pub async fn upload(
     // success aborts it.
     let linked = LinkedAbort::new(signal);
     let outcome = match linked {
-        Ok(ref linked) => run(signer, file, options, &created, &progress, linked.signal()).await,
+        Ok(ref linked) => {
+            let job = Job {
+                signer,
+                file,
+                options,
+                progress: &progress,
+                control,
+            };
+            run(job, &created, linked.signal()).await
+        }
         Err(ref e) => Err(e.clone()),
     };
     match outcome {
@@ -110,13 +136,17 @@ pub async fn upload(
 
 /// Steps 2 to 4 for an upload the signer created.
 async fn run(
-    signer: &Rc<SignerClient>,
-    file: &Blob,
-    options: &UploadOptions,
+    job: Job<'_>,
     created: &CreateMultipartResponse,
-    progress: &Rc<ProgressReporter>,
     signal: AbortSignal,
 ) -> Result<MultipartResult, UploadError> {
+    let Job {
+        signer,
+        file,
+        options,
+        progress,
+        control,
+    } = job;
     let size = blob_size(file);
     let plan = PartPlan::exact(size, created.part_size)
         .ok()
@@ -130,17 +160,10 @@ async fn run(
                 ),
             )
         })?;
-    let sent = scheduler::send_parts(
-        signer,
-        &created.upload_id,
-        file,
-        options,
-        plan,
-        progress,
-        signal.clone(),
-    )
-    .await?;
+    let sent = scheduler::send_parts(job, &created.upload_id, plan, signal.clone()).await?;
     abort::ensure_live(Some(&signal))?;
+    control.wait_while_paused().await?;
+    control.step(UploadState::Completing);
     progress.announce(Phase::Verifying);
     let result = completion::complete(signer, &created.upload_id, size, sent, &signal).await?;
     progress.announce(Phase::Done);

@@ -115,6 +115,10 @@ pub struct UploadOptions {
     pub max_attempts: u32,
     /// Whether a multipart result carries the whole file's SHA-256.
     pub whole_file_sha256: bool,
+    /// Called with the new state's name on every change.
+    pub on_state_change: Option<js_sys::Function>,
+    /// Whether `pause()` aborts the PUTs in flight (sent again on resume).
+    pub abort_in_flight_on_pause: bool,
     /// A PUT with no progress for this long is aborted and retried; `None`
     /// (`stallTimeoutMs: 0`) waits forever.
     pub stall_timeout_ms: Option<u32>,
@@ -145,6 +149,8 @@ impl UploadOptions {
                 concurrency: DEFAULT_CONCURRENCY,
                 max_attempts: DEFAULT_MAX_ATTEMPTS,
                 whole_file_sha256: false,
+                on_state_change: None,
+                abort_in_flight_on_pause: false,
                 stall_timeout_ms: Some(DEFAULT_STALL_TIMEOUT_MS),
             });
         }
@@ -178,12 +184,15 @@ impl UploadOptions {
             .map_or(DEFAULT_CONCURRENCY, |n| n as u32);
         let max_attempts =
             integer_field(value, "maxAttempts", 1, 100)?.map_or(DEFAULT_MAX_ATTEMPTS, |n| n as u32);
-        let whole_file_sha256 = match field(value, "wholeFileSha256")? {
-            None => false,
-            Some(v) => v.as_bool().ok_or_else(|| {
-                UploadError::bad_request("options.wholeFileSha256 must be true or false")
-            })?,
-        };
+        let whole_file_sha256 = bool_field(value, "wholeFileSha256")?;
+        let abort_in_flight_on_pause = bool_field(value, "abortInFlightOnPause")?;
+        let on_state_change = field(value, "onStateChange")?
+            .map(|v| {
+                v.dyn_into::<js_sys::Function>().map_err(|_| {
+                    UploadError::bad_request("options.onStateChange must be a function")
+                })
+            })
+            .transpose()?;
         let stall_timeout_ms =
             match integer_field(value, "stallTimeoutMs", 0, u64::from(MAX_STALL_TIMEOUT_MS))? {
                 None => Some(DEFAULT_STALL_TIMEOUT_MS),
@@ -211,6 +220,8 @@ impl UploadOptions {
             concurrency,
             max_attempts,
             whole_file_sha256,
+            on_state_change,
+            abort_in_flight_on_pause,
             stall_timeout_ms,
         })
     }
@@ -296,6 +307,16 @@ fn string_field(obj: &JsValue, name: &str) -> Result<Option<String>, UploadError
                 .ok_or_else(|| UploadError::bad_request(format!("options.{name} must be a string")))
         })
         .transpose()
+}
+
+/// `obj[name]` as a boolean; absent is `false`.
+fn bool_field(obj: &JsValue, name: &str) -> Result<bool, UploadError> {
+    match field(obj, name)? {
+        None => Ok(false),
+        Some(v) => v.as_bool().ok_or_else(|| {
+            UploadError::bad_request(format!("options.{name} must be true or false"))
+        }),
+    }
 }
 
 /// `obj[name]` as a whole number in `min..=max`, if given.

@@ -9,7 +9,7 @@
 //!    URL for an expired one, one re-read on a checksum rejection).
 //! 4. Ask the signer what was stored and check it is the file (`verifying`).
 
-use crate::abort;
+use crate::abort::{self, LinkedAbort};
 use crate::blob_reader::{blob_size, BlobReader, CHUNK_SIZE};
 use crate::form_post;
 use crate::options::{UploadMethod, UploadOptions};
@@ -18,6 +18,7 @@ use crate::put_headers;
 use crate::results::UploadResult;
 use crate::retry;
 use crate::signer_client::SignerClient;
+use crate::upload_control::UploadControl;
 use crate::upload_error::UploadError;
 use crate::verify;
 use crate::xhr_put::{self, Body};
@@ -27,18 +28,21 @@ use presign_core::limits::MAX_SINGLE_PUT;
 use presign_core::progress::Phase;
 use presign_core::protocol::{FileUploadedRequest, GetUploadUrlRequest, GetUploadUrlResponse};
 use presign_core::retry_policy::{Failure, RetryDecision, RetryPolicy};
+use presign_core::upload_state::UploadState;
 use presign_core::{ErrorCode, Sha256Digest, Sha256Hasher};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use web_sys::{AbortSignal, Blob};
 
-/// Uploads `file` through `signer`.
+/// Uploads `file` through `signer`, under `control` (pause, resume, abort).
 pub async fn upload(
     signer: &SignerClient,
     file: &Blob,
     options: &UploadOptions,
+    control: &UploadControl,
 ) -> Result<UploadResult, UploadError> {
-    let signal = options.signal.as_ref();
+    let upload_signal = control.signal();
+    let signal = Some(&upload_signal);
     abort::ensure_live(signal)?;
     let size = blob_size(file);
     if size > MAX_SINGLE_PUT {
@@ -49,11 +53,12 @@ pub async fn upload(
     }
     let progress = Rc::new(ProgressReporter::new(options.on_progress.clone()));
 
-    let digest = hash(file, signal, Some(&progress)).await?;
+    control.step(UploadState::Hashing);
+    let digest = hash(file, signal, Some(&progress), Some(control)).await?;
 
     // Each phase starts only if the signal (possibly aborted from inside a
-    // progress callback) still allows it.
-    abort::ensure_live(signal)?;
+    // progress callback) still allows it, and not while paused.
+    control.wait_while_paused().await?;
     progress.start(Phase::Signing, size);
     let request = GetUploadUrlRequest {
         filename: filename(file),
@@ -65,7 +70,8 @@ pub async fn upload(
     let sign_again = || sign(signer, options.method, &request, signal);
     let mut signed = sign_again().await?;
 
-    abort::ensure_live(signal)?;
+    control.wait_while_paused().await?;
+    control.step(UploadState::Uploading);
     progress.start(Phase::Uploading, size);
     let policy = RetryPolicy {
         max_attempts: options.max_attempts,
@@ -74,7 +80,15 @@ pub async fn upload(
     let mut rng = retry::seeded_rng();
     let (mut attempts, mut rehashed) = (0, false);
     let put = loop {
+        control.wait_while_paused().await?;
+        // Too old to start with (after a backoff or a pause): a fresh one.
+        if now_ms() > signed.use_before_ms {
+            signed = sign_again().await?;
+        }
         attempts += 1;
+        // Aborted by the upload's signal, or by a pause (abortInFlightOnPause).
+        let attempt = LinkedAbort::either(signal, &control.pause_signal())?;
+        let attempt_signal = attempt.signal();
         let on_progress = {
             let progress = Rc::clone(&progress);
             move |loaded| progress.advance(loaded)
@@ -98,12 +112,18 @@ pub async fn upload(
             Target::Form(form) => {
                 let data = form_post::form_data(&form.fields, file, &request.filename)?;
                 let body = Body::Form(&data);
+                let signal = Some(&attempt_signal);
                 xhr_put::send(&form.url, "POST", &[], body, signal, stall, on_progress).await
             }
         };
         let error = match sent {
             Ok(put) => break put,
-            Err(e) if e.code() == ErrorCode::Aborted => return Err(e),
+            Err(e) if e.code() == ErrorCode::Aborted => {
+                abort::ensure_live(signal)?;
+                // A pause stopped this attempt: it does not count.
+                attempts -= 1;
+                continue;
+            }
             Err(e) => e,
         };
         let failure = Failure {
@@ -112,15 +132,13 @@ pub async fn upload(
         };
         match policy.decide(failure, attempts, rehashed, &mut rng) {
             RetryDecision::Backoff { delay_ms } => {
+                // The loop's top signs again if the URL got too old meanwhile
+                // (a store may answer an expired URL by closing the connection).
                 retry::sleep(delay_ms, signal).await?;
-                // A store may answer an expired URL by closing the connection.
-                if now_ms() > signed.use_before_ms {
-                    signed = sign_again().await?;
-                }
             }
             RetryDecision::Represign => signed = sign_again().await?,
             RetryDecision::Rehash => {
-                if hash(file, signal, None).await? != digest {
+                if hash(file, signal, None, None).await? != digest {
                     return Err(UploadError::new(
                         ErrorCode::ChecksumMismatch,
                         "the file changed while it was being uploaded",
@@ -146,7 +164,8 @@ pub async fn upload(
     // The browser's last progress event may fall short of the total.
     progress.advance(size);
 
-    abort::ensure_live(signal)?;
+    control.wait_while_paused().await?;
+    control.step(UploadState::Completing);
     progress.set_parts(1, 1);
     progress.announce(Phase::Verifying);
     let answer = signer
@@ -170,11 +189,13 @@ pub async fn upload(
 }
 
 /// SHA-256 of the whole file, chunk by chunk, checking the signal between
-/// chunks; reported as the `hashing` phase when `progress` is given.
+/// chunks (and holding still while `control` is paused); reported as the
+/// `hashing` phase when `progress` is given.
 async fn hash(
     file: &Blob,
     signal: Option<&AbortSignal>,
     progress: Option<&ProgressReporter>,
+    control: Option<&UploadControl>,
 ) -> Result<Sha256Digest, UploadError> {
     let mut reader = BlobReader::new(file, CHUNK_SIZE);
     let mut hasher = Sha256Hasher::new();
@@ -183,6 +204,9 @@ async fn hash(
     }
     while let Some(chunk) = reader.next_chunk().await? {
         abort::ensure_live(signal)?;
+        if let Some(control) = control {
+            control.wait_while_paused().await?;
+        }
         hasher.update(chunk);
         if let Some(progress) = progress {
             progress.advance(hasher.bytes());

@@ -22,6 +22,17 @@ export interface UploaderOptions {
   getToken?: () => string | Promise<string>;
 }
 
+/** Where an upload is (`Upload.state`, `onStateChange`). */
+export type UploadState =
+  | "queued"
+  | "hashing"
+  | "uploading"
+  | "paused"
+  | "completing"
+  | "done"
+  | "failed"
+  | "aborted";
+
 /** What the uploader is doing. */
 export type UploadPhase = "hashing" | "signing" | "uploading" | "verifying" | "done";
 
@@ -78,6 +89,13 @@ export interface UploadOptions {
    * `/api/get-upload-form`; its size limit is the signer's form limit).
    */
   method?: "put" | "post";
+  /** Called with the new state on every change (see `uploader.start()`). */
+  onStateChange?: (state: UploadState) => void;
+  /**
+   * Whether `pause()` aborts the PUTs in flight (sent again on `resume()`)
+   * instead of letting them finish (default false).
+   */
+  abortInFlightOnPause?: boolean;
 }
 
 /** What `uploader.upload()` resolves with for a single PUT. */

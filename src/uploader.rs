@@ -6,7 +6,11 @@ use crate::options::{self, UploadOptions, UploaderOptions};
 use crate::results::{self, DownloadLink};
 use crate::signer_client::SignerClient;
 use crate::single_put;
+use crate::upload_control::UploadControl;
 use crate::upload_error::UploadError;
+use crate::upload_handle::Upload;
+use presign_core::upload_state::UploadState;
+use presign_core::ErrorCode;
 use std::rc::Rc;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -145,18 +149,53 @@ impl Uploader {
         #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
         #[wasm_bindgen(unchecked_param_type = "UploadOptions | string")] options: JsValue,
     ) -> js_sys::Promise {
+        match self.start(file, options) {
+            Ok(upload) => upload.result(),
+            Err(e) => js_sys::Promise::reject(&e),
+        }
+    }
+
+    /// Starts an upload like `upload()` and returns its handle at once:
+    /// `state`, `pause()`, `resume()`, `abort()` and the `result` promise.
+    /// Options as for `upload()`, plus `onStateChange(state)` and
+    /// `abortInFlightOnPause` (default false: a pause lets the PUTs in flight
+    /// finish). Bad arguments reject `result`; only an environment without
+    /// `AbortController` throws.
+    ///
+    /// @example
+    /// ```js
+    /// const upload = uploader.start(file, { fileType: "videos" });
+    /// upload.pause();
+    /// setTimeout(() => upload.resume(), 2000);
+    /// const { key } = await upload.result;
+    /// ```
+    pub fn start(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "UploadOptions | string")] options: JsValue,
+    ) -> Result<Upload, JsValue> {
         let signer = Rc::clone(&self.signer);
         let prepared = as_blob(file).and_then(|blob| Ok((blob, UploadOptions::from_js(&options)?)));
-        future_to_promise(async move {
-            let (blob, options) = prepared?;
-            if blob_size(&blob) > options.multipart_threshold {
-                let result = multipart::upload(&signer, &blob, &options).await?;
-                Ok(results::to_js(&result)?)
-            } else {
-                let result = single_put::upload(&signer, &blob, &options).await?;
-                Ok(results::to_js(&result)?)
-            }
-        })
+        let control = match &prepared {
+            Ok((_, options)) => UploadControl::new(
+                options.signal.as_ref(),
+                options.on_state_change.clone(),
+                options.abort_in_flight_on_pause,
+            ),
+            Err(_) => UploadControl::new(None, None, false),
+        };
+        let control = Rc::new(control?);
+        let running = Rc::clone(&control);
+        let result = future_to_promise(async move {
+            let outcome = run(&signer, prepared, &running).await;
+            running.end(match &outcome {
+                Ok(_) => UploadState::Done,
+                Err(e) if e.code() == ErrorCode::Aborted => UploadState::Aborted,
+                Err(_) => UploadState::Failed,
+            });
+            Ok(outcome?)
+        });
+        Ok(Upload::new(control, result))
     }
 
     /// Asks the signer for a presigned GET URL of `key` (an object this
@@ -181,6 +220,22 @@ impl Uploader {
             let answer = signer.download_url(&key, signal.as_ref()).await?;
             Ok(results::to_js(&DownloadLink::from(answer))?)
         })
+    }
+}
+
+/// Uploads in one request or in parts, by size.
+async fn run(
+    signer: &Rc<SignerClient>,
+    prepared: Result<(Blob, UploadOptions), UploadError>,
+    control: &Rc<UploadControl>,
+) -> Result<JsValue, UploadError> {
+    let (blob, options) = prepared?;
+    if blob_size(&blob) > options.multipart_threshold {
+        let result = multipart::upload(signer, &blob, &options, control).await?;
+        results::to_js(&result)
+    } else {
+        let result = single_put::upload(signer, &blob, &options, control).await?;
+        results::to_js(&result)
     }
 }
 

@@ -3,9 +3,11 @@
 //! it can do (a fresh URL, a re-hash). Runs as its own task, so parts progress
 //! while the scheduler reads and hashes the next ones.
 
+use crate::abort::LinkedAbort;
 use crate::progress_reporter::now_ms;
 use crate::put_headers;
 use crate::retry;
+use crate::upload_control::UploadControl;
 use crate::upload_error::UploadError;
 use crate::xhr_put;
 use presign_core::retry_policy::{Failure, RetryDecision, RetryPolicy, SplitMix64};
@@ -55,6 +57,8 @@ pub enum PartOutcome {
     NeedsUrl(Part),
     /// The store computed another checksum: read and hash it again.
     NeedsRehash(Part),
+    /// A pause stopped the PUT: send it again after `resume()`.
+    Paused(SignedPart),
     /// Give up the upload.
     Failed(UploadError),
 }
@@ -68,6 +72,8 @@ pub struct PartContext {
     pub rng: Rc<RefCell<SplitMix64>>,
     /// See [`crate::options::UploadOptions::stall_timeout_ms`].
     pub stall_timeout_ms: Option<u32>,
+    /// Pause and resume.
+    pub control: Rc<UploadControl>,
 }
 
 /// Sends `signed` until it is stored or needs the scheduler; `on_sent` gets
@@ -83,7 +89,8 @@ pub async fn run(
         headers,
         use_before_ms,
     } = signed;
-    let headers = put_headers::for_put(Some(&headers));
+    let signed_headers = headers;
+    let headers = put_headers::for_put(Some(&signed_headers));
     let slice = match ctx
         .file
         .slice_with_f64_and_f64(part.start as f64, part.end as f64)
@@ -99,12 +106,17 @@ pub async fn run(
         part.attempts += 1;
         let number = part.number;
         let report = on_sent.clone();
+        // Aborted by the upload's signal, or by a pause (abortInFlightOnPause).
+        let attempt = match LinkedAbort::either(Some(&ctx.signal), &ctx.control.pause_signal()) {
+            Ok(attempt) => attempt,
+            Err(e) => return PartOutcome::Failed(e),
+        };
         let sent = xhr_put::send(
             &url,
             "PUT",
             &headers,
             xhr_put::Body::Blob(&slice),
-            Some(&ctx.signal),
+            Some(&attempt.signal()),
             ctx.stall_timeout_ms,
             move |bytes| report(number, bytes),
         )
@@ -122,7 +134,17 @@ pub async fn run(
             Err(e) => e,
         };
         if error.code() == ErrorCode::Aborted {
-            return PartOutcome::Failed(error);
+            if ctx.signal.aborted() {
+                return PartOutcome::Failed(error);
+            }
+            // Paused: this attempt does not count.
+            part.attempts -= 1;
+            return PartOutcome::Paused(SignedPart {
+                part,
+                url,
+                headers: signed_headers,
+                use_before_ms,
+            });
         }
         let failure = Failure {
             code: error.code(),

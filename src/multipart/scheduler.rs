@@ -6,7 +6,7 @@
 use crate::multipart::part_hash::hash_range;
 use crate::multipart::part_upload::{self, Part, PartContext, PartOutcome, SignedPart};
 use crate::multipart::part_urls;
-use crate::options::UploadOptions;
+use crate::multipart::Job;
 use crate::progress_reporter::{now_ms, ProgressReporter};
 use crate::retry;
 use crate::signer_client::SignerClient;
@@ -59,14 +59,18 @@ struct Scheduler<'a> {
 
 /// Sends every part of `plan`; returns once all are stored.
 pub async fn send_parts(
-    signer: &Rc<SignerClient>,
+    job: Job<'_>,
     upload_id: &str,
-    file: &Blob,
-    options: &UploadOptions,
     plan: PartPlan,
-    progress: &Rc<ProgressReporter>,
     signal: AbortSignal,
 ) -> Result<SentParts, UploadError> {
+    let Job {
+        signer,
+        file,
+        options,
+        progress,
+        control,
+    } = job;
     let size = plan.size();
     let count = plan.part_count();
     let sizes = (1..=count)
@@ -85,6 +89,7 @@ pub async fn send_parts(
         },
         rng: Rc::new(RefCell::new(retry::seeded_rng())),
         stall_timeout_ms: options.stall_timeout_ms,
+        control: Rc::clone(control),
     };
     let on_sent = {
         let bytes = Rc::clone(&bytes);
@@ -120,6 +125,19 @@ pub async fn send_parts(
         }
         if s.stored == count {
             break;
+        }
+        // Paused: nothing new starts; parts in flight finish (or come back
+        // aborted, with abortInFlightOnPause) and are taken in.
+        if control.is_paused() {
+            if s.in_flight > 0 {
+                match done_rx.next().await {
+                    Some(outcome) => s.settle(outcome, &bytes, progress).await?,
+                    None => return Err(UploadError::aborted()),
+                }
+            } else {
+                control.wait_while_paused().await?;
+            }
+            continue;
         }
         // Start PUTs in free slots; a URL too old to start with is re-asked.
         while s.in_flight < s.concurrency {
@@ -240,6 +258,7 @@ impl Scheduler<'_> {
                 progress.advance(loaded);
             }
             PartOutcome::NeedsUrl(part) => self.hashed.push_front(part),
+            PartOutcome::Paused(signed) => self.signed.push_front(signed),
             PartOutcome::NeedsRehash(mut part) => {
                 let again = hash_range(self.file, part.start, part.end, &self.signal, None).await?;
                 if again != part.sha256 {

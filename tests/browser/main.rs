@@ -14,6 +14,7 @@
 
 mod faults;
 mod multipart;
+mod pause;
 mod single_put;
 mod support;
 

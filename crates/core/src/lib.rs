@@ -19,6 +19,7 @@ pub mod part_plan;
 pub mod progress;
 pub mod protocol;
 pub mod retry_policy;
+pub mod upload_state;
 
 pub use digest::{Sha256Digest, Sha256Hasher};
 pub use error_code::ErrorCode;
