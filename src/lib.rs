@@ -13,6 +13,7 @@ mod options;
 mod progress_reporter;
 mod put_headers;
 mod results;
+mod resume_store;
 mod retry;
 mod signer_client;
 mod single_put;

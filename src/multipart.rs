@@ -17,6 +17,7 @@ pub mod completion;
 pub mod part_hash;
 pub mod part_upload;
 pub mod part_urls;
+pub mod resume;
 pub mod scheduler;
 
 use crate::abort::{self, LinkedAbort};
@@ -32,6 +33,7 @@ use presign_core::part_plan::PartPlan;
 use presign_core::progress::Phase;
 use presign_core::upload_state::UploadState;
 use presign_core::ErrorCode;
+use resume::Resume;
 use serde::Serialize;
 use std::rc::Rc;
 use web_sys::{AbortSignal, Blob};
@@ -63,6 +65,8 @@ pub struct Job<'a> {
     pub options: &'a UploadOptions,
     pub progress: &'a Rc<ProgressReporter>,
     pub control: &'a Rc<UploadControl>,
+    /// The saved state, when this upload can resume.
+    pub resume: Option<&'a Resume>,
 }
 
 /// Uploads `file` in parts through `signer`, under `control` (pause,
@@ -83,22 +87,48 @@ pub async fn upload(
         .map_err(|e| UploadError::new(ErrorCode::TooLarge, e.to_string()))?;
     let progress = Rc::new(ProgressReporter::new(options.on_progress.clone()));
     progress.start(Phase::Signing, size);
-    let created = signer
-        .create_multipart(
-            &CreateMultipartRequest {
-                filename: filename(file),
+    let name = filename(file);
+    let resume = match options.resume {
+        true => {
+            let found = Resume::find(
+                signer,
+                file,
+                &name,
+                &options.file_type,
+                wanted.part_size(),
+                options.resume_max_age_ms,
+                &upload_signal,
+            );
+            found.await?
+        }
+        false => None,
+    };
+    let (resume, resumed) = match resume {
+        Some((resume, resumed)) => (Some(resume), resumed),
+        None => (None, None),
+    };
+    let created = match resumed {
+        Some(created) => created,
+        None => {
+            let request = CreateMultipartRequest {
+                filename: name,
                 file_type: options.file_type.clone(),
                 content_type: Some(content_type(file, options)),
                 size,
                 part_size: Some(wanted.part_size()),
-            },
-            signal,
-        )
-        .await?;
+            };
+            let created = signer.create_multipart(&request, signal).await?;
+            if let Some(resume) = &resume {
+                resume.started(&created, &options.file_type, size).await;
+            }
+            created
+        }
+    };
     progress.set_upload_id(&created.upload_id);
 
     // From here on the upload exists in the store: every way out that is not
-    // success aborts it.
+    // success either aborts it or (a transient failure, when it can resume)
+    // leaves it for the next attempt.
     let linked = LinkedAbort::new(signal);
     let outcome = match linked {
         Ok(ref linked) => {
@@ -108,30 +138,51 @@ pub async fn upload(
                 options,
                 progress: &progress,
                 control,
+                resume: resume.as_ref(),
             };
             run(job, &created, linked.signal()).await
         }
         Err(ref e) => Err(e.clone()),
     };
-    match outcome {
-        Ok(result) => Ok(result),
-        Err(error) => {
-            if let Ok(linked) = &linked {
-                linked.abort();
-            }
-            // Best effort: the upload's failure is what the caller must see.
-            if let Err(e) = signer.abort_multipart(&created.upload_id).await {
-                web_sys::console::warn_1(
-                    &format!("presigned-upload: could not abort the multipart upload: {e}").into(),
-                );
-            }
-            if abort::ensure_live(signal).is_err() {
-                Err(UploadError::aborted())
-            } else {
-                Err(error)
-            }
+    if let Ok(linked) = &linked {
+        if outcome.is_err() {
+            linked.abort();
         }
     }
+    let error = match outcome {
+        Ok(result) => {
+            if let Some(resume) = &resume {
+                resume.forget().await;
+            }
+            return Ok(result);
+        }
+        Err(_) if abort::ensure_live(signal).is_err() => UploadError::aborted(),
+        Err(error) => error,
+    };
+    if resume.is_some() && resumable(&error) {
+        // Choosing the same file again continues this upload.
+        return Err(error);
+    }
+    if let Some(resume) = &resume {
+        resume.forget().await;
+    }
+    // Best effort: the upload's failure is what the caller must see.
+    if let Err(e) = signer.abort_multipart(&created.upload_id).await {
+        web_sys::console::warn_1(
+            &format!("presigned-upload: could not abort the multipart upload: {e}").into(),
+        );
+    }
+    Err(error)
+}
+
+/// Failures worth resuming after: the store, the signer or the network may
+/// do better later. Anything else (an abort, a refusal, a checksum that does
+/// not match) ends the upload for good.
+fn resumable(error: &UploadError) -> bool {
+    matches!(
+        error.code(),
+        ErrorCode::Network | ErrorCode::Server | ErrorCode::RateLimited | ErrorCode::Expired
+    )
 }
 
 /// Steps 2 to 4 for an upload the signer created.
@@ -146,6 +197,7 @@ async fn run(
         options,
         progress,
         control,
+        ..
     } = job;
     let size = blob_size(file);
     let plan = PartPlan::exact(size, created.part_size)

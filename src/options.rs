@@ -10,6 +10,7 @@ use crate::token_source::TokenOption;
 use crate::upload_error::UploadError;
 use presign_core::content_type;
 use presign_core::part_plan::{DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE};
+use presign_core::resume_state::DEFAULT_RESUME_MAX_AGE_MS;
 use presign_core::retry_policy::DEFAULT_MAX_ATTEMPTS;
 use std::fmt;
 use wasm_bindgen::{JsCast, JsValue};
@@ -115,6 +116,11 @@ pub struct UploadOptions {
     pub max_attempts: u32,
     /// Whether a multipart result carries the whole file's SHA-256.
     pub whole_file_sha256: bool,
+    /// Whether a multipart upload is saved (IndexedDB) to resume after a
+    /// reload or a failure.
+    pub resume: bool,
+    /// How long a saved upload may be resumed, in milliseconds.
+    pub resume_max_age_ms: f64,
     /// Called with the new state's name on every change.
     pub on_state_change: Option<js_sys::Function>,
     /// Whether `pause()` aborts the PUTs in flight (sent again on resume).
@@ -149,6 +155,8 @@ impl UploadOptions {
                 concurrency: DEFAULT_CONCURRENCY,
                 max_attempts: DEFAULT_MAX_ATTEMPTS,
                 whole_file_sha256: false,
+                resume: true,
+                resume_max_age_ms: DEFAULT_RESUME_MAX_AGE_MS,
                 on_state_change: None,
                 abort_in_flight_on_pause: false,
                 stall_timeout_ms: Some(DEFAULT_STALL_TIMEOUT_MS),
@@ -186,6 +194,12 @@ impl UploadOptions {
             integer_field(value, "maxAttempts", 1, 100)?.map_or(DEFAULT_MAX_ATTEMPTS, |n| n as u32);
         let whole_file_sha256 = bool_field(value, "wholeFileSha256")?;
         let abort_in_flight_on_pause = bool_field(value, "abortInFlightOnPause")?;
+        let resume = match field(value, "resume")? {
+            None => true,
+            Some(_) => bool_field(value, "resume")?,
+        };
+        let resume_max_age_ms = integer_field(value, "resumeMaxAgeMs", 0, 365 * 24 * 3_600_000)?
+            .map_or(DEFAULT_RESUME_MAX_AGE_MS, |ms| ms as f64);
         let on_state_change = field(value, "onStateChange")?
             .map(|v| {
                 v.dyn_into::<js_sys::Function>().map_err(|_| {
@@ -220,6 +234,8 @@ impl UploadOptions {
             concurrency,
             max_attempts,
             whole_file_sha256,
+            resume,
+            resume_max_age_ms,
             on_state_change,
             abort_in_flight_on_pause,
             stall_timeout_ms,

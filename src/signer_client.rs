@@ -9,7 +9,7 @@ use gloo_net::http::{Request, RequestBuilder};
 use presign_core::form_protocol::{GetUploadFormRequest, GetUploadFormResponse};
 use presign_core::multipart_protocol::{
     CompleteMultipartRequest, CompleteMultipartResponse, CreateMultipartRequest,
-    CreateMultipartResponse, PartUrlsRequest, PartUrlsResponse,
+    CreateMultipartResponse, ListPartsResponse, PartUrlsRequest, PartUrlsResponse,
 };
 use presign_core::protocol::{
     DownloadUrlResponse, ErrorBody, FileUploadedRequest, FileUploadedResponse, GetUploadUrlRequest,
@@ -131,6 +131,21 @@ impl SignerClient {
         );
         let text = self.post(&path, request, signal).await?;
         parse(&text, "part-urls")
+    }
+
+    /// `GET /api/multipart/{id}/parts`: the parts the store holds.
+    pub async fn list_parts(
+        &self,
+        upload_id: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<ListPartsResponse, UploadError> {
+        let url = format!(
+            "{}/api/multipart/{}/parts",
+            self.endpoint,
+            encode_query_component(upload_id)
+        );
+        let text = self.send(|| Request::get(&url), None, &url, signal).await?;
+        parse(&text, "parts")
     }
 
     /// `POST /api/multipart/{id}/complete`.

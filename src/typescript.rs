@@ -96,6 +96,13 @@ export interface UploadOptions {
    * instead of letting them finish (default false).
    */
   abortInFlightOnPause?: boolean;
+  /**
+   * Save an unfinished multipart upload (IndexedDB) so that uploading the
+   * same file again resumes it (default true).
+   */
+  resume?: boolean;
+  /** How long a saved upload may be resumed, in ms (default one day). */
+  resumeMaxAgeMs?: number;
 }
 
 /** What `uploader.upload()` resolves with for a single PUT. */

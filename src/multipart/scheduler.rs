@@ -6,6 +6,7 @@
 use crate::multipart::part_hash::hash_range;
 use crate::multipart::part_upload::{self, Part, PartContext, PartOutcome, SignedPart};
 use crate::multipart::part_urls;
+use crate::multipart::resume::Resume;
 use crate::multipart::Job;
 use crate::progress_reporter::{now_ms, ProgressReporter};
 use crate::retry;
@@ -55,6 +56,8 @@ struct Scheduler<'a> {
     stored: u32,
     whole: Option<Sha256Hasher>,
     whole_digest: Option<Sha256Digest>,
+    /// The saved state, kept current as parts are stored.
+    resume: Option<&'a Resume>,
 }
 
 /// Sends every part of `plan`; returns once all are stored.
@@ -70,6 +73,7 @@ pub async fn send_parts(
         options,
         progress,
         control,
+        resume,
     } = job;
     let size = plan.size();
     let count = plan.part_count();
@@ -116,6 +120,7 @@ pub async fn send_parts(
         stored: 0,
         whole: Some(Sha256Hasher::new()),
         whole_digest: None,
+        resume,
     };
 
     while s.stored < count {
@@ -172,7 +177,13 @@ pub async fn send_parts(
         // Read ahead while few parts wait: bounded, so URLs stay fresh.
         if unhashed > 0 && s.hashed.len() + s.signed.len() < 2 * s.concurrency {
             let part = s.hash_next().await?;
-            s.hashed.push_back(part);
+            // Resuming: a part the store already holds, the same bytes, is
+            // not sent again.
+            let stored = resume.and_then(|r| r.stored_copy(part.number, part.size(), &part.sha256));
+            match stored {
+                Some(copy) => s.part_done(part.number, copy.etag.clone(), &bytes, progress),
+                None => s.hashed.push_back(part),
+            }
             continue;
         }
         if s.in_flight == 0 {
@@ -237,6 +248,25 @@ impl Scheduler<'_> {
             .map_err(|e| UploadError::new(ErrorCode::Server, e.to_string()))
     }
 
+    /// Part `number` is in the store with `etag`: count it, once.
+    fn part_done(
+        &mut self,
+        number: u32,
+        etag: String,
+        bytes: &RefCell<MultipartProgress>,
+        progress: &ProgressReporter,
+    ) {
+        self.etags[number as usize - 1] = Some(etag);
+        self.stored += 1;
+        let (loaded, done, total) = {
+            let mut b = bytes.borrow_mut();
+            let loaded = b.part_done(number);
+            (loaded, b.parts_done(), b.parts_total())
+        };
+        progress.set_parts(done, total);
+        progress.advance(loaded);
+    }
+
     /// Takes in one part task's outcome.
     async fn settle(
         &mut self,
@@ -247,15 +277,12 @@ impl Scheduler<'_> {
         self.in_flight = self.in_flight.saturating_sub(1);
         match outcome {
             PartOutcome::Stored { number, etag } => {
-                self.etags[number as usize - 1] = Some(etag);
-                self.stored += 1;
-                let (loaded, done, total) = {
-                    let mut b = bytes.borrow_mut();
-                    let loaded = b.part_done(number);
-                    (loaded, b.parts_done(), b.parts_total())
-                };
-                progress.set_parts(done, total);
-                progress.advance(loaded);
+                if let (Some(resume), Some(digest)) =
+                    (self.resume, self.digests[number as usize - 1])
+                {
+                    resume.part_stored(number, digest).await;
+                }
+                self.part_done(number, etag, bytes, progress);
             }
             PartOutcome::NeedsUrl(part) => self.hashed.push_front(part),
             PartOutcome::Paused(signed) => self.signed.push_front(signed),

@@ -15,6 +15,7 @@
 mod faults;
 mod multipart;
 mod pause;
+mod resume;
 mod single_put;
 mod support;
 

@@ -1,0 +1,119 @@
+//! Resuming: a multipart upload that failed on a transient error is picked up
+//! again when the same file is uploaded again; parts already stored are not
+//! sent twice.
+
+use crate::support::*;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+fn upload_id_of(log: &ProgressLog) -> String {
+    log.borrow()
+        .iter()
+        .find_map(|p| get(p, "uploadId").as_string())
+        .expect("progress reports carry the uploadId")
+}
+
+/// Part numbers of the PUTs of `name` the proxy saw answered 200.
+async fn stored_puts(proxy: &str, name: &str) -> Vec<u32> {
+    proxy_log(proxy)
+        .await
+        .into_iter()
+        .filter(|(method, url, status, _)| method == "PUT" && url.contains(name) && *status == 200)
+        .filter_map(|(_, url, ..)| {
+            url.split(['?', '&'])
+                .find_map(|kv| kv.strip_prefix("partNumber="))
+                .and_then(|n| n.parse().ok())
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_upload_resumes_without_resending_stored_parts() {
+    let proxy = fault_proxy();
+    let name = "resume-me.bin";
+    // Part 5 fails every time: the upload gives up with a server error.
+    inject(
+        proxy,
+        r#"{"match": ["resume-me.bin", "partNumber=5&"], "method": "PUT", "status": 500, "times": 1000}"#,
+    )
+    .await;
+    let bytes = test_bytes(40 * MIB, 23);
+    let the_file = file(&bytes, name, "application/octet-stream");
+    let options = |callback: &wasm_bindgen::closure::Closure<dyn Fn(JsValue)>| {
+        obj(&[
+            ("fileType", "demo".into()),
+            ("partSize", (5 * MIB as u32).into()),
+            ("concurrency", 1.into()),
+            ("maxAttempts", 2.into()),
+            ("wholeFileSha256", true.into()),
+            ("onProgress", callback.as_ref().clone()),
+        ])
+    };
+    let up = uploader(endpoint());
+    let (first_log, first_cb) = progress_log(|_| {});
+    let failed = upload(&up, &the_file, options(&first_cb)).await;
+    expect_code(failed, "server");
+    let first_id = upload_id_of(&first_log);
+    let stored_before = stored_puts(proxy, name).await;
+    assert_eq!(
+        stored_before,
+        [1, 2, 3, 4],
+        "one part at a time, up to part 5"
+    );
+
+    // The same file again, the store healthy: the same upload continues.
+    proxy_control(proxy, "/__faults/reset", "{}").await;
+    let (second_log, second_cb) = progress_log(|_| {});
+    let result = upload(&up, &the_file, options(&second_cb))
+        .await
+        .expect("the resumed upload completes");
+    assert_eq!(
+        upload_id_of(&second_log),
+        first_id,
+        "resumed, not restarted"
+    );
+    assert_eq!(get_str(&result, "sha256"), webcrypto_sha256(&bytes).await);
+    assert_eq!(
+        get_str(&result, "checksumSha256"),
+        webcrypto_composite(&bytes, 5 * MIB).await
+    );
+    let mut sent_after = stored_puts(proxy, name).await;
+    sent_after.sort();
+    assert_eq!(sent_after, [5, 6, 7, 8], "only the missing parts were sent");
+    assert_multipart_progress(&second_log.borrow(), bytes.len(), 8.0);
+
+    // Done: the saved state is gone, so the next upload of it starts afresh.
+    let (third_log, third_cb) = progress_log(|_| {});
+    upload(&up, &the_file, options(&third_cb))
+        .await
+        .expect("a fresh upload");
+    assert_ne!(upload_id_of(&third_log), first_id);
+}
+
+#[wasm_bindgen_test]
+async fn resume_false_aborts_a_failed_upload_instead() {
+    let proxy = fault_proxy();
+    inject(
+        proxy,
+        r#"{"match": ["no-resume.bin", "partNumber=2&"], "method": "PUT", "status": 500, "times": 1000}"#,
+    )
+    .await;
+    let bytes = test_bytes(12 * MIB, 24);
+    let (log, callback) = progress_log(|_| {});
+    let options = obj(&[
+        ("fileType", "demo".into()),
+        ("partSize", (5 * MIB as u32).into()),
+        ("multipartThreshold", (5 * MIB as u32).into()),
+        ("maxAttempts", 1.into()),
+        ("resume", false.into()),
+        ("onProgress", callback.as_ref().clone()),
+    ]);
+    let failed = upload(
+        &uploader(endpoint()),
+        &file(&bytes, "no-resume.bin", "application/octet-stream"),
+        options,
+    )
+    .await;
+    expect_code(failed, "server");
+    assert_signer_forgot(&log).await;
+}
