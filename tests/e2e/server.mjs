@@ -16,18 +16,19 @@ export async function startServer(extraArgs = []) {
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
-  const url = await new Promise((ok, fail) => {
+  const [url, storeUrl] = await new Promise((ok, fail) => {
     let out = '';
     const timer = setTimeout(() => fail(new Error(`presign-server did not start in 60 s:\n${stderr}`)), 60_000);
     child.stdout.on('data', (d) => {
       out += d;
-      const m = out.match(/listening on (http:\/\/[^\s]+)/);
-      if (m) { clearTimeout(timer); ok(m[1]); }
+      const m = out.match(/listening on (http:\/\/[^\s]+) \(store (http:\/\/[^\s,]+)/);
+      if (m) { clearTimeout(timer); ok([m[1], m[2]]); }
     });
     child.on('exit', (code) => { clearTimeout(timer); fail(new Error(`presign-server exited (${code}):\n${stderr}`)); });
   });
   return {
     url,
+    storeUrl,
     dataDir,
     logs: () => stderr,
     async stop() {
@@ -38,5 +39,41 @@ export async function startServer(extraArgs = []) {
       }
       rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+// Starts the fault-injection proxy (tests/support/fault_proxy.mjs): browsers
+// reach the store through it (presign-server --store-public-url), and its log
+// counts what they sent.
+export async function startProxy() {
+  const child = spawn(process.execPath, [join(repo, 'tests', 'support', 'fault_proxy.mjs'), '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const url = await new Promise((ok, fail) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error('fault proxy did not start')), 10_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/listening on (http:\/\/[^\s]+)/);
+      if (m) { clearTimeout(timer); ok(m[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); fail(new Error(`fault proxy exited (${code})`)); });
+  });
+  const control = async (path, body) => {
+    const res = await fetch(url + path, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`fault proxy ${path}: ${res.status}`);
+    return res.json();
+  };
+  return {
+    url,
+    target: (storeUrl) => control('/__target', { url: storeUrl }),
+    faults: (rules) => control('/__faults', rules),
+    reset: () => control('/__faults/reset', {}),
+    log: () => control('/__log'),
+    stop() { child.kill('SIGTERM'); },
   };
 }
