@@ -21,4 +21,4 @@ pub mod retry_policy;
 
 pub use digest::{Sha256Digest, Sha256Hasher};
 pub use error_code::ErrorCode;
-pub use object_key::{ObjectKey, UserId};
+pub use object_key::{KeyDate, ObjectKey, UserId};
