@@ -55,4 +55,8 @@ pub struct Cli {
     /// `https://app.example.com`. With --dev any origin is allowed.
     #[arg(long, value_name = "ORIGIN")]
     pub allow_origin: Vec<String>,
+
+    /// Identity, limits and upload policy (flags > env > --config TOML).
+    #[command(flatten)]
+    pub settings: crate::settings::SettingsArgs,
 }
