@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// Hands out presigned S3 upload and download URLs; serves the demo page.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "presign-server", version, about)]
+#[command(name = "presign-server", version, about, after_help = crate::settings::PRECEDENCE_HELP)]
 pub struct Cli {
     /// Run an embedded S3-compatible store (s3s-fs) on <DATA_DIR>/store, allow
     /// any origin, and ignore the AWS_* environment.

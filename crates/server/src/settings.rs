@@ -45,6 +45,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+/// The end of `--help`: where settings come from.
+pub const PRECEDENCE_HELP: &str = "Identity, limits and policy settings come from flags, then environment variables, then the --config TOML file (flags > env > TOML); per-file-type rules ([policy.file_types.NAME]: content_types, extensions, max_size, expires_in) only from the file. Without --dev an identity (--jwt-secret, --jwt-public-key or --jwt-jwks) is required.";
+
 /// Smallest HMAC secret accepted (RFC 7518: at least the hash's size).
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 /// Default clock skew tolerated on `exp` and `nbf`.
@@ -141,8 +144,10 @@ pub enum SettingsError {
     BadTypeExpiry(String),
 }
 
+// The file's types have no Debug: `jwt_secret` is a plain string here.
+
 /// The TOML file's shape.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileSettings {
     #[serde(default)]
@@ -153,7 +158,7 @@ struct FileSettings {
     policy: FilePolicy,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileIdentity {
     jwt_secret: Option<String>,
@@ -164,7 +169,7 @@ struct FileIdentity {
     jwt_leeway: Option<u64>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileLimits {
     rate_limit: Option<u32>,
@@ -172,7 +177,7 @@ struct FileLimits {
     max_open_uploads: Option<usize>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FilePolicy {
     default_max_size: Option<u64>,
