@@ -31,6 +31,8 @@ pub enum ErrorCode {
     Server,
     /// Too many requests.
     RateLimited,
+    /// No valid credentials: a missing, malformed, forged or expired token.
+    Unauthorized,
 }
 
 impl ErrorCode {
@@ -47,6 +49,7 @@ impl ErrorCode {
             ErrorCode::Aborted => "aborted",
             ErrorCode::Server => "server",
             ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Unauthorized => "unauthorized",
         }
     }
 
@@ -54,6 +57,7 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         match self {
             ErrorCode::BadRequest | ErrorCode::ChecksumMismatch => 400,
+            ErrorCode::Unauthorized => 401,
             ErrorCode::Expired | ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::TooLarge => 413,
@@ -68,6 +72,8 @@ impl ErrorCode {
     /// The code a client should report for an HTTP status from the signer.
     pub fn from_http_status(status: u16) -> Self {
         match status {
+            // The wasm client reports a bare 401 as `forbidden` (its tests
+            // pin it); a signer's 401 body carries `unauthorized` itself.
             401 | 403 => ErrorCode::Forbidden,
             404 => ErrorCode::NotFound,
             413 => ErrorCode::TooLarge,
@@ -103,6 +109,7 @@ mod tests {
             ErrorCode::Aborted,
             ErrorCode::Server,
             ErrorCode::RateLimited,
+            ErrorCode::Unauthorized,
         ] {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
@@ -114,6 +121,7 @@ mod tests {
                         | ErrorCode::Expired
                         | ErrorCode::Aborted
                         | ErrorCode::Network
+                        | ErrorCode::Unauthorized
                 )
             });
         }

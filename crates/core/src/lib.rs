@@ -24,4 +24,4 @@ pub mod upload_state;
 
 pub use digest::{Sha256Digest, Sha256Hasher};
 pub use error_code::ErrorCode;
-pub use object_key::{ObjectKey, UserId};
+pub use object_key::{KeyDate, ObjectKey, UserId};

@@ -46,6 +46,40 @@ impl fmt::Display for UserId {
     }
 }
 
+/// A calendar day in a key, `YYYY-MM-DD` (UTC by convention).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct KeyDate {
+    year: u16,
+    month: u8,
+    day: u8,
+}
+
+impl KeyDate {
+    /// A day of years 1000..=9999; `None` for impossible dates (Feb 30th).
+    pub fn new(year: u16, month: u8, day: u8) -> Option<Self> {
+        let leap =
+            year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
+        let days = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        ((1000..=9999).contains(&year) && (1..=days).contains(&day)).then_some(Self {
+            year,
+            month,
+            day,
+        })
+    }
+}
+
+impl fmt::Display for KeyDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
 /// A key known to be well formed and inside its owner's prefix.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ObjectKey(String);
@@ -63,15 +97,25 @@ pub enum KeyError {
 }
 
 impl ObjectKey {
-    /// `users/{user}/{file_type}/{upload_id}/{filename}`. `upload_id` is random
-    /// (the caller injects it); `filename` must already be sanitised.
+    /// `users/{user}/{file_type}/{date}/{id}-{filename}`. `date` is the UTC day
+    /// of the upload and `id` is random (the caller injects both: core has no
+    /// clock and no randomness); `id` must be 1..=64 of `[A-Za-z0-9_-]` and
+    /// `filename` must already be sanitised ([`crate::filename::sanitize`]).
     pub fn for_upload(
         user: &UserId,
         file_type: &FileType,
-        upload_id: &str,
+        date: KeyDate,
+        id: &str,
         filename: &str,
     ) -> Result<Self, KeyError> {
-        let key = format!("{}{}/{}/{}", user.prefix(), file_type, upload_id, filename);
+        let id_ok = (1..=64).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !id_ok || filename.is_empty() || filename.contains('/') {
+            return Err(KeyError::Malformed);
+        }
+        let key = format!("{}{file_type}/{date}/{id}-{filename}", user.prefix());
         Self::owned_by(&key, user)
     }
 
@@ -128,8 +172,43 @@ mod tests {
     #[test]
     fn builds_upload_keys() {
         let ft = FileType::parse("images").expect("valid");
-        let key = ObjectKey::for_upload(&user("42"), &ft, "0f3c", "a.png").expect("valid");
-        assert_eq!(key.as_str(), "users/42/images/0f3c/a.png");
+        let day = KeyDate::new(2026, 3, 7).expect("date");
+        let key = ObjectKey::for_upload(&user("42"), &ft, day, "0f3c", "a.png").expect("valid");
+        assert_eq!(key.as_str(), "users/42/images/2026-03-07/0f3c-a.png");
+        assert!(ObjectKey::owned_by(key.as_str(), &user("42")).is_ok());
+        assert_eq!(
+            ObjectKey::owned_by(key.as_str(), &user("4")),
+            Err(KeyError::OutsidePrefix)
+        );
+        for (id, name) in [
+            ("", "a"),
+            ("a/b", "a"),
+            ("..", "a"),
+            ("x", "a/b"),
+            ("x", ""),
+        ] {
+            assert!(
+                ObjectKey::for_upload(&user("42"), &ft, day, id, name).is_err(),
+                "{id:?} {name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn key_dates() {
+        let d = |y, m, d| KeyDate::new(y, m, d).map(|k| k.to_string());
+        assert_eq!(d(2024, 2, 29).as_deref(), Some("2024-02-29"));
+        assert_eq!(d(1999, 12, 31).as_deref(), Some("1999-12-31"));
+        for (y, m, day) in [
+            (2023, 2, 29),
+            (1900, 2, 29),
+            (2024, 13, 1),
+            (2024, 4, 31),
+            (2024, 1, 0),
+            (999, 1, 1),
+        ] {
+            assert_eq!(d(y, m, day), None, "{y}-{m}-{day}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// Hands out presigned S3 upload and download URLs; serves the demo page.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "presign-server", version, about)]
+#[command(name = "presign-server", version, about, after_help = crate::settings::PRECEDENCE_HELP)]
 pub struct Cli {
     /// Run an embedded S3-compatible store (s3s-fs) on <DATA_DIR>/store, allow
     /// any origin, and ignore the AWS_* environment.
@@ -55,4 +55,8 @@ pub struct Cli {
     /// `https://app.example.com`. With --dev any origin is allowed.
     #[arg(long, value_name = "ORIGIN")]
     pub allow_origin: Vec<String>,
+
+    /// Identity, limits and upload policy (flags > env > --config TOML).
+    #[command(flatten)]
+    pub settings: crate::settings::SettingsArgs,
 }

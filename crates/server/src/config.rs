@@ -5,6 +5,7 @@
 
 pub use crate::cli::Cli;
 use crate::credentials::{Credentials, Secret};
+use crate::settings::{Settings, SettingsError};
 use http::HeaderValue;
 use presign_core::limits::MAX_PRESIGN_EXPIRY_SECS;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -32,6 +33,8 @@ pub struct Config {
     pub www_dir: PathBuf,
     pub pkg_dir: PathBuf,
     pub cors: ApiCors,
+    /// Identity, upload policy and per-user limits (flags > env > TOML).
+    pub settings: Settings,
 }
 
 /// Which S3 store the server signs for.
@@ -85,6 +88,8 @@ pub enum ConfigError {
     BadPublicUrl(String),
     #[error("--allow-origin must look like https://host[:port], got {0:?}")]
     BadOrigin(String),
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
 }
 
 impl Config {
@@ -118,6 +123,8 @@ impl Config {
             remote_store(cli.bucket, &env)?
         };
         check_bucket_name(&bucket)?;
+        let expires_in = Duration::from_secs(cli.expires_in);
+        let settings = Settings::resolve(cli.dev, &cli.settings, expires_in, env)?;
         let store_public_url = cli
             .store_public_url
             .filter(|v| !v.trim().is_empty())
@@ -141,6 +148,7 @@ impl Config {
             www_dir: cli.www_dir,
             pkg_dir: cli.pkg_dir,
             cors,
+            settings,
         })
     }
 }

@@ -3,7 +3,7 @@
 //! errors are logged in full and answered with a generic message.
 
 use crate::store_client::StoreError;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use presign_core::protocol::ErrorBody;
@@ -37,6 +37,12 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     RateLimited(String),
+    /// 429 with `Retry-After` (whole seconds, at least 1).
+    #[error("{0}")]
+    RateLimitedFor(String, std::time::Duration),
+    /// No valid credentials (401 `unauthorized`, `WWW-Authenticate: Bearer`).
+    #[error("{0}")]
+    Unauthorized(String),
     #[error("method {0} is not allowed here")]
     MethodNotAllowed(String),
     /// The store failed or could not be reached.
@@ -70,6 +76,8 @@ impl ApiError {
             ApiError::ChecksumMismatch(m) => client(ErrorCode::ChecksumMismatch, m),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, ErrorCode::ChecksumMismatch, m.clone()),
             ApiError::RateLimited(m) => client(ErrorCode::RateLimited, m),
+            ApiError::RateLimitedFor(m, _) => client(ErrorCode::RateLimited, m),
+            ApiError::Unauthorized(m) => client(ErrorCode::Unauthorized, m),
             ApiError::MethodNotAllowed(_) => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 ErrorCode::BadRequest,
@@ -97,7 +105,22 @@ impl IntoResponse for ApiError {
         } else {
             tracing::debug!(%status, %message, "client error");
         }
-        (status, Json(ErrorBody::new(code, message))).into_response()
+        let mut response = (status, Json(ErrorBody::new(code, message))).into_response();
+        match &self {
+            ApiError::RateLimitedFor(_, after) => {
+                let secs = after.as_secs().max(1);
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            ApiError::Unauthorized(_) => {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            _ => {}
+        }
+        response
     }
 }
 

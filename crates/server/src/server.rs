@@ -4,6 +4,8 @@
 use crate::clock::Clock;
 use crate::config::{Config, StoreConfig, DEV_REGION};
 use crate::embedded_store::{EmbeddedStore, EmbeddedStoreError};
+use crate::identity::{Authenticator, IdentityError, DEV_USER};
+use crate::rate_limit::UserRateLimiter;
 use crate::signer::{Signer, SignerError};
 use crate::state::{AppState, WebConfig};
 use crate::store_client::{StoreClient, StoreError};
@@ -43,6 +45,8 @@ pub enum StartError {
     Bind(SocketAddr, #[source] std::io::Error),
     #[error("cannot make a URL for the store: {0}")]
     StoreUrl(#[from] url::ParseError),
+    #[error("identity: {0}")]
+    Identity(#[from] IdentityError),
 }
 
 impl Server {
@@ -52,6 +56,13 @@ impl Server {
 
     /// Like [`Server::start`], with the clock that signs clients' URLs.
     pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Self, StartError> {
+        let auth = Arc::new(Authenticator::from_config(&config.settings.identity)?);
+        if matches!(*auth, Authenticator::DevUser) {
+            tracing::warn!(
+                user = DEV_USER,
+                "--dev without JWT settings: every request acts as the fixed user `dev`; never expose this server"
+            );
+        }
         let (store, signer) = match &config.store {
             StoreConfig::Embedded { data_dir, listen } => {
                 let store = EmbeddedStore::start(&data_dir.join("store"), *listen).await?;
@@ -92,7 +103,7 @@ impl Server {
         };
         let public_store_url =
             Some(base_url(public_signer.endpoint())).filter(|url| *url != store_url);
-        let sessions = Arc::new(UploadSessions::default());
+        let sessions = Arc::new(UploadSessions::new(config.settings.max_open_uploads));
         let state = AppState {
             signer: public_signer,
             store: store_client.clone(),
@@ -104,6 +115,9 @@ impl Server {
                 pkg_dir: config.pkg_dir,
                 cors: config.cors,
             },
+            auth,
+            policy: Arc::new(config.settings.policy),
+            rate_limiter: Arc::new(UserRateLimiter::new(config.settings.rate_limit)),
         };
 
         let listener = TcpListener::bind(config.listen)

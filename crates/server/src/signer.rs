@@ -199,7 +199,6 @@ mod multipart;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use presign_core::file_type::FileType;
     use presign_core::UserId;
 
     // AWS's documented example key pair (SigV4 presigned URL examples).
@@ -254,12 +253,11 @@ mod tests {
     fn known_answer_put_with_signed_headers() {
         let s = signer("http://127.0.0.1:9000", true, "uploads");
         let user = UserId::parse("dev").expect("user");
-        let file_type = FileType::parse("ecu").expect("file type");
-        let key = ObjectKey::for_upload(
+        // The key layout of the time the answer was computed; any key in
+        // the user's prefix signs the same way.
+        let key = ObjectKey::owned_by(
+            "users/dev/ecu/0123456789abcdef0123456789abcdef/ECU dump (v2).bin",
             &user,
-            &file_type,
-            "0123456789abcdef0123456789abcdef",
-            "ECU dump (v2).bin",
         )
         .expect("key");
         let body = PutBody {

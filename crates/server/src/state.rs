@@ -2,6 +2,9 @@
 
 use crate::clock::Clock;
 use crate::config::ApiCors;
+use crate::identity::Authenticator;
+use crate::policy::Policy;
+use crate::rate_limit::UserRateLimiter;
 use crate::signer::Signer;
 use crate::store_client::StoreClient;
 use crate::upload_sessions::UploadSessions;
@@ -24,6 +27,12 @@ pub struct AppState {
     /// Time source of the URLs handed to clients.
     pub clock: Clock,
     pub web: WebConfig,
+    /// Who calls: bearer JWTs, or the dev user.
+    pub auth: Arc<Authenticator>,
+    /// What may be uploaded ([`Policy::check_upload`]).
+    pub policy: Arc<Policy>,
+    /// Requests per user per second.
+    pub rate_limiter: Arc<UserRateLimiter>,
 }
 
 /// What the router serves besides the API, and to whom.

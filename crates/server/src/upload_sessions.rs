@@ -158,6 +158,7 @@ mod tests {
             key: ObjectKey::for_upload(
                 &user,
                 &file_type,
+                presign_core::KeyDate::new(2026, 1, 2).expect("date"),
                 "0123456789abcdef0123456789abcdef",
                 "a.bin",
             )

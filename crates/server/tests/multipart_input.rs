@@ -19,8 +19,14 @@ fn fake_session(user: &str) -> UploadSession {
     let user = UserId::parse(user).expect("user");
     let file_type = FileType::parse("ecu").expect("file type");
     UploadSession {
-        key: ObjectKey::for_upload(&user, &file_type, &UploadId::random().to_string(), "x.bin")
-            .expect("key"),
+        key: ObjectKey::for_upload(
+            &user,
+            &file_type,
+            presign_core::KeyDate::new(2026, 1, 2).expect("date"),
+            &UploadId::random().to_string(),
+            "x.bin",
+        )
+        .expect("key"),
         user,
         store_upload_id: "not-a-real-store-upload".into(),
         plan: PartPlan::new(11 * MIB as u64, 5 * MIB as u64).expect("plan"),

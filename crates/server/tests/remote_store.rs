@@ -9,6 +9,8 @@ use presign_server::config::StoreConfig;
 use presign_server::{Cli, Clock, Config, Server};
 use std::collections::HashMap;
 
+const JWT_SECRET: &str = "remote-store-test-secret-0123456789abcdef";
+
 #[tokio::test]
 async fn remote_store_from_environment_round_trip() {
     let dev = common::start().await;
@@ -23,6 +25,7 @@ async fn remote_store_from_environment_round_trip() {
             creds.secret_access_key.expose().to_owned(),
         ),
         ("PRESIGN_BUCKET", "uploads".to_owned()),
+        ("PRESIGN_JWT_SECRET", JWT_SECRET.to_owned()),
     ]);
     let cli = Cli::try_parse_from(["presign-server", "--listen", "127.0.0.1:0"]).expect("flags");
     let config = Config::resolve(cli, |name| env.get(name).cloned()).expect("config");
@@ -35,9 +38,26 @@ async fn remote_store_from_environment_round_trip() {
 
     let api = |path: &str| format!("{}/api/{path}", remote.url());
     let data = common::random_bytes(4_096, 31);
+    // Without --dev the API wants a bearer token.
+    let exp = jiff::Timestamp::now().as_second() + 3600;
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &serde_json::json!({"sub": "remote-user", "exp": exp}),
+        &jsonwebtoken::EncodingKey::from_secret(JWT_SECRET.as_bytes()),
+    )
+    .expect("token");
+    let refused = dev
+        .http
+        .post(api("get-upload-url"))
+        .json(&serde_json::json!({"filename": "r.bin", "file_type": "ecu"}))
+        .send()
+        .await
+        .expect("API reachable");
+    assert_eq!(refused.status(), 401);
     let signed: presign_core::protocol::GetUploadUrlResponse = dev
         .http
         .post(api("get-upload-url"))
+        .bearer_auth(&token)
         .json(&serde_json::json!({
             "filename": "r.bin",
             "file_type": "ecu",
@@ -50,10 +70,16 @@ async fn remote_store_from_environment_round_trip() {
         .json()
         .await
         .expect("GetUploadUrlResponse");
+    assert!(
+        signed.key.starts_with("users/remote-user/ecu/"),
+        "{}",
+        signed.key
+    );
     assert_eq!(dev.put(&signed, data).await.status(), 200);
     let info: FileUploadedResponse = dev
         .http
         .post(api("file-uploaded"))
+        .bearer_auth(&token)
         .json(&serde_json::json!({"key": signed.key, "file_type": "ecu"}))
         .send()
         .await

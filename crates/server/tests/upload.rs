@@ -16,7 +16,7 @@ async fn put_confirm_and_download_round_trip() {
     let signed = t.upload_url_for("ECU dump (v2) é.bin", &data).await;
     assert!(signed.key.starts_with("users/dev/ecu/"), "{}", signed.key);
     assert!(
-        signed.key.ends_with("/ECU dump (v2) é.bin"),
+        signed.key.ends_with("-ECU dump (v2) é.bin"),
         "{}",
         signed.key
     );

@@ -20,6 +20,11 @@ const AWS_ENV: &[(&str, &str)] = &[
     ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
     ("AWS_SECRET_ACCESS_KEY", "very-secret"),
     ("PRESIGN_BUCKET", "my-bucket"),
+    // Without --dev an identity is required (settings/tests.rs).
+    (
+        "PRESIGN_JWT_SECRET",
+        "jwt-secret-0123456789abcdef0123456789",
+    ),
 ];
 
 #[test]

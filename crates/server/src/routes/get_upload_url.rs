@@ -5,6 +5,7 @@ use super::new_object::NewObject;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::identity::Identity;
+use crate::policy::UploadMethod;
 use crate::signer::PutBody;
 use crate::state::AppState;
 use axum::extract::State;
@@ -17,11 +18,13 @@ pub async fn handler(
     identity: Identity,
     ApiJson(req): ApiJson<GetUploadUrlRequest>,
 ) -> Result<Json<GetUploadUrlResponse>, ApiError> {
+    let now = state.clock.now();
     let object = NewObject::new(
         &identity,
         &req.filename,
         &req.file_type,
         req.content_type.as_deref(),
+        now,
     )?;
     if let Some(size) = req.size {
         if size > MAX_SINGLE_PUT {
@@ -30,6 +33,7 @@ pub async fn handler(
             )));
         }
     }
+    let allowed = object.check(&state.policy, req.size, UploadMethod::Put)?;
     let body = PutBody {
         content_type: object.content_type,
         content_length: req.size,
@@ -37,11 +41,11 @@ pub async fn handler(
     };
     let signed = state
         .signer
-        .presign_put(&object.key, &body, state.expires_in, state.clock.now());
+        .presign_put(&object.key, &body, allowed.expires_in, now);
     Ok(Json(GetUploadUrlResponse {
         upload_url: signed.url.into(),
         key: object.key.as_str().to_owned(),
-        expires_in: state.expires_in.as_secs(),
+        expires_in: allowed.expires_in.as_secs(),
         method: "PUT".to_owned(),
         headers: Some(signed.headers),
     }))

@@ -1,13 +1,17 @@
 //! What a new upload needs, whether a single PUT (`get-upload-url`) or a
 //! multipart upload: a checked filename, file type and Content-Type, and a
-//! fresh key `users/{user}/{file_type}/{random}/{filename}` under the caller's prefix.
+//! fresh key `users/{user}/{file_type}/{date}/{uuid}-{filename}` under the
+//! caller's prefix (`date`: the UTC day of the server's clock).
 
 use crate::error::ApiError;
 use crate::identity::Identity;
+use crate::policy::{Allowed, Policy, UploadMethod, UploadRequest};
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
 use presign_core::content_type::{self, DEFAULT_CONTENT_TYPE};
 use presign_core::file_type::FileType;
 use presign_core::filename;
-use presign_core::ObjectKey;
+use presign_core::{KeyDate, ObjectKey};
 
 /// A new object's key and the type it will be stored with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +20,8 @@ pub(crate) struct NewObject {
     pub file_type: FileType,
     /// Signed into the upload: the browser must send exactly this.
     pub content_type: String,
+    /// The sanitised filename (the key's last part, after the uuid).
+    pub filename: String,
 }
 
 impl NewObject {
@@ -25,6 +31,7 @@ impl NewObject {
         raw_filename: &str,
         raw_file_type: &str,
         raw_content_type: Option<&str>,
+        now: Timestamp,
     ) -> Result<Self, ApiError> {
         let filename =
             filename::sanitize(raw_filename).map_err(|e| ApiError::BadRequest(e.to_string()))?;
@@ -34,9 +41,9 @@ impl NewObject {
             None => DEFAULT_CONTENT_TYPE.to_owned(),
             Some(raw) => normalize_content_type(raw)?,
         };
-        let folder = uuid::Uuid::new_v4().simple().to_string();
-        let key =
-            ObjectKey::for_upload(&identity.user, &file_type, &folder, &filename).map_err(|e| {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let key = ObjectKey::for_upload(&identity.user, &file_type, utc_day(now)?, &id, &filename)
+            .map_err(|e| {
                 ApiError::BadRequest(format!(
                     "cannot build a key from filename and file_type: {e}"
                 ))
@@ -45,8 +52,35 @@ impl NewObject {
             key,
             file_type,
             content_type,
+            filename,
         })
     }
+
+    /// Checks this upload of `size` bytes by `method` against the policy.
+    pub(crate) fn check(
+        &self,
+        policy: &Policy,
+        size: Option<u64>,
+        method: UploadMethod,
+    ) -> Result<Allowed, ApiError> {
+        Ok(policy.check_upload(&UploadRequest {
+            file_type: &self.file_type,
+            filename: &self.filename,
+            content_type: &self.content_type,
+            size,
+            method,
+        })?)
+    }
+}
+
+/// The UTC calendar day of `now`.
+fn utc_day(now: Timestamp) -> Result<KeyDate, ApiError> {
+    let date = now.to_zoned(TimeZone::UTC).date();
+    let part = |v: i8| u8::try_from(v).unwrap_or(0);
+    u16::try_from(date.year())
+        .ok()
+        .and_then(|year| KeyDate::new(year, part(date.month()), part(date.day())))
+        .ok_or_else(|| ApiError::Internal(format!("the clock's date {date} is out of range")))
 }
 
 /// Validates a client's Content-Type and collapses its inner whitespace, so
@@ -74,13 +108,29 @@ mod tests {
     #[test]
     fn keys_are_fresh_and_under_the_callers_prefix() {
         let id = Identity::dev().expect("dev");
-        let a = NewObject::new(&id, "a b.bin", "ecu", None).expect("object");
-        let b = NewObject::new(&id, "a b.bin", "ecu", None).expect("object");
-        assert!(a.key.as_str().starts_with("users/dev/ecu/"));
-        assert!(a.key.as_str().ends_with("/a b.bin"));
+        let now: Timestamp = "2026-03-07T23:59:59Z".parse().expect("time");
+        let a = NewObject::new(&id, "a b.bin", "ecu", None, now).expect("object");
+        let b = NewObject::new(&id, "a b.bin", "ecu", None, now).expect("object");
+        let key = a.key.as_str();
+        let rest = key
+            .strip_prefix("users/dev/ecu/2026-03-07/")
+            .unwrap_or_else(|| panic!("{key}"));
+        let (uuid, name) = rest.split_at(32);
+        assert!(uuid.bytes().all(|b| b.is_ascii_hexdigit()), "{key}");
+        assert_eq!(name, "-a b.bin");
         assert_ne!(a.key, b.key);
         assert_eq!(a.content_type, DEFAULT_CONTENT_TYPE);
-        assert!(NewObject::new(&id, "", "ecu", None).is_err());
-        assert!(NewObject::new(&id, "a", "ECU", None).is_err());
+        assert!(NewObject::new(&id, "", "ecu", None, now).is_err());
+        assert!(NewObject::new(&id, "a", "ECU", None, now).is_err());
+        let next = NewObject::new(
+            &id,
+            "../\u{202E}",
+            "ecu",
+            None,
+            "2026-03-08T00:00:00Z".parse().expect("time"),
+        )
+        .expect("object");
+        assert!(next.key.as_str().starts_with("users/dev/ecu/2026-03-08/"));
+        assert!(next.key.as_str().ends_with("-file"), "{}", next.key);
     }
 }

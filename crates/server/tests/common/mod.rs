@@ -58,6 +58,23 @@ pub async fn start_with(extra: &[&str], clock: Clock) -> TestServer {
     TestServer { server, http, dir }
 }
 
+impl TestServer {
+    /// From now on, every request of `self.http` carries
+    /// `Authorization: Bearer {token}` (`None`: no Authorization header).
+    pub fn set_token(&mut self, token: Option<&str>) {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(token) = token {
+            let value = format!("Bearer {token}").parse().expect("header value");
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
+        self.http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .expect("http client");
+    }
+}
+
 /// Deterministic pseudo-random bytes (xorshift), different per seed.
 pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;

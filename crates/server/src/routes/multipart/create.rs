@@ -5,6 +5,7 @@
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::identity::Identity;
+use crate::policy::UploadMethod;
 use crate::routes::new_object::NewObject;
 use crate::state::AppState;
 use crate::upload_sessions::{SessionError, UploadId, UploadSession};
@@ -12,6 +13,7 @@ use axum::extract::State;
 use axum::Json;
 use presign_core::multipart_protocol::{CreateMultipartRequest, CreateMultipartResponse};
 use presign_core::part_plan::{PartPlan, PlanError, DEFAULT_PART_SIZE};
+use std::time::Duration;
 
 pub async fn handler(
     State(state): State<AppState>,
@@ -23,8 +25,10 @@ pub async fn handler(
         &req.filename,
         &req.file_type,
         req.content_type.as_deref(),
+        state.clock.now(),
     )?;
     let plan = plan(req.size, req.part_size)?;
+    let allowed = object.check(&state.policy, Some(req.size), UploadMethod::Multipart)?;
     let limit = state.sessions.max_per_user();
     if state.sessions.open_count(&identity.user) >= limit {
         return Err(too_many(limit));
@@ -69,7 +73,7 @@ pub async fn handler(
         key: object.key.as_str().to_owned(),
         part_size: plan.part_size(),
         part_count: plan.part_count(),
-        expires_in: state.expires_in.as_secs(),
+        expires_in: allowed.expires_in.as_secs(),
     }))
 }
 
@@ -86,10 +90,15 @@ fn plan(size: u64, part_size: Option<u64>) -> Result<PartPlan, ApiError> {
     })
 }
 
+/// `Retry-After` of the open-uploads cap: a slot frees when the caller
+/// completes or aborts one, so a short wait is the honest hint.
+pub const OPEN_UPLOADS_RETRY_AFTER: Duration = Duration::from_secs(10);
+
 fn too_many(limit: usize) -> ApiError {
-    ApiError::RateLimited(format!(
-        "too many open multipart uploads ({limit}); complete or abort some first"
-    ))
+    ApiError::RateLimitedFor(
+        format!("too many open multipart uploads ({limit}); complete or abort some first"),
+        OPEN_UPLOADS_RETRY_AFTER,
+    )
 }
 
 #[cfg(test)]

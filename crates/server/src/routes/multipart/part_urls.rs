@@ -26,6 +26,7 @@ pub async fn handler(
     let session = open_session(&state, &id, &identity)?;
     check_parts(&session.plan, &req.parts).map_err(ApiError::BadRequest)?;
     let now = state.clock.now();
+    let expires_in = state.policy.expires_in(&session.file_type);
     let urls = req
         .parts
         .iter()
@@ -36,14 +37,14 @@ pub async fn handler(
                 p.number,
                 p.size,
                 &p.sha256,
-                state.expires_in,
+                expires_in,
                 now,
             );
             PartUrl {
                 number: p.number,
                 url: signed.url.into(),
                 headers: signed.headers,
-                expires_in: state.expires_in.as_secs(),
+                expires_in: expires_in.as_secs(),
             }
         })
         .collect();
