@@ -17,6 +17,7 @@ pub mod object_key;
 pub mod part_plan;
 pub mod progress;
 pub mod protocol;
+pub mod records_protocol;
 pub mod retry_policy;
 
 pub use digest::{Sha256Digest, Sha256Hasher};

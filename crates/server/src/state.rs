@@ -2,6 +2,7 @@
 
 use crate::clock::Clock;
 use crate::config::ApiCors;
+use crate::records::Records;
 use crate::signer::Signer;
 use crate::store_client::StoreClient;
 use crate::upload_sessions::UploadSessions;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub store: StoreClient,
     /// Open multipart uploads.
     pub sessions: Arc<UploadSessions>,
+    /// Completed uploads (and their webhook deliveries).
+    pub records: Arc<Records>,
     /// Lifetime of the URLs handed to clients.
     pub expires_in: Duration,
     /// Time source of the URLs handed to clients.
