@@ -4,6 +4,8 @@
 //! uploads against the store (`POST /api/file-uploaded`), signs downloads of a
 //! caller's own objects (`GET /api/download-url`), runs the control plane of
 //! multipart uploads (`/api/multipart...`), and serves the demo page.
+//! Verified uploads are recorded in SQLite ([`db`], [`records`]), listed by
+//! `GET /api/uploads`, and optionally posted to a signed [`webhook`].
 //! With `--dev` it also runs an embedded S3-compatible store (s3s-fs).
 //!
 //! [`app`] builds the router from an [`AppState`], testable without a socket;

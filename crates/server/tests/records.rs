@@ -271,3 +271,37 @@ async fn open_uploads_survive_a_restart_and_the_database_is_wal() {
         .expect("pragma");
     assert_eq!(version, 1);
 }
+
+#[tokio::test]
+async fn other_users_records_are_never_listed() {
+    let t = start().await;
+    let data = random_bytes(300, 5);
+    let key = t.put_file("mine.bin", &data).await;
+    assert_eq!(
+        t.post_json("file-uploaded", &confirm_body(&key, &data))
+            .await
+            .status(),
+        200
+    );
+    // Records of another user, written the way the routes write them.
+    for n in 0..3 {
+        let theirs = UploadRecord {
+            user: "other".into(),
+            key: format!("users/other/ecu/2026-11-28/{n:032x}-theirs.bin"),
+            file_type: "ecu".into(),
+            size: 10,
+            sha256: None,
+            etag: "\"e\"".into(),
+            created_at: String::new(),
+        };
+        t.server
+            .records()
+            .record(theirs, jiff::Timestamp::now())
+            .await
+            .expect("recorded");
+    }
+    let list = t.uploads(&[("limit", "100")]).await;
+    let keys: Vec<&str> = list.uploads.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(keys, [key.as_str()]);
+    assert_eq!(list.next_cursor, None);
+}
