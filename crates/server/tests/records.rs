@@ -305,3 +305,41 @@ async fn other_users_records_are_never_listed() {
     assert_eq!(keys, [key.as_str()]);
     assert_eq!(list.next_cursor, None);
 }
+
+/// The store completed the upload but the server never recorded it (it
+/// stopped in between): the client's retry verifies and records it.
+#[tokio::test]
+async fn a_completion_the_server_missed_is_recorded_on_retry() {
+    let t = start().await;
+    let data = random_bytes(6 * MIB, 6);
+    let (id, parts) = t.multipart_parts(&data).await;
+    let session = t.session(&id).await.expect("open");
+    let digests: Vec<Sha256Digest> = parts.iter().map(|(_, _, p)| Sha256Digest::of(p)).collect();
+    let to_complete: Vec<_> = parts
+        .iter()
+        .zip(&digests)
+        .map(|((number, etag, _), sha256)| {
+            presign_server::store_client::multipart::PartToComplete {
+                number: *number,
+                etag,
+                sha256,
+            }
+        })
+        .collect();
+    t.server
+        .store_client()
+        .complete_multipart(&session.key, &session.store_upload_id, &to_complete)
+        .await
+        .expect("completed behind the server's back");
+    assert!(t.uploads(&[]).await.uploads.is_empty());
+
+    let resp = t.complete(&id, &borrowed(&parts)).await;
+    assert_eq!(resp.status(), 200);
+    let answer: CompleteMultipartResponse = resp.json().await.expect("answer");
+    assert_eq!(answer.size, data.len() as u64);
+    let list = t.uploads(&[]).await;
+    assert_eq!(list.uploads.len(), 1);
+    assert_eq!(list.uploads[0].key, session.key.as_str());
+    assert_eq!(list.uploads[0].sha256, answer.checksum_sha256);
+    assert!(t.session(&id).await.is_none());
+}

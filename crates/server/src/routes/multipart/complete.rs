@@ -17,9 +17,9 @@ use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::identity::Identity;
 use crate::state::AppState;
-use crate::store_client::multipart::PartToComplete;
+use crate::store_client::multipart::{Completed, PartToComplete};
 use crate::store_client::StoreError;
-use crate::upload_sessions::UploadId;
+use crate::upload_sessions::{UploadId, UploadSession};
 use axum::extract::State;
 use axum::Json;
 use jiff::Timestamp;
@@ -62,6 +62,14 @@ pub async fn handler(
         .await
     {
         Ok(completed) => completed,
+        Err(e) if completed_before(&state, &session, &e).await => {
+            tracing::warn!(upload_id = %id, key = session.key.as_str(), error = %e,
+                "the store completed this upload before (the server stopped before recording it); verifying and recording it now");
+            Completed {
+                etag: None,
+                checksum_sha256: None,
+            }
+        }
         Err(e) => return Err(refusal(&state, &id, &identity, e).await),
     };
     let info = state
@@ -121,6 +129,21 @@ pub async fn handler(
         .await?;
     tracing::info!(upload_id = %id, key = session.key.as_str(), size = info.size, "multipart upload completed and recorded");
     Ok(Json(answer(record)))
+}
+
+/// Whether a Complete the store refuses as an unknown upload was done
+/// before: S3 answers NoSuchUpload (s3s-fs AccessDenied) once an upload is
+/// completed, so when the server stopped between the store's Complete and
+/// the record, a retry finds the object already there with the planned size.
+/// It is then verified like a fresh one and recorded.
+async fn completed_before(state: &AppState, session: &UploadSession, err: &StoreError) -> bool {
+    if !matches!(err.s3_code(), Some("NoSuchUpload" | "AccessDenied")) {
+        return false;
+    }
+    matches!(
+        state.store.head_object(&session.key).await,
+        Ok(Some(info)) if info.size == session.plan.size()
+    )
 }
 
 /// The answer to Complete, from the upload's record (so a retry gets the same).
