@@ -18,6 +18,7 @@ pub mod object_key;
 pub mod part_plan;
 pub mod progress;
 pub mod protocol;
+pub mod records_protocol;
 pub mod resume_state;
 pub mod retry_policy;
 pub mod upload_state;

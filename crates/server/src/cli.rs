@@ -1,6 +1,7 @@
 //! The command line, as clap parses it; [`crate::config::Config::resolve`]
 //! checks it and adds the environment.
 
+use crate::credentials::Secret;
 use clap::Parser;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -18,7 +19,9 @@ pub struct Cli {
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
 
-    /// Data folder of the embedded store (--dev).
+    /// Data folder: the SQLite database (presign.sqlite3: open multipart
+    /// uploads, completed uploads, webhook outbox) and, with --dev, the
+    /// embedded store (store/).
     #[arg(long, value_name = "DIR", default_value = "./.data")]
     pub data_dir: PathBuf,
 
@@ -59,4 +62,26 @@ pub struct Cli {
     /// Identity, limits and upload policy (flags > env > --config TOML).
     #[command(flatten)]
     pub settings: crate::settings::SettingsArgs,
+    /// URL that receives a signed POST per completed upload (the upload
+    /// record as JSON) [env PRESIGN_WEBHOOK_URL]. Needs --webhook-secret.
+    #[arg(long, value_name = "URL")]
+    pub webhook_url: Option<String>,
+
+    /// HMAC-SHA256 key of the webhook's `X-Presign-Signature` header; prefer
+    /// the environment, which `ps` does not show [env PRESIGN_WEBHOOK_SECRET].
+    #[arg(long, value_name = "SECRET", value_parser = secret_arg)]
+    pub webhook_secret: Option<Secret>,
+
+    /// Delay before the first retry of a failed webhook delivery, in
+    /// milliseconds; doubled after each failure, up to 15 minutes.
+    #[arg(long, value_name = "MS", default_value_t = 5000)]
+    pub webhook_retry_ms: u64,
+
+    /// Attempts per webhook delivery, the first included.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub webhook_max_attempts: u32,
+}
+
+fn secret_arg(text: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret::new(text))
 }

@@ -6,6 +6,7 @@
 pub use crate::cli::Cli;
 use crate::credentials::{Credentials, Secret};
 use crate::settings::{Settings, SettingsError};
+use crate::webhook::{WebhookConfig, WebhookRetry};
 use http::HeaderValue;
 use presign_core::limits::MAX_PRESIGN_EXPIRY_SECS;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -35,6 +36,10 @@ pub struct Config {
     pub cors: ApiCors,
     /// Identity, upload policy and per-user limits (flags > env > TOML).
     pub settings: Settings,
+    /// Home of the SQLite database (and of the embedded store with --dev).
+    pub data_dir: PathBuf,
+    /// Where completed uploads are posted, if anywhere.
+    pub webhook: Option<WebhookConfig>,
 }
 
 /// Which S3 store the server signs for.
@@ -90,6 +95,12 @@ pub enum ConfigError {
     BadOrigin(String),
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    #[error("--webhook-url (PRESIGN_WEBHOOK_URL) must be an http(s) URL like https://app.example.com/hooks/uploads, got {0:?}")]
+    BadWebhookUrl(String),
+    #[error("a webhook needs both --webhook-url (PRESIGN_WEBHOOK_URL) and --webhook-secret (PRESIGN_WEBHOOK_SECRET)")]
+    WebhookIncomplete,
+    #[error("--webhook-max-attempts must be at least 1")]
+    BadWebhookAttempts,
 }
 
 impl Config {
@@ -110,9 +121,10 @@ impl Config {
         if !(1..=MAX_PRESIGN_EXPIRY_SECS).contains(&cli.expires_in) {
             return Err(ConfigError::BadExpiry(cli.expires_in));
         }
+        let webhook = webhook(&cli, &env)?;
         let (store, bucket) = if cli.dev {
             let store = StoreConfig::Embedded {
-                data_dir: cli.data_dir,
+                data_dir: cli.data_dir.clone(),
                 listen: cli.store_listen,
             };
             (
@@ -149,8 +161,45 @@ impl Config {
             pkg_dir: cli.pkg_dir,
             cors,
             settings,
+            data_dir: cli.data_dir,
+            webhook,
         })
     }
+}
+
+fn webhook(
+    cli: &Cli,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<WebhookConfig>, ConfigError> {
+    let url = cli
+        .webhook_url
+        .clone()
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| env("PRESIGN_WEBHOOK_URL"));
+    let secret = cli
+        .webhook_secret
+        .clone()
+        .filter(|s| !s.expose().is_empty())
+        .or_else(|| env("PRESIGN_WEBHOOK_SECRET").map(Secret::new));
+    let (url, secret) = match (url, secret) {
+        (None, None) => return Ok(None),
+        (Some(url), Some(secret)) => (url, secret),
+        _ => return Err(ConfigError::WebhookIncomplete),
+    };
+    let url = parse_endpoint(&url).map_err(|_| ConfigError::BadWebhookUrl(url.clone()))?;
+    if cli.webhook_max_attempts == 0 {
+        return Err(ConfigError::BadWebhookAttempts);
+    }
+    let defaults = WebhookRetry::default();
+    Ok(Some(WebhookConfig {
+        url,
+        secret,
+        retry: WebhookRetry {
+            first_delay: Duration::from_millis(cli.webhook_retry_ms),
+            max_attempts: cli.webhook_max_attempts,
+            ..defaults
+        },
+    }))
 }
 
 fn remote_store(
@@ -246,3 +295,5 @@ fn check_bucket_name(name: &str) -> Result<(), ConfigError> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod webhook_tests;

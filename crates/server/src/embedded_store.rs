@@ -40,11 +40,20 @@ impl EmbeddedStore {
     /// Serves `root` (created if missing) on `listen` with fresh random
     /// credentials, which only the signer needs to know.
     pub async fn start(root: &Path, listen: SocketAddr) -> Result<Self, EmbeddedStoreError> {
+        Self::start_with(root, listen, Credentials::random_dev()).await
+    }
+
+    /// Like [`EmbeddedStore::start`], with these credentials (kept across
+    /// restarts: s3s-fs ties a multipart upload to the key that created it).
+    pub async fn start_with(
+        root: &Path,
+        listen: SocketAddr,
+        credentials: Credentials,
+    ) -> Result<Self, EmbeddedStoreError> {
         std::fs::create_dir_all(root)
             .map_err(|e| EmbeddedStoreError::Folder(root.to_owned(), e))?;
         let fs = s3s_fs::FileSystem::new(root)
             .map_err(|e| EmbeddedStoreError::Open(root.to_owned(), format!("{e:?}")))?;
-        let credentials = Credentials::random_dev();
         let mut builder = S3ServiceBuilder::new(fs);
         builder.set_auth(SimpleAuth::from_single(
             credentials.access_key_id.clone(),

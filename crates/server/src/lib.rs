@@ -4,6 +4,8 @@
 //! uploads against the store (`POST /api/file-uploaded`), signs downloads of a
 //! caller's own objects (`GET /api/download-url`), runs the control plane of
 //! multipart uploads (`/api/multipart...`), and serves the demo page.
+//! Verified uploads are recorded in SQLite ([`db`], [`records`]), listed by
+//! `GET /api/uploads`, and optionally posted to a signed [`webhook`].
 //! With `--dev` it also runs an embedded S3-compatible store (s3s-fs).
 //!
 //! [`app`] builds the router from an [`AppState`], testable without a socket;
@@ -14,12 +16,15 @@ pub mod clock;
 pub mod config;
 pub mod cors;
 pub mod credentials;
+pub mod db;
+pub mod dev_credentials;
 pub mod embedded_store;
 pub mod error;
 pub mod extract;
 pub mod identity;
 pub mod policy;
 pub mod rate_limit;
+pub mod records;
 pub mod routes;
 pub mod server;
 pub mod settings;
@@ -28,6 +33,7 @@ pub mod state;
 pub mod static_files;
 pub mod store_client;
 pub mod upload_sessions;
+pub mod webhook;
 
 pub use cli::Cli;
 pub use clock::Clock;

@@ -3,17 +3,21 @@
 
 use crate::clock::Clock;
 use crate::config::{Config, StoreConfig, DEV_REGION};
+use crate::db::{Db, DbError};
+use crate::dev_credentials::{self, DevCredentialsError};
 use crate::embedded_store::{EmbeddedStore, EmbeddedStoreError};
 use crate::identity::{Authenticator, IdentityError, DEV_USER};
 use crate::rate_limit::UserRateLimiter;
+use crate::records::Records;
 use crate::signer::{Signer, SignerError};
 use crate::state::{AppState, WebConfig};
 use crate::store_client::{StoreClient, StoreError};
 use crate::upload_sessions::UploadSessions;
+use crate::webhook;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, Notify};
 use tokio::task::JoinHandle;
 use url::Url;
 
@@ -28,6 +32,9 @@ pub struct Server {
     bucket: String,
     store_client: StoreClient,
     sessions: Arc<UploadSessions>,
+    records: Arc<Records>,
+    /// The webhook sender, stopped when the server is dropped.
+    webhook: Option<AbortOnDrop>,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
     store: Option<EmbeddedStore>,
@@ -47,6 +54,22 @@ pub enum StartError {
     StoreUrl(#[from] url::ParseError),
     #[error("identity: {0}")]
     Identity(#[from] IdentityError),
+    #[error(transparent)]
+    DevCredentials(#[from] DevCredentialsError),
+    #[error("cannot open the database: {0}")]
+    Db(#[from] DbError),
+    #[error("cannot start the webhook sender: {0}")]
+    Webhook(#[source] reqwest::Error),
+}
+
+/// A background task aborted when dropped.
+#[derive(Debug)]
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Server {
@@ -65,7 +88,9 @@ impl Server {
         }
         let (store, signer) = match &config.store {
             StoreConfig::Embedded { data_dir, listen } => {
-                let store = EmbeddedStore::start(&data_dir.join("store"), *listen).await?;
+                let key = dev_credentials::load_or_create(data_dir)?;
+                let store =
+                    EmbeddedStore::start_with(&data_dir.join("store"), *listen, key).await?;
                 let endpoint = loopback_url(store.addr())?;
                 let signer = Signer::new(
                     endpoint,
@@ -103,11 +128,28 @@ impl Server {
         };
         let public_store_url =
             Some(base_url(public_signer.endpoint())).filter(|url| *url != store_url);
-        let sessions = Arc::new(UploadSessions::new(config.settings.max_open_uploads));
+        let db = Db::open(&config.data_dir)?;
+        let sessions = Arc::new(UploadSessions::new(
+            db.clone(),
+            config.settings.max_open_uploads,
+        ));
+        let queued = Arc::new(Notify::new());
+        let records = Arc::new(Records::new(
+            db.clone(),
+            config.webhook.is_some(),
+            queued.clone(),
+        ));
+        let webhook = match config.webhook.clone() {
+            Some(hook) => Some(AbortOnDrop(
+                webhook::spawn(db, hook, queued).map_err(StartError::Webhook)?,
+            )),
+            None => None,
+        };
         let state = AppState {
             signer: public_signer,
             store: store_client.clone(),
             sessions: sessions.clone(),
+            records: records.clone(),
             expires_in: config.expires_in,
             clock,
             web: WebConfig {
@@ -142,6 +184,8 @@ impl Server {
             bucket: config.bucket,
             store_client,
             sessions,
+            records,
+            webhook,
             shutdown,
             task,
             store,
@@ -177,6 +221,11 @@ impl Server {
         &self.sessions
     }
 
+    /// The completed uploads.
+    pub fn records(&self) -> &Arc<Records> {
+        &self.records
+    }
+
     pub fn bucket(&self) -> &str {
         &self.bucket
     }
@@ -210,6 +259,7 @@ impl Server {
             Ok(result) => result,
             Err(join) => Err(std::io::Error::other(join)),
         };
+        drop(self.webhook);
         drop(self.store);
         result
     }

@@ -5,6 +5,7 @@ use crate::config::ApiCors;
 use crate::identity::Authenticator;
 use crate::policy::Policy;
 use crate::rate_limit::UserRateLimiter;
+use crate::records::Records;
 use crate::signer::Signer;
 use crate::store_client::StoreClient;
 use crate::upload_sessions::UploadSessions;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub store: StoreClient,
     /// Open multipart uploads.
     pub sessions: Arc<UploadSessions>,
+    /// Completed uploads (and their webhook deliveries).
+    pub records: Arc<Records>,
     /// Lifetime of the URLs handed to clients.
     pub expires_in: Duration,
     /// Time source of the URLs handed to clients.

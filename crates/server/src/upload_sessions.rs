@@ -1,20 +1,20 @@
 //! The open multipart uploads: the server's own opaque upload id mapped to
 //! who started it, its key, the store's UploadId and the agreed part plan.
 //!
-//! In memory for now (a `Mutex<HashMap>`): a restart forgets open uploads
-//! (their parts stay in the store until a lifecycle rule or an abort removes
-//! them). Issue #4 replaces the map with SQLite behind this same small API
-//! (`insert`, `get`, `remove`, `open_count`), so the routes do not change.
+//! Kept in SQLite ([`crate::db`], table `upload_sessions`), so open uploads
+//! survive a restart: a client can go on uploading parts and complete after
+//! the server came back. The API is the small one the routes use: `insert`,
+//! `get`, `remove`, `open_count` (async: the database runs off the runtime).
 
+use crate::db::{Db, DbError};
 use jiff::Timestamp;
 use presign_core::file_type::FileType;
 use presign_core::part_plan::PartPlan;
 use presign_core::{ObjectKey, UserId};
-use std::collections::HashMap;
+use rusqlite::{params, Connection, OptionalExtension};
 use std::fmt;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 
-/// Open uploads one user may hold at once (bounds the registry's memory).
+/// Open uploads one user may hold at once.
 pub const DEFAULT_MAX_OPEN_PER_USER: usize = 20;
 
 /// The server's id of an upload: 32 lowercase hex digits (128 random bits),
@@ -69,33 +69,31 @@ pub struct UploadSession {
 }
 
 /// Why a session was not registered.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum SessionError {
     #[error("too many open multipart uploads ({limit}); complete or abort some first")]
     TooMany { limit: usize },
     #[error("upload id {0} is taken")]
     Taken(UploadId),
+    #[error(transparent)]
+    Db(#[from] DbError),
 }
 
 /// The registry of open uploads. Cheap to share behind an `Arc`.
 #[derive(Debug)]
 pub struct UploadSessions {
-    open: Mutex<HashMap<UploadId, UploadSession>>,
+    db: Db,
     max_per_user: usize,
 }
 
-impl Default for UploadSessions {
-    fn default() -> Self {
-        Self::new(DEFAULT_MAX_OPEN_PER_USER)
-    }
-}
-
 impl UploadSessions {
-    pub fn new(max_per_user: usize) -> Self {
-        Self {
-            open: Mutex::new(HashMap::new()),
-            max_per_user,
-        }
+    pub fn new(db: Db, max_per_user: usize) -> Self {
+        Self { db, max_per_user }
+    }
+
+    /// A registry in a private in-memory database (tests, `app()` alone).
+    pub fn in_memory() -> Result<Self, DbError> {
+        Ok(Self::new(Db::open_in_memory()?, DEFAULT_MAX_OPEN_PER_USER))
     }
 
     pub fn max_per_user(&self) -> usize {
@@ -103,47 +101,130 @@ impl UploadSessions {
     }
 
     /// Open uploads of `user`.
-    pub fn open_count(&self, user: &UserId) -> usize {
-        self.lock().values().filter(|s| &s.user == user).count()
+    pub async fn open_count(&self, user: &UserId) -> Result<usize, DbError> {
+        let user = user.as_str().to_owned();
+        self.db.call(move |c| count(c, &user)).await
     }
 
     /// Registers `session` under `id`, unless its user already holds the
     /// maximum of open uploads.
-    pub fn insert(&self, id: UploadId, session: UploadSession) -> Result<(), SessionError> {
-        let mut open = self.lock();
-        if open.values().filter(|s| s.user == session.user).count() >= self.max_per_user {
-            return Err(SessionError::TooMany {
-                limit: self.max_per_user,
-            });
-        }
-        if open.contains_key(&id) {
-            return Err(SessionError::Taken(id));
-        }
-        open.insert(id, session);
-        Ok(())
+    pub async fn insert(&self, id: UploadId, session: UploadSession) -> Result<(), SessionError> {
+        let limit = self.max_per_user;
+        self.db
+            .call(move |c| {
+                let tx = c.transaction()?;
+                if count(&tx, session.user.as_str())? >= limit {
+                    return Ok(Err(SessionError::TooMany { limit }));
+                }
+                let inserted = tx.execute(
+                    "INSERT INTO upload_sessions (id, user_id, object_key, store_upload_id,
+                        size, part_size, content_type, file_type, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     ON CONFLICT (id) DO NOTHING",
+                    params![
+                        id.as_str(),
+                        session.user.as_str(),
+                        session.key.as_str(),
+                        session.store_upload_id,
+                        session.plan.size(),
+                        session.plan.part_size(),
+                        session.content_type,
+                        session.file_type.as_str(),
+                        session.created_at.to_string(),
+                    ],
+                )?;
+                if inserted == 0 {
+                    return Ok(Err(SessionError::Taken(id)));
+                }
+                tx.commit()?;
+                Ok(Ok(()))
+            })
+            .await?
     }
 
     /// The session `id` when it belongs to `user`; `None` for an unknown id
     /// and for another user's alike.
-    pub fn get(&self, id: &UploadId, user: &UserId) -> Option<UploadSession> {
-        self.lock().get(id).filter(|s| &s.user == user).cloned()
+    pub async fn get(
+        &self,
+        id: &UploadId,
+        user: &UserId,
+    ) -> Result<Option<UploadSession>, DbError> {
+        let (id, user) = (id.as_str().to_owned(), user.as_str().to_owned());
+        self.db.call(move |c| select(c, &id, &user)).await
     }
 
     /// Removes and returns the session `id` when it belongs to `user`.
-    pub fn remove(&self, id: &UploadId, user: &UserId) -> Option<UploadSession> {
-        let mut open = self.lock();
-        if open.get(id).is_some_and(|s| &s.user == user) {
-            open.remove(id)
-        } else {
-            None
-        }
+    pub async fn remove(
+        &self,
+        id: &UploadId,
+        user: &UserId,
+    ) -> Result<Option<UploadSession>, DbError> {
+        let (id, user) = (id.as_str().to_owned(), user.as_str().to_owned());
+        self.db
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let session = select(&tx, &id, &user)?;
+                delete(&tx, &id, &user)?;
+                tx.commit()?;
+                Ok(session)
+            })
+            .await
     }
+}
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<UploadId, UploadSession>> {
-        // No code path panics while holding the lock; if one ever did, the
-        // map is still consistent (every change is a single insert/remove).
-        self.open.lock().unwrap_or_else(PoisonError::into_inner)
-    }
+fn count(c: &Connection, user: &str) -> Result<usize, DbError> {
+    let n: i64 = c.query_row(
+        "SELECT count(*) FROM upload_sessions WHERE user_id = ?1",
+        [user],
+        |r| r.get(0),
+    )?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+/// Deletes the session `id` of `user` (inside a caller's transaction).
+pub(crate) fn delete(c: &Connection, id: &str, user: &str) -> Result<bool, DbError> {
+    let n = c.execute(
+        "DELETE FROM upload_sessions WHERE id = ?1 AND user_id = ?2",
+        [id, user],
+    )?;
+    Ok(n > 0)
+}
+
+fn select(c: &Connection, id: &str, user: &str) -> Result<Option<UploadSession>, DbError> {
+    let row = c
+        .query_row(
+            "SELECT object_key, store_upload_id, size, part_size, content_type, file_type,
+                    created_at
+             FROM upload_sessions WHERE id = ?1 AND user_id = ?2",
+            [id, user],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, u64>(2)?,
+                    r.get::<_, u64>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((key, store_upload_id, size, part_size, content_type, file_type, created_at)) = row
+    else {
+        return Ok(None);
+    };
+    let corrupt = |what: &str| DbError::Corrupt(format!("{what} in upload session {id}"));
+    let user = UserId::parse(user).map_err(|_| corrupt("user"))?;
+    Ok(Some(UploadSession {
+        key: ObjectKey::owned_by(&key, &user).map_err(|_| corrupt("key"))?,
+        user,
+        store_upload_id,
+        plan: PartPlan::exact(size, part_size).map_err(|_| corrupt("part plan"))?,
+        content_type,
+        file_type: FileType::parse(&file_type).map_err(|_| corrupt("file type"))?,
+        created_at: created_at.parse().map_err(|_| corrupt("created_at"))?,
+    }))
 }
 
 #[cfg(test)]
@@ -168,7 +249,7 @@ mod tests {
             plan: PartPlan::new(20 * MIB, 5 * MIB).expect("plan"),
             content_type: "application/octet-stream".into(),
             file_type,
-            created_at: Timestamp::UNIX_EPOCH,
+            created_at: "2026-11-28T04:00:00.123456Z".parse().expect("time"),
         }
     }
 
@@ -189,36 +270,47 @@ mod tests {
         }
     }
 
-    #[test]
-    fn sessions_belong_to_their_user() {
-        let reg = UploadSessions::default();
+    #[tokio::test]
+    async fn sessions_belong_to_their_user() {
+        let reg = UploadSessions::in_memory().expect("db");
         let dev = UserId::parse("dev").expect("user");
         let other = UserId::parse("other").expect("user");
         let id = UploadId::random();
-        reg.insert(id.clone(), session("other")).expect("inserted");
-        assert_eq!(reg.get(&id, &dev), None);
-        assert_eq!(reg.remove(&id, &dev), None);
-        assert!(reg.get(&id, &other).is_some());
+        let theirs = session("other");
+        reg.insert(id.clone(), theirs.clone())
+            .await
+            .expect("inserted");
+        assert_eq!(reg.get(&id, &dev).await.expect("db"), None);
+        assert_eq!(reg.remove(&id, &dev).await.expect("db"), None);
         assert_eq!(
-            reg.insert(id.clone(), session("other")),
-            Err(SessionError::Taken(id.clone()))
+            reg.get(&id, &other).await.expect("db"),
+            Some(theirs.clone())
         );
-        assert!(reg.remove(&id, &other).is_some());
-        assert_eq!(reg.get(&id, &other), None);
+        assert!(matches!(
+            reg.insert(id.clone(), session("other")).await,
+            Err(SessionError::Taken(taken)) if taken == id
+        ));
+        assert_eq!(reg.remove(&id, &other).await.expect("db"), Some(theirs));
+        assert_eq!(reg.get(&id, &other).await.expect("db"), None);
     }
 
-    #[test]
-    fn open_uploads_per_user_are_capped() {
-        let reg = UploadSessions::new(2);
+    #[tokio::test]
+    async fn open_uploads_per_user_are_capped() {
+        let reg = UploadSessions::new(Db::open_in_memory().expect("db"), 2);
         let dev = UserId::parse("dev").expect("user");
-        reg.insert(UploadId::random(), session("dev")).expect("1");
-        reg.insert(UploadId::random(), session("dev")).expect("2");
-        assert_eq!(
-            reg.insert(UploadId::random(), session("dev")),
+        reg.insert(UploadId::random(), session("dev"))
+            .await
+            .expect("1");
+        reg.insert(UploadId::random(), session("dev"))
+            .await
+            .expect("2");
+        assert!(matches!(
+            reg.insert(UploadId::random(), session("dev")).await,
             Err(SessionError::TooMany { limit: 2 })
-        );
+        ));
         reg.insert(UploadId::random(), session("other"))
+            .await
             .expect("others are counted apart");
-        assert_eq!(reg.open_count(&dev), 2);
+        assert_eq!(reg.open_count(&dev).await.expect("db"), 2);
     }
 }

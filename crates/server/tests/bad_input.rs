@@ -10,6 +10,7 @@ use presign_server::credentials::Credentials;
 use presign_server::identity::Authenticator;
 use presign_server::policy::Policy;
 use presign_server::rate_limit::{RateLimit, UserRateLimiter};
+use presign_server::records::Records;
 use presign_server::signer::Signer;
 use presign_server::state::{AppState, WebConfig};
 use presign_server::store_client::StoreClient;
@@ -285,7 +286,8 @@ async fn unreachable_store_is_a_json_502_without_details() {
     let state = AppState {
         store: StoreClient::new(signer.clone()).expect("client"),
         signer,
-        sessions: Arc::new(UploadSessions::default()),
+        sessions: Arc::new(UploadSessions::in_memory().expect("db")),
+        records: Arc::new(Records::in_memory().expect("db")),
         expires_in: Duration::from_secs(900),
         clock: Clock::System,
         web: WebConfig {

@@ -79,7 +79,7 @@ async fn full_multipart_upload_round_trip() {
 
     // The session is gone: the id is unknown now.
     assert_eq!(t.list_parts(&created.upload_id).await.status(), 404);
-    assert!(t.session(&created.upload_id).is_none());
+    assert!(t.session(&created.upload_id).await.is_none());
 
     let dl: DownloadUrlResponse = t
         .download_url(&created.key)
@@ -144,7 +144,7 @@ async fn listing_after_two_of_three_parts_is_sorted() {
     .await;
     assert_eq!((status, code.as_str()), (400, "bad_request"));
     assert!(message.contains("missing part(s) 2"), "{message}");
-    assert!(t.session(&created.upload_id).is_some(), "still open");
+    assert!(t.session(&created.upload_id).await.is_some(), "still open");
 }
 
 #[tokio::test]
@@ -199,7 +199,7 @@ async fn wrong_bytes_wrong_sizes_and_wrong_checksums_are_refused() {
     );
     assert!(message.contains("InvalidPart"), "{message}");
     assert!(
-        t.session(id).is_some(),
+        t.session(id).await.is_some(),
         "a refused Complete keeps the upload"
     );
 
@@ -217,10 +217,10 @@ async fn abort_removes_the_upload_everywhere() {
     let id = created.upload_id.as_str();
     let urls = t.part_urls(id, &[(1, parts[0]), (2, parts[1])]).await;
     let etag = t.upload_part(&urls[0], parts[0].to_vec()).await;
-    let session = t.session(id).expect("registered");
+    let session = t.session(id).await.expect("registered");
 
     assert_eq!(t.abort(id).await.status(), 204);
-    assert!(t.session(id).is_none());
+    assert!(t.session(id).await.is_none());
 
     let (status, code, message) = error_code(t.list_parts(id).await).await;
     assert_eq!((status, code.as_str()), (404, "not_found"));

@@ -63,6 +63,7 @@ async fn other_users_and_malformed_ids_are_not_found() {
     t.server
         .upload_sessions()
         .insert(theirs.clone(), fake_session("other"))
+        .await
         .expect("inserted");
 
     let unknown = UploadId::random().to_string();
@@ -80,7 +81,12 @@ async fn other_users_and_malformed_ids_are_not_found() {
         }
     }
     assert!(
-        t.server.upload_sessions().get(&theirs, &other).is_some(),
+        t.server
+            .upload_sessions()
+            .get(&theirs, &other)
+            .await
+            .expect("db")
+            .is_some(),
         "another user's upload is untouched"
     );
 }
@@ -92,6 +98,7 @@ async fn open_uploads_per_user_are_capped() {
     for _ in 0..sessions.max_per_user() {
         sessions
             .insert(UploadId::random(), fake_session("dev"))
+            .await
             .expect("under the cap");
     }
     let body = json!({"filename": "a.bin", "file_type": "ecu", "size": 6 * MIB});
@@ -288,7 +295,7 @@ async fn bad_part_and_complete_requests() {
         assert!(message.contains(word), "{body}: {message}");
     }
     assert!(
-        t.session(id).is_some(),
+        t.session(id).await.is_some(),
         "refused requests leave the upload open"
     );
     assert_eq!(t.abort(id).await.status(), 204);

@@ -5,6 +5,7 @@ pub mod file_uploaded;
 pub mod get_upload_url;
 pub mod multipart;
 pub(crate) mod new_object;
+pub mod uploads;
 
 use crate::error::ApiError;
 use crate::identity::Identity;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/get-upload-url", post(get_upload_url::handler))
         .route("/api/file-uploaded", post(file_uploaded::handler))
         .route("/api/download-url", get(download_url::handler))
+        .route("/api/uploads", get(uploads::handler))
         .route("/api/multipart", post(multipart::create::handler))
         .route(
             "/api/multipart/{upload_id}",

@@ -29,7 +29,12 @@ pub async fn start() -> TestServer {
 
 /// Like [`start`], with extra flags and a clock for the clients' URLs.
 pub async fn start_with(extra: &[&str], clock: Clock) -> TestServer {
-    let dir = tempfile::tempdir().expect("temp dir");
+    start_in(tempfile::tempdir().expect("temp dir"), extra, clock).await
+}
+
+/// Like [`start_with`], in the folder `dir` (its `data/` kept from a
+/// previous server there: a restart).
+pub async fn start_in(dir: TempDir, extra: &[&str], clock: Clock) -> TestServer {
     let path = |p: &str| dir.path().join(p).to_string_lossy().into_owned();
     let (data, www, pkg) = (path("data"), path("www"), path("pkg"));
     let mut args = vec![

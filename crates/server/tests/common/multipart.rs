@@ -104,9 +104,13 @@ impl TestServer {
     }
 
     /// The registry's record of the dev user's upload `id`.
-    pub fn session(&self, id: &str) -> Option<UploadSession> {
+    pub async fn session(&self, id: &str) -> Option<UploadSession> {
         let id = UploadId::parse(id)?;
         let dev = UserId::parse(DEV_USER).expect("dev user");
-        self.server.upload_sessions().get(&id, &dev)
+        self.server
+            .upload_sessions()
+            .get(&id, &dev)
+            .await
+            .expect("database")
     }
 }

@@ -14,7 +14,7 @@ pub async fn handler(
     identity: Identity,
     UploadIdPath(id): UploadIdPath,
 ) -> Result<StatusCode, ApiError> {
-    let session = open_session(&state, &id, &identity)?;
+    let session = open_session(&state, &id, &identity).await?;
     let existed = state
         .store
         .abort_multipart(&session.key, &session.store_upload_id)
@@ -22,7 +22,7 @@ pub async fn handler(
     if !existed {
         tracing::warn!(upload_id = %id, "the store had no such upload to abort");
     }
-    state.sessions.remove(&id, &identity.user);
+    state.sessions.remove(&id, &identity.user).await?;
     tracing::info!(upload_id = %id, key = session.key.as_str(), "multipart upload aborted");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,22 +3,32 @@
 //! size must be the plan's, and a COMPOSITE checksum must be the composite of
 //! the parts' digests. A FULL_OBJECT checksum (s3s-fs gives one) cannot be
 //! checked here; it is passed on for the client, which hashed the file, to check.
+//! The checksum the store's HEAD reports must also be the one Complete
+//! returned. Any of these mismatches (size, composite, HEAD vs Complete) is
+//! a 409 `checksum_mismatch`: the request was fine, the stored object is
+//! not what was agreed. Nothing is deleted, nothing recorded; it is logged.
+//!
+//! A verified upload is recorded ([`crate::records`]) and its session
+//! forgotten in one transaction. Completing it again answers the same from
+//! the record, so a client may retry a Complete whose answer it lost.
 
-use super::{forget_if_gone, open_session, UploadIdPath};
+use super::{forget_if_gone, UploadIdPath};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::identity::Identity;
 use crate::state::AppState;
-use crate::store_client::multipart::PartToComplete;
+use crate::store_client::multipart::{Completed, PartToComplete};
 use crate::store_client::StoreError;
-use crate::upload_sessions::UploadId;
+use crate::upload_sessions::{UploadId, UploadSession};
 use axum::extract::State;
 use axum::Json;
+use jiff::Timestamp;
 use presign_core::composite_checksum::{composite, StoreChecksum};
 use presign_core::multipart_protocol::{
     CompleteMultipartRequest, CompleteMultipartResponse, CompletedPart,
 };
 use presign_core::part_plan::PartPlan;
+use presign_core::records_protocol::UploadRecord;
 use presign_core::Sha256Digest;
 
 /// Most part numbers named in one error message.
@@ -30,7 +40,13 @@ pub async fn handler(
     UploadIdPath(id): UploadIdPath,
     ApiJson(req): ApiJson<CompleteMultipartRequest>,
 ) -> Result<Json<CompleteMultipartResponse>, ApiError> {
-    let session = open_session(&state, &id, &identity)?;
+    let Some(session) = state.sessions.get(&id, &identity.user).await? else {
+        // Completed before (a retry after a lost answer): the same answer.
+        return match state.records.by_multipart_id(&identity.user, &id).await? {
+            Some(record) => Ok(Json(answer(record))),
+            None => Err(ApiError::no_such_upload()),
+        };
+    };
     let parts = in_plan_order(&session.plan, &req.parts).map_err(ApiError::BadRequest)?;
     let to_complete: Vec<PartToComplete<'_>> = parts
         .iter()
@@ -40,11 +56,22 @@ pub async fn handler(
             sha256: &p.sha256,
         })
         .collect();
-    let completed = state
+    let completed = match state
         .store
         .complete_multipart(&session.key, &session.store_upload_id, &to_complete)
         .await
-        .map_err(|e| refusal(&state, &id, &identity, e))?;
+    {
+        Ok(completed) => completed,
+        Err(e) if completed_before(&state, &session, &e).await => {
+            tracing::warn!(upload_id = %id, key = session.key.as_str(), error = %e,
+                "the store completed this upload before (the server stopped before recording it); verifying and recording it now");
+            Completed {
+                etag: None,
+                checksum_sha256: None,
+            }
+        }
+        Err(e) => return Err(refusal(&state, &id, &identity, e).await),
+    };
     let info = state
         .store
         .head_object(&session.key)
@@ -64,22 +91,69 @@ pub async fn handler(
             session.plan.size()
         )));
     }
+    if let (Some(stored), Some(returned)) = (&info.sha256, &completed.checksum_sha256) {
+        if stored != returned {
+            tracing::error!(
+                upload_id = %id,
+                key = session.key.as_str(),
+                stored,
+                returned,
+                "the stored object's checksum is not the one Complete returned; upload kept, not recorded"
+            );
+            return Err(ApiError::Conflict(format!(
+                "the stored object's checksum {stored} is not the {returned} that Complete returned"
+            )));
+        }
+    }
     let checksum = info.sha256.or(completed.checksum_sha256);
     if let Some(text) = &checksum {
         let digests: Vec<Sha256Digest> = parts.iter().map(|p| p.sha256).collect();
         check_checksum(text, &digests).map_err(|message| {
-            tracing::error!(upload_id = %id, key = session.key.as_str(), %message, "checksum mismatch after Complete");
-            ApiError::ChecksumMismatch(message)
+            tracing::error!(upload_id = %id, key = session.key.as_str(), %message, "checksum mismatch after Complete; upload kept, not recorded");
+            ApiError::Conflict(message)
         })?;
     }
-    state.sessions.remove(&id, &identity.user);
-    tracing::info!(upload_id = %id, key = session.key.as_str(), size = info.size, "multipart upload completed");
-    Ok(Json(CompleteMultipartResponse {
+    let record = UploadRecord {
+        user: identity.user.as_str().to_owned(),
         key: session.key.as_str().to_owned(),
+        file_type: session.file_type.as_str().to_owned(),
         size: info.size,
+        sha256: checksum,
         etag: info.etag,
-        checksum_sha256: checksum,
-    }))
+        created_at: String::new(),
+    };
+    // Records the upload and forgets the session in one transaction.
+    let record = state
+        .records
+        .record_multipart(record, Timestamp::now(), &id)
+        .await?;
+    tracing::info!(upload_id = %id, key = session.key.as_str(), size = info.size, "multipart upload completed and recorded");
+    Ok(Json(answer(record)))
+}
+
+/// Whether a Complete the store refuses as an unknown upload was done
+/// before: S3 answers NoSuchUpload (s3s-fs AccessDenied) once an upload is
+/// completed, so when the server stopped between the store's Complete and
+/// the record, a retry finds the object already there with the planned size.
+/// It is then verified like a fresh one and recorded.
+async fn completed_before(state: &AppState, session: &UploadSession, err: &StoreError) -> bool {
+    if !matches!(err.s3_code(), Some("NoSuchUpload" | "AccessDenied")) {
+        return false;
+    }
+    matches!(
+        state.store.head_object(&session.key).await,
+        Ok(Some(info)) if info.size == session.plan.size()
+    )
+}
+
+/// The answer to Complete, from the upload's record (so a retry gets the same).
+fn answer(record: UploadRecord) -> CompleteMultipartResponse {
+    CompleteMultipartResponse {
+        key: record.key,
+        size: record.size,
+        etag: record.etag,
+        checksum_sha256: record.sha256,
+    }
 }
 
 /// The parts sorted by number, when they are exactly 1..=part_count once each.
@@ -162,9 +236,14 @@ fn check_checksum(stored: &str, digests: &[Sha256Digest]) -> Result<(), String> 
 
 /// The API error for a store refusing Complete: the upload is gone (404),
 /// the caller's parts were wrong (400), or the store failed (502).
-fn refusal(state: &AppState, id: &UploadId, identity: &Identity, err: StoreError) -> ApiError {
+async fn refusal(
+    state: &AppState,
+    id: &UploadId,
+    identity: &Identity,
+    err: StoreError,
+) -> ApiError {
     if err.s3_code() == Some("NoSuchUpload") {
-        return forget_if_gone(state, id, identity, err);
+        return forget_if_gone(state, id, identity, err).await;
     }
     client_error(&err).unwrap_or(ApiError::Store(err))
 }

@@ -30,7 +30,7 @@ pub async fn handler(
     let plan = plan(req.size, req.part_size)?;
     let allowed = object.check(&state.policy, Some(req.size), UploadMethod::Multipart)?;
     let limit = state.sessions.max_per_user();
-    if state.sessions.open_count(&identity.user) >= limit {
+    if state.sessions.open_count(&identity.user).await? >= limit {
         return Err(too_many(limit));
     }
     let store_upload_id = state
@@ -47,7 +47,7 @@ pub async fn handler(
         file_type: object.file_type,
         created_at: jiff::Timestamp::now(),
     };
-    if let Err(e) = state.sessions.insert(id.clone(), session) {
+    if let Err(e) = state.sessions.insert(id.clone(), session).await {
         // Another request took the last slot meanwhile: leave nothing open.
         if let Err(abort) = state
             .store
@@ -59,6 +59,7 @@ pub async fn handler(
         return Err(match e {
             SessionError::TooMany { limit } => too_many(limit),
             SessionError::Taken(_) => ApiError::Internal(e.to_string()),
+            SessionError::Db(e) => e.into(),
         });
     }
     tracing::info!(

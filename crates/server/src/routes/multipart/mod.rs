@@ -38,7 +38,7 @@ impl<S: Send + Sync> FromRequestParts<S> for UploadIdPath {
 }
 
 /// The caller's open upload `id`, or a 404.
-pub(crate) fn open_session(
+pub(crate) async fn open_session(
     state: &AppState,
     id: &UploadId,
     identity: &Identity,
@@ -46,12 +46,13 @@ pub(crate) fn open_session(
     state
         .sessions
         .get(id, &identity.user)
+        .await?
         .ok_or_else(ApiError::no_such_upload)
 }
 
 /// A store error for an upload that the store no longer has: the session is
 /// dropped and the caller gets the usual 404; other errors pass through.
-pub(crate) fn forget_if_gone(
+pub(crate) async fn forget_if_gone(
     state: &AppState,
     id: &UploadId,
     identity: &Identity,
@@ -59,7 +60,9 @@ pub(crate) fn forget_if_gone(
 ) -> ApiError {
     if err.s3_code() == Some("NoSuchUpload") {
         tracing::warn!(upload_id = %id, "the store no longer has this upload; forgetting it");
-        state.sessions.remove(id, &identity.user);
+        if let Err(e) = state.sessions.remove(id, &identity.user).await {
+            return e.into();
+        }
         ApiError::no_such_upload()
     } else {
         ApiError::Store(err)

@@ -23,7 +23,7 @@ pub async fn handler(
     UploadIdPath(id): UploadIdPath,
     ApiJson(req): ApiJson<PartUrlsRequest>,
 ) -> Result<Json<PartUrlsResponse>, ApiError> {
-    let session = open_session(&state, &id, &identity)?;
+    let session = open_session(&state, &id, &identity).await?;
     check_parts(&session.plan, &req.parts).map_err(ApiError::BadRequest)?;
     let now = state.clock.now();
     let expires_in = state.policy.expires_in(&session.file_type);

@@ -15,12 +15,15 @@ pub async fn handler(
     identity: Identity,
     UploadIdPath(id): UploadIdPath,
 ) -> Result<Json<ListPartsResponse>, ApiError> {
-    let session = open_session(&state, &id, &identity)?;
-    let parts = state
+    let session = open_session(&state, &id, &identity).await?;
+    let parts = match state
         .store
         .list_parts(&session.key, &session.store_upload_id)
         .await
-        .map_err(|e| forget_if_gone(&state, &id, &identity, e))?;
+    {
+        Ok(parts) => parts,
+        Err(e) => return Err(forget_if_gone(&state, &id, &identity, e).await),
+    };
     Ok(Json(ListPartsResponse {
         upload_id: id.to_string(),
         key: session.key.as_str().to_owned(),

@@ -1,0 +1,192 @@
+//! The server's embedded database: one SQLite file, `{data_dir}/presign.sqlite3`,
+//! holding open multipart uploads ([`crate::upload_sessions`]), completed
+//! uploads ([`crate::records`]) and the webhook outbox ([`crate::webhook`]).
+//!
+//! Why `rusqlite` (with `bundled` SQLite) and `rusqlite_migration`: the
+//! server needs an embedded, single-file store with no service to run, and
+//! a handful of short queries; rusqlite is the maintained, synchronous
+//! binding (no compile-time database, unlike sqlx's checked macros), the
+//! bundled SQLite does not depend on the system's, and rusqlite_migration
+//! keeps the schema version in SQLite's own `user_version`, applying the
+//! migrations below in order, each once.
+//!
+//! SQLite calls block, so they never run on the async runtime's threads:
+//! [`Db::call`] runs a closure on tokio's blocking pool with the one
+//! connection, behind a mutex. Every query here takes microseconds, so one
+//! connection serialises them without a noticeable queue, and makes each
+//! closure atomic with respect to the others. The file is in WAL mode, so a
+//! crash loses at most the last unfinished transaction.
+
+use crate::error::ApiError;
+use rusqlite::Connection;
+use rusqlite_migration::{Migrations, M};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// File name of the database inside the data folder.
+pub const DB_FILE: &str = "presign.sqlite3";
+
+/// The schema, one migration per version; never edit a released one, add
+/// the next instead.
+const MIGRATIONS: &[M<'static>] = &[M::up(
+    "CREATE TABLE upload_sessions (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        object_key TEXT NOT NULL,
+        store_upload_id TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        part_size INTEGER NOT NULL,
+        content_type TEXT NOT NULL,
+        file_type TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX upload_sessions_by_user ON upload_sessions (user_id);
+
+    CREATE TABLE uploads (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL,
+        object_key TEXT NOT NULL UNIQUE,
+        file_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT,
+        etag TEXT NOT NULL,
+        multipart_id TEXT UNIQUE,
+        created_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX uploads_by_user ON uploads (user_id, id);
+
+    CREATE TABLE webhook_outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        upload_id INTEGER NOT NULL REFERENCES uploads (id),
+        body TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL,
+        delivered_ms INTEGER,
+        last_error TEXT
+    ) STRICT;
+    CREATE INDEX webhook_outbox_pending ON webhook_outbox (next_attempt_ms)
+        WHERE delivered_ms IS NULL;",
+)];
+
+/// A database failure. Details are for the log; clients get a generic 500.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot create the data folder {0}: {1}")]
+    CreateDir(PathBuf, #[source] std::io::Error),
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database migration: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("database task failed: {0}")]
+    Task(String),
+    #[error("database holds an invalid {0}")]
+    Corrupt(String),
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+/// The database handle: cheap to clone, shared by every request.
+#[derive(Debug, Clone)]
+pub struct Db {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Db {
+    /// Opens (creating) `{data_dir}/presign.sqlite3` in WAL mode and brings
+    /// its schema up to date.
+    pub fn open(data_dir: &Path) -> Result<Self, DbError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| DbError::CreateDir(data_dir.to_owned(), e))?;
+        let conn = Connection::open(data_dir.join(DB_FILE))?;
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(%mode, "SQLite refused WAL mode");
+        }
+        Self::prepare(conn)
+    }
+
+    /// A private database in memory (tests, and `app()` without a data folder).
+    pub fn open_in_memory() -> Result<Self, DbError> {
+        Self::prepare(Connection::open_in_memory()?)
+    }
+
+    fn prepare(mut conn: Connection) -> Result<Self, DbError> {
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `f` with the connection on the blocking pool.
+    pub async fn call<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            // A panic inside `f` rolls back its transaction (dropped
+            // unfinished), so the connection stays usable.
+            let mut conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| DbError::Task(e.to_string()))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        Migrations::from_slice(MIGRATIONS)
+            .validate()
+            .expect("valid migrations");
+    }
+
+    #[tokio::test]
+    async fn a_file_database_is_wal_and_migrates_once() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("nested/data");
+        let version = |db: Db| async move {
+            db.call(|c| {
+                let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+                let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+                Ok((version, mode))
+            })
+            .await
+            .expect("query")
+        };
+        let db = Db::open(&data).expect("created on an empty folder");
+        assert!(data.join(DB_FILE).is_file());
+        assert_eq!(version(db.clone()).await, (1, "wal".to_owned()));
+        db.call(|c| {
+            c.execute(
+                "INSERT INTO uploads (user_id, object_key, file_type, size, etag, created_at)
+                 VALUES ('dev', 'users/dev/x', 'ecu', 1, '\"e\"', 'now')",
+                [],
+            )?;
+            Ok(())
+        })
+        .await
+        .expect("insert");
+        drop(db);
+        // Opening again runs no migration twice and keeps the rows.
+        let db = Db::open(&data).expect("reopened");
+        assert_eq!(version(db.clone()).await, (1, "wal".to_owned()));
+        let rows: i64 = db
+            .call(|c| Ok(c.query_row("SELECT count(*) FROM uploads", [], |r| r.get(0))?))
+            .await
+            .expect("count");
+        assert_eq!(rows, 1);
+    }
+}

@@ -1,0 +1,45 @@
+//! `GET /api/uploads?limit=N&cursor=C`: the caller's completed uploads,
+//! newest first, `limit` (1..=100, default 50) per page. Pass the answer's
+//! `next_cursor` as `cursor` for the next page; it is absent on the last.
+//! Only the caller's own records are ever listed.
+
+use crate::error::ApiError;
+use crate::extract::ApiQuery;
+use crate::identity::Identity;
+use crate::records::{DEFAULT_PAGE, MAX_PAGE};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::Json;
+use presign_core::records_protocol::ListUploadsResponse;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListUploadsQuery {
+    #[serde(default)]
+    pub limit: Option<u32>,
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+pub async fn handler(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiQuery(query): ApiQuery<ListUploadsQuery>,
+) -> Result<Json<ListUploadsResponse>, ApiError> {
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be between 1 and {MAX_PAGE}, got {limit}"
+        )));
+    }
+    let page = state
+        .records
+        .list(&identity.user, limit, query.cursor.as_deref())
+        .await?
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    Ok(Json(ListUploadsResponse {
+        uploads: page.uploads,
+        next_cursor: page.next_cursor,
+    }))
+}
