@@ -173,6 +173,10 @@ pub async fn upload(
             &FileUploadedRequest {
                 key: signed.key().to_owned(),
                 file_type: options.file_type.clone(),
+                size: Some(size),
+                // Declared only when the store was told it (a signed header
+                // or form field), so that it kept a checksum to compare.
+                sha256: signed.carries_checksum().then_some(digest),
             },
             signal,
         )
@@ -228,6 +232,15 @@ struct Signed {
 }
 
 impl Signed {
+    /// Whether the request sends the file's SHA-256 for the store to check.
+    fn carries_checksum(&self) -> bool {
+        let named = |name: &String| name.eq_ignore_ascii_case("x-amz-checksum-sha256");
+        match &self.target {
+            Target::Put(put) => put.headers.as_ref().is_some_and(|h| h.keys().any(named)),
+            Target::Form(form) => form.fields.keys().any(named),
+        }
+    }
+
     fn key(&self) -> &str {
         match &self.target {
             Target::Put(put) => &put.key,

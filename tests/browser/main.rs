@@ -18,5 +18,6 @@ mod pause;
 mod resume;
 mod single_put;
 mod support;
+mod token;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -19,7 +19,8 @@ async fn uploads_and_downloads_the_same_bytes() {
     assert_eq!(get_str(&result, "sha256"), expected);
     assert_eq!(get_num(&result, "size"), bytes.len() as f64);
     let key = get_str(&result, "key");
-    assert!(key.ends_with("/round trip.bin"), "{key}");
+    assert!(key.starts_with("users/dev/demo/"), "{key}");
+    assert!(key.ends_with("-round trip.bin"), "{key}");
     assert!(!get_str(&result, "etag").is_empty());
 
     let link = JsFuture::from(up.download_url(key.clone(), JsValue::UNDEFINED))

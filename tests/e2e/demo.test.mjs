@@ -53,7 +53,7 @@ async function uploadThroughDemo(size, name, screenshot) {
 
   const key = (await page.locator('#key').textContent()).trim();
   const escaped = name.replace(/[()[\].]/g, '\\$&');
-  assert.match(key, new RegExp(`^users/dev/demo/[0-9a-f]{32}/${escaped}$`));
+  assert.match(key, new RegExp(`^users/dev/demo/\\d{4}-\\d{2}-\\d{2}/[0-9a-f]{32}-${escaped}$`));
   assert.equal(await page.locator('#progress').evaluate((el) => el.value), 1);
 
   // The store's own record of the object, through the signer.

@@ -109,6 +109,12 @@ fn is_invisible(c: char) -> bool {
     )
 }
 
+/// `name` cut to at most `max` bytes (on a character boundary), keeping its
+/// extension when it has a short one.
+pub fn shorten(name: &str, max: usize) -> String {
+    cap_keeping_extension(name, max)
+}
+
 fn cap_keeping_extension(name: &str, max: usize) -> String {
     if name.len() <= max {
         return name.to_owned();
@@ -117,7 +123,12 @@ fn cap_keeping_extension(name: &str, max: usize) -> String {
         Some(i) if i > 0 && name.len() - i <= MAX_EXTENSION_BYTES => (&name[..i], &name[i..]),
         _ => (name, ""),
     };
-    let mut cut = max - ext.len();
+    let (stem, ext) = if ext.len() >= max {
+        (name, "")
+    } else {
+        (stem, ext)
+    };
+    let mut cut = max.saturating_sub(ext.len()).min(stem.len());
     while !stem.is_char_boundary(cut) {
         cut -= 1;
     }

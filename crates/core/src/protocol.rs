@@ -51,6 +51,14 @@ fn default_method() -> String {
 pub struct FileUploadedRequest {
     pub key: String,
     pub file_type: String,
+    /// The size the client uploaded, when it says: the signer refuses (409)
+    /// to confirm an object of another size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// The SHA-256 the client uploaded (base64), when it says: the stored
+    /// object's full-object checksum must be this one (409 otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<Sha256Digest>,
 }
 
 /// The stored object, as the store describes it after the upload.

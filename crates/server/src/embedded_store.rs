@@ -114,3 +114,37 @@ async fn call_store(service: S3Service, req: Request) -> Response {
         }
     }
 }
+
+/// The longest key the embedded store can hold. s3s-fs names a metadata file
+/// after the base64 of the whole bucket and key
+/// (`.bucket-{b64}.object-{b64}.upload-{uuid}.metadata.json`), and a file name
+/// has at most 255 bytes: keys must stay far below S3's 1,024 bytes.
+pub fn max_key_bytes(bucket: &str) -> usize {
+    const NAME_MAX: usize = 255;
+    let b64 = |n: usize| (n * 4).div_ceil(3);
+    let fixed = ".bucket-".len()
+        + b64(bucket.len())
+        + ".object-".len()
+        + ".upload-".len()
+        + 36
+        + ".metadata.json".len();
+    // The largest key whose base64 still fits.
+    (NAME_MAX.saturating_sub(fixed) * 3) / 4
+}
+
+#[cfg(test)]
+mod key_limit_tests {
+    use super::max_key_bytes;
+
+    #[test]
+    fn the_metadata_file_name_fits_255_bytes() {
+        for bucket in ["uploads", "a-much-longer-bucket-name-for-testing"] {
+            let max = max_key_bytes(bucket);
+            let b64 = |n: usize| (n * 4).div_ceil(3);
+            let name = 8 + b64(bucket.len()) + 8 + b64(max) + 8 + 36 + 14;
+            assert!(name <= 255, "{bucket}: {name}");
+            assert!(name + 4 > 255, "{bucket}: wasteful ({name})");
+        }
+        assert_eq!(max_key_bytes("uploads"), 128);
+    }
+}

@@ -160,6 +160,12 @@ impl Server {
             auth,
             policy: Arc::new(config.settings.policy),
             rate_limiter: Arc::new(UserRateLimiter::new(config.settings.rate_limit)),
+            max_key_bytes: match config.store {
+                StoreConfig::Embedded { .. } => {
+                    crate::embedded_store::max_key_bytes(&config.bucket)
+                }
+                StoreConfig::Remote(_) => presign_core::limits::MAX_KEY_BYTES,
+            },
         };
 
         let listener = TcpListener::bind(config.listen)

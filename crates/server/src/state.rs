@@ -36,6 +36,9 @@ pub struct AppState {
     pub policy: Arc<Policy>,
     /// Requests per user per second.
     pub rate_limiter: Arc<UserRateLimiter>,
+    /// Longest key the store takes: S3's 1,024 bytes, less for the embedded
+    /// store (its files are named after the whole key).
+    pub max_key_bytes: usize,
 }
 
 /// What the router serves besides the API, and to whom.

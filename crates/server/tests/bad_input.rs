@@ -298,6 +298,7 @@ async fn unreachable_store_is_a_json_502_without_details() {
         auth: Arc::new(Authenticator::DevUser),
         policy: Arc::new(Policy::default()),
         rate_limiter: Arc::new(UserRateLimiter::new(RateLimit::default())),
+        max_key_bytes: 1024,
     };
     let app = presign_server::app(state);
     let req = Request::post("/api/file-uploaded")

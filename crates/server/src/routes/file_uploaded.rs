@@ -24,22 +24,10 @@ use presign_core::composite_checksum::StoreChecksum;
 use presign_core::file_type::FileType;
 use presign_core::protocol::FileUploadedResponse;
 use presign_core::records_protocol::UploadRecord;
-use presign_core::Sha256Digest;
-use serde::Deserialize;
 
-/// Core's `FileUploadedRequest` with the optional declarations.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConfirmUploadRequest {
-    pub key: String,
-    pub file_type: String,
-    /// The size the client uploaded, when it says.
-    #[serde(default)]
-    pub size: Option<u64>,
-    /// The SHA-256 the client uploaded (base64), when it says.
-    #[serde(default)]
-    pub sha256: Option<Sha256Digest>,
-}
+/// The request: core's `FileUploadedRequest` (key, file type, and the
+/// optional declared size and SHA-256).
+pub use presign_core::protocol::FileUploadedRequest as ConfirmUploadRequest;
 
 pub async fn handler(
     State(state): State<AppState>,
@@ -125,6 +113,7 @@ fn check_declared(req: &ConfirmUploadRequest, info: &ObjectInfo) -> Result<(), S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use presign_core::Sha256Digest;
 
     fn req(size: Option<u64>, sha256: Option<Sha256Digest>) -> ConfirmUploadRequest {
         ConfirmUploadRequest {

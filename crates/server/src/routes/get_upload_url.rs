@@ -25,6 +25,7 @@ pub async fn handler(
         &req.file_type,
         req.content_type.as_deref(),
         now,
+        state.max_key_bytes,
     )?;
     if let Some(size) = req.size {
         if size > MAX_SINGLE_PUT {

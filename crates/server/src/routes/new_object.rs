@@ -24,19 +24,33 @@ pub(crate) struct NewObject {
     pub filename: String,
 }
 
+/// The shortest filename room a key must leave.
+const MIN_FILENAME_ROOM: usize = 8;
+
 impl NewObject {
-    /// Checks the client's names and builds a key no other upload has.
+    /// Checks the client's names and builds a key no other upload has, at
+    /// most `max_key_bytes` long (the filename is shortened to fit).
     pub(crate) fn new(
         identity: &Identity,
         raw_filename: &str,
         raw_file_type: &str,
         raw_content_type: Option<&str>,
         now: Timestamp,
+        max_key_bytes: usize,
     ) -> Result<Self, ApiError> {
         let filename =
             filename::sanitize(raw_filename).map_err(|e| ApiError::BadRequest(e.to_string()))?;
         let file_type =
             FileType::parse(raw_file_type).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        // users/{user}/{file_type}/YYYY-MM-DD/{32 hex}-{filename}
+        let fixed = identity.user.prefix().len() + file_type.as_str().len() + 1 + 10 + 1 + 33;
+        let room = max_key_bytes.saturating_sub(fixed);
+        if room < MIN_FILENAME_ROOM {
+            return Err(ApiError::BadRequest(format!(
+                "the user id and file_type leave no room for a filename in a {max_key_bytes}-byte key"
+            )));
+        }
+        let filename = filename::shorten(&filename, room);
         let content_type = match raw_content_type {
             None => DEFAULT_CONTENT_TYPE.to_owned(),
             Some(raw) => normalize_content_type(raw)?,
@@ -109,8 +123,8 @@ mod tests {
     fn keys_are_fresh_and_under_the_callers_prefix() {
         let id = Identity::dev().expect("dev");
         let now: Timestamp = "2026-03-07T23:59:59Z".parse().expect("time");
-        let a = NewObject::new(&id, "a b.bin", "ecu", None, now).expect("object");
-        let b = NewObject::new(&id, "a b.bin", "ecu", None, now).expect("object");
+        let a = NewObject::new(&id, "a b.bin", "ecu", None, now, 1024).expect("object");
+        let b = NewObject::new(&id, "a b.bin", "ecu", None, now, 1024).expect("object");
         let key = a.key.as_str();
         let rest = key
             .strip_prefix("users/dev/ecu/2026-03-07/")
@@ -120,16 +134,24 @@ mod tests {
         assert_eq!(name, "-a b.bin");
         assert_ne!(a.key, b.key);
         assert_eq!(a.content_type, DEFAULT_CONTENT_TYPE);
-        assert!(NewObject::new(&id, "", "ecu", None, now).is_err());
-        assert!(NewObject::new(&id, "a", "ECU", None, now).is_err());
+        assert!(NewObject::new(&id, "", "ecu", None, now, 1024).is_err());
+        assert!(NewObject::new(&id, "a", "ECU", None, now, 1024).is_err());
         let next = NewObject::new(
             &id,
             "../\u{202E}",
             "ecu",
             None,
             "2026-03-08T00:00:00Z".parse().expect("time"),
+            1024,
         )
         .expect("object");
+        // A long name is shortened to fit the key limit, keeping its extension.
+        let long = format!("{}.tar.gz", "n".repeat(300));
+        let fit = NewObject::new(&id, &long, "ecu", None, now, 120).expect("object");
+        assert!(fit.key.as_str().len() <= 120, "{}", fit.key);
+        assert!(fit.key.as_str().ends_with("nn.gz"), "{}", fit.key);
+        // A key limit that leaves no room for a name is refused.
+        assert!(NewObject::new(&id, "a.bin", "ecu", None, now, 60).is_err());
         assert!(next.key.as_str().starts_with("users/dev/ecu/2026-03-08/"));
         assert!(next.key.as_str().ends_with("-file"), "{}", next.key);
     }

@@ -26,6 +26,7 @@ pub async fn handler(
         &req.file_type,
         req.content_type.as_deref(),
         state.clock.now(),
+        state.max_key_bytes,
     )?;
     let plan = plan(req.size, req.part_size)?;
     let allowed = object.check(&state.policy, Some(req.size), UploadMethod::Multipart)?;
