@@ -41,7 +41,11 @@ pub fn sanitize(raw: &str) -> Result<String, FilenameError> {
         return Err(FilenameError::TooLong);
     }
     let last = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
-    let cleaned: String = last
+    // NFC first: some characters normalise to others we replace (U+1FEF
+    // GREEK VARIA becomes a backtick), and again after filtering, since
+    // removing an invisible character can join a letter to its accent.
+    let normalised: String = last.nfc().collect();
+    let cleaned: String = normalised
         .chars()
         .filter(|&c| c == '\t' || !(c.is_control() || is_invisible(c)))
         .map(|c| match c {
@@ -193,6 +197,11 @@ mod tests {
             ("  spaced  ", "spaced"),
             ("line\u{2028}sep.txt", "line sep.txt"),
             ("ECU dump (v2).bin", "ECU dump (v2).bin"),
+            // Characters whose NFC form is one of those (U+1FEF is a backtick,
+            // U+212A KELVIN SIGN a K).
+            ("a\u{1FEF}b.txt", "a_b.txt"),
+            ("\u{212A}elvin.txt", "Kelvin.txt"),
+            ("e\u{200B}\u{301}.txt", "\u{e9}.txt"),
             // Length caps keep the extension and whole characters.
             (&a200, &a200),
             (&a300_pdf, &a196_pdf),

@@ -22,7 +22,8 @@ use unicode_normalization::UnicodeNormalization as _;
 fn hostile_name() -> impl Strategy<Value = String> {
     let tricky = prop::sample::select(vec![
         "/", "\\", "..", ".", "\0", "\u{202E}", "\u{2066}", "\u{200B}", "\u{FEFF}", "\u{FF0F}",
-        "\r\n", "\t", " ", "%2e", "é", "e\u{301}", "📦", "a", "b.txt", ".exe",
+        "\r\n", "\t", " ", "%2e", "é", "e\u{301}", "📦", "a", "b.txt", ".exe", "\u{1FEF}",
+        "\u{212A}", "\u{2126}", "\u{FE30}",
     ]);
     prop_oneof![
         any::<String>(),

@@ -27,7 +27,17 @@ async fn remote_store_from_environment_round_trip() {
         ("PRESIGN_BUCKET", "uploads".to_owned()),
         ("PRESIGN_JWT_SECRET", JWT_SECRET.to_owned()),
     ]);
-    let cli = Cli::try_parse_from(["presign-server", "--listen", "127.0.0.1:0"]).expect("flags");
+    // Its own data folder: the default (./.data) would land in the source tree.
+    let data_folder = tempfile::tempdir().expect("temp dir");
+    let data_dir = data_folder.path().to_str().expect("utf-8 temp path");
+    let cli = Cli::try_parse_from([
+        "presign-server",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data_dir,
+    ])
+    .expect("flags");
     let config = Config::resolve(cli, |name| env.get(name).cloned()).expect("config");
     assert!(matches!(config.store, StoreConfig::Remote(_)));
     let remote = Server::start_with_clock(config, Clock::System)
