@@ -11,8 +11,8 @@ use base64::Engine as _;
 use common::{error_code, random_bytes, start, start_with, TestServer};
 use jiff::{SignedDuration, Timestamp};
 use presign_core::form_protocol::GetUploadFormResponse;
-use presign_core::protocol::{DownloadUrlResponse, FileUploadedResponse};
-use presign_core::records_protocol::ListUploadsResponse;
+use presign_core::protocol::FileUploadedResponse;
+use presign_core::records_protocol::{ListUploadsResponse, UploadRecord};
 use presign_core::Sha256Digest;
 use presign_server::Clock;
 use serde_json::{json, Value};
@@ -24,6 +24,17 @@ impl TestServer {
         let resp = self.post_json("get-upload-form", &body).await;
         assert_eq!(resp.status(), 200, "get-upload-form {body}");
         resp.json().await.expect("GetUploadFormResponse")
+    }
+
+    /// The caller's records (`GET /api/uploads`, first page).
+    async fn uploads(&self) -> Vec<UploadRecord> {
+        let resp = self.http.get(self.api("uploads")).send().await;
+        let listed: ListUploadsResponse = resp
+            .expect("API reachable")
+            .json()
+            .await
+            .expect("ListUploadsResponse");
+        listed.uploads
     }
 }
 
@@ -138,17 +149,8 @@ async fn form_post_stores_exactly_the_bytes_then_is_confirmed_and_recorded() {
     );
 
     // Recorded.
-    let listed: ListUploadsResponse = t
-        .http
-        .get(t.api("uploads"))
-        .send()
-        .await
-        .expect("API reachable")
-        .json()
-        .await
-        .expect("ListUploadsResponse");
+    let listed = t.uploads().await;
     let record = listed
-        .uploads
         .iter()
         .find(|r| r.key == form.key)
         .expect("the form upload is recorded");
@@ -158,14 +160,7 @@ async fn form_post_stores_exactly_the_bytes_then_is_confirmed_and_recorded() {
     );
 
     // The stored bytes, downloaded, are the file; the user id went along.
-    let dl: DownloadUrlResponse = t
-        .download_url(&form.key)
-        .await
-        .json()
-        .await
-        .expect("DownloadUrlResponse");
-    let got = t.http.get(&dl.url).send().await.expect("store reachable");
-    assert_eq!(got.status(), 200);
+    let got = t.download(&form.key).await;
     assert_eq!(
         got.headers()
             .get("x-amz-meta-user-id")
@@ -488,14 +483,5 @@ async fn a_form_upload_whose_bytes_differ_from_the_declaration_is_not_recorded()
     });
     let (status, code, _) = error_code(t.post_json("file-uploaded", &declared).await).await;
     assert_eq!((status, code.as_str()), (409, "checksum_mismatch"));
-    let listed: ListUploadsResponse = t
-        .http
-        .get(t.api("uploads"))
-        .send()
-        .await
-        .expect("API reachable")
-        .json()
-        .await
-        .expect("ListUploadsResponse");
-    assert!(listed.uploads.iter().all(|r| r.key != form.key));
+    assert!(t.uploads().await.iter().all(|r| r.key != form.key));
 }
