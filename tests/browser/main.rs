@@ -13,6 +13,7 @@
 #![cfg(target_arch = "wasm32")]
 
 mod faults;
+mod form_post;
 mod multipart;
 mod pause;
 mod resume;

@@ -2,9 +2,7 @@
 
 use crate::support::*;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
-use web_sys::AbortController;
 
 #[wasm_bindgen_test]
 async fn multipart_64_mib_in_5_mib_parts_round_trips() {
@@ -37,15 +35,7 @@ async fn multipart_64_mib_in_5_mib_parts_round_trips() {
     assert!(!get_str(&result, "etag").is_empty());
     assert_multipart_progress(&log.borrow(), size, 13.0);
 
-    let key = get_str(&result, "key");
-    let link = JsFuture::from(up.download_url(key, JsValue::UNDEFINED))
-        .await
-        .expect("downloadUrl resolves");
-    let response = gloo_net::http::Request::get(&get_str(&link, "url"))
-        .send()
-        .await
-        .expect("GET the object");
-    assert_eq!(response.status(), 200);
+    let response = download(&up, &get_str(&result, "key")).await;
     let downloaded = response.binary().await.expect("body");
     assert_eq!(downloaded.len(), size);
     assert_eq!(webcrypto_sha256(&downloaded).await, expected);
@@ -93,13 +83,7 @@ async fn multipart_options_are_checked() {
 #[wasm_bindgen_test]
 async fn aborting_a_multipart_upload_aborts_it_on_the_signer() {
     let bytes = test_bytes(40 * MIB, 12);
-    let controller = AbortController::new().expect("AbortController");
-    let abort_once = controller.clone();
-    let (log, callback) = progress_log(move |p| {
-        if get_str(p, "phase") == "uploading" && get_num(p, "loaded") > 0.0 {
-            abort_once.abort();
-        }
-    });
+    let (controller, log, callback) = abort_at_first_bytes();
     let options = obj(&[
         ("fileType", "demo".into()),
         ("partSize", (5 * MIB as u32).into()),

@@ -40,7 +40,6 @@ async fn uploads_and_downloads_the_same_bytes() {
 
 #[wasm_bindgen_test]
 async fn progress_is_monotonic_and_ends_at_one() {
-    const PHASES: [&str; 5] = ["hashing", "signing", "uploading", "verifying", "done"];
     let bytes = test_bytes(3 * MIB, 2);
     let (log, callback) = progress_log(|_| {});
     let options = obj(&[
@@ -51,41 +50,7 @@ async fn progress_is_monotonic_and_ends_at_one() {
         .await
         .expect("upload resolves");
 
-    let events = log.borrow();
-    assert!(events.len() >= 5, "{} events", events.len());
-    let mut last: Option<(usize, f64)> = None;
-    let mut uploading_complete = false;
-    for p in events.iter() {
-        let phase = get_str(p, "phase");
-        let index = PHASES
-            .iter()
-            .position(|&x| x == phase)
-            .unwrap_or_else(|| panic!("unknown phase {phase}"));
-        let (loaded, total, fraction) = (
-            get_num(p, "loaded"),
-            get_num(p, "total"),
-            get_num(p, "fraction"),
-        );
-        assert_eq!(total, bytes.len() as f64);
-        assert!((0.0..=1.0).contains(&fraction), "{p:?}");
-        assert_eq!(fraction, loaded / total);
-        assert!(get_num(p, "bytesPerSecond") >= 0.0);
-        let eta = get(p, "etaSeconds");
-        assert!(eta.is_null() || eta.as_f64().is_some(), "{p:?}");
-        if let Some((last_index, last_loaded)) = last {
-            assert!(index >= last_index, "phase went back: {p:?}");
-            if index == last_index {
-                assert!(loaded >= last_loaded, "bytes went back: {p:?}");
-            }
-        }
-        uploading_complete |= phase == "uploading" && fraction == 1.0;
-        last = Some((index, loaded));
-    }
-    assert_eq!(get_str(&events[0], "phase"), "hashing");
-    assert!(uploading_complete, "no uploading report at 100%");
-    let final_report = events.last().expect("reports");
-    assert_eq!(get_str(final_report, "phase"), "done");
-    assert_eq!(get_num(final_report, "fraction"), 1.0);
+    assert_single_request_progress(&log.borrow(), bytes.len());
 }
 
 #[wasm_bindgen_test]
@@ -110,15 +75,8 @@ async fn aborting_mid_upload_rejects_with_aborted() {
     // Large enough that the browser reports progress before the whole body
     // is sent (it reports about every 50-100 ms).
     let bytes = test_bytes(48 * MIB, 3);
-    let controller = AbortController::new().expect("AbortController");
-    let abort_once = controller.clone();
-    // Abort from inside the first progress report of bytes actually sent:
-    // the XHR is then certainly in flight.
-    let (log, callback) = progress_log(move |p| {
-        if get_str(p, "phase") == "uploading" && get_num(p, "loaded") > 0.0 {
-            abort_once.abort();
-        }
-    });
+    // Aborted from inside the first progress report of bytes actually sent.
+    let (controller, log, callback) = abort_at_first_bytes();
     let options = obj(&[
         ("fileType", "demo".into()),
         ("signal", controller.signal().into()),
@@ -129,12 +87,7 @@ async fn aborting_mid_upload_rejects_with_aborted() {
     let result = upload(&uploader(endpoint()), &blob(&bytes), options).await;
     expect_code(result, "aborted");
 
-    let phases: Vec<String> = log.borrow().iter().map(|p| get_str(p, "phase")).collect();
-    assert!(phases.iter().any(|p| p == "uploading"), "{phases:?}");
-    assert!(
-        !phases.iter().any(|p| p == "verifying" || p == "done"),
-        "{phases:?}"
-    );
+    assert_stopped_while_uploading(&log);
     // The listeners are gone: nothing reports after the rejection.
     let reports = log.borrow().len();
     sleep_ms(300).await;

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, BlobPropertyBag, File, FilePropertyBag};
+use web_sys::{AbortController, Blob, BlobPropertyBag, File, FilePropertyBag};
 
 pub const MIB: usize = 1024 * 1024;
 /// Nothing listens on the discard port.
@@ -107,6 +107,19 @@ pub fn expect_code(result: Result<JsValue, JsValue>, code: &str) -> js_sys::Erro
     assert_eq!(get_str(&err, "name"), "UploadError");
     assert!(!get_str(&err, "message").is_empty());
     err.unchecked_into()
+}
+
+/// GETs `key` through the uploader's `downloadUrl` (answered 200).
+pub async fn download(uploader: &Uploader, key: &str) -> gloo_net::http::Response {
+    let link = JsFuture::from(uploader.download_url(key.to_owned(), JsValue::UNDEFINED))
+        .await
+        .expect("downloadUrl resolves");
+    let response = gloo_net::http::Request::get(&get_str(&link, "url"))
+        .send()
+        .await
+        .expect("GET the presigned URL");
+    assert_eq!(response.status(), 200, "GET {key}");
+    response
 }
 
 /// SHA-256 by WebCrypto, independent of the client's sha2, as base64.
@@ -221,6 +234,72 @@ pub async fn webcrypto_composite(bytes: &[u8], part_size: usize) -> String {
         digests.push(Sha256Digest::from_base64(&b64).expect("digest"));
     }
     presign_core::composite_checksum::composite(&digests)
+}
+
+/// An `AbortController` aborted from inside the first progress report of
+/// bytes actually sent (the request is then certainly in flight), the log of
+/// every report, and the `onProgress` callback that does both.
+pub fn abort_at_first_bytes() -> (AbortController, ProgressLog, Closure<dyn Fn(JsValue)>) {
+    let controller = AbortController::new().expect("AbortController");
+    let abort_once = controller.clone();
+    let (log, callback) = progress_log(move |p| {
+        if get_str(p, "phase") == "uploading" && get_num(p, "loaded") > 0.0 {
+            abort_once.abort();
+        }
+    });
+    (controller, log, callback)
+}
+
+/// The log of an upload that got to `uploading` and never to `verifying`
+/// or `done`.
+pub fn assert_stopped_while_uploading(log: &ProgressLog) {
+    let phases: Vec<String> = log.borrow().iter().map(|p| get_str(p, "phase")).collect();
+    assert!(phases.iter().any(|p| p == "uploading"), "{phases:?}");
+    assert!(
+        !phases.iter().any(|p| p == "verifying" || p == "done"),
+        "{phases:?}"
+    );
+}
+
+/// Checks the progress log of a single-request upload (PUT or form POST):
+/// phases in order, bytes never going back within a phase, every fraction
+/// `loaded / total` of `size`, 100% uploaded, ending `done` at 1.
+pub fn assert_single_request_progress(events: &[JsValue], size: usize) {
+    const PHASES: [&str; 5] = ["hashing", "signing", "uploading", "verifying", "done"];
+    assert!(events.len() >= 5, "{} events", events.len());
+    let mut last: Option<(usize, f64)> = None;
+    let mut uploading_complete = false;
+    for p in events {
+        let phase = get_str(p, "phase");
+        let index = PHASES
+            .iter()
+            .position(|&x| x == phase)
+            .unwrap_or_else(|| panic!("unknown phase {phase}"));
+        let (loaded, total, fraction) = (
+            get_num(p, "loaded"),
+            get_num(p, "total"),
+            get_num(p, "fraction"),
+        );
+        assert_eq!(total, size as f64);
+        assert!((0.0..=1.0).contains(&fraction), "{p:?}");
+        assert_eq!(fraction, loaded / total);
+        assert!(get_num(p, "bytesPerSecond") >= 0.0);
+        let eta = get(p, "etaSeconds");
+        assert!(eta.is_null() || eta.as_f64().is_some(), "{p:?}");
+        if let Some((last_index, last_loaded)) = last {
+            assert!(index >= last_index, "phase went back: {p:?}");
+            if index == last_index {
+                assert!(loaded >= last_loaded, "bytes went back: {p:?}");
+            }
+        }
+        uploading_complete |= phase == "uploading" && fraction == 1.0;
+        last = Some((index, loaded));
+    }
+    assert_eq!(get_str(&events[0], "phase"), "hashing");
+    assert!(uploading_complete, "no uploading report at 100%");
+    let final_report = events.last().expect("reports");
+    assert_eq!(get_str(final_report, "phase"), "done");
+    assert_eq!(get_num(final_report, "fraction"), 1.0);
 }
 
 /// Checks the multipart invariants of a progress log: bytes and parts never go

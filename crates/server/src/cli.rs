@@ -43,6 +43,8 @@ pub struct Cli {
     pub store_public_url: Option<String>,
 
     /// Lifetime of presigned URLs, in seconds (at most 604800, 7 days).
+    /// POST form policies live at most 300 s unless their file type sets
+    /// its own expires_in.
     #[arg(long, value_name = "SECONDS", default_value_t = 900)]
     pub expires_in: u64,
 

@@ -1,6 +1,7 @@
 //! `presign-server`: the signer of presigned-upload.
 //!
-//! It hands browsers presigned S3 URLs (`POST /api/get-upload-url`), confirms
+//! It hands browsers presigned S3 URLs (`POST /api/get-upload-url`) and POST
+//! forms (`POST /api/get-upload-form`, [`post_policy`]), confirms
 //! uploads against the store (`POST /api/file-uploaded`), signs downloads of a
 //! caller's own objects (`GET /api/download-url`), runs the control plane of
 //! multipart uploads (`/api/multipart...`), and serves the demo page.
@@ -23,6 +24,7 @@ pub mod error;
 pub mod extract;
 pub mod identity;
 pub mod policy;
+pub mod post_policy;
 pub mod rate_limit;
 pub mod records;
 pub mod routes;

@@ -9,7 +9,9 @@
 //! and how long its URLs live.
 //!
 //! The built-in default allows every type and extension up to S3's own limits
-//! (today's behaviour), with 10 MB for POST forms (the seed's example).
+//! (today's behaviour), with 10 MB for POST forms (the seed's example). A
+//! POST form's policy lives as long as its type's `expires_in`, else the
+//! shorter of the default lifetime and 300 s (the seed's example).
 
 use crate::error::ApiError;
 use presign_core::file_type::FileType;
@@ -21,6 +23,9 @@ use std::time::Duration;
 
 /// Default largest POST form upload: 10 MB (the seed's example).
 pub const DEFAULT_MAX_POST_SIZE: u64 = 10 * 1000 * 1000;
+
+/// Longest default lifetime of a POST form's policy: 300 s (the seed's example).
+pub const DEFAULT_POST_EXPIRES_IN: Duration = Duration::from_secs(300);
 
 /// The upload policy, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,6 +150,16 @@ impl Policy {
             .map_or(self.default_expires_in, Duration::from_secs)
     }
 
+    /// Lifetime of the POST form policies of `file_type`: the type's own
+    /// `expires_in`, else the shorter of the default lifetime and
+    /// [`DEFAULT_POST_EXPIRES_IN`].
+    pub fn form_expires_in(&self, file_type: &FileType) -> Duration {
+        match self.rule(file_type).and_then(|r| r.expires_in) {
+            Some(secs) => Duration::from_secs(secs),
+            None => self.default_expires_in.min(DEFAULT_POST_EXPIRES_IN),
+        }
+    }
+
     /// Checks a new upload against the policy: the one function every
     /// upload-starting endpoint calls (get-upload-url, multipart create,
     /// get-upload-form).
@@ -203,7 +218,10 @@ impl Policy {
             }
             _ => Ok(Allowed {
                 max_size: max,
-                expires_in: self.expires_in(req.file_type),
+                expires_in: match req.method {
+                    UploadMethod::PostForm => self.form_expires_in(req.file_type),
+                    UploadMethod::Put | UploadMethod::Multipart => self.expires_in(req.file_type),
+                },
             }),
         }
     }

@@ -195,6 +195,9 @@ impl Signer {
 }
 
 mod multipart;
+mod post_form;
+
+pub use post_form::{FormUpload, PresignedForm, SUCCESS_ACTION_STATUS};
 
 #[cfg(test)]
 mod tests {

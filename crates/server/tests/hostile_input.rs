@@ -2,7 +2,8 @@
 //! client might send — forged and expired tokens, traversal, NUL and
 //! 64 KiB filenames, Unicode tricks, absurd sizes, wrong JSON types, extra
 //! fields, another user's upload ids and keys, part numbers 0 and 10,001,
-//! duplicate parts, completing parts never uploaded. Each must get the
+//! duplicate parts, completing parts never uploaded — on every endpoint that
+//! starts an upload (PUT URL, POST form, multipart). Each must get the
 //! expected 4xx (or a 2xx whose key is safe) with a JSON error naming a code,
 //! never a 5xx; afterwards the store holds nothing outside each user's prefix.
 
@@ -314,6 +315,11 @@ async fn hostile_requests_get_clear_4xx_and_nothing_lands_outside_a_prefix() {
                 body(json!({"filename": "a", "file_type": "demo", "size": 12 * MIB})),
             ),
             (
+                Method::POST,
+                "/api/get-upload-form".to_owned(),
+                body(valid_put.clone()),
+            ),
+            (
                 Method::GET,
                 format!("/api/multipart/{alice_upload}/parts"),
                 None,
@@ -401,6 +407,14 @@ async fn hostile_requests_get_clear_4xx_and_nothing_lands_outside_a_prefix() {
             format!("filename {what} (put)"),
             Method::POST,
             "/api/get-upload-url",
+            Some(alice.clone()),
+            body(json!({"filename": name, "file_type": "demo", "size": 10})),
+            *expect,
+        ));
+        cases.push(case(
+            format!("filename {what} (form)"),
+            Method::POST,
+            "/api/get-upload-form",
             Some(alice.clone()),
             body(json!({"filename": name, "file_type": "demo", "size": 10})),
             *expect,
@@ -639,6 +653,138 @@ async fn hostile_requests_get_clear_4xx_and_nothing_lands_outside_a_prefix() {
             Expect::Error(400),
         ),
     ];
+    // The POST form endpoint: sizes (its ceiling is 10 MB), types, digests, extra fields.
+    let form = "/api/get-upload-form";
+    let form_bodies: Vec<(&str, String, Expect)> = vec![
+        (
+            "zero size",
+            r#"{"filename":"a","file_type":"demo","size":0}"#.into(),
+            Expect::Error(400),
+        ),
+        (
+            "negative size",
+            r#"{"filename":"a","file_type":"demo","size":-1}"#.into(),
+            Expect::Error(400),
+        ),
+        (
+            "string size",
+            r#"{"filename":"a","file_type":"demo","size":"10"}"#.into(),
+            Expect::Error(400),
+        ),
+        (
+            "fractional size",
+            r#"{"filename":"a","file_type":"demo","size":0.5}"#.into(),
+            Expect::Error(400),
+        ),
+        (
+            "10 MB + 1",
+            r#"{"filename":"a","file_type":"demo","size":10000001}"#.into(),
+            Expect::Error(413),
+        ),
+        (
+            "5 GiB",
+            format!(
+                r#"{{"filename":"a","file_type":"demo","size":{}}}"#,
+                5u64 << 30
+            ),
+            Expect::Error(413),
+        ),
+        (
+            "u64 max size",
+            format!(
+                r#"{{"filename":"a","file_type":"demo","size":{}}}"#,
+                u64::MAX
+            ),
+            Expect::Error(413),
+        ),
+        (
+            "10 MB exactly",
+            r#"{"filename":"a","file_type":"demo","size":10000000}"#.into(),
+            Expect::SafeKey,
+        ),
+        (
+            "no size",
+            r#"{"filename":"a","file_type":"demo"}"#.into(),
+            Expect::SafeKey,
+        ),
+        (
+            "file_type missing",
+            r#"{"filename":"a"}"#.into(),
+            Expect::Error(400),
+        ),
+        (
+            "file_type traversal",
+            r#"{"filename":"a","file_type":"../x"}"#.into(),
+            Expect::Error(400),
+        ),
+        (
+            "file_type uppercase",
+            r#"{"filename":"a","file_type":"DEMO"}"#.into(),
+            Expect::Error(400),
+        ),
+        (
+            "filename number",
+            r#"{"filename":7,"file_type":"demo"}"#.into(),
+            Expect::Error(400),
+        ),
+        (
+            "content type injection",
+            r#"{"filename":"a","file_type":"demo","content_type":"text/plain\r\nX-Evil: 1"}"#
+                .into(),
+            Expect::OneOf(&[400, 415]),
+        ),
+        (
+            "content type with quotes",
+            r#"{"filename":"a","file_type":"demo","content_type":"text/plain; x=\"}\""}"#.into(),
+            Expect::SafeKey,
+        ),
+        (
+            "content type garbage",
+            r#"{"filename":"a","file_type":"demo","content_type":"not a type"}"#.into(),
+            Expect::OneOf(&[400, 415]),
+        ),
+        (
+            "sha256 garbage",
+            r#"{"filename":"a","file_type":"demo","sha256":"zzz"}"#.into(),
+            Expect::Error(400),
+        ),
+        (
+            "sha256 hex",
+            format!(
+                r#"{{"filename":"a","file_type":"demo","sha256":"{}"}}"#,
+                "ab".repeat(32)
+            ),
+            Expect::Error(400),
+        ),
+        (
+            "extra field key",
+            r#"{"filename":"a","file_type":"demo","key":"users/bob/x"}"#.into(),
+            Expect::Error(400),
+        ),
+        (
+            "extra field fields",
+            r#"{"filename":"a","file_type":"demo","fields":{"acl":"public-read"}}"#.into(),
+            Expect::Error(400),
+        ),
+        (
+            "extra field policy",
+            r#"{"filename":"a","file_type":"demo","policy":"e30="}"#.into(),
+            Expect::Error(400),
+        ),
+        ("JSON array", "[1]".into(), Expect::Error(400)),
+        ("not JSON", "filename=a".into(), Expect::Error(400)),
+        ("empty body", String::new(), Expect::Error(400)),
+    ];
+    for (what, b, expect) in form_bodies {
+        cases.push(case(
+            format!("form {what}"),
+            Method::POST,
+            form,
+            Some(alice.clone()),
+            Some(b),
+            expect,
+        ));
+    }
     for (what, path, b, expect) in bodies {
         cases.push(case(
             what,
@@ -876,6 +1022,8 @@ async fn hostile_requests_get_clear_4xx_and_nothing_lands_outside_a_prefix() {
     for (method, path) in [
         (Method::PUT, "/api/get-upload-url"),
         (Method::GET, "/api/get-upload-url"),
+        (Method::GET, "/api/get-upload-form"),
+        (Method::PUT, "/api/get-upload-form"),
         (Method::DELETE, "/api/uploads"),
         (Method::GET, "/api/..%2f..%2fetc%2fpasswd"),
         (Method::POST, "/api/nope"),

@@ -8,7 +8,6 @@ use common::multipart::MIB;
 use common::{error_code, random_bytes, start};
 use presign_core::composite_checksum::composite;
 use presign_core::multipart_protocol::{CompleteMultipartResponse, ListPartsResponse};
-use presign_core::protocol::DownloadUrlResponse;
 use presign_core::Sha256Digest;
 
 /// 11 MiB + 12,345 bytes in 5 MiB parts: 5 MiB, 5 MiB, 1 MiB + 12,345.
@@ -81,15 +80,7 @@ async fn full_multipart_upload_round_trip() {
     assert_eq!(t.list_parts(&created.upload_id).await.status(), 404);
     assert!(t.session(&created.upload_id).await.is_none());
 
-    let dl: DownloadUrlResponse = t
-        .download_url(&created.key)
-        .await
-        .json()
-        .await
-        .expect("DownloadUrlResponse");
-    let got = t.http.get(&dl.url).send().await.expect("store reachable");
-    assert_eq!(got.status(), 200);
-    let bytes = got.bytes().await.expect("body");
+    let bytes = t.download(&created.key).await.bytes().await.expect("body");
     assert_eq!(bytes.len(), SIZE);
     assert_eq!(Sha256Digest::of(&bytes), Sha256Digest::of(&data));
 }

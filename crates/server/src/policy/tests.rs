@@ -137,6 +137,7 @@ fn table() {
             Err("too_large"),
         ),
         ("other", "a", "x/y", None, Multipart, ok(1000, 900)),
+        ("other", "a", "x/y", None, PostForm, ok(1000, 300)),
     ];
     for (ft, name, ct, size, method, want) in cases {
         let got = check(&p, ft, name, ct, *size, *method);
@@ -170,6 +171,14 @@ fn defaults_keep_todays_behaviour_and_cap_post_forms() {
     assert!(err.to_string().contains("multipart"), "{err}");
     let form = check(&p, "ecu", "a", "x/y", Some(1), UploadMethod::PostForm).expect("ok");
     assert_eq!(form.max_size, DEFAULT_MAX_POST_SIZE);
+    // The seed's 300 s for forms, under the default 900 s of URLs.
+    assert_eq!(form.expires_in, DEFAULT_POST_EXPIRES_IN);
+    let short = Policy {
+        default_expires_in: Duration::from_secs(60),
+        ..Policy::default()
+    };
+    let form = check(&short, "ecu", "a", "x/y", None, UploadMethod::PostForm).expect("ok");
+    assert_eq!(form.expires_in, Duration::from_secs(60));
     let err = check(
         &p,
         "ecu",

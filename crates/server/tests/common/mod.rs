@@ -161,6 +161,22 @@ impl TestServer {
         .await
     }
 
+    /// GETs `key` from the store through a presigned download URL.
+    pub async fn download(&self, key: &str) -> reqwest::Response {
+        let resp = self.download_url(key).await;
+        assert_eq!(resp.status(), 200, "download-url {key}");
+        let dl: presign_core::protocol::DownloadUrlResponse =
+            resp.json().await.expect("DownloadUrlResponse");
+        let got = self
+            .http
+            .get(&dl.url)
+            .send()
+            .await
+            .expect("store reachable");
+        assert_eq!(got.status(), 200, "GET {key}");
+        got
+    }
+
     pub async fn download_url(&self, key: &str) -> reqwest::Response {
         self.http
             .get(self.api("download-url"))

@@ -1,0 +1,53 @@
+//! `POST /api/get-upload-form`: a presigned POST form for a new key under the
+//! caller's prefix (the seed's `generate_presigned_post`). The same identity,
+//! rate limit, key and policy as `get-upload-url`, with the POST ceiling
+//! (`max_post_size`) and lifetime ([`crate::policy::Policy::form_expires_in`]);
+//! the policy the store enforces is described in [`crate::signer::FormUpload`].
+//! `POST /api/file-uploaded` confirms and records the upload, as for a PUT.
+
+use super::new_object::NewObject;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::identity::Identity;
+use crate::policy::UploadMethod;
+use crate::signer::FormUpload;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::Json;
+use presign_core::form_protocol::{GetUploadFormRequest, GetUploadFormResponse};
+
+pub async fn handler(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiJson(req): ApiJson<GetUploadFormRequest>,
+) -> Result<Json<GetUploadFormResponse>, ApiError> {
+    let now = state.clock.now();
+    let object = NewObject::new(
+        &identity,
+        &req.filename,
+        &req.file_type,
+        req.content_type.as_deref(),
+        now,
+        state.max_key_bytes,
+    )?;
+    if req.size == Some(0) {
+        return Err(ApiError::BadRequest(
+            "size 0: a POST form upload holds at least 1 byte (its policy's content-length-range starts at 1); upload an empty file with get-upload-url".into(),
+        ));
+    }
+    let allowed = object.check(&state.policy, req.size, UploadMethod::PostForm)?;
+    let form = FormUpload {
+        key: &object.key,
+        user: &identity.user,
+        content_type: &object.content_type,
+        max_size: allowed.max_size,
+        sha256: req.sha256,
+    };
+    let signed = state.signer.presign_post(&form, allowed.expires_in, now);
+    Ok(Json(GetUploadFormResponse {
+        url: signed.url.into(),
+        fields: signed.fields,
+        key: object.key.as_str().to_owned(),
+        expires_in: allowed.expires_in.as_secs(),
+    }))
+}
