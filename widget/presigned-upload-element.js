@@ -170,6 +170,9 @@ export class PresignedUploadElement extends Base {
   }
 
   #refusal(file) {
+    if (this.hasAttribute("max-size") && this.maxSize === null) {
+      return new UploadError("bad_request", `the max-size attribute "${this.getAttribute("max-size")}" is not a number of bytes`);
+    }
     const max = this.maxSize;
     if (max !== null && file.size > max) {
       return new UploadError("too_large", `${file.name} is ${formatBytes(file.size)}; the limit is ${formatBytes(max)}.`);
