@@ -1,12 +1,24 @@
 //! TypeScript declarations for the plain objects the API takes and returns
 //! (wasm-bindgen types the class; these interfaces type its options, results,
-//! progress reports and errors).
+//! progress reports and errors). Every item has an `@example`; the packaged
+//! .d.ts is compiled with `tsc --strict` by tests/package/.
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
-/** Options of `new Uploader(options)`. */
+/**
+ * Options of `new Uploader(options)`.
+ *
+ * @example
+ * ```ts
+ * const options: UploaderOptions = {
+ *   endpoint: "https://signer.example.com",
+ *   getToken: async () => (await fetch("/session/token")).text(),
+ * };
+ * const uploader = new Uploader(options);
+ * ```
+ */
 export interface UploaderOptions {
   /** Base URL of the signer; `""` (the default) means the page's origin. */
   endpoint?: string;
@@ -22,7 +34,14 @@ export interface UploaderOptions {
   getToken?: () => string | Promise<string>;
 }
 
-/** Where an upload is (`Upload.state`, `onStateChange`). */
+/**
+ * Where an upload is (`Upload.state`, `onStateChange`).
+ *
+ * @example
+ * ```ts
+ * const ended = (state: UploadState) => ["done", "failed", "aborted"].includes(state);
+ * ```
+ */
 export type UploadState =
   | "queued"
   | "hashing"
@@ -33,7 +52,17 @@ export type UploadState =
   | "failed"
   | "aborted";
 
-/** What the uploader is doing. */
+/**
+ * What the uploader is doing (`UploadProgress.phase`).
+ *
+ * @example
+ * ```ts
+ * const labels: Record<UploadPhase, string> = {
+ *   hashing: "Checksumming", signing: "Signing", uploading: "Uploading",
+ *   verifying: "Verifying", done: "Done",
+ * };
+ * ```
+ */
 export type UploadPhase = "hashing" | "signing" | "uploading" | "verifying" | "done";
 
 /**
@@ -41,6 +70,14 @@ export type UploadPhase = "hashing" | "signing" | "uploading" | "verifying" | "d
  * upload runs `signing` → `uploading` (hashing and sending overlap; bytes
  * are those the store acknowledged) → `verifying` → `done`. `loaded` and
  * `partsDone` never go back within a phase, retries included.
+ *
+ * @example
+ * ```ts
+ * const onProgress = (p: UploadProgress) => {
+ *   bar.value = p.fraction;
+ *   label.textContent = `${p.phase} ${(p.bytesPerSecond / 1e6).toFixed(1)} MB/s`;
+ * };
+ * ```
  */
 export interface UploadProgress {
   phase: UploadPhase;
@@ -59,7 +96,19 @@ export interface UploadProgress {
   uploadId?: string;
 }
 
-/** Options of `uploader.upload(file, options)`. */
+/**
+ * Options of `uploader.upload(file, options)` and `uploader.start()`.
+ *
+ * @example
+ * ```ts
+ * const options: UploadOptions = {
+ *   fileType: "videos",
+ *   partSize: 16 * 1024 * 1024,
+ *   onProgress: (p) => console.log(p.phase, p.fraction),
+ * };
+ * await uploader.upload(file, options);
+ * ```
+ */
 export interface UploadOptions {
   /** The signer's `file_type`: a short label, e.g. `"images"`. */
   fileType: string;
@@ -105,7 +154,14 @@ export interface UploadOptions {
   resumeMaxAgeMs?: number;
 }
 
-/** What `uploader.upload()` resolves with for a single PUT. */
+/**
+ * What `uploader.upload()` resolves with for a single PUT.
+ *
+ * @example
+ * ```ts
+ * const { key, sha256 } = (await uploader.upload(small, "docs")) as SingleUploadResult;
+ * ```
+ */
 export interface SingleUploadResult {
   key: string;
   size: number;
@@ -115,7 +171,15 @@ export interface SingleUploadResult {
   sha256: string;
 }
 
-/** What `uploader.upload()` resolves with for a multipart upload. */
+/**
+ * What `uploader.upload()` resolves with for a multipart upload.
+ *
+ * @example
+ * ```ts
+ * const result = await uploader.upload(big, "videos");
+ * if ("parts" in result) console.log(result.parts, result.checksumSha256);
+ * ```
+ */
 export interface MultipartUploadResult {
   key: string;
   size: number;
@@ -131,27 +195,109 @@ export interface MultipartUploadResult {
   partSize: number;
 }
 
-/** What `uploader.upload()` resolves with. */
+/**
+ * What `uploader.upload()` resolves with: `parts` tells the two apart.
+ *
+ * @example
+ * ```ts
+ * const result: UploadResult = await uploader.upload(file, "docs");
+ * console.log(result.key, result.size, "parts" in result ? result.parts : 1);
+ * ```
+ */
 export type UploadResult = SingleUploadResult | MultipartUploadResult;
 
-/** What `uploader.downloadUrl()` resolves with. */
+/**
+ * What `uploader.downloadUrl()` resolves with.
+ *
+ * @example
+ * ```ts
+ * const link: DownloadLink = await uploader.downloadUrl(result.key);
+ * anchor.href = link.url;
+ * ```
+ */
 export interface DownloadLink {
   url: string;
   key: string;
   expiresIn: number;
 }
 
-/** Stable error codes (`err.code`). */
+/**
+ * Stable error codes (`err.code`); existing ones never change meaning.
+ * - `network`: no HTTP answer (refused, reset, offline, blocked by CORS)
+ * - `expired`: a presigned URL expired before use
+ * - `forbidden`: the signer or the store refused the caller (403)
+ * - `unauthorized`: the signer wants a valid bearer token (401)
+ * - `not_found`: no such object or upload for this caller (404)
+ * - `too_large`: the file is larger than the signer's policy allows (413)
+ * - `unsupported_type`: the content type or extension is not allowed (415)
+ * - `checksum_mismatch`: the store holds other bytes than those hashed
+ * - `aborted`: the caller aborted (`signal`, `upload.abort()`)
+ * - `server`: the signer or the store failed (5xx)
+ * - `rate_limited`: too many requests (429), after the retries
+ * - `bad_request`: a malformed argument or option, or a 4xx the signer
+ *   gave no more precise code for
+ *
+ * @example
+ * ```ts
+ * const retryable = (code: UploadErrorCode) =>
+ *   code === "network" || code === "server" || code === "rate_limited";
+ * ```
+ */
 export type UploadErrorCode =
-  | "bad_request" | "network" | "expired" | "forbidden" | "not_found"
+  | "network" | "expired" | "forbidden" | "unauthorized" | "not_found"
   | "too_large" | "unsupported_type" | "checksum_mismatch" | "aborted"
-  | "server" | "rate_limited";
+  | "server" | "rate_limited" | "bad_request";
 
-/** Every rejection is an `Error` with these extra fields. */
-export interface UploadError extends Error {
-  name: "UploadError";
-  code: UploadErrorCode;
+/**
+ * Every rejection and every throw of this package is an `UploadError`: an
+ * `Error` (with a stack) whose `code` is stable and whose `message` says
+ * what went wrong (the signer's own message when it refused, e.g. the
+ * policy's size limit on a 413).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await uploader.upload(file, "images");
+ * } catch (err) {
+ *   if (err instanceof UploadError && err.code === "too_large") alert(err.message);
+ *   else throw err;
+ * }
+ * ```
+ */
+export class UploadError extends Error {
+  /** Always `"UploadError"`. */
+  readonly name: "UploadError";
+  /** What went wrong, as a stable code. */
+  readonly code: UploadErrorCode;
   /** The HTTP status involved, if any. */
-  status?: number;
+  readonly status?: number;
+  constructor(code: UploadErrorCode, message: string, status?: number);
 }
 "#;
+
+#[cfg(test)]
+mod tests {
+    use presign_core::ErrorCode;
+
+    /// This file (the macro keeps the constant from Rust code).
+    const TS_TYPES: &str = include_str!("typescript.rs");
+
+    /// The members of `export type NAME = "a" | "b" …;`.
+    fn union_members(name: &str) -> Vec<&'static str> {
+        let start = TS_TYPES
+            .find(&format!("export type {name} ="))
+            .unwrap_or_else(|| panic!("no type {name}"));
+        let body = &TS_TYPES[start..];
+        let body = &body[..body.find(';').unwrap_or(body.len())];
+        body.split('"').skip(1).step_by(2).collect()
+    }
+
+    #[test]
+    fn error_code_union_is_every_code() {
+        let mut declared = union_members("UploadErrorCode");
+        declared.sort_unstable();
+        let mut codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        codes.sort_unstable();
+        assert_eq!(declared, codes);
+    }
+}

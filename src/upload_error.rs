@@ -1,10 +1,28 @@
-//! Failures as JavaScript receives them: real `Error` objects (so `instanceof
+//! Failures as JavaScript receives them: instances of the package's exported
+//! `UploadError` class (js/upload-error.js, `extends Error`, so `instanceof
 //! Error` holds and stacks exist) carrying a stable `code` from
 //! [`presign_core::ErrorCode`], and the HTTP `status` when one was involved.
 
 use presign_core::ErrorCode;
 use std::fmt;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
+
+#[wasm_bindgen(module = "/js/upload-error.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = UploadError, extends = js_sys::Error)]
+    type JsUploadError;
+
+    #[wasm_bindgen(constructor, js_class = UploadError)]
+    fn new(code: &str, message: &str, status: Option<u16>) -> JsUploadError;
+
+    /// Never called: re-exports the class from the generated module, without
+    /// the `unknown` TypeScript type a re-exported type would get (the class
+    /// is declared in typescript.rs).
+    #[allow(dead_code)]
+    #[wasm_bindgen(js_name = UploadError, reexport, skip_typescript)]
+    fn export_upload_error_class();
+}
 
 /// Why an upload (or a signer call) failed. Rust side of the JS `Error`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,16 +74,9 @@ impl UploadError {
         self.status
     }
 
-    /// The JS `Error`: `name` "UploadError", `message`, `code` and (when known) `status`.
+    /// The JS `UploadError`: `name` "UploadError", `message`, `code` and (when known) `status`.
     pub fn to_js(&self) -> JsValue {
-        let error = js_sys::Error::new(&self.message);
-        error.set_name("UploadError");
-        // Setting a property on a fresh ordinary object cannot fail.
-        let _ = js_sys::Reflect::set(&error, &"code".into(), &self.code.as_str().into());
-        if let Some(status) = self.status {
-            let _ = js_sys::Reflect::set(&error, &"status".into(), &f64::from(status).into());
-        }
-        error.into()
+        JsUploadError::new(self.code.as_str(), &self.message, self.status).into()
     }
 }
 

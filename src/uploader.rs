@@ -23,9 +23,9 @@ use web_sys::Blob;
 ///
 /// Each upload computes the file's SHA-256 first, so the signer can bind the
 /// URL to that exact content and size, then PUTs the file with progress, then
-/// checks what the store kept. Failures reject with an `Error` whose `code`
-/// is stable (`"network"`, `"expired"`, `"forbidden"`, `"checksum_mismatch"`,
-/// `"aborted"`, ...).
+/// checks what the store kept. Failures reject with an `UploadError` (an
+/// `Error`, exported by this package) whose `code` is stable (`"network"`,
+/// `"expired"`, `"forbidden"`, `"checksum_mismatch"`, `"aborted"`, ...).
 ///
 /// @example
 /// ```js
@@ -51,7 +51,7 @@ pub struct Uploader {
 impl Uploader {
     /// Creates an uploader for one signer. `options` may be omitted:
     /// `endpoint` defaults to `""` (the page's own origin) and `headers` to
-    /// none. Throws an `Error` with `code: "bad_request"` for a malformed
+    /// none. Throws an `UploadError` with `code: "bad_request"` for a malformed
     /// option (an endpoint that is neither a path nor an http(s) URL, a header
     /// value with a line break, ...).
     ///

@@ -1,6 +1,7 @@
 // End to end: the demo page (release wasm build) uploads a generated 20 MB file
-// through the file input to the embedded store; the object is downloaded back
-// and its SHA-256 compared with the file's.
+// through its <presigned-upload> widget's file input to the embedded store;
+// the object is downloaded back through the widget's link and its SHA-256
+// compared with the file's.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startServer } from './server.mjs';
 import { launchChromium } from './browser.mjs';
+import { settled } from './widget-page.mjs';
 
 const artifacts = resolve(import.meta.dirname, '..', '..', 'artifacts');
 let server;
@@ -32,8 +34,8 @@ function sha256(buf, encoding) {
   return createHash('sha256').update(buf).digest(encoding);
 }
 
-// Uploads `size` random bytes through the demo page's file input and checks
-// the stored object byte for byte (SHA-256 of the downloaded copy).
+// Uploads `size` random bytes through the demo page's widget and checks the
+// stored object byte for byte (SHA-256 of the downloaded copy).
 async function uploadThroughDemo(size, name, screenshot) {
   const bytes = randomBytes(size);
   const file = join(work, name);
@@ -43,18 +45,16 @@ async function uploadThroughDemo(size, name, screenshot) {
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e));
   await page.goto(server.url + '/');
-  await page.setInputFiles('#file', file);
+  await page.setInputFiles('presigned-upload input[type=file]', file);
 
-  const status = page.locator('#status');
-  await page.waitForSelector('#status[data-state="done"], #status[data-state="error"]', { timeout: 300_000 });
-  const state = await status.getAttribute('data-state');
-  assert.equal(state, 'done', `upload failed: ${await status.textContent()}\n${server.logs()}`);
+  const [row] = await settled(page, 1);
+  assert.equal(row.state, 'done', `upload failed: ${row.error}\n${server.logs()}`);
   await page.screenshot({ path: join(artifacts, screenshot), fullPage: true });
 
-  const key = (await page.locator('#key').textContent()).trim();
+  const key = row.key;
   const escaped = name.replace(/[()[\].]/g, '\\$&');
   assert.match(key, new RegExp(`^users/dev/demo/\\d{4}-\\d{2}-\\d{2}/[0-9a-f]{32}-${escaped}$`));
-  assert.equal(await page.locator('#progress').evaluate((el) => el.value), 1);
+  assert.equal(row.valueNow, 100);
 
   // The store's own record of the object, through the signer.
   const info = await fetch(server.url + '/api/file-uploaded', {
@@ -66,8 +66,8 @@ async function uploadThroughDemo(size, name, screenshot) {
   const meta = await info.json();
   assert.equal(meta.size, bytes.length);
 
-  // The bytes themselves, through the page's download link.
-  const href = await page.locator('#download').getAttribute('href');
+  // The bytes themselves, through the widget's download link.
+  const href = row.href;
   assert.ok(href && href.startsWith('http'), `download link: ${href}`);
   const res = await fetch(href);
   assert.equal(res.status, 200);
@@ -75,7 +75,8 @@ async function uploadThroughDemo(size, name, screenshot) {
   assert.equal(got.length, bytes.length);
   assert.equal(sha256(got, 'hex'), sha256(bytes, 'hex'));
 
-  const shown = (await page.locator('#sha256').textContent()).trim();
+  // What the demo page listed from the widget's upload-complete event.
+  const shown = (await page.locator(`#stored dd[data-key="${key}"] .sha256`).textContent()).trim();
   assert.deepEqual(pageErrors, []);
   await page.close();
   return { bytes, meta, shown };

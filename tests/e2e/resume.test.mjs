@@ -1,4 +1,4 @@
-// End to end: resume after a page reload. The demo page starts a 200 MiB
+// End to end: resume after a page reload. The demo page's widget starts a 200 MiB
 // multipart upload; at about half the page is reloaded and the same file is
 // chosen again. The upload must complete with the right bytes, and what the
 // browser sent after the reload — counted at the store's side, by the proxy
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, startProxy } from './server.mjs';
 import { launchChromium } from './browser.mjs';
+import { rowReaches, settled } from './widget-page.mjs';
 
 const MIB = 1024 * 1024;
 const SIZE = 200 * MIB;
@@ -49,20 +50,19 @@ test('a 200 MiB upload resumes after a page reload and sends only what is missin
 
   const page = await browser.newPage();
   await page.goto(server.url + '/');
-  await page.setInputFiles('#file', file);
-  // The bar: 10% hashing, then 90% upload; 0.55 is about half the bytes.
-  await page.waitForFunction(() => document.getElementById('progress').value >= 0.55, null, { timeout: 300_000 });
+  await page.setInputFiles('presigned-upload input[type=file]', file);
+  // The row's progressbar: 10% before the transfer, then 90% for it; 55 is about half the bytes.
+  await rowReaches(page, { name: 'reload-me.bin', minValue: 55 });
   await page.reload();
   const before = (await proxy.log()).filter((e) => e.method === 'PUT' && e.url.includes('reload-me.bin'));
   const storedBefore = new Set(before.filter((e) => e.status === 200).map((e) => partNumber(e.url)));
   await proxy.reset(); // drops the rules (no more delay) and the log
   assert.ok(storedBefore.size >= 5 && storedBefore.size < 25, `parts stored before the reload: ${[...storedBefore]}`);
 
-  await page.waitForSelector('#status[data-state="idle"]');
-  await page.setInputFiles('#file', file);
-  await page.waitForSelector('#status[data-state="done"], #status[data-state="error"]', { timeout: 300_000 });
-  const status = page.locator('#status');
-  assert.equal(await status.getAttribute('data-state'), 'done', await status.textContent());
+  // The widget takes the file at once and starts when its wasm has loaded.
+  await page.setInputFiles('presigned-upload input[type=file]', file);
+  const [row] = await settled(page, 1);
+  assert.equal(row.state, 'done', row.error);
 
   const after = (await proxy.log()).filter((e) => e.method === 'PUT' && e.url.includes('reload-me.bin'));
   const sentAfter = after.reduce((sum, e) => sum + partSize(partNumber(e.url)), 0);
@@ -72,7 +72,7 @@ test('a 200 MiB upload resumes after a page reload and sends only what is missin
   const resent = after.map((e) => partNumber(e.url)).filter((n) => storedBefore.has(n));
   assert.deepEqual(resent, [], 'parts stored before the reload were sent again');
 
-  const href = await page.locator('#download').getAttribute('href');
+  const href = row.href;
   const got = Buffer.from(await (await fetch(href)).arrayBuffer());
   assert.equal(got.length, SIZE);
   assert.equal(createHash('sha256').update(got).digest('hex'), createHash('sha256').update(bytes).digest('hex'));

@@ -7,12 +7,13 @@ import { join, resolve } from 'node:path';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 
-export async function startServer(extraArgs = []) {
+// `wwwDir`: the folder served at / (default: the demo page, www/).
+export async function startServer(extraArgs = [], { wwwDir = join(repo, 'www') } = {}) {
   const bin = process.env.PRESIGN_SERVER_BIN ?? join(repo, 'target', 'debug', 'presign-server');
   const dataDir = mkdtempSync(join(tmpdir(), 'presign-e2e-'));
   const child = spawn(bin, [
     '--dev', '--listen', '127.0.0.1:0', '--data-dir', dataDir,
-    '--www-dir', join(repo, 'www'), '--pkg-dir', join(repo, 'pkg'), ...extraArgs,
+    '--www-dir', wwwDir, '--pkg-dir', join(repo, 'pkg'), ...extraArgs,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });

@@ -36,6 +36,22 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code (the wasm client's TypeScript union is checked against it).
+    pub const ALL: [ErrorCode; 12] = [
+        ErrorCode::BadRequest,
+        ErrorCode::Network,
+        ErrorCode::Expired,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::TooLarge,
+        ErrorCode::UnsupportedType,
+        ErrorCode::ChecksumMismatch,
+        ErrorCode::Aborted,
+        ErrorCode::Server,
+        ErrorCode::RateLimited,
+        ErrorCode::Unauthorized,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::BadRequest => "bad_request",
@@ -96,21 +112,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn all_lists_every_code() {
+        // Inside its crate the match is exhaustive: a new code fails to
+        // compile here until it is given a place in ALL.
+        let index = |code: ErrorCode| match code {
+            ErrorCode::BadRequest => 0,
+            ErrorCode::Network => 1,
+            ErrorCode::Expired => 2,
+            ErrorCode::Forbidden => 3,
+            ErrorCode::NotFound => 4,
+            ErrorCode::TooLarge => 5,
+            ErrorCode::UnsupportedType => 6,
+            ErrorCode::ChecksumMismatch => 7,
+            ErrorCode::Aborted => 8,
+            ErrorCode::Server => 9,
+            ErrorCode::RateLimited => 10,
+            ErrorCode::Unauthorized => 11,
+        };
+        for (i, code) in ErrorCode::ALL.into_iter().enumerate() {
+            assert_eq!(index(code), i);
+        }
+    }
+
+    #[test]
     fn serde_name_matches_as_str() {
-        for code in [
-            ErrorCode::BadRequest,
-            ErrorCode::Network,
-            ErrorCode::Expired,
-            ErrorCode::Forbidden,
-            ErrorCode::NotFound,
-            ErrorCode::TooLarge,
-            ErrorCode::UnsupportedType,
-            ErrorCode::ChecksumMismatch,
-            ErrorCode::Aborted,
-            ErrorCode::Server,
-            ErrorCode::RateLimited,
-            ErrorCode::Unauthorized,
-        ] {
+        for code in ErrorCode::ALL {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
             assert_eq!(ErrorCode::from_http_status(code.http_status()) == code, {

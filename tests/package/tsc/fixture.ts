@@ -1,0 +1,92 @@
+// Compiled with `tsc --strict` against the packed package (tests/package/):
+// the public API as an app would use it, and misuses that must not compile
+// (each `@ts-expect-error` fails the build if its line compiles).
+import init, {
+  Uploader,
+  Upload,
+  UploadError,
+  type DownloadLink,
+  type UploadErrorCode,
+  type UploadOptions,
+  type UploadProgress,
+  type UploadResult,
+  type UploadState,
+} from "presigned-upload";
+import * as bundler from "presigned-upload/bundler";
+import {
+  define,
+  DEFAULT_NAME,
+  PresignedUploadElement,
+  type UploadCompleteDetail,
+  type WidgetUploadOptions,
+} from "presigned-upload/widget";
+
+export async function uploadOne(file: File): Promise<string> {
+  await init();
+  const uploader = new Uploader({ endpoint: "https://signer.example.com", getToken: async () => "jwt" });
+  const options: UploadOptions = {
+    fileType: "images",
+    partSize: 8 * 1024 * 1024,
+    onProgress: (p: UploadProgress) => console.log(p.phase, p.fraction, p.etaSeconds ?? "?"),
+    onStateChange: (s: UploadState) => console.log(s),
+  };
+  const upload: Upload = uploader.start(file, options);
+  upload.pause();
+  upload.resume();
+  try {
+    const result: UploadResult = await upload.result;
+    const size: number = result.size;
+    const parts = "parts" in result ? result.parts : 1;
+    const link: DownloadLink = await uploader.downloadUrl(result.key);
+    return `${link.url} ${size} ${parts}`;
+  } catch (err) {
+    if (err instanceof UploadError) {
+      const code: UploadErrorCode = err.code;
+      const status: number | undefined = err.status;
+      const base: Error = err;
+      return `${code} ${status ?? ""} ${base.message}`;
+    }
+    throw err;
+  }
+}
+
+// The bundler build has the same classes, without init().
+export const fromBundler: typeof bundler.Uploader = bundler.Uploader;
+const made = new UploadError("too_large", "over the limit", 413);
+export const isError: Error = made;
+
+// The widget: typed attributes, properties and events.
+export function widget(): PresignedUploadElement {
+  define("acme-upload");
+  const el = document.createElement(DEFAULT_NAME);
+  const typed: PresignedUploadElement = el; // HTMLElementTagNameMap knows the tag
+  typed.multiple = true;
+  typed.maxSize = 10_000_000;
+  typed.getToken = () => Promise.resolve("jwt");
+  const extra: WidgetUploadOptions = { concurrency: 2, wholeFileSha256: true };
+  typed.uploadOptions = extra;
+  typed.addEventListener("upload-complete", (e) => {
+    const detail: UploadCompleteDetail = e.detail;
+    console.log(detail.result.key, detail.downloadUrl ?? "no link", detail.file.name);
+  });
+  typed.addEventListener("upload-error", (e) => console.log(e.detail.error.code));
+  typed.addEventListener("upload-start", (e) => e.detail.file.size > 1 && e.preventDefault());
+  typed.addEventListener("upload-progress", (e) => console.log(e.detail.progress.bytesPerSecond));
+  return typed;
+}
+
+// Misuse that must not compile.
+// @ts-expect-error: not an error code
+export const badCode: UploadErrorCode = "oops";
+// @ts-expect-error: fileType is required
+export const noFileType: UploadOptions = { partSize: 5 };
+// @ts-expect-error: the result's key is a string
+export const badKey = async (u: Uploader, f: File): Promise<number> => (await u.upload(f, "docs")).key;
+// @ts-expect-error: code is read-only
+made.code = "network";
+// @ts-expect-error: an option of the wrong type
+export const badEndpoint = new Uploader({ endpoint: 42 });
+// @ts-expect-error: widget options take no fileType (the attribute sets it)
+export const widgetFileType: WidgetUploadOptions = { fileType: "x" };
+// @ts-expect-error: event details are typed
+document.createElement("presigned-upload").addEventListener("upload-complete", (e) => e.detail.nope);

@@ -1,0 +1,175 @@
+// Types of the <presigned-upload> element (presigned-upload-element.js).
+import type { UploadError, UploadOptions, UploadProgress, UploadResult } from "../presigned_upload.js";
+
+/**
+ * Options the element passes to every upload besides its own (`fileType`
+ * comes from the `file-type` attribute; progress and state it handles).
+ *
+ * @example
+ * ```ts
+ * const options: WidgetUploadOptions = { partSize: 16 * 1024 * 1024, wholeFileSha256: true };
+ * document.querySelector("presigned-upload")!.uploadOptions = options;
+ * ```
+ */
+export type WidgetUploadOptions = Omit<UploadOptions, "fileType" | "onProgress" | "onStateChange" | "signal">;
+
+/**
+ * `detail` of `upload-start`: a file is about to upload (also on a retry).
+ * The event is cancelable: `preventDefault()` keeps that file from uploading.
+ *
+ * @example
+ * ```ts
+ * widget.addEventListener("upload-start", (e) => {
+ *   if (e.detail.file.name.endsWith(".exe")) e.preventDefault();
+ * });
+ * ```
+ */
+export interface UploadStartDetail {
+  file: File;
+}
+
+/**
+ * `detail` of `upload-progress`, about 20 times a second at most per file.
+ *
+ * @example
+ * ```ts
+ * widget.addEventListener("upload-progress", (e) => console.log(e.detail.file.name, e.detail.progress.fraction));
+ * ```
+ */
+export interface UploadProgressDetail {
+  file: File;
+  progress: UploadProgress;
+}
+
+/**
+ * `detail` of `upload-complete`: the stored object, checked, and a presigned
+ * download link (`null` if the signer gave none).
+ *
+ * @example
+ * ```ts
+ * widget.addEventListener("upload-complete", (e) => save(e.detail.result.key));
+ * ```
+ */
+export interface UploadCompleteDetail {
+  file: File;
+  result: UploadResult;
+  downloadUrl: string | null;
+}
+
+/**
+ * `detail` of `upload-error`: the file's upload failed, was refused by the
+ * element (`max-size`: `too_large`, `accept`: `unsupported_type`) or was
+ * cancelled (`aborted`).
+ *
+ * @example
+ * ```ts
+ * widget.addEventListener("upload-error", (e) => {
+ *   if (e.detail.error.code !== "aborted") report(e.detail.error.code, e.detail.error.message);
+ * });
+ * ```
+ */
+export interface UploadErrorDetail {
+  file: File;
+  error: UploadError;
+}
+
+/**
+ * The element's events, for typed `addEventListener`.
+ *
+ * @example
+ * ```ts
+ * type Complete = PresignedUploadEventMap["upload-complete"]; // CustomEvent<UploadCompleteDetail>
+ * ```
+ */
+export interface PresignedUploadEventMap extends HTMLElementEventMap {
+  "upload-start": CustomEvent<UploadStartDetail>;
+  "upload-progress": CustomEvent<UploadProgressDetail>;
+  "upload-complete": CustomEvent<UploadCompleteDetail>;
+  "upload-error": CustomEvent<UploadErrorDetail>;
+}
+
+/**
+ * `<presigned-upload>`: drop or choose files (click, or Enter/Space on the
+ * drop zone); each gets a row with a progressbar, speed, time left, pause,
+ * resume, cancel and retry, the error message, and the final link.
+ *
+ * @example
+ * ```html
+ * <script type="module" src="/pkg/widget/presigned-upload-element.js"></script>
+ * <presigned-upload endpoint="https://signer.example.com" file-type="images"
+ *                   accept="image/*" max-size="10000000" multiple></presigned-upload>
+ * ```
+ */
+export class PresignedUploadElement extends HTMLElement {
+  /** The `endpoint` attribute: the signer's base URL (`""`: same origin). */
+  endpoint: string;
+  /** The `file-type` attribute (default `"uploads"`). */
+  fileType: string;
+  /** The `multiple` attribute: several files at once. */
+  multiple: boolean;
+  /** The `accept` attribute, as on `<input type=file>`; checked on drop too. */
+  accept: string;
+  /** The `max-size` attribute in bytes, checked before any request; `null`: none. */
+  maxSize: number | null;
+  /** Returns the signer's bearer token (or a promise of it); `null`: none. */
+  getToken: (() => string | Promise<string>) | null;
+  /** More options for every upload. */
+  uploadOptions: WidgetUploadOptions;
+  /** Uploads these files as if they had been dropped. */
+  addFiles(files: Iterable<File> | ArrayLike<File>): void;
+  /** Opens the file chooser (needs a user gesture, like any `input.click()`). */
+  choose(): void;
+  /** Listens to the element's events with their typed `detail` (and to any other). */
+  addEventListener<K extends keyof PresignedUploadEventMap>(
+    type: K,
+    listener: (this: PresignedUploadElement, event: PresignedUploadEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  /** Listens to any other event. */
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  /** Removes a listener added with `addEventListener`. */
+  removeEventListener<K extends keyof PresignedUploadEventMap>(
+    type: K,
+    listener: (this: PresignedUploadElement, event: PresignedUploadEventMap[K]) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  /** Removes a listener of any other event. */
+  removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | EventListenerOptions,
+  ): void;
+}
+
+/**
+ * The name the module defines when imported.
+ *
+ * @example
+ * ```ts
+ * const el = document.createElement(DEFAULT_NAME) as PresignedUploadElement;
+ * ```
+ */
+export const DEFAULT_NAME: "presigned-upload";
+
+/**
+ * Defines the element under another name too (a name already defined is left
+ * alone, so calling it twice is harmless). Returns the element's class;
+ * `undefined` outside a browser.
+ *
+ * @example
+ * ```ts
+ * define("acme-upload");
+ * document.body.append(document.createElement("acme-upload"));
+ * ```
+ */
+export function define(name?: string): CustomElementConstructor | undefined;
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "presigned-upload": PresignedUploadElement;
+  }
+}
