@@ -1,7 +1,8 @@
-//! `presign-server`: see the library's docs, or `presign-server --help`.
+//! `presign-server`: runs the server, or a subcommand (`gc`, `cors print`,
+//! `cors apply`); see the library's docs, or `presign-server --help`.
 
 use clap::Parser as _;
-use presign_server::{Cli, Config, Server};
+use presign_server::{commands, Cli, Config, Server};
 use std::io::Write as _;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
@@ -14,18 +15,29 @@ fn main() -> ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
-    let config = match Config::resolve(cli, |name| std::env::var(name).ok()) {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("presign-server: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let env = |name: &str| std::env::var(name).ok();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("presign-server: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
+        }
+    };
+    if let Some(command) = &cli.command {
+        let mut stdout = std::io::stdout().lock();
+        return match runtime.block_on(commands::run(command, &cli, env, &mut stdout)) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("presign-server: {e}");
+                e.exit_code()
+            }
+        };
+    }
+    let config = match Config::resolve(cli, env) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("presign-server: {e}");
+            return ExitCode::from(2);
         }
     };
     match runtime.block_on(run(config)) {

@@ -6,6 +6,7 @@
     reason = "each test binary uses a different part of the helper"
 )]
 
+pub mod metrics;
 pub mod multipart;
 
 use clap::Parser as _;
