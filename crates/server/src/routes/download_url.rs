@@ -24,6 +24,7 @@ pub struct DownloadUrlQuery {
 #[utoipa::path(
     get,
     path = "/api/download-url",
+    operation_id = "download_url",
     tag = "uploads",
     params(DownloadUrlQuery),
     responses(

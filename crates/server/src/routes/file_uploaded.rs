@@ -34,6 +34,7 @@ pub use presign_core::protocol::FileUploadedRequest as ConfirmUploadRequest;
 #[utoipa::path(
     post,
     path = "/api/file-uploaded",
+    operation_id = "file_uploaded",
     tag = "uploads",
     request_body = ConfirmUploadRequest,
     responses(

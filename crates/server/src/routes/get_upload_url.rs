@@ -18,6 +18,7 @@ use presign_core::protocol::{ErrorBody, GetUploadUrlRequest, GetUploadUrlRespons
 #[utoipa::path(
     post,
     path = "/api/get-upload-url",
+    operation_id = "get_upload_url",
     tag = "uploads",
     request_body = GetUploadUrlRequest,
     responses(

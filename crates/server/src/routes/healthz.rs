@@ -79,6 +79,7 @@ impl Check {
 #[utoipa::path(
     get,
     path = "/healthz",
+    operation_id = "healthz",
     tag = "operations",
     responses(
         (status = 200, description = "Alive and ready: the database and the store answer", body = HealthResponse),

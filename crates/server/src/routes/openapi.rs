@@ -90,6 +90,7 @@ static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(ApiDoc::open
 #[utoipa::path(
     get,
     path = "/api/openapi.json",
+    operation_id = "openapi",
     tag = "operations",
     responses((status = 200, description = "This document (OpenAPI 3)", content_type = "application/json"))
 )]
@@ -103,6 +104,7 @@ pub async fn handler() -> Json<&'static utoipa::openapi::OpenApi> {
 #[utoipa::path(
     post,
     path = "/api/get-upload-form",
+    operation_id = "get_upload_form",
     tag = "uploads",
     request_body = GetUploadFormRequest,
     responses(

@@ -31,6 +31,7 @@ pub struct ListUploadsQuery {
 #[utoipa::path(
     get,
     path = "/api/uploads",
+    operation_id = "list_uploads",
     tag = "uploads",
     params(ListUploadsQuery),
     responses(

@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 #[utoipa::path(
     delete,
     path = "/api/multipart/{upload_id}",
+    operation_id = "abort_multipart",
     tag = "multipart",
     params(("upload_id" = String, Path, description = "The signer's upload id (32 hex digits)")),
     responses(

@@ -40,6 +40,7 @@ const MAX_NUMBERS_SHOWN: usize = 10;
 #[utoipa::path(
     post,
     path = "/api/multipart/{upload_id}/complete",
+    operation_id = "complete_multipart",
     tag = "multipart",
     params(("upload_id" = String, Path, description = "The signer's upload id (32 hex digits)")),
     request_body = CompleteMultipartRequest,

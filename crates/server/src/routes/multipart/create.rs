@@ -20,6 +20,7 @@ use std::time::Duration;
 #[utoipa::path(
     post,
     path = "/api/multipart",
+    operation_id = "create_multipart",
     tag = "multipart",
     request_body = CreateMultipartRequest,
     responses(

@@ -22,6 +22,7 @@ pub const MAX_PARTS_PER_REQUEST: usize = 100;
 #[utoipa::path(
     post,
     path = "/api/multipart/{upload_id}/part-urls",
+    operation_id = "part_urls",
     tag = "multipart",
     params(("upload_id" = String, Path, description = "The signer's upload id (32 hex digits)")),
     request_body = PartUrlsRequest,

@@ -14,6 +14,7 @@ use presign_core::multipart_protocol::{ListPartsResponse, UploadedPart};
 #[utoipa::path(
     get,
     path = "/api/multipart/{upload_id}/parts",
+    operation_id = "list_parts",
     tag = "multipart",
     params(("upload_id" = String, Path, description = "The signer's upload id (32 hex digits)")),
     responses(
