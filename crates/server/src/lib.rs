@@ -8,6 +8,12 @@
 //! `GET /api/uploads`, and optionally posted to a signed [`webhook`].
 //! With `--dev` it also runs an embedded S3-compatible store (s3s-fs).
 //!
+//! Operations: `GET /healthz` (database and store), `GET /metrics`
+//! ([`metrics`]), `GET /api/openapi.json` ([`routes::openapi`]), one log
+//! line per request ([`request_observer`]), the stale-upload collector
+//! ([`gc`]), and the `gc` and `cors` subcommands ([`commands`],
+//! [`bucket_cors`]).
+//!
 //! [`app`] builds the router from an [`AppState`], testable without a socket;
 //! [`Server`] starts everything on real listeners.
 

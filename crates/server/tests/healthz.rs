@@ -2,15 +2,13 @@
 //! the bucket missing; the store stopped (connection refused). Each failing
 //! answer is a 503 naming the failing check, the others still `ok`.
 
+mod common;
+
 use clap::Parser as _;
 use presign_server::credentials::Credentials;
-use presign_server::embedded_store::EmbeddedStore;
 use presign_server::routes::healthz::{CheckStatus, HealthResponse};
-use presign_server::signer::Signer;
-use presign_server::store_client::StoreClient;
 use presign_server::{Cli, Clock, Config, Server};
 use std::collections::HashMap;
-use std::sync::Arc;
 
 const JWT_SECRET: &str = "healthz-test-secret-0123456789abcdef0123";
 
@@ -27,14 +25,7 @@ async fn healthz(server: &Server) -> (u16, HealthResponse) {
 async fn healthz_names_the_failing_check() {
     let dir = tempfile::tempdir().expect("temp dir");
     let creds = Credentials::new("HEALTHZTESTKEY", "healthz-test-store-secret");
-    let store = EmbeddedStore::start_with(
-        &dir.path().join("store"),
-        "127.0.0.1:0".parse().expect("addr"),
-        creds.clone(),
-    )
-    .await
-    .expect("store starts");
-    let store_url = format!("http://{}", store.addr());
+    let (store, store_url) = common::own_store(&dir.path().join("store"), &creds).await;
     let env: HashMap<&str, String> = HashMap::from([
         ("AWS_ENDPOINT_URL", store_url.clone()),
         ("AWS_REGION", "us-east-1".to_owned()),
@@ -74,19 +65,7 @@ async fn healthz_names_the_failing_check() {
     assert_eq!(error.message, "not ready: store failing");
 
     // The bucket created: healthy.
-    let signer = Signer::new(
-        store_url.parse().expect("url"),
-        true,
-        "us-east-1",
-        "health",
-        &creds,
-    )
-    .expect("signer");
-    StoreClient::new(Arc::new(signer))
-        .expect("client")
-        .ensure_bucket()
-        .await
-        .expect("bucket created");
+    common::create_bucket(&store_url, &creds, "health").await;
     let (status, body) = healthz(&server).await;
     assert_eq!(status, 200, "{body:?}");
     assert_eq!(body.status, CheckStatus::Ok);

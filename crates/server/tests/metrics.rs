@@ -75,43 +75,21 @@ async fn counters_move_by_exactly_the_requests_made() {
     assert_eq!(moved(ERRORS, &[("code", "bad_request")]), 2.0);
     assert_eq!(moved(ERRORS, &[("code", "not_found")]), 2.0);
     assert_eq!(after.value(OPEN, &[]), 0.0);
-    let route = |method: &'static str, route: &'static str, status: &'static str| {
-        [("method", method), ("route", route), ("status", status)]
-    };
-    assert_eq!(
-        moved(REQUESTS, &route("POST", "/api/get-upload-url", "200")),
-        1.0
-    );
-    assert_eq!(
-        moved(REQUESTS, &route("POST", "/api/get-upload-url", "400")),
-        2.0
-    );
-    assert_eq!(
-        moved(REQUESTS, &route("POST", "/api/file-uploaded", "200")),
-        1.0
-    );
-    assert_eq!(
-        moved(REQUESTS, &route("GET", "/api/download-url", "200")),
-        1.0
-    );
-    assert_eq!(
-        moved(REQUESTS, &route("GET", "/api/download-url", "404")),
-        1.0
-    );
-    assert_eq!(moved(REQUESTS, &route("POST", "/api/{*rest}", "404")), 1.0);
-    assert_eq!(
-        moved(REQUESTS, &route("POST", "/api/multipart", "200")),
-        1.0
-    );
-    assert_eq!(
-        moved(
-            REQUESTS,
-            &route("POST", "/api/multipart/{upload_id}/complete", "200")
-        ),
-        1.0
-    );
-    // The scrapes themselves: the first two, each counted once answered.
-    assert_eq!(moved(REQUESTS, &route("GET", "/metrics", "200")), 2.0);
+    for (method, route, status, count) in [
+        ("POST", "/api/get-upload-url", "200", 1.0),
+        ("POST", "/api/get-upload-url", "400", 2.0),
+        ("POST", "/api/file-uploaded", "200", 1.0),
+        ("GET", "/api/download-url", "200", 1.0),
+        ("GET", "/api/download-url", "404", 1.0),
+        ("POST", "/api/{*rest}", "404", 1.0),
+        ("POST", "/api/multipart", "200", 1.0),
+        ("POST", "/api/multipart/{upload_id}/complete", "200", 1.0),
+        // The scrapes themselves: the first two, each counted once answered.
+        ("GET", "/metrics", "200", 2.0),
+    ] {
+        let labels = [("method", method), ("route", route), ("status", status)];
+        assert_eq!(moved(REQUESTS, &labels), count, "{method} {route} {status}");
+    }
     // One latency observation per request, by route.
     assert_eq!(moved(LATENCY, &[("route", "/api/get-upload-url")]), 3.0);
     assert_eq!(

@@ -6,14 +6,12 @@
 //! It also checks the request log lines carry user, route, status, latency
 //! and the error code.
 
+mod common;
+
 use presign_server::credentials::Credentials;
-use presign_server::embedded_store::EmbeddedStore;
-use presign_server::signer::Signer;
-use presign_server::store_client::StoreClient;
 use serde_json::json;
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
 const JWT_SECRET: &str = "jwt-secret-never-logged-7f3a9c1e5b2d4f60";
@@ -36,27 +34,8 @@ async fn no_secret_nor_token_reaches_the_logs() {
     presign_server::store_client::install_crypto_provider();
     let dir = tempfile::tempdir().expect("temp dir");
     let creds = Credentials::new(KEY_ID, STORE_SECRET);
-    let store = EmbeddedStore::start_with(
-        &dir.path().join("store"),
-        "127.0.0.1:0".parse().expect("addr"),
-        creds.clone(),
-    )
-    .await
-    .expect("store");
-    let store_url = format!("http://{}", store.addr());
-    let signer = Signer::new(
-        store_url.parse().expect("url"),
-        true,
-        "us-east-1",
-        "secrets",
-        &creds,
-    )
-    .expect("signer");
-    StoreClient::new(Arc::new(signer))
-        .expect("client")
-        .ensure_bucket()
-        .await
-        .expect("bucket");
+    let (store, store_url) = common::own_store(&dir.path().join("store"), &creds).await;
+    common::create_bucket(&store_url, &creds, "secrets").await;
     // A webhook nobody answers: every delivery fails and is retried.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let webhook_url = format!("http://{}/hook", closed.local_addr().expect("addr"));

@@ -2,7 +2,7 @@
 //! PutBucketCors with its body's `Content-MD5` signed (S3 requires the
 //! header on this call; signed, it binds the unsigned body too) and
 //! GetBucketCors. rusty-s3 has no action for them; they go through its
-//! public [`rusty_s3::signing::sign`], like the multipart calls.
+//! public `rusty_s3::signing::sign`, like the multipart calls.
 
 use super::{PresignedRequest, Signer};
 use base64::engine::general_purpose::STANDARD;
@@ -46,18 +46,8 @@ impl Signer {
         expires_in: Duration,
         now: Timestamp,
     ) -> Url {
-        rusty_s3::signing::sign(
-            &now,
-            method,
-            self.bucket.base_url().clone(),
-            self.credentials.key(),
-            self.credentials.secret(),
-            self.credentials.token(),
-            self.bucket.region(),
-            expires_in.as_secs(),
-            [("cors", "")].into_iter(),
-            headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        )
+        let url = self.bucket.base_url().clone();
+        self.sign_url(method, url, &[("cors", "")], headers, expires_in, now)
     }
 }
 
