@@ -86,6 +86,27 @@ impl<'de> Deserialize<'de> for Sha256Digest {
     }
 }
 
+/// In the signer's OpenAPI document: a base64 string of 44 characters.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Sha256Digest {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Byte)))
+            .min_length(Some(44))
+            .max_length(Some(44))
+            .description(Some(
+                "SHA-256 digest: standard base64 of the raw 32 bytes (as in x-amz-checksum-sha256)",
+            ))
+            .examples(["uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek="])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Sha256Digest {}
+
 /// Incremental SHA-256 over data fed in chunks (a file read slice by slice).
 #[derive(Clone, Default)]
 pub struct Sha256Hasher {

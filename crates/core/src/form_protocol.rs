@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 /// `POST /api/get-upload-form`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GetUploadFormRequest {
     pub filename: String,
@@ -26,6 +27,7 @@ pub struct GetUploadFormRequest {
 
 /// The answer to [`GetUploadFormRequest`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GetUploadFormResponse {
     /// Where to POST the form.
     pub url: String,

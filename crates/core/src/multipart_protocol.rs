@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 /// `POST /api/multipart`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateMultipartRequest {
     pub filename: String,
@@ -24,6 +25,7 @@ pub struct CreateMultipartRequest {
 
 /// The answer to [`CreateMultipartRequest`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateMultipartResponse {
     /// The signer's own opaque id (not the store's UploadId).
     pub upload_id: String,
@@ -35,6 +37,7 @@ pub struct CreateMultipartResponse {
 
 /// One part the client has hashed and wants a URL for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PartToSign {
     pub number: u32,
@@ -44,6 +47,7 @@ pub struct PartToSign {
 
 /// `POST /api/multipart/{upload_id}/part-urls`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PartUrlsRequest {
     pub parts: Vec<PartToSign>,
@@ -51,6 +55,7 @@ pub struct PartUrlsRequest {
 
 /// A presigned UploadPart URL and the headers that must accompany it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PartUrl {
     pub number: u32,
     pub url: String,
@@ -59,12 +64,14 @@ pub struct PartUrl {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PartUrlsResponse {
     pub urls: Vec<PartUrl>,
 }
 
 /// A part the store holds (`GET /api/multipart/{upload_id}/parts`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UploadedPart {
     pub number: u32,
     pub size: u64,
@@ -75,6 +82,7 @@ pub struct UploadedPart {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListPartsResponse {
     pub upload_id: String,
     pub key: String,
@@ -84,6 +92,7 @@ pub struct ListPartsResponse {
 
 /// One part of [`CompleteMultipartRequest`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CompletedPart {
     pub number: u32,
@@ -93,6 +102,7 @@ pub struct CompletedPart {
 
 /// `POST /api/multipart/{upload_id}/complete`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CompleteMultipartRequest {
     pub parts: Vec<CompletedPart>,
@@ -100,6 +110,7 @@ pub struct CompleteMultipartRequest {
 
 /// The object the store assembled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompleteMultipartResponse {
     pub key: String,
     pub size: u64,

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 /// `POST /api/get-upload-url`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GetUploadUrlRequest {
     pub filename: String,
@@ -28,6 +29,7 @@ pub struct GetUploadUrlRequest {
 
 /// The answer to [`GetUploadUrlRequest`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GetUploadUrlResponse {
     pub upload_url: String,
     pub key: String,
@@ -47,6 +49,7 @@ fn default_method() -> String {
 
 /// `POST /api/file-uploaded`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FileUploadedRequest {
     pub key: String,
@@ -63,6 +66,7 @@ pub struct FileUploadedRequest {
 
 /// The stored object, as the store describes it after the upload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FileUploadedResponse {
     pub key: String,
     pub size: u64,
@@ -77,6 +81,7 @@ pub struct FileUploadedResponse {
 
 /// `GET /api/download-url?key=...`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DownloadUrlResponse {
     pub url: String,
     pub key: String,
@@ -85,11 +90,13 @@ pub struct DownloadUrlResponse {
 
 /// Every error answer: `{"error": {"code", "message"}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     pub code: ErrorCode,
     pub message: String,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// One completed upload: an object the signer verified in the store (size,
 /// checksum) after `POST /api/file-uploaded` or a multipart Complete.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UploadRecord {
     /// The user the upload belongs to (the key lives under `users/{user}/`).
     pub user: String,
@@ -23,6 +24,7 @@ pub struct UploadRecord {
 
 /// `GET /api/uploads?limit=N&cursor=C`: the caller's uploads, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListUploadsResponse {
     pub uploads: Vec<UploadRecord>,
     /// Pass as `cursor` for the next page; absent on the last page. Opaque.

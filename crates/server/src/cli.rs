@@ -2,17 +2,22 @@
 //! checks it and adds the environment.
 
 use crate::credentials::Secret;
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Hands out presigned S3 upload and download URLs; serves the demo page.
+/// Without a subcommand it runs the server.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "presign-server", version, about, after_help = crate::settings::PRECEDENCE_HELP)]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Run an embedded S3-compatible store (s3s-fs) on <DATA_DIR>/store, allow
     /// any origin, and ignore the AWS_* environment.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub dev: bool,
 
     /// Address to listen on [default: 127.0.0.1:8080, or 127.0.0.1:$PORT].
@@ -22,15 +27,20 @@ pub struct Cli {
     /// Data folder: the SQLite database (presign.sqlite3: open multipart
     /// uploads, completed uploads, webhook outbox) and, with --dev, the
     /// embedded store (store/).
-    #[arg(long, value_name = "DIR", default_value = "./.data")]
+    #[arg(long, value_name = "DIR", default_value = "./.data", global = true)]
     pub data_dir: PathBuf,
 
     /// Address of the embedded store (--dev); port 0 picks a free one.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:0",
+        global = true
+    )]
     pub store_listen: SocketAddr,
 
     /// Bucket [default: `uploads` with --dev, else env PRESIGN_BUCKET].
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub bucket: Option<String>,
 
     /// Base URL of the store in the presigned URLs handed to browsers (single
@@ -58,8 +68,18 @@ pub struct Cli {
 
     /// Origin allowed to call the API from another site (repeatable), like
     /// `https://app.example.com`. With --dev any origin is allowed.
-    #[arg(long, value_name = "ORIGIN")]
+    #[arg(long, value_name = "ORIGIN", global = true)]
     pub allow_origin: Vec<String>,
+
+    /// Time between two collections of stale multipart uploads, like `1h`
+    /// or `30m`; `0` turns the collector off [default: 1h; env PRESIGN_GC_INTERVAL].
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration_text::parse)]
+    pub gc_interval: Option<Duration>,
+
+    /// Age at which an open multipart upload is stale and aborted, like `24h`
+    /// or `7d` [default: 24h; env PRESIGN_GC_OLDER_THAN].
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration_text::parse)]
+    pub gc_older_than: Option<Duration>,
 
     /// Identity, limits and upload policy (flags > env > --config TOML).
     #[command(flatten)]
@@ -86,4 +106,33 @@ pub struct Cli {
 
 fn secret_arg(text: &str) -> Result<Secret, std::convert::Infallible> {
     Ok(Secret::new(text))
+}
+
+/// What to do instead of running the server. The store flags (`--dev`,
+/// `--data-dir`, `--bucket`, `--allow-origin`) and the AWS_* environment
+/// are the server's, and may come before or after the subcommand.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Abort stale multipart uploads once, print each, and exit (1 if the
+    /// store refused some). The running server does this by itself every
+    /// --gc-interval.
+    Gc {
+        /// Abort uploads started longer ago than this, like `24h` or `7d`.
+        #[arg(long, value_name = "DURATION", value_parser = crate::duration_text::parse, default_value = "24h")]
+        older_than: Duration,
+    },
+    /// The bucket CORS configuration browsers need to upload straight to it.
+    #[command(subcommand)]
+    Cors(CorsCommand),
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum CorsCommand {
+    /// Print the configuration as JSON, in the form of
+    /// `aws s3api put-bucket-cors --cors-configuration` (the S3 console's
+    /// CORS editor takes the `CORSRules` array). Origins: --allow-origin.
+    Print,
+    /// Set it on the configured bucket (PutBucketCors, keeping the bucket's
+    /// other rules), then read it back (GetBucketCors) to check it took.
+    Apply,
 }

@@ -5,6 +5,8 @@
 
 pub use crate::cli::Cli;
 use crate::credentials::{Credentials, Secret};
+use crate::duration_text;
+use crate::gc::{self, GcSettings};
 use crate::settings::{Settings, SettingsError};
 use crate::webhook::{WebhookConfig, WebhookRetry};
 use http::HeaderValue;
@@ -40,6 +42,17 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Where completed uploads are posted, if anywhere.
     pub webhook: Option<WebhookConfig>,
+    /// The stale-upload collector.
+    pub gc: GcSettings,
+}
+
+/// What the subcommands (`gc`, `cors apply`) need: the store and where the
+/// database is. Needs no identity settings.
+#[derive(Debug, Clone)]
+pub struct StoreSettings {
+    pub store: StoreConfig,
+    pub bucket: String,
+    pub data_dir: PathBuf,
 }
 
 /// Which S3 store the server signs for.
@@ -101,6 +114,10 @@ pub enum ConfigError {
     WebhookIncomplete,
     #[error("--webhook-max-attempts must be at least 1")]
     BadWebhookAttempts,
+    #[error("{name}: {message}")]
+    BadDuration { name: &'static str, message: String },
+    #[error("--gc-older-than (PRESIGN_GC_OLDER_THAN) must be more than 0")]
+    ZeroGcAge,
 }
 
 impl Config {
@@ -122,19 +139,9 @@ impl Config {
             return Err(ConfigError::BadExpiry(cli.expires_in));
         }
         let webhook = webhook(&cli, &env)?;
-        let (store, bucket) = if cli.dev {
-            let store = StoreConfig::Embedded {
-                data_dir: cli.data_dir.clone(),
-                listen: cli.store_listen,
-            };
-            (
-                store,
-                cli.bucket.unwrap_or_else(|| DEFAULT_DEV_BUCKET.to_owned()),
-            )
-        } else {
-            remote_store(cli.bucket, &env)?
-        };
-        check_bucket_name(&bucket)?;
+        let gc = gc_settings(&cli, &env)?;
+        let cors = api_cors(&cli)?;
+        let StoreSettings { store, bucket, .. } = StoreSettings::resolve(&cli, env)?;
         let expires_in = Duration::from_secs(cli.expires_in);
         let settings = Settings::resolve(cli.dev, &cli.settings, expires_in, env)?;
         let store_public_url = cli
@@ -143,14 +150,6 @@ impl Config {
             .or_else(|| env("PRESIGN_STORE_PUBLIC_URL"))
             .map(|text| parse_endpoint(&text).map_err(|_| ConfigError::BadPublicUrl(text.clone())))
             .transpose()?;
-        let cors = if cli.dev {
-            ApiCors::AnyOrigin
-        } else if cli.allow_origin.is_empty() {
-            ApiCors::SameOrigin
-        } else {
-            let origins = cli.allow_origin.iter().map(|o| parse_origin(o));
-            ApiCors::Origins(origins.collect::<Result<_, _>>()?)
-        };
         Ok(Self {
             listen,
             store,
@@ -163,8 +162,75 @@ impl Config {
             settings,
             data_dir: cli.data_dir,
             webhook,
+            gc,
         })
     }
+}
+
+impl StoreSettings {
+    /// The store part of the command line and environment.
+    pub fn resolve(cli: &Cli, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+        let (store, bucket) = if cli.dev {
+            let store = StoreConfig::Embedded {
+                data_dir: cli.data_dir.clone(),
+                listen: cli.store_listen,
+            };
+            let bucket = cli.bucket.clone();
+            (
+                store,
+                bucket.unwrap_or_else(|| DEFAULT_DEV_BUCKET.to_owned()),
+            )
+        } else {
+            remote_store(cli.bucket.clone(), &env)?
+        };
+        check_bucket_name(&bucket)?;
+        Ok(Self {
+            store,
+            bucket,
+            data_dir: cli.data_dir.clone(),
+        })
+    }
+}
+
+/// Which origins may call the API (and upload to the bucket: `cors print`).
+pub fn api_cors(cli: &Cli) -> Result<ApiCors, ConfigError> {
+    Ok(if cli.dev {
+        ApiCors::AnyOrigin
+    } else if cli.allow_origin.is_empty() {
+        ApiCors::SameOrigin
+    } else {
+        let origins = cli.allow_origin.iter().map(|o| parse_origin(o));
+        ApiCors::Origins(origins.collect::<Result<_, _>>()?)
+    })
+}
+
+/// `--gc-interval` (0: off) and `--gc-older-than`, else their environment
+/// variables, else 1 h and 24 h.
+fn gc_settings(
+    cli: &Cli,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<GcSettings, ConfigError> {
+    let duration =
+        |flag: Option<Duration>, name: &'static str, default: Duration| match (flag, env(name)) {
+            (Some(d), _) => Ok(d),
+            (None, Some(text)) => duration_text::parse(&text)
+                .map_err(|message| ConfigError::BadDuration { name, message }),
+            (None, None) => Ok(default),
+        };
+    let interval = duration(cli.gc_interval, "PRESIGN_GC_INTERVAL", gc::DEFAULT_INTERVAL)?;
+    let older_than = duration(
+        cli.gc_older_than,
+        "PRESIGN_GC_OLDER_THAN",
+        gc::DEFAULT_OLDER_THAN,
+    )?;
+    if older_than.is_zero() {
+        return Err(ConfigError::ZeroGcAge);
+    }
+    Ok(GcSettings {
+        interval: Some(interval).filter(|i| !i.is_zero()),
+        older_than,
+    })
 }
 
 fn webhook(

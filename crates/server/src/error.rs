@@ -101,11 +101,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, message) = self.status_code_message();
         if status.is_server_error() {
-            tracing::error!(error = %self, source = ?std::error::Error::source(&self), "request failed");
+            tracing::error!(error_code = code.as_str(), error = %self, source = ?std::error::Error::source(&self), "request failed");
         } else {
-            tracing::debug!(%status, %message, "client error");
+            tracing::debug!(error_code = code.as_str(), %status, %message, "client error");
         }
         let mut response = (status, Json(ErrorBody::new(code, message))).into_response();
+        // For the request's log line and the errors-by-code metric.
+        response.extensions_mut().insert(code);
         match &self {
             ApiError::RateLimitedFor(_, after) => {
                 let secs = after.as_secs().max(1);

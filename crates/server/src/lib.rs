@@ -9,24 +9,36 @@
 //! `GET /api/uploads`, and optionally posted to a signed [`webhook`].
 //! With `--dev` it also runs an embedded S3-compatible store (s3s-fs).
 //!
+//! Operations: `GET /healthz` (database and store), `GET /metrics`
+//! ([`metrics`]), `GET /api/openapi.json` ([`routes::openapi`]), one log
+//! line per request ([`request_observer`]), the stale-upload collector
+//! ([`gc`]), and the `gc` and `cors` subcommands ([`commands`],
+//! [`bucket_cors`]).
+//!
 //! [`app`] builds the router from an [`AppState`], testable without a socket;
 //! [`Server`] starts everything on real listeners.
 
+pub mod bucket_cors;
 pub mod cli;
 pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod cors;
 pub mod credentials;
 pub mod db;
 pub mod dev_credentials;
+pub mod duration_text;
 pub mod embedded_store;
 pub mod error;
 pub mod extract;
+pub mod gc;
 pub mod identity;
+pub mod metrics;
 pub mod policy;
 pub mod post_policy;
 pub mod rate_limit;
 pub mod records;
+pub mod request_observer;
 pub mod routes;
 pub mod server;
 pub mod settings;
@@ -34,6 +46,7 @@ pub mod signer;
 pub mod state;
 pub mod static_files;
 pub mod store_client;
+pub mod store_setup;
 pub mod upload_sessions;
 pub mod webhook;
 
@@ -45,14 +58,17 @@ pub use state::AppState;
 
 use axum::Router;
 use tower::util::option_layer;
-use tower_http::trace::TraceLayer;
 
-/// The whole HTTP application: the JSON API under `/api` (with its CORS), the
-/// wasm package under `/pkg/`, the demo page at `/`.
+/// The whole HTTP application: the JSON API under `/api` (with its CORS),
+/// `/healthz` and `/metrics`, the wasm package under `/pkg/`, the demo page
+/// at `/`; every request logged and counted ([`request_observer`]).
 pub fn app(state: AppState) -> Router {
     routes::router()
         .layer(option_layer(cors::api_layer(&state.web.cors)))
         .merge(static_files::router(&state.web))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_observer::observe,
+        ))
         .with_state(state)
 }

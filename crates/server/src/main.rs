@@ -1,8 +1,9 @@
-//! `presign-server`: see the library's docs, or `presign-server --help`.
+//! `presign-server`: runs the server, or a subcommand (`gc`, `cors print`,
+//! `cors apply`); see the library's docs, or `presign-server --help`.
 
 use clap::Parser as _;
-use presign_server::{Cli, Config, Server};
-use std::io::Write as _;
+use presign_server::{commands, Cli, Config, Server};
+use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
@@ -10,22 +11,35 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colours only on a terminal: log files and collectors get plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
-    let config = match Config::resolve(cli, |name| std::env::var(name).ok()) {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("presign-server: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let env = |name: &str| std::env::var(name).ok();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("presign-server: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
+        }
+    };
+    if let Some(command) = &cli.command {
+        let mut stdout = std::io::stdout().lock();
+        return match runtime.block_on(commands::run(command, &cli, env, &mut stdout)) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("presign-server: {e}");
+                e.exit_code()
+            }
+        };
+    }
+    let config = match Config::resolve(cli, env) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("presign-server: {e}");
+            return ExitCode::from(2);
         }
     };
     match runtime.block_on(run(config)) {

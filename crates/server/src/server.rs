@@ -2,20 +2,23 @@
 //! store client, and the HTTP server on its listener.
 
 use crate::clock::Clock;
-use crate::config::{Config, StoreConfig, DEV_REGION};
+use crate::config::{Config, StoreConfig};
 use crate::db::{Db, DbError};
-use crate::dev_credentials::{self, DevCredentialsError};
-use crate::embedded_store::{EmbeddedStore, EmbeddedStoreError};
+use crate::embedded_store::EmbeddedStore;
+use crate::gc::{self, GcReport, GcRuns};
 use crate::identity::{Authenticator, IdentityError, DEV_USER};
+use crate::metrics::Metrics;
 use crate::rate_limit::UserRateLimiter;
 use crate::records::Records;
-use crate::signer::{Signer, SignerError};
+use crate::signer::SignerError;
 use crate::state::{AppState, WebConfig};
 use crate::store_client::{StoreClient, StoreError};
+use crate::store_setup::{self, StoreSetupError};
 use crate::upload_sessions::UploadSessions;
 use crate::webhook;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, Notify};
 use tokio::task::JoinHandle;
@@ -35,6 +38,10 @@ pub struct Server {
     records: Arc<Records>,
     /// The webhook sender, stopped when the server is dropped.
     webhook: Option<AbortOnDrop>,
+    /// The periodic stale-upload collector, and its reports.
+    gc: Option<(AbortOnDrop, GcRuns)>,
+    clock: Clock,
+    metrics: Arc<Metrics>,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
     store: Option<EmbeddedStore>,
@@ -43,19 +50,15 @@ pub struct Server {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]
-    EmbeddedStore(#[from] EmbeddedStoreError),
+    StoreSetup(#[from] StoreSetupError),
     #[error(transparent)]
     Signer(#[from] SignerError),
     #[error("cannot prepare the bucket: {0}")]
     Store(#[from] StoreError),
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, #[source] std::io::Error),
-    #[error("cannot make a URL for the store: {0}")]
-    StoreUrl(#[from] url::ParseError),
     #[error("identity: {0}")]
     Identity(#[from] IdentityError),
-    #[error(transparent)]
-    DevCredentials(#[from] DevCredentialsError),
     #[error("cannot open the database: {0}")]
     Db(#[from] DbError),
     #[error("cannot start the webhook sender: {0}")]
@@ -86,32 +89,7 @@ impl Server {
                 "--dev without JWT settings: every request acts as the fixed user `dev`; never expose this server"
             );
         }
-        let (store, signer) = match &config.store {
-            StoreConfig::Embedded { data_dir, listen } => {
-                let key = dev_credentials::load_or_create(data_dir)?;
-                let store =
-                    EmbeddedStore::start_with(&data_dir.join("store"), *listen, key).await?;
-                let endpoint = loopback_url(store.addr())?;
-                let signer = Signer::new(
-                    endpoint,
-                    true,
-                    DEV_REGION,
-                    &config.bucket,
-                    store.credentials(),
-                )?;
-                (Some(store), signer)
-            }
-            StoreConfig::Remote(remote) => {
-                let signer = Signer::new(
-                    remote.endpoint.clone(),
-                    remote.path_style,
-                    &remote.region,
-                    &config.bucket,
-                    &remote.credentials,
-                )?;
-                (None, signer)
-            }
-        };
+        let (store, signer) = store_setup::connect(&config.store, &config.bucket).await?;
         let signer = Arc::new(signer);
         let store_client = StoreClient::new(signer.clone())?;
         if store.is_some() {
@@ -145,13 +123,25 @@ impl Server {
             )),
             None => None,
         };
+        let metrics = Arc::new(Metrics::new());
+        let gc = config.gc.interval.map(|interval| {
+            let (task, runs) = gc::spawn(
+                sessions.clone(),
+                store_client.clone(),
+                clock.clone(),
+                metrics.clone(),
+                interval,
+                config.gc.older_than,
+            );
+            (AbortOnDrop(task), runs)
+        });
         let state = AppState {
             signer: public_signer,
             store: store_client.clone(),
             sessions: sessions.clone(),
             records: records.clone(),
             expires_in: config.expires_in,
-            clock,
+            clock: clock.clone(),
             web: WebConfig {
                 www_dir: config.www_dir,
                 pkg_dir: config.pkg_dir,
@@ -166,6 +156,7 @@ impl Server {
                 }
                 StoreConfig::Remote(_) => presign_core::limits::MAX_KEY_BYTES,
             },
+            metrics: metrics.clone(),
         };
 
         let listener = TcpListener::bind(config.listen)
@@ -192,6 +183,9 @@ impl Server {
             sessions,
             records,
             webhook,
+            gc,
+            clock,
+            metrics,
             shutdown,
             task,
             store,
@@ -236,6 +230,28 @@ impl Server {
         &self.bucket
     }
 
+    /// Aborts the open multipart uploads started longer ago than
+    /// `older_than` by the server's clock, now (what `presign-server gc`
+    /// and the periodic collector do).
+    pub async fn collect_stale_uploads(&self, older_than: Duration) -> Result<GcReport, DbError> {
+        let report = gc::collect(
+            &self.sessions,
+            &self.store_client,
+            self.clock.now(),
+            older_than,
+        )
+        .await?;
+        self.metrics
+            .gc_aborted(u64::try_from(report.aborted.len()).unwrap_or(u64::MAX));
+        Ok(report)
+    }
+
+    /// The reports of the periodic collector (`None` until its first run;
+    /// no channel when `--gc-interval 0` turned it off).
+    pub fn gc_runs(&self) -> Option<GcRuns> {
+        self.gc.as_ref().map(|(_, runs)| runs.clone())
+    }
+
     /// The embedded store, with --dev.
     pub fn embedded_store(&self) -> Option<&EmbeddedStore> {
         self.store.as_ref()
@@ -266,6 +282,7 @@ impl Server {
             Err(join) => Err(std::io::Error::other(join)),
         };
         drop(self.webhook);
+        drop(self.gc);
         drop(self.store);
         result
     }
@@ -276,16 +293,6 @@ fn base_url(url: &Url) -> String {
     url.as_str().trim_end_matches('/').to_owned()
 }
 
-/// A URL that reaches `addr` from this machine (0.0.0.0 becomes 127.0.0.1).
-fn loopback_url(addr: SocketAddr) -> Result<Url, url::ParseError> {
-    let ip = match addr.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
-        ip => ip,
-    };
-    Url::parse(&format!("http://{}/", SocketAddr::new(ip, addr.port())))
-}
-
 /// Warns at start when a remote bucket is missing or unreachable; the server
 /// runs anyway (the store may come up later).
 async fn check_bucket(client: StoreClient, bucket: String) {
@@ -293,22 +300,5 @@ async fn check_bucket(client: StoreClient, bucket: String) {
         Ok(true) => tracing::info!(%bucket, "bucket found"),
         Ok(false) => tracing::warn!(%bucket, "bucket does not exist: uploads will fail"),
         Err(e) => tracing::warn!(%bucket, error = %e, "cannot check the bucket"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn loopback_urls() {
-        let url = |a: &str| {
-            loopback_url(a.parse().expect("addr"))
-                .expect("url")
-                .to_string()
-        };
-        assert_eq!(url("127.0.0.1:9000"), "http://127.0.0.1:9000/");
-        assert_eq!(url("0.0.0.0:9000"), "http://127.0.0.1:9000/");
-        assert_eq!(url("[::]:9000"), "http://[::1]:9000/");
     }
 }

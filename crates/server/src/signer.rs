@@ -194,6 +194,7 @@ impl Signer {
     }
 }
 
+mod bucket_cors;
 mod multipart;
 mod post_form;
 

@@ -3,6 +3,7 @@
 use crate::clock::Clock;
 use crate::config::ApiCors;
 use crate::identity::Authenticator;
+use crate::metrics::Metrics;
 use crate::policy::Policy;
 use crate::rate_limit::UserRateLimiter;
 use crate::records::Records;
@@ -39,6 +40,8 @@ pub struct AppState {
     /// Longest key the store takes: S3's 1,024 bytes, less for the embedded
     /// store (its files are named after the whole key).
     pub max_key_bytes: usize,
+    /// What `GET /metrics` reports.
+    pub metrics: Arc<Metrics>,
 }
 
 /// What the router serves besides the API, and to whom.

@@ -13,6 +13,7 @@ use reqwest::StatusCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod bucket_cors;
 pub mod list_parts;
 pub mod multipart;
 pub mod xml;

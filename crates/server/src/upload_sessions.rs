@@ -4,7 +4,9 @@
 //! Kept in SQLite ([`crate::db`], table `upload_sessions`), so open uploads
 //! survive a restart: a client can go on uploading parts and complete after
 //! the server came back. The API is the small one the routes use: `insert`,
-//! `get`, `remove`, `open_count` (async: the database runs off the runtime).
+//! `get`, `remove`, `open_count`; and for operations `total_open` (metrics)
+//! and `started_before` (the stale-upload collector, [`crate::gc`]). All are
+//! async: the database runs off the runtime.
 
 use crate::db::{Db, DbError};
 use jiff::Timestamp;
@@ -106,6 +108,45 @@ impl UploadSessions {
         self.db.call(move |c| count(c, &user)).await
     }
 
+    /// Open uploads of every user.
+    pub async fn total_open(&self) -> Result<u64, DbError> {
+        self.db
+            .call(|c| {
+                let n: i64 =
+                    c.query_row("SELECT count(*) FROM upload_sessions", [], |r| r.get(0))?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            })
+            .await
+    }
+
+    /// Every open upload, of any user, started before `cutoff`, oldest
+    /// first. (Timestamps are compared as instants, not as text: their
+    /// RFC 3339 forms differ in length.)
+    pub async fn started_before(
+        &self,
+        cutoff: Timestamp,
+    ) -> Result<Vec<(UploadId, UploadSession)>, DbError> {
+        self.db
+            .call(move |c| {
+                let mut stmt = c.prepare(&format!("SELECT {COLUMNS} FROM upload_sessions"))?;
+                let rows = stmt
+                    .query_map([], Row::read)?
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mut stale = Vec::new();
+                for row in rows {
+                    let id = UploadId::parse(&row.id)
+                        .ok_or_else(|| DbError::Corrupt(format!("upload session id {}", row.id)))?;
+                    let session = row.session()?;
+                    if session.created_at < cutoff {
+                        stale.push((id, session));
+                    }
+                }
+                stale.sort_by_key(|(_, s)| s.created_at);
+                Ok(stale)
+            })
+            .await
+    }
+
     /// Registers `session` under `id`, unless its user already holds the
     /// maximum of open uploads.
     pub async fn insert(&self, id: UploadId, session: UploadSession) -> Result<(), SessionError> {
@@ -190,41 +231,63 @@ pub(crate) fn delete(c: &Connection, id: &str, user: &str) -> Result<bool, DbErr
     Ok(n > 0)
 }
 
+/// Columns of a session, in [`from_row`]'s order.
+const COLUMNS: &str =
+    "id, user_id, object_key, store_upload_id, size, part_size, content_type, file_type, created_at";
+
 fn select(c: &Connection, id: &str, user: &str) -> Result<Option<UploadSession>, DbError> {
     let row = c
         .query_row(
-            "SELECT object_key, store_upload_id, size, part_size, content_type, file_type,
-                    created_at
-             FROM upload_sessions WHERE id = ?1 AND user_id = ?2",
+            &format!("SELECT {COLUMNS} FROM upload_sessions WHERE id = ?1 AND user_id = ?2"),
             [id, user],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, u64>(2)?,
-                    r.get::<_, u64>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
-                ))
-            },
+            Row::read,
         )
         .optional()?;
-    let Some((key, store_upload_id, size, part_size, content_type, file_type, created_at)) = row
-    else {
-        return Ok(None);
-    };
-    let corrupt = |what: &str| DbError::Corrupt(format!("{what} in upload session {id}"));
-    let user = UserId::parse(user).map_err(|_| corrupt("user"))?;
-    Ok(Some(UploadSession {
-        key: ObjectKey::owned_by(&key, &user).map_err(|_| corrupt("key"))?,
-        user,
-        store_upload_id,
-        plan: PartPlan::exact(size, part_size).map_err(|_| corrupt("part plan"))?,
-        content_type,
-        file_type: FileType::parse(&file_type).map_err(|_| corrupt("file type"))?,
-        created_at: created_at.parse().map_err(|_| corrupt("created_at"))?,
-    }))
+    row.map(|row| row.session()).transpose()
+}
+
+/// A session's row as stored, before its values are checked.
+struct Row {
+    id: String,
+    user: String,
+    key: String,
+    store_upload_id: String,
+    size: u64,
+    part_size: u64,
+    content_type: String,
+    file_type: String,
+    created_at: String,
+}
+
+impl Row {
+    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: r.get(0)?,
+            user: r.get(1)?,
+            key: r.get(2)?,
+            store_upload_id: r.get(3)?,
+            size: r.get(4)?,
+            part_size: r.get(5)?,
+            content_type: r.get(6)?,
+            file_type: r.get(7)?,
+            created_at: r.get(8)?,
+        })
+    }
+
+    fn session(self) -> Result<UploadSession, DbError> {
+        let id = &self.id;
+        let corrupt = |what: &str| DbError::Corrupt(format!("{what} in upload session {id}"));
+        let user = UserId::parse(&self.user).map_err(|_| corrupt("user"))?;
+        Ok(UploadSession {
+            key: ObjectKey::owned_by(&self.key, &user).map_err(|_| corrupt("key"))?,
+            user,
+            store_upload_id: self.store_upload_id,
+            plan: PartPlan::exact(self.size, self.part_size).map_err(|_| corrupt("part plan"))?,
+            content_type: self.content_type,
+            file_type: FileType::parse(&self.file_type).map_err(|_| corrupt("file type"))?,
+            created_at: self.created_at.parse().map_err(|_| corrupt("created_at"))?,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -312,5 +375,35 @@ mod tests {
             .await
             .expect("others are counted apart");
         assert_eq!(reg.open_count(&dev).await.expect("db"), 2);
+    }
+
+    #[tokio::test]
+    async fn started_before_compares_instants_not_text() {
+        let reg = UploadSessions::in_memory().expect("db");
+        let at = |t: &str| -> Timestamp { t.parse().expect("time") };
+        let (old_id, new_id) = (UploadId::random(), UploadId::random());
+        let mut old = session("dev");
+        old.created_at = at("2026-11-28T04:00:00Z");
+        let mut new = session("other");
+        new.created_at = at("2026-11-28T04:00:00.5Z");
+        reg.insert(new_id.clone(), new.clone()).await.expect("new");
+        reg.insert(old_id.clone(), old.clone()).await.expect("old");
+        assert_eq!(reg.total_open().await.expect("db"), 2);
+        // As text, "…00.25Z" sorts before "…00Z"; as instants it is after.
+        let stale = reg
+            .started_before(at("2026-11-28T04:00:00.25Z"))
+            .await
+            .expect("db");
+        assert_eq!(stale, [(old_id.clone(), old.clone())]);
+        let both = reg
+            .started_before(at("2026-11-28T04:00:01Z"))
+            .await
+            .expect("db");
+        assert_eq!(both, [(old_id, old), (new_id, new)], "oldest first");
+        assert!(reg
+            .started_before(at("2026-11-28T04:00:00Z"))
+            .await
+            .expect("db")
+            .is_empty());
     }
 }

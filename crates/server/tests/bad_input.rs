@@ -299,6 +299,7 @@ async fn unreachable_store_is_a_json_502_without_details() {
         policy: Arc::new(Policy::default()),
         rate_limiter: Arc::new(UserRateLimiter::new(RateLimit::default())),
         max_key_bytes: 1024,
+        metrics: Arc::new(presign_server::metrics::Metrics::new()),
     };
     let app = presign_server::app(state);
     let req = Request::post("/api/file-uploaded")

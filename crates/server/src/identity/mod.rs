@@ -3,7 +3,8 @@
 //! the fixed development user `dev`.
 //!
 //! The [`Identity`] extractor also applies the per-user request rate limit
-//! ([`crate::rate_limit`]), so every endpoint that knows its caller is limited.
+//! ([`crate::rate_limit`]), so every endpoint that knows its caller is limited,
+//! and names the caller in the request's log line ([`Caller`]).
 
 mod jwks;
 mod jwt;
@@ -13,6 +14,7 @@ pub use jwt::{JwtVerifier, VerifyError};
 pub use settings::{IdentityConfig, IdentityError, JwtConfig, JwtKeySource};
 
 use crate::error::ApiError;
+use crate::request_observer::Caller;
 use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -97,6 +99,9 @@ impl FromRequestParts<AppState> for Identity {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let identity = state.auth.authenticate(&parts.headers)?;
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            caller.set(&identity.user);
+        }
         state.rate_limiter.check(&identity.user)?;
         Ok(identity)
     }

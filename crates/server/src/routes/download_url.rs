@@ -5,17 +5,34 @@ use super::owned_key;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::identity::Identity;
+use crate::metrics::PresignKind;
+use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use presign_core::protocol::DownloadUrlResponse;
 use serde::Deserialize;
+use utoipa::IntoParams;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DownloadUrlQuery {
+    /// A key the caller uploaded (under `users/{sub}/`).
     pub key: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/download-url",
+    operation_id = "download_url",
+    tag = "uploads",
+    params(DownloadUrlQuery),
+    responses(
+        (status = 200, description = "A presigned GET of the caller's object", body = DownloadUrlResponse),
+        ApiErrors,
+    ),
+    security(("bearer" = []))
+)]
 pub async fn handler(
     State(state): State<AppState>,
     identity: Identity,
@@ -30,6 +47,7 @@ pub async fn handler(
     let url = state
         .signer
         .presign_get(&key, state.expires_in, state.clock.now());
+    state.metrics.presigned(PresignKind::Download, 1);
     Ok(Json(DownloadUrlResponse {
         url: url.into(),
         key: key.as_str().to_owned(),

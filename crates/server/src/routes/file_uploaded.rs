@@ -15,6 +15,8 @@ use super::owned_key;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::identity::Identity;
+use crate::metrics::CompletionKind;
+use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;
 use crate::store_client::ObjectInfo;
 use axum::extract::State;
@@ -22,13 +24,26 @@ use axum::Json;
 use jiff::Timestamp;
 use presign_core::composite_checksum::StoreChecksum;
 use presign_core::file_type::FileType;
-use presign_core::protocol::FileUploadedResponse;
+use presign_core::protocol::{ErrorBody, FileUploadedResponse};
 use presign_core::records_protocol::UploadRecord;
 
 /// The request: core's `FileUploadedRequest` (key, file type, and the
 /// optional declared size and SHA-256).
 pub use presign_core::protocol::FileUploadedRequest as ConfirmUploadRequest;
 
+#[utoipa::path(
+    post,
+    path = "/api/file-uploaded",
+    operation_id = "file_uploaded",
+    tag = "uploads",
+    request_body = ConfirmUploadRequest,
+    responses(
+        (status = 200, description = "The stored object, verified and recorded", body = FileUploadedResponse),
+        (status = 409, description = "The stored object's size or SHA-256 is not the one declared (code checksum_mismatch)", body = ErrorBody),
+        ApiErrors,
+    ),
+    security(("bearer" = []))
+)]
 pub async fn handler(
     State(state): State<AppState>,
     identity: Identity,
@@ -68,6 +83,7 @@ pub async fn handler(
         created_at: String::new(),
     };
     state.records.record(record, Timestamp::now()).await?;
+    state.metrics.completed(CompletionKind::Single);
     tracing::info!(
         key = key.as_str(),
         size = info.size,

@@ -9,13 +9,32 @@ use super::new_object::NewObject;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::identity::Identity;
+use crate::metrics::PresignKind;
 use crate::policy::UploadMethod;
 use crate::signer::FormUpload;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use presign_core::form_protocol::{GetUploadFormRequest, GetUploadFormResponse};
+use presign_core::protocol::ErrorBody;
 
+/// A presigned POST form (the seed's `generate_presigned_post`): fields to
+/// send before the file, a policy pinning the key, the size range and the
+/// Content-Type.
+#[utoipa::path(
+    post,
+    path = "/api/get-upload-form",
+    operation_id = "get_upload_form",
+    tag = "uploads",
+    request_body = GetUploadFormRequest,
+    responses(
+        (status = 200, description = "The form to POST to the store, file last", body = GetUploadFormResponse),
+        (status = 413, description = "Larger than the file type's or the POST limit", body = ErrorBody),
+        (status = 415, description = "Content type or extension not allowed for this file type", body = ErrorBody),
+        super::openapi::ApiErrors,
+    ),
+    security(("bearer" = []))
+)]
 pub async fn handler(
     State(state): State<AppState>,
     identity: Identity,
@@ -44,6 +63,7 @@ pub async fn handler(
         sha256: req.sha256,
     };
     let signed = state.signer.presign_post(&form, allowed.expires_in, now);
+    state.metrics.presigned(PresignKind::Form, 1);
     Ok(Json(GetUploadFormResponse {
         url: signed.url.into(),
         fields: signed.fields,

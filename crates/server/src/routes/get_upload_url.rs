@@ -5,14 +5,30 @@ use super::new_object::NewObject;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::identity::Identity;
+use crate::metrics::PresignKind;
 use crate::policy::UploadMethod;
+use crate::routes::openapi::ApiErrors;
 use crate::signer::PutBody;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use presign_core::limits::MAX_SINGLE_PUT;
-use presign_core::protocol::{GetUploadUrlRequest, GetUploadUrlResponse};
+use presign_core::protocol::{ErrorBody, GetUploadUrlRequest, GetUploadUrlResponse};
 
+#[utoipa::path(
+    post,
+    path = "/api/get-upload-url",
+    operation_id = "get_upload_url",
+    tag = "uploads",
+    request_body = GetUploadUrlRequest,
+    responses(
+        (status = 200, description = "A presigned PUT and exactly the headers the browser must send", body = GetUploadUrlResponse),
+        (status = 413, description = "Larger than the file type's limit or a single PUT's 5 GiB", body = ErrorBody),
+        (status = 415, description = "Content type or extension not allowed for this file type", body = ErrorBody),
+        ApiErrors,
+    ),
+    security(("bearer" = []))
+)]
 pub async fn handler(
     State(state): State<AppState>,
     identity: Identity,
@@ -43,6 +59,7 @@ pub async fn handler(
     let signed = state
         .signer
         .presign_put(&object.key, &body, allowed.expires_in, now);
+    state.metrics.presigned(PresignKind::Single, 1);
     Ok(Json(GetUploadUrlResponse {
         upload_url: signed.url.into(),
         key: object.key.as_str().to_owned(),

@@ -1,11 +1,14 @@
-//! The JSON API under `/api`: one file per endpoint.
+//! The JSON API under `/api`, `/healthz` and `/metrics`: one file per endpoint.
 
 pub mod download_url;
 pub mod file_uploaded;
 pub mod get_upload_form;
 pub mod get_upload_url;
+pub mod healthz;
+pub mod metrics;
 pub mod multipart;
 pub(crate) mod new_object;
+pub mod openapi;
 pub mod uploads;
 
 use crate::error::ApiError;
@@ -43,6 +46,9 @@ pub fn router() -> Router<AppState> {
             "/api/multipart/{upload_id}/complete",
             post(multipart::complete::handler),
         )
+        .route("/api/openapi.json", get(openapi::handler))
+        .route("/healthz", get(healthz::handler))
+        .route("/metrics", get(metrics::handler))
         .route("/api", any(not_found))
         .route("/api/", any(not_found))
         .route("/api/{*rest}", any(not_found))

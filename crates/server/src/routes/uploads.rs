@@ -7,21 +7,39 @@ use crate::error::ApiError;
 use crate::extract::ApiQuery;
 use crate::identity::Identity;
 use crate::records::{DEFAULT_PAGE, MAX_PAGE};
+use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use presign_core::records_protocol::ListUploadsResponse;
 use serde::Deserialize;
+use utoipa::IntoParams;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListUploadsQuery {
+    /// Records per page, 1 to 100 (default 50).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
     #[serde(default)]
     pub cursor: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/uploads",
+    operation_id = "list_uploads",
+    tag = "uploads",
+    params(ListUploadsQuery),
+    responses(
+        (status = 200, description = "The caller's completed uploads, newest first", body = ListUploadsResponse),
+        ApiErrors,
+    ),
+    security(("bearer" = []))
+)]
 pub async fn handler(
     State(state): State<AppState>,
     identity: Identity,

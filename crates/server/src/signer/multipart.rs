@@ -120,12 +120,27 @@ impl Signer {
         expires_in: Duration,
         now: Timestamp,
     ) -> Url {
+        let url = self.bucket.object_url(key.as_str());
+        self.sign_url(method, url, query, headers, expires_in, now)
+    }
+
+    /// Signs `method` on `url` (the bucket's or an object's) with these
+    /// query parameters and headers, through rusty-s3's signing.
+    pub(super) fn sign_url(
+        &self,
+        method: Method,
+        url: Url,
+        query: &[(&str, &str)],
+        headers: &BTreeMap<String, String>,
+        expires_in: Duration,
+        now: Timestamp,
+    ) -> Url {
         let mut query = query.to_vec();
         query.sort_unstable();
         rusty_s3::signing::sign(
             &now,
             method,
-            self.bucket.object_url(key.as_str()),
+            url,
             self.credentials.key(),
             self.credentials.secret(),
             self.credentials.token(),

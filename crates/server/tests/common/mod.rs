@@ -6,6 +6,7 @@
     reason = "each test binary uses a different part of the helper"
 )]
 
+pub mod metrics;
 pub mod multipart;
 
 use clap::Parser as _;
@@ -185,6 +186,44 @@ impl TestServer {
             .await
             .expect("API reachable")
     }
+}
+
+/// A store of the test's own, apart from any server: s3s-fs on `root`
+/// with `creds`, on a free loopback port; and its base URL.
+pub async fn own_store(
+    root: &Path,
+    creds: &presign_server::credentials::Credentials,
+) -> (presign_server::embedded_store::EmbeddedStore, String) {
+    let store = presign_server::embedded_store::EmbeddedStore::start_with(
+        root,
+        "127.0.0.1:0".parse().expect("addr"),
+        creds.clone(),
+    )
+    .await
+    .expect("store starts");
+    let url = format!("http://{}", store.addr());
+    (store, url)
+}
+
+/// Creates `bucket` in the store at `url`.
+pub async fn create_bucket(
+    url: &str,
+    creds: &presign_server::credentials::Credentials,
+    bucket: &str,
+) {
+    let signer = presign_server::signer::Signer::new(
+        url.parse().expect("url"),
+        true,
+        "us-east-1",
+        bucket,
+        creds,
+    )
+    .expect("signer");
+    presign_server::store_client::StoreClient::new(std::sync::Arc::new(signer))
+        .expect("client")
+        .ensure_bucket()
+        .await
+        .expect("bucket created");
 }
 
 /// Reads an error answer and checks its shape: `{"error": {"code", "message"}}`.

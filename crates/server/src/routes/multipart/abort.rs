@@ -5,10 +5,23 @@
 use super::{open_session, UploadIdPath};
 use crate::error::ApiError;
 use crate::identity::Identity;
+use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 
+#[utoipa::path(
+    delete,
+    path = "/api/multipart/{upload_id}",
+    operation_id = "abort_multipart",
+    tag = "multipart",
+    params(("upload_id" = String, Path, description = "The signer's upload id (32 hex digits)")),
+    responses(
+        (status = 204, description = "Aborted in the store (its parts deleted) and forgotten"),
+        ApiErrors,
+    ),
+    security(("bearer" = []))
+)]
 pub async fn handler(
     State(state): State<AppState>,
     identity: Identity,

@@ -16,6 +16,8 @@ use super::{forget_if_gone, UploadIdPath};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::identity::Identity;
+use crate::metrics::CompletionKind;
+use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;
 use crate::store_client::multipart::{Completed, PartToComplete};
 use crate::store_client::StoreError;
@@ -28,12 +30,27 @@ use presign_core::multipart_protocol::{
     CompleteMultipartRequest, CompleteMultipartResponse, CompletedPart,
 };
 use presign_core::part_plan::PartPlan;
+use presign_core::protocol::ErrorBody;
 use presign_core::records_protocol::UploadRecord;
 use presign_core::Sha256Digest;
 
 /// Most part numbers named in one error message.
 const MAX_NUMBERS_SHOWN: usize = 10;
 
+#[utoipa::path(
+    post,
+    path = "/api/multipart/{upload_id}/complete",
+    operation_id = "complete_multipart",
+    tag = "multipart",
+    params(("upload_id" = String, Path, description = "The signer's upload id (32 hex digits)")),
+    request_body = CompleteMultipartRequest,
+    responses(
+        (status = 200, description = "The assembled object, verified and recorded (the same answer on a retry)", body = CompleteMultipartResponse),
+        (status = 409, description = "The store assembled something else than agreed (code checksum_mismatch)", body = ErrorBody),
+        ApiErrors,
+    ),
+    security(("bearer" = []))
+)]
 pub async fn handler(
     State(state): State<AppState>,
     identity: Identity,
@@ -127,6 +144,7 @@ pub async fn handler(
         .records
         .record_multipart(record, Timestamp::now(), &id)
         .await?;
+    state.metrics.completed(CompletionKind::Multipart);
     tracing::info!(upload_id = %id, key = session.key.as_str(), size = info.size, "multipart upload completed and recorded");
     Ok(Json(answer(record)))
 }

@@ -7,25 +7,42 @@ use crate::extract::ApiJson;
 use crate::identity::Identity;
 use crate::policy::UploadMethod;
 use crate::routes::new_object::NewObject;
+use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;
 use crate::upload_sessions::{SessionError, UploadId, UploadSession};
 use axum::extract::State;
 use axum::Json;
 use presign_core::multipart_protocol::{CreateMultipartRequest, CreateMultipartResponse};
 use presign_core::part_plan::{PartPlan, PlanError, DEFAULT_PART_SIZE};
+use presign_core::protocol::ErrorBody;
 use std::time::Duration;
 
+#[utoipa::path(
+    post,
+    path = "/api/multipart",
+    operation_id = "create_multipart",
+    tag = "multipart",
+    request_body = CreateMultipartRequest,
+    responses(
+        (status = 200, description = "The upload, its id and the part plan to follow", body = CreateMultipartResponse),
+        (status = 413, description = "Larger than the file type's limit or S3's", body = ErrorBody),
+        (status = 415, description = "Content type or extension not allowed for this file type", body = ErrorBody),
+        ApiErrors,
+    ),
+    security(("bearer" = []))
+)]
 pub async fn handler(
     State(state): State<AppState>,
     identity: Identity,
     ApiJson(req): ApiJson<CreateMultipartRequest>,
 ) -> Result<Json<CreateMultipartResponse>, ApiError> {
+    let now = state.clock.now();
     let object = NewObject::new(
         &identity,
         &req.filename,
         &req.file_type,
         req.content_type.as_deref(),
-        state.clock.now(),
+        now,
         state.max_key_bytes,
     )?;
     let plan = plan(req.size, req.part_size)?;
@@ -46,7 +63,8 @@ pub async fn handler(
         plan,
         content_type: object.content_type,
         file_type: object.file_type,
-        created_at: jiff::Timestamp::now(),
+        // The server's clock: the stale-upload collector measures against it.
+        created_at: now,
     };
     if let Err(e) = state.sessions.insert(id.clone(), session).await {
         // Another request took the last slot meanwhile: leave nothing open.

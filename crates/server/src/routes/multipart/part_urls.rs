@@ -6,6 +6,8 @@ use super::{open_session, UploadIdPath};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::identity::Identity;
+use crate::metrics::PresignKind;
+use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
@@ -17,6 +19,19 @@ use std::collections::HashSet;
 /// need, so URLs do not expire before use.
 pub const MAX_PARTS_PER_REQUEST: usize = 100;
 
+#[utoipa::path(
+    post,
+    path = "/api/multipart/{upload_id}/part-urls",
+    operation_id = "part_urls",
+    tag = "multipart",
+    params(("upload_id" = String, Path, description = "The signer's upload id (32 hex digits)")),
+    request_body = PartUrlsRequest,
+    responses(
+        (status = 200, description = "One presigned UploadPart URL per part, size and SHA-256 signed", body = PartUrlsResponse),
+        ApiErrors,
+    ),
+    security(("bearer" = []))
+)]
 pub async fn handler(
     State(state): State<AppState>,
     identity: Identity,
@@ -27,7 +42,7 @@ pub async fn handler(
     check_parts(&session.plan, &req.parts).map_err(ApiError::BadRequest)?;
     let now = state.clock.now();
     let expires_in = state.policy.expires_in(&session.file_type);
-    let urls = req
+    let urls: Vec<PartUrl> = req
         .parts
         .iter()
         .map(|p| {
@@ -48,6 +63,8 @@ pub async fn handler(
             }
         })
         .collect();
+    let count = u64::try_from(urls.len()).unwrap_or(u64::MAX);
+    state.metrics.presigned(PresignKind::Part, count);
     Ok(Json(PartUrlsResponse { urls }))
 }
 

@@ -5,11 +5,24 @@
 use super::{forget_if_gone, open_session, UploadIdPath};
 use crate::error::ApiError;
 use crate::identity::Identity;
+use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use presign_core::multipart_protocol::{ListPartsResponse, UploadedPart};
 
+#[utoipa::path(
+    get,
+    path = "/api/multipart/{upload_id}/parts",
+    operation_id = "list_parts",
+    tag = "multipart",
+    params(("upload_id" = String, Path, description = "The signer's upload id (32 hex digits)")),
+    responses(
+        (status = 200, description = "The parts the store holds, sorted", body = ListPartsResponse),
+        ApiErrors,
+    ),
+    security(("bearer" = []))
+)]
 pub async fn handler(
     State(state): State<AppState>,
     identity: Identity,

@@ -1,0 +1,61 @@
+//! `presign-server cors print` and `cors apply`: the bucket CORS rule of
+//! [`crate::bucket_cors`] for the configured origins, printed as JSON, or
+//! set on the bucket and read back.
+
+use super::CommandError;
+use crate::bucket_cors::{CorsConfiguration, CorsRule};
+use crate::cli::{Cli, CorsCommand};
+use crate::config::{api_cors, StoreSettings};
+use crate::store_client::StoreClient;
+use crate::store_setup;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub async fn run(
+    which: CorsCommand,
+    cli: &Cli,
+    env: impl Fn(&str) -> Option<String>,
+    out: &mut impl std::io::Write,
+) -> Result<ExitCode, CommandError> {
+    let rule = CorsRule::for_origins(&api_cors(cli)?)?;
+    let text = match which {
+        CorsCommand::Print => CorsConfiguration { rules: vec![rule] }.to_json(),
+        CorsCommand::Apply => apply(rule, cli, env).await?,
+    };
+    writeln!(out, "{text}").map_err(|e| CommandError::Failed(format!("cannot write: {e}")))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Puts `rule` in place of this server's previous one, keeps the bucket's
+/// other rules, and checks that the store answers it back.
+async fn apply(
+    rule: CorsRule,
+    cli: &Cli,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<String, CommandError> {
+    if cli.dev {
+        return Err(CommandError::Refused(
+            "cors apply sets a real bucket's CORS: run it without --dev, with the AWS_* environment of your store (the embedded store answers CORS itself)".into(),
+        ));
+    }
+    let settings = StoreSettings::resolve(cli, env)?;
+    let (_embedded, signer) = store_setup::connect(&settings.store, &settings.bucket).await?;
+    let store = StoreClient::new(Arc::new(signer))?;
+    let before = store.get_bucket_cors().await?;
+    let wanted = before.with_rule(rule.clone());
+    store.put_bucket_cors(&wanted).await?;
+    let after = store.get_bucket_cors().await?;
+    if !after.contains(&rule) {
+        return Err(CommandError::Failed(format!(
+            "the store accepted PutBucketCors but GetBucketCors does not show the rule; it answers:\n{}",
+            after.to_json()
+        )));
+    }
+    tracing::info!(bucket = %settings.bucket, rules = after.rules.len(), "bucket CORS applied and read back");
+    Ok(format!(
+        "cors: applied to bucket {} and read back ({} rule(s)):\n{}",
+        settings.bucket,
+        after.rules.len(),
+        after.to_json()
+    ))
+}

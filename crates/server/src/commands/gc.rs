@@ -1,0 +1,58 @@
+//! `presign-server gc --older-than 24h`: one collection of stale multipart
+//! uploads ([`crate::gc`]) against the configured store and data folder, each
+//! abort printed; exit 1 when the store refused some (they are kept).
+
+use super::CommandError;
+use crate::cli::Cli;
+use crate::config::StoreSettings;
+use crate::db::Db;
+use crate::gc;
+use crate::store_client::StoreClient;
+use crate::store_setup;
+use crate::upload_sessions::{UploadSessions, DEFAULT_MAX_OPEN_PER_USER};
+use jiff::{SignedDuration, Timestamp};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub async fn run(
+    cli: &Cli,
+    older_than: Duration,
+    env: impl Fn(&str) -> Option<String>,
+    out: &mut impl std::io::Write,
+) -> Result<ExitCode, CommandError> {
+    if older_than.is_zero() {
+        return Err(CommandError::Refused(
+            "--older-than must be more than 0 (it would abort uploads in progress)".into(),
+        ));
+    }
+    let settings = StoreSettings::resolve(cli, env)?;
+    // Kept alive until the end: with --dev, the embedded store on the data folder.
+    let (_embedded, signer) = store_setup::connect(&settings.store, &settings.bucket).await?;
+    let store = StoreClient::new(Arc::new(signer))?;
+    let sessions = UploadSessions::new(Db::open(&settings.data_dir)?, DEFAULT_MAX_OPEN_PER_USER);
+    let report = gc::collect(&sessions, &store, Timestamp::now(), older_than).await?;
+    let write = |out: &mut dyn std::io::Write, line: &str| {
+        writeln!(out, "{line}").map_err(|e| CommandError::Failed(format!("cannot write: {e}")))
+    };
+    for aborted in &report.aborted {
+        write(out, &aborted.to_string())?;
+    }
+    for failed in &report.failed {
+        write(out, &failed.to_string())?;
+    }
+    let age = SignedDuration::try_from(older_than).unwrap_or(SignedDuration::MAX);
+    write(
+        out,
+        &format!(
+            "gc: {} stale multipart upload(s) aborted, {} kept (started more than {age:#} ago)",
+            report.aborted.len(),
+            report.failed.len()
+        ),
+    )?;
+    Ok(if report.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,61 @@
+//! The bucket's CORS configuration, read (GetBucketCors) and written
+//! (PutBucketCors), for `presign-server cors apply`.
+
+use super::multipart::{error_from, read_body};
+use super::{StoreClient, StoreError, OWN_REQUEST_EXPIRY};
+use crate::bucket_cors::CorsConfiguration;
+use jiff::Timestamp;
+use reqwest::StatusCode;
+
+impl StoreClient {
+    /// The bucket's CORS rules; none when it has no configuration
+    /// (`NoSuchCORSConfiguration`).
+    pub async fn get_bucket_cors(&self) -> Result<CorsConfiguration, StoreError> {
+        const OP: &str = "GetBucketCors";
+        let url = self
+            .signer
+            .presign_get_bucket_cors(OWN_REQUEST_EXPIRY, Timestamp::now());
+        let resp = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(StoreError::Unreachable)?;
+        let (status, body) = read_body(OP, resp).await?;
+        if !status.is_success() {
+            let err = error_from(OP, status, &body);
+            if status == StatusCode::NOT_FOUND && err.s3_code() == Some("NoSuchCORSConfiguration") {
+                return Ok(CorsConfiguration::default());
+            }
+            return Err(err);
+        }
+        CorsConfiguration::from_xml(&body).map_err(|e| StoreError::BadXml {
+            operation: OP,
+            detail: e.0,
+        })
+    }
+
+    /// Replaces the bucket's CORS configuration with `config`.
+    pub async fn put_bucket_cors(&self, config: &CorsConfiguration) -> Result<(), StoreError> {
+        const OP: &str = "PutBucketCors";
+        let body = config.to_xml();
+        let req = self
+            .signer
+            .presign_put_bucket_cors(&body, OWN_REQUEST_EXPIRY, Timestamp::now());
+        let mut builder = self.http.put(req.url);
+        for (name, value) in &req.headers {
+            builder = builder.header(name, value);
+        }
+        let resp = builder
+            .body(body)
+            .send()
+            .await
+            .map_err(StoreError::Unreachable)?;
+        let (status, body) = read_body(OP, resp).await?;
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(error_from(OP, status, &body))
+        }
+    }
+}
