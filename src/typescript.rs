@@ -32,6 +32,42 @@ export interface UploaderOptions {
    * token), before that request is sent again. Give `token` or `getToken`.
    */
   getToken?: () => string | Promise<string>;
+  /**
+   * Hash workers (dedicated Web Workers running this package) that read and
+   * hash parts off the main thread, several parts at once: 0 to 16; 0 hashes
+   * on the main thread, as does an environment without `Worker`. Default:
+   * `navigator.hardwareConcurrency - 1`, at least 1, at most 4.
+   */
+  workers?: number;
+  /**
+   * URL of this package's JS module (`presigned_upload.js`) for the workers
+   * to import, when it is not beside the package's `snippets/` folder (a
+   * renamed or relocated build). Default: found relative to the worker script.
+   */
+  workerModuleUrl?: string;
+}
+
+/** Options of `uploader.checksums(file, options)`. */
+export interface ChecksumOptions {
+  /** Part size asked for, as for an upload (default 8 MiB; grown to fit 10,000 parts, at least 5 MiB). */
+  partSize?: number;
+  /** Also compute the whole file's SHA-256 (default false). */
+  wholeFileSha256?: boolean;
+  signal?: AbortSignal;
+  /** Force one digest method, to measure it (default `"auto"`: WebCrypto for parts in memory). */
+  partDigest?: "auto" | "webcrypto" | "sha2";
+}
+
+/** What `uploader.checksums()` resolves with. */
+export interface FileChecksums {
+  size: number;
+  partSize: number;
+  /** Base64 SHA-256 of every part, in part order. */
+  parts: string[];
+  /** S3's composite checksum `base64(sha256(part digests))-N`. */
+  checksumSha256: string;
+  /** Base64 SHA-256 of the whole file; only with `wholeFileSha256: true`. */
+  sha256?: string;
 }
 
 /**
