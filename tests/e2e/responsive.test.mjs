@@ -1,10 +1,10 @@
-// End to end: a 1 GiB upload through the demo page (release wasm, hashing in
-// the hash workers) keeps the page responsive. Long-task and
+// End to end: a 1 GiB upload through the demo page's widget (release wasm,
+// hashing in the hash workers) keeps the page responsive. Long-task and
 // long-animation-frame observers are installed before any page script runs;
 // no long task (over 50 ms, the Long Tasks API's own threshold) may start
-// while the uploader runs — from the file input's change to the status
-// "done" — and the stored object's checksum, as the store itself computed
-// it, must be the file's.
+// while the uploader runs — from the widget's `upload-start` event to its
+// `upload-complete` — and the stored object's checksum, as the store itself
+// computed it, must be the file's.
 //
 // The file is sparse (1 GiB apparent, a few MiB on disk): holes read as
 // zeros, and 32 random bytes at the start of every MiB make every part
@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from './server.mjs';
 import { launchChromium } from './browser.mjs';
+import { settled } from './widget-page.mjs';
 
 const MIB = 1024 * 1024;
 const SIZE = 1024 * MIB;
@@ -71,9 +72,9 @@ async function sparseFile(path, size, partSize) {
 }
 
 // Installed before the page's own scripts: long tasks, long animation
-// frames (whose script entries say what ran), and the times the demo's
-// status changed (the uploader's run, measured by the page itself, so that
-// no harness polling is needed to find it).
+// frames (whose script entries say what ran), and the times of the widget's
+// upload events (bubbling and composed, so the document hears them): the
+// uploader's run, measured by the page itself.
 function observe() {
   window.__longTasks = [];
   window.__frames = [];
@@ -101,11 +102,9 @@ function observe() {
       });
     }
   }).observe({ type: 'long-animation-frame', buffered: true });
-  document.addEventListener('DOMContentLoaded', () => {
-    const status = document.getElementById('status');
-    const record = () => window.__states.push({ state: status.dataset.state, t: performance.now() });
-    new MutationObserver(record).observe(status, { attributes: true, attributeFilter: ['data-state'] });
-  });
+  for (const type of ['upload-start', 'upload-complete', 'upload-error']) {
+    document.addEventListener(type, () => window.__states.push({ state: type, t: performance.now() }));
+  }
 }
 
 test('a 1 GiB upload keeps the page free of long tasks, and the store has the file', { timeout: 900_000 }, async () => {
@@ -123,16 +122,16 @@ test('a 1 GiB upload keeps the page free of long tasks, and the store has the fi
   page.on('worker', (w) => workers.push(w.url()));
   await page.addInitScript(observe);
   await page.goto(server.url + '/');
-  await page.waitForSelector('#status[data-state="idle"]');
-  await page.setInputFiles('#file', path);
-  await page.waitForSelector('#status[data-state="done"], #status[data-state="error"]', { timeout: 800_000 });
+  await page.setInputFiles('presigned-upload input[type=file]', path);
+  const [row] = await settled(page, 1, { timeout: 800_000 });
   const uploaded = Date.now();
-  const status = page.locator('#status');
-  assert.equal(await status.getAttribute('data-state'), 'done', `${await status.textContent()}\n${server.logs()}`);
+  assert.equal(row.state, 'done', `${row.error}\n${server.logs()}`);
 
   // The store's own checksum of the object (s3s-fs computes the whole
-  // object's; S3 would give the composite one), and what the page showed.
-  const key = (await page.locator('#key').textContent()).trim();
+  // object's; S3 would give the composite one), and what the demo page
+  // listed from the widget's upload-complete event (it asks for the whole
+  // file's SHA-256 too).
+  const key = row.key;
   const info = await fetch(server.url + '/api/file-uploaded', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -142,7 +141,8 @@ test('a 1 GiB upload keeps the page free of long tasks, and the store has the fi
   const meta = await info.json();
   assert.equal(meta.size, SIZE);
   assert.ok([expected.sha256, expected.composite].includes(meta.sha256), `store: ${meta.sha256}, file: ${JSON.stringify(expected)}`);
-  assert.equal((await page.locator('#sha256').textContent()).trim(), `${expected.sha256} (composite ${expected.composite})`);
+  const shown = (await page.locator(`#stored dd[data-key="${key}"] .sha256`).textContent()).trim();
+  assert.equal(shown, `${expected.sha256} (composite ${expected.composite})`);
 
   // The hashing ran in a worker, not on the main thread.
   assert.ok(workers.some((url) => url.endsWith('/js/hash_worker.js')), `workers: ${workers}`);
@@ -154,9 +154,9 @@ test('a 1 GiB upload keeps the page free of long tasks, and the store has the fi
     frames: window.__frames,
     states: window.__states,
   }));
-  const from = states.find((s) => s.state === 'working')?.t;
-  const to = states.find((s) => s.state === 'done')?.t;
-  assert.ok(from !== undefined && to > from, `status changes: ${JSON.stringify(states)}`);
+  const from = states.find((s) => s.state === 'upload-start')?.t;
+  const to = states.find((s) => s.state === 'upload-complete')?.t;
+  assert.ok(from !== undefined && to > from, `upload events: ${JSON.stringify(states)}`);
   const during = longTasks.filter((t) => t.start >= from && t.start <= to);
   // What ran in each: the long animation frames that overlap it.
   const explained = during.map((t) => ({
