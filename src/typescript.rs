@@ -15,6 +15,7 @@ const TS_TYPES: &'static str = r#"
  * const options: UploaderOptions = {
  *   endpoint: "https://signer.example.com",
  *   getToken: async () => (await fetch("/session/token")).text(),
+ *   workers: 2, // hash workers; 0 hashes on the main thread
  * };
  * const uploader = new Uploader(options);
  * ```
@@ -40,27 +41,48 @@ export interface UploaderOptions {
    */
   workers?: number;
   /**
-   * URL of this package's JS module (`presigned_upload.js`) for the workers
-   * to import, when it is not beside the package's `snippets/` folder (a
-   * renamed or relocated build). Default: found relative to the worker script.
+   * URL of a `--target web` build of this package (its `presigned_upload.js`;
+   * the `.wasm` beside it, `presigned_upload_bg.wasm`) for the workers to
+   * import, when it is not where the worker script finds it (a renamed or
+   * relocated build). Default: the package the worker script came with.
    */
   workerModuleUrl?: string;
 }
 
-/** Options of `uploader.checksums(file, options)`. */
+/**
+ * Options of `uploader.checksums(file, options)`.
+ *
+ * @example
+ * ```ts
+ * const options: ChecksumOptions = { partSize: 16 * 1024 * 1024, wholeFileSha256: true };
+ * const { checksumSha256 } = await uploader.checksums(file, options);
+ * ```
+ */
 export interface ChecksumOptions {
   /** Part size asked for, as for an upload (default 8 MiB; grown to fit 10,000 parts, at least 5 MiB). */
   partSize?: number;
   /** Also compute the whole file's SHA-256 (default false). */
   wholeFileSha256?: boolean;
+  /** Aborting it stops the hashing and rejects with `code: "aborted"`. */
   signal?: AbortSignal;
   /** Force one digest method, to measure it (default `"auto"`: WebCrypto for parts in memory). */
   partDigest?: "auto" | "webcrypto" | "sha2";
 }
 
-/** What `uploader.checksums()` resolves with. */
+/**
+ * What `uploader.checksums()` resolves with: the checksums a multipart
+ * upload of the file would send.
+ *
+ * @example
+ * ```ts
+ * const sums: FileChecksums = await uploader.checksums(file, { wholeFileSha256: true });
+ * if (sums.checksumSha256 !== stored.checksumSha256) console.warn("another file");
+ * ```
+ */
 export interface FileChecksums {
+  /** The file's size in bytes. */
   size: number;
+  /** Bytes per part (the last may be smaller). */
   partSize: number;
   /** Base64 SHA-256 of every part, in part order. */
   parts: string[];

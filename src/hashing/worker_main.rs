@@ -40,7 +40,7 @@ thread_local! {
 /// The hash worker's entry point (internal: `js/hash_worker.js` calls it in
 /// the workers the uploader starts). Takes jobs from then on.
 #[doc(hidden)]
-#[wasm_bindgen(js_name = __presignedUploadWorker)]
+#[wasm_bindgen(js_name = __presignedUploadWorker, skip_typescript)]
 pub fn worker_main() -> Result<(), JsValue> {
     let scope: DedicatedWorkerGlobalScope = js_sys::global()
         .dyn_into()
