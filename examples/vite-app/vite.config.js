@@ -14,8 +14,6 @@ export default defineConfig({
   // in the workers (above). The default build needs no plugin.
   plugins: [wasm()],
   build: {
-    // The bundler build's wasm module is initialised with top-level await.
-    target: "es2022",
     rollupOptions: { input: { main: "index.html", bundler: "bundler.html" } },
   },
 });
