@@ -2,6 +2,8 @@
 
 use crate::listener::Listener;
 use crate::upload_error::UploadError;
+use futures::channel::oneshot;
+use std::cell::RefCell;
 use std::fmt;
 use web_sys::{AbortController, AbortSignal};
 
@@ -16,6 +18,21 @@ pub fn ensure_live(signal: Option<&AbortSignal>) -> Result<(), UploadError> {
 /// Runs `handler` when the signal fires, for as long as the returned guard lives.
 pub fn on_abort(signal: Option<&AbortSignal>, handler: impl Fn() + 'static) -> Option<Listener> {
     signal.map(|s| Listener::new(s, "abort", move |_| handler()))
+}
+
+/// Resolves when `signal` fires (at once if it has).
+pub async fn fired(signal: &AbortSignal) {
+    if signal.aborted() {
+        return;
+    }
+    let (tx, rx) = oneshot::channel::<()>();
+    let tx = RefCell::new(Some(tx));
+    let _listening = on_abort(Some(signal), move || {
+        if let Some(tx) = tx.borrow_mut().take() {
+            let _ = tx.send(());
+        }
+    });
+    let _ = rx.await;
 }
 
 /// An internal `AbortController` that follows the caller's signal.

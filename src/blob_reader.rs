@@ -81,7 +81,15 @@ pub fn blob_size(blob: &Blob) -> u64 {
     }
 }
 
-fn unreadable(error: &wasm_bindgen::JsValue) -> UploadError {
+/// `blob[start..end]` as a blob of its own.
+pub fn slice(blob: &Blob, start: u64, end: u64) -> Result<Blob, UploadError> {
+    // Offsets are below 2^53 (Blob sizes are JS numbers), so f64 is exact.
+    blob.slice_with_f64_and_f64(start as f64, end as f64)
+        .map_err(|_| UploadError::bad_request("the file could not be sliced into parts"))
+}
+
+/// A read that failed: the file was moved, changed or deleted.
+pub fn unreadable(error: &wasm_bindgen::JsValue) -> UploadError {
     let detail = error
         .dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))

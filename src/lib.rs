@@ -6,7 +6,10 @@
 
 mod abort;
 mod blob_reader;
+mod checksums;
 mod form_post;
+mod hashing;
+mod js_fields;
 mod listener;
 mod multipart;
 mod options;

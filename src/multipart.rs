@@ -1,10 +1,11 @@
 //! One file as an S3 multipart upload, orchestrated:
 //!
 //! 1. `POST /api/multipart` fixes the part size; the plan comes from the core.
-//! 2. Parts are read (`Blob.slice`, chunk by chunk) and hashed in order, one
-//!    at a time, while earlier parts upload; the same pass feeds the
-//!    whole-file SHA-256. Only a few parts are hashed ahead of the uploads
-//!    ([`scheduler`], [`part_hash`]).
+//! 2. Parts are read and hashed — several at once in the hash workers
+//!    ([`crate::hashing`]) — while earlier parts upload, and taken in part
+//!    order; with `wholeFileSha256` the same ranges feed the whole-file
+//!    SHA-256, streamed in file order. Only a few parts are hashed ahead of
+//!    the uploads ([`scheduler`]).
 //! 3. Hashed parts are presigned in batches ([`part_urls`]), then sent by up
 //!    to `concurrency` tasks ([`part_upload`]).
 //! 4. Complete with every ETag and SHA-256, then check the store's checksum
@@ -14,7 +15,6 @@
 //! signer to abort the upload (awaited), so no multipart upload stays open.
 
 pub mod completion;
-pub mod part_hash;
 pub mod part_upload;
 pub mod part_urls;
 pub mod resume;
@@ -22,6 +22,7 @@ pub mod scheduler;
 
 use crate::abort::{self, LinkedAbort};
 use crate::blob_reader::blob_size;
+use crate::hashing::Hasher;
 use crate::options::UploadOptions;
 use crate::progress_reporter::ProgressReporter;
 use crate::signer_client::SignerClient;
@@ -61,6 +62,7 @@ pub struct MultipartResult {
 #[derive(Debug, Clone, Copy)]
 pub struct Job<'a> {
     pub signer: &'a Rc<SignerClient>,
+    pub hasher: &'a Hasher,
     pub file: &'a Blob,
     pub options: &'a UploadOptions,
     pub progress: &'a Rc<ProgressReporter>,
@@ -73,6 +75,7 @@ pub struct Job<'a> {
 /// resume, abort).
 pub async fn upload(
     signer: &Rc<SignerClient>,
+    hasher: &Hasher,
     file: &Blob,
     options: &UploadOptions,
     control: &Rc<UploadControl>,
@@ -92,11 +95,11 @@ pub async fn upload(
         true => {
             let found = Resume::find(
                 signer,
+                hasher,
                 file,
                 &name,
-                &options.file_type,
+                options,
                 wanted.part_size(),
-                options.resume_max_age_ms,
                 &upload_signal,
             );
             found.await?
@@ -134,6 +137,7 @@ pub async fn upload(
         Ok(ref linked) => {
             let job = Job {
                 signer,
+                hasher,
                 file,
                 options,
                 progress: &progress,
@@ -193,6 +197,7 @@ async fn run(
 ) -> Result<MultipartResult, UploadError> {
     let Job {
         signer,
+        hasher,
         file,
         options,
         progress,
@@ -217,9 +222,11 @@ async fn run(
     control.wait_while_paused().await?;
     control.step(UploadState::Completing);
     progress.announce(Phase::Verifying);
-    let result = completion::complete(signer, &created.upload_id, size, sent, &signal).await?;
+    let result =
+        completion::complete(signer, hasher, file, &created.upload_id, sent, &signal).await?;
     progress.announce(Phase::Done);
     Ok(MultipartResult {
+        // Also computed when the store's answer needed it; shown if asked for.
         sha256: options.whole_file_sha256.then_some(result.sha256).flatten(),
         ..result
     })

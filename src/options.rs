@@ -6,9 +6,11 @@
 //! Rust side strict: every value checked once here, with a message naming the
 //! option, so the rest of the crate never looks at a `JsValue` option again.
 
+use crate::js_fields::{bool_field, field, integer_field, is_absent, read_signal, string_field};
 use crate::token_source::TokenOption;
 use crate::upload_error::UploadError;
 use presign_core::content_type;
+use presign_core::hash_strategy::{self, MAX_WORKERS};
 use presign_core::part_plan::{DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE};
 use presign_core::resume_state::DEFAULT_RESUME_MAX_AGE_MS;
 use presign_core::retry_policy::DEFAULT_MAX_ATTEMPTS;
@@ -25,6 +27,11 @@ pub struct UploaderOptions {
     pub headers: Vec<(String, String)>,
     /// `token` or `getToken`: sent as `Authorization: Bearer …`.
     pub token: Option<TokenOption>,
+    /// Hash workers (0: hash on the main thread).
+    pub workers: u32,
+    /// Where the workers load the package's JS from (`None`: beside its
+    /// `snippets/`, where wasm-pack puts it).
+    pub worker_module_url: Option<String>,
 }
 
 impl fmt::Debug for UploaderOptions {
@@ -35,16 +42,21 @@ impl fmt::Debug for UploaderOptions {
             .field("endpoint", &self.endpoint)
             .field("header_names", &names)
             .field("token", &self.token)
+            .field("workers", &self.workers)
+            .field("worker_module_url", &self.worker_module_url)
             .finish()
     }
 }
 
 impl UploaderOptions {
-    /// Reads `{ endpoint?, headers?, token?, getToken? }`; `undefined` or
-    /// `null` gives the defaults.
+    /// Reads `{ endpoint?, headers?, token?, getToken?, workers?,
+    /// workerModuleUrl? }`; `undefined` or `null` gives the defaults.
     pub fn from_js(value: &JsValue) -> Result<Self, UploadError> {
         if is_absent(value) {
-            return Ok(Self::default());
+            return Ok(Self {
+                workers: default_workers(),
+                ..Self::default()
+            });
         }
         if !value.is_object() {
             return Err(UploadError::bad_request(
@@ -77,12 +89,36 @@ impl UploaderOptions {
                 })?)),
                 (None, None) => None,
             };
+        let workers = integer_field(value, "workers", 0, u64::from(MAX_WORKERS))?
+            .map_or_else(default_workers, |n| n as u32);
+        let worker_module_url = string_field(value, "workerModuleUrl")?
+            .map(|url| match url.trim() {
+                "" => Err(UploadError::bad_request(
+                    "options.workerModuleUrl must not be empty",
+                )),
+                url => Ok(url.to_owned()),
+            })
+            .transpose()?;
         Ok(Self {
             endpoint,
             headers,
             token,
+            workers,
+            worker_module_url,
         })
     }
+}
+
+/// `navigator.hardwareConcurrency` less one, 1 to 4 (see
+/// [`hash_strategy::default_workers`]).
+fn default_workers() -> u32 {
+    let cores = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
+        .and_then(|n| js_sys::Reflect::get(&n, &"hardwareConcurrency".into()))
+        .ok()
+        .and_then(|n| n.as_f64())
+        .filter(|n| n.is_finite() && *n >= 1.0)
+        .map(|n| n.min(1024.0) as u32);
+    hash_strategy::default_workers(cores)
 }
 
 /// How a file that is not sent in parts is sent.
@@ -304,75 +340,6 @@ fn check_file_type(file_type: String) -> Result<String, UploadError> {
     }
 }
 
-fn is_absent(value: &JsValue) -> bool {
-    value.is_undefined() || value.is_null()
-}
-
-/// `obj[name]`, with `undefined` and `null` as `None`.
-fn field(obj: &JsValue, name: &str) -> Result<Option<JsValue>, UploadError> {
-    let value = js_sys::Reflect::get(obj, &JsValue::from_str(name))
-        .map_err(|_| UploadError::bad_request(format!("could not read options.{name}")))?;
-    Ok((!is_absent(&value)).then_some(value))
-}
-
-/// `obj[name]` as a string, if given.
-fn string_field(obj: &JsValue, name: &str) -> Result<Option<String>, UploadError> {
-    field(obj, name)?
-        .map(|v| {
-            v.as_string()
-                .ok_or_else(|| UploadError::bad_request(format!("options.{name} must be a string")))
-        })
-        .transpose()
-}
-
-/// `obj[name]` as a boolean; absent is `false`.
-fn bool_field(obj: &JsValue, name: &str) -> Result<bool, UploadError> {
-    match field(obj, name)? {
-        None => Ok(false),
-        Some(v) => v.as_bool().ok_or_else(|| {
-            UploadError::bad_request(format!("options.{name} must be true or false"))
-        }),
-    }
-}
-
-/// `obj[name]` as a whole number in `min..=max`, if given.
-fn integer_field(
-    obj: &JsValue,
-    name: &str,
-    min: u64,
-    max: u64,
-) -> Result<Option<u64>, UploadError> {
-    let Some(value) = field(obj, name)? else {
-        return Ok(None);
-    };
-    let bad = || {
-        UploadError::bad_request(format!(
-            "options.{name} must be a whole number from {min} to {max}"
-        ))
-    };
-    let n = value.as_f64().ok_or_else(bad)?;
-    // Whole numbers up to 2^53 are exact in f64.
-    if !(n.is_finite() && n.fract() == 0.0 && n >= min as f64 && n <= max as f64) {
-        return Err(bad());
-    }
-    Ok(Some(n as u64))
-}
-
-/// Any object that behaves like an `AbortSignal` (duck-typed, so signals from
-/// another realm or a polyfill work too).
-fn read_signal(value: JsValue) -> Result<AbortSignal, UploadError> {
-    let looks_right = js_sys::Reflect::get(&value, &"aborted".into())
-        .is_ok_and(|v| v.as_bool().is_some())
-        && js_sys::Reflect::get(&value, &"addEventListener".into()).is_ok_and(|v| v.is_function());
-    if looks_right {
-        Ok(value.unchecked_into())
-    } else {
-        Err(UploadError::bad_request(
-            "options.signal must be an AbortSignal",
-        ))
-    }
-}
-
 /// A plain object, or any iterable of `[name, value]` pairs (`Headers`, `Map`, arrays).
 fn read_headers(value: &JsValue) -> Result<Vec<(String, String)>, UploadError> {
     let not_headers = || {
@@ -467,6 +434,7 @@ mod tests {
             endpoint: "https://signer".into(),
             headers: vec![("Authorization".into(), "Bearer secret-token".into())],
             token: Some(TokenOption::Static("other-secret".into())),
+            ..UploaderOptions::default()
         };
         let text = format!("{options:?}");
         assert!(text.contains("Authorization"), "{text}");

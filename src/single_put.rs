@@ -10,8 +10,9 @@
 //! 4. Ask the signer what was stored and check it is the file (`verifying`).
 
 use crate::abort::{self, LinkedAbort};
-use crate::blob_reader::{blob_size, BlobReader, CHUNK_SIZE};
+use crate::blob_reader::blob_size;
 use crate::form_post;
+use crate::hashing::{BlobRange, Hasher};
 use crate::options::{UploadMethod, UploadOptions};
 use crate::progress_reporter::{now_ms, ProgressReporter};
 use crate::put_headers;
@@ -29,7 +30,7 @@ use presign_core::progress::Phase;
 use presign_core::protocol::{FileUploadedRequest, GetUploadUrlRequest, GetUploadUrlResponse};
 use presign_core::retry_policy::{Failure, RetryDecision, RetryPolicy};
 use presign_core::upload_state::UploadState;
-use presign_core::{ErrorCode, Sha256Digest, Sha256Hasher};
+use presign_core::{ErrorCode, Sha256Digest};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use web_sys::{AbortSignal, Blob};
@@ -37,6 +38,7 @@ use web_sys::{AbortSignal, Blob};
 /// Uploads `file` through `signer`, under `control` (pause, resume, abort).
 pub async fn upload(
     signer: &SignerClient,
+    hasher: &Hasher,
     file: &Blob,
     options: &UploadOptions,
     control: &UploadControl,
@@ -54,7 +56,7 @@ pub async fn upload(
     let progress = Rc::new(ProgressReporter::new(options.on_progress.clone()));
 
     control.step(UploadState::Hashing);
-    let digest = hash(file, signal, Some(&progress), Some(control)).await?;
+    let digest = hash(hasher, file, &upload_signal, Some(&progress)).await?;
 
     // Each phase starts only if the signal (possibly aborted from inside a
     // progress callback) still allows it, and not while paused.
@@ -138,7 +140,7 @@ pub async fn upload(
             }
             RetryDecision::Represign => signed = sign_again().await?,
             RetryDecision::Rehash => {
-                if hash(file, signal, None, None).await? != digest {
+                if hash(hasher, file, &upload_signal, None).await? != digest {
                     return Err(UploadError::new(
                         ErrorCode::ChecksumMismatch,
                         "the file changed while it was being uploaded",
@@ -192,31 +194,27 @@ pub async fn upload(
     })
 }
 
-/// SHA-256 of the whole file, chunk by chunk, checking the signal between
-/// chunks (and holding still while `control` is paused); reported as the
-/// `hashing` phase when `progress` is given.
+/// SHA-256 of the whole file (in a hash worker when there is one),
+/// reported as the `hashing` phase when `progress` is given.
 async fn hash(
+    hasher: &Hasher,
     file: &Blob,
-    signal: Option<&AbortSignal>,
-    progress: Option<&ProgressReporter>,
-    control: Option<&UploadControl>,
+    signal: &AbortSignal,
+    progress: Option<&Rc<ProgressReporter>>,
 ) -> Result<Sha256Digest, UploadError> {
-    let mut reader = BlobReader::new(file, CHUNK_SIZE);
-    let mut hasher = Sha256Hasher::new();
-    if let Some(progress) = progress {
-        progress.start(Phase::Hashing, blob_size(file));
+    let size = blob_size(file);
+    let report = progress.map(|progress| {
+        progress.start(Phase::Hashing, size);
+        let progress = Rc::clone(progress);
+        Rc::new(move |bytes| progress.advance(bytes)) as Rc<dyn Fn(u64)>
+    });
+    let digest = hasher
+        .digest(BlobRange::new(file, 0, size), signal, report.clone())
+        .await?;
+    if let Some(report) = report {
+        report(size);
     }
-    while let Some(chunk) = reader.next_chunk().await? {
-        abort::ensure_live(signal)?;
-        if let Some(control) = control {
-            control.wait_while_paused().await?;
-        }
-        hasher.update(chunk);
-        if let Some(progress) = progress {
-            progress.advance(hasher.bytes());
-        }
-    }
-    Ok(hasher.finish())
+    Ok(digest)
 }
 
 /// Where and how to send the file.

@@ -15,6 +15,7 @@ const TS_TYPES: &'static str = r#"
  * const options: UploaderOptions = {
  *   endpoint: "https://signer.example.com",
  *   getToken: async () => (await fetch("/session/token")).text(),
+ *   workers: 2, // hash workers; 0 hashes on the main thread
  * };
  * const uploader = new Uploader(options);
  * ```
@@ -32,6 +33,63 @@ export interface UploaderOptions {
    * token), before that request is sent again. Give `token` or `getToken`.
    */
   getToken?: () => string | Promise<string>;
+  /**
+   * Hash workers (dedicated Web Workers running this package) that read and
+   * hash parts off the main thread, several parts at once: 0 to 16; 0 hashes
+   * on the main thread, as does an environment without `Worker`. Default:
+   * `navigator.hardwareConcurrency - 1`, at least 1, at most 4.
+   */
+  workers?: number;
+  /**
+   * URL of a `--target web` build of this package (its `presigned_upload.js`;
+   * the `.wasm` beside it, `presigned_upload_bg.wasm`) for the workers to
+   * import, when it is not where the worker script finds it (a renamed or
+   * relocated build). Default: the package the worker script came with.
+   */
+  workerModuleUrl?: string;
+}
+
+/**
+ * Options of `uploader.checksums(file, options)`.
+ *
+ * @example
+ * ```ts
+ * const options: ChecksumOptions = { partSize: 16 * 1024 * 1024, wholeFileSha256: true };
+ * const { checksumSha256 } = await uploader.checksums(file, options);
+ * ```
+ */
+export interface ChecksumOptions {
+  /** Part size asked for, as for an upload (default 8 MiB; grown to fit 10,000 parts, at least 5 MiB). */
+  partSize?: number;
+  /** Also compute the whole file's SHA-256 (default false). */
+  wholeFileSha256?: boolean;
+  /** Aborting it stops the hashing and rejects with `code: "aborted"`. */
+  signal?: AbortSignal;
+  /** Force one digest method, to measure it (default `"auto"`: WebCrypto for parts in memory). */
+  partDigest?: "auto" | "webcrypto" | "sha2";
+}
+
+/**
+ * What `uploader.checksums()` resolves with: the checksums a multipart
+ * upload of the file would send.
+ *
+ * @example
+ * ```ts
+ * const sums: FileChecksums = await uploader.checksums(file, { wholeFileSha256: true });
+ * if (sums.checksumSha256 !== stored.checksumSha256) console.warn("another file");
+ * ```
+ */
+export interface FileChecksums {
+  /** The file's size in bytes. */
+  size: number;
+  /** Bytes per part (the last may be smaller). */
+  partSize: number;
+  /** Base64 SHA-256 of every part, in part order. */
+  parts: string[];
+  /** S3's composite checksum `base64(sha256(part digests))-N`. */
+  checksumSha256: string;
+  /** Base64 SHA-256 of the whole file; only with `wholeFileSha256: true`. */
+  sha256?: string;
 }
 
 /**

@@ -1,6 +1,8 @@
 //! The exported `Uploader` class: options in, promises out.
 
 use crate::blob_reader::blob_size;
+use crate::checksums::{self, ChecksumOptions};
+use crate::hashing::{Hasher, Hashing};
 use crate::multipart;
 use crate::options::{self, UploadOptions, UploaderOptions};
 use crate::results::{self, DownloadLink};
@@ -45,6 +47,7 @@ use web_sys::Blob;
 #[derive(Debug, Clone)]
 pub struct Uploader {
     signer: Rc<SignerClient>,
+    hashing: Rc<Hashing>,
 }
 
 #[wasm_bindgen]
@@ -68,8 +71,10 @@ impl Uploader {
         #[wasm_bindgen(unchecked_optional_param_type = "UploaderOptions")] options: JsValue,
     ) -> Result<Uploader, JsValue> {
         let options = UploaderOptions::from_js(&options)?;
+        let hashing = Hashing::new(options.workers, options.worker_module_url.clone());
         Ok(Self {
             signer: Rc::new(SignerClient::new(options)),
+            hashing: Rc::new(hashing),
         })
     }
 
@@ -82,6 +87,51 @@ impl Uploader {
     #[wasm_bindgen(getter)]
     pub fn endpoint(&self) -> String {
         self.signer.endpoint().to_owned()
+    }
+
+    /// Hash workers running now: 0 before the first upload starts them,
+    /// with `workers: 0`, where `Worker` does not exist (Node), or when they
+    /// could not start (hashing then runs on the main thread, and a warning
+    /// says why on the console).
+    ///
+    /// @example
+    /// ```js
+    /// await uploader.upload(file, { fileType: "videos" });
+    /// console.log(uploader.hashWorkers); // e.g. 3
+    /// ```
+    #[wasm_bindgen(getter, js_name = hashWorkers)]
+    pub fn hash_workers(&self) -> u32 {
+        self.hashing.running()
+    }
+
+    /// Computes the checksums a multipart upload of `file` would send,
+    /// without sending anything: every part's SHA-256 (base64), S3's
+    /// composite checksum, and with `wholeFileSha256: true` the whole file's.
+    /// Uses the uploads' hashing path (the hash workers; WebCrypto for parts
+    /// in memory). `options`: `{ partSize?, wholeFileSha256?, signal?,
+    /// partDigest? }`; `partDigest` (`"auto"`, `"webcrypto"` or `"sha2"`)
+    /// forces one digest method, to measure it. Resolves with `{ size,
+    /// partSize, parts, checksumSha256, sha256? }`.
+    ///
+    /// @example
+    /// ```js
+    /// const { checksumSha256, sha256 } = await uploader.checksums(file, { wholeFileSha256: true });
+    /// ```
+    #[wasm_bindgen(unchecked_return_type = "Promise<FileChecksums>")]
+    pub fn checksums(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ChecksumOptions")] options: JsValue,
+    ) -> js_sys::Promise {
+        let hashing = Rc::clone(&self.hashing);
+        let prepared =
+            as_blob(file).and_then(|blob| Ok((blob, ChecksumOptions::from_js(&options)?)));
+        future_to_promise(async move {
+            let (blob, options) = prepared?;
+            let hasher = hashing.hasher().await;
+            let sums = checksums::checksums(&hasher, &blob, &options).await?;
+            Ok(results::to_js(&sums)?)
+        })
     }
 
     /// Uploads a `File` or `Blob`: with one presigned PUT up to
@@ -175,6 +225,7 @@ impl Uploader {
         #[wasm_bindgen(unchecked_param_type = "UploadOptions | string")] options: JsValue,
     ) -> Result<Upload, JsValue> {
         let signer = Rc::clone(&self.signer);
+        let hashing = Rc::clone(&self.hashing);
         let prepared = as_blob(file).and_then(|blob| Ok((blob, UploadOptions::from_js(&options)?)));
         let control = match &prepared {
             Ok((_, options)) => UploadControl::new(
@@ -187,7 +238,13 @@ impl Uploader {
         let control = Rc::new(control?);
         let running = Rc::clone(&control);
         let result = future_to_promise(async move {
-            let outcome = run(&signer, prepared, &running).await;
+            let outcome = match prepared {
+                Ok(prepared) => {
+                    let hasher = hashing.hasher().await;
+                    run(&signer, &hasher, prepared, &running).await
+                }
+                Err(e) => Err(e),
+            };
             running.end(match &outcome {
                 Ok(_) => UploadState::Done,
                 Err(e) if e.code() == ErrorCode::Aborted => UploadState::Aborted,
@@ -226,15 +283,15 @@ impl Uploader {
 /// Uploads in one request or in parts, by size.
 async fn run(
     signer: &Rc<SignerClient>,
-    prepared: Result<(Blob, UploadOptions), UploadError>,
+    hasher: &Hasher,
+    (blob, options): (Blob, UploadOptions),
     control: &Rc<UploadControl>,
 ) -> Result<JsValue, UploadError> {
-    let (blob, options) = prepared?;
     if blob_size(&blob) > options.multipart_threshold {
-        let result = multipart::upload(signer, &blob, &options, control).await?;
+        let result = multipart::upload(signer, hasher, &blob, &options, control).await?;
         results::to_js(&result)
     } else {
-        let result = single_put::upload(signer, &blob, &options, control).await?;
+        let result = single_put::upload(signer, hasher, &blob, &options, control).await?;
         results::to_js(&result)
     }
 }

@@ -219,3 +219,65 @@ async fn unreachable_signer_rejects_network() {
     assert!(message.contains(UNREACHABLE), "{message}");
     assert!(get(&err, "status").is_undefined());
 }
+
+#[wasm_bindgen_test]
+fn bad_worker_options_throw_bad_request() {
+    for (what, options) in [
+        ("workers: -1", obj(&[("workers", (-1).into())])),
+        ("workers: 17", obj(&[("workers", 17.into())])),
+        ("workers: 1.5", obj(&[("workers", 1.5.into())])),
+        ("workers: string", obj(&[("workers", "2".into())])),
+        (
+            "workerModuleUrl: number",
+            obj(&[("workerModuleUrl", 5.into())]),
+        ),
+        (
+            "workerModuleUrl: empty",
+            obj(&[("workerModuleUrl", " ".into())]),
+        ),
+    ] {
+        let message = assert_upload_error(&constructor_error(options), "bad_request");
+        assert!(message.contains("options.worker"), "{what}: {message}");
+    }
+}
+
+/// Node has no `Worker`: the hashing runs on the main thread, by WebCrypto
+/// (Node has it) or sha2, and the checksums are sha2's own (presign-core).
+#[wasm_bindgen_test]
+async fn checksums_without_workers_hash_on_the_main_thread() {
+    use presign_core::{composite_checksum::composite, Sha256Digest};
+    const MIB: usize = 1024 * 1024;
+    let bytes: Vec<u8> = (0..11 * MIB).map(|i| (i * 7 % 251) as u8).collect();
+    let digests: Vec<Sha256Digest> = bytes.chunks(5 * MIB).map(Sha256Digest::of).collect();
+    let up = Uploader::new(obj(&[("workers", 4.into())])).expect("valid");
+    for method in ["auto", "webcrypto", "sha2"] {
+        let options = obj(&[
+            ("partSize", ((5 * MIB) as u32).into()),
+            ("wholeFileSha256", true.into()),
+            ("partDigest", method.into()),
+        ]);
+        let sums = JsFuture::from(up.checksums(blob(&bytes).into(), options))
+            .await
+            .unwrap_or_else(|e| panic!("{method}: {e:?}"));
+        let parts: Vec<String> = Array::from(&get(&sums, "parts"))
+            .iter()
+            .map(|p| p.as_string().expect("base64"))
+            .collect();
+        let want: Vec<String> = digests.iter().map(Sha256Digest::to_base64).collect();
+        assert_eq!(parts, want, "{method}");
+        assert_eq!(
+            get(&sums, "checksumSha256").as_string(),
+            Some(composite(&digests))
+        );
+        assert_eq!(
+            get(&sums, "sha256").as_string(),
+            Some(Sha256Digest::of(&bytes).to_base64())
+        );
+    }
+    assert_eq!(up.hash_workers(), 0);
+    let bad = up.checksums(blob(b"x").into(), obj(&[("partDigest", "md5".into())]));
+    assert_upload_error(
+        &JsFuture::from(bad).await.expect_err("rejects"),
+        "bad_request",
+    );
+}

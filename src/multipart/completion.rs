@@ -1,6 +1,8 @@
 //! Step 4: Complete with every part's ETag and SHA-256, then hold the store's
 //! answer against our own digests.
 
+use crate::blob_reader::blob_size;
+use crate::hashing::{BlobRange, Hasher};
 use crate::multipart::scheduler::SentParts;
 use crate::multipart::MultipartResult;
 use crate::signer_client::SignerClient;
@@ -8,17 +10,22 @@ use crate::upload_error::UploadError;
 use presign_core::composite_checksum::{composite, StoreChecksum};
 use presign_core::multipart_protocol::{CompleteMultipartRequest, CompletedPart};
 use presign_core::{ErrorCode, Sha256Digest};
-use web_sys::AbortSignal;
+use web_sys::{AbortSignal, Blob};
 
-/// Completes the upload and checks the object. The result always carries the
-/// whole file's SHA-256; the caller drops it unless it was asked for.
+/// Completes the upload and checks the object. The result carries the whole
+/// file's SHA-256 when it was computed (asked for, or needed: a store that
+/// answers a FULL_OBJECT checksum, like s3s-fs, is checked against it, so
+/// it is computed then if it was not before); the caller drops it unless it
+/// was asked for.
 pub async fn complete(
     signer: &SignerClient,
+    hasher: &Hasher,
+    file: &Blob,
     upload_id: &str,
-    size: u64,
     sent: SentParts,
     signal: &AbortSignal,
 ) -> Result<MultipartResult, UploadError> {
+    let size = blob_size(file);
     let SentParts {
         digests,
         etags,
@@ -37,22 +44,32 @@ pub async fn complete(
     let answer = signer
         .complete_multipart(upload_id, &CompleteMultipartRequest { parts }, Some(signal))
         .await?;
-    check_stored(
-        size,
-        &answer.size,
-        answer.checksum_sha256.as_deref(),
-        &digests,
-        &whole,
-    )?;
+    let checksum = answer.checksum_sha256.as_deref();
+    let whole = match whole {
+        None if checksum.is_some_and(needs_whole) => {
+            let range = BlobRange::new(file, 0, size);
+            Some(hasher.digest(range, signal, None).await?)
+        }
+        whole => whole,
+    };
+    check_stored(size, &answer.size, checksum, &digests, whole.as_ref())?;
     Ok(MultipartResult {
         key: answer.key,
         size: answer.size,
         etag: answer.etag,
-        sha256: Some(whole.to_base64()),
+        sha256: whole.map(|w| w.to_base64()),
         checksum_sha256: composite(&digests),
         parts: count as u32,
         part_size,
     })
+}
+
+/// Whether a store's checksum is the whole object's digest (FULL_OBJECT).
+fn needs_whole(checksum: &str) -> bool {
+    matches!(
+        StoreChecksum::parse(checksum),
+        Some(StoreChecksum::FullObject(_))
+    )
 }
 
 /// The store's answer to Complete must be our file: same size, and its
@@ -62,7 +79,7 @@ pub fn check_stored(
     stored_size: &u64,
     checksum: Option<&str>,
     digests: &[Sha256Digest],
-    whole: &Sha256Digest,
+    whole: Option<&Sha256Digest>,
 ) -> Result<(), UploadError> {
     if *stored_size != size {
         return Err(UploadError::new(
@@ -73,19 +90,18 @@ pub fn check_stored(
     let Some(text) = checksum else {
         return Ok(());
     };
-    let matches = StoreChecksum::parse(text).and_then(|c| c.matches(digests, Some(whole)));
+    let matches = StoreChecksum::parse(text).and_then(|c| c.matches(digests, whole));
     if matches == Some(true) {
-        Ok(())
-    } else {
-        Err(UploadError::new(
-            ErrorCode::ChecksumMismatch,
-            format!(
-                "the store's checksum {text} matches neither the composite {} nor the file's SHA-256 {}",
-                composite(digests),
-                whole.to_base64()
-            ),
-        ))
+        return Ok(());
     }
+    let whole = whole.map_or_else(|| "(not computed)".to_owned(), Sha256Digest::to_base64);
+    Err(UploadError::new(
+        ErrorCode::ChecksumMismatch,
+        format!(
+            "the store's checksum {text} matches neither the composite {} nor the file's SHA-256 {whole}",
+            composite(digests),
+        ),
+    ))
 }
 
 #[cfg(test)]
@@ -96,13 +112,18 @@ mod tests {
     fn stored_checksum_either_form() {
         let parts = [Sha256Digest::of(b"a"), Sha256Digest::of(b"b")];
         let whole = Sha256Digest::of(b"ab");
-        let ok = |c: Option<&str>| check_stored(2, &2, c, &parts, &whole).is_ok();
+        let ok = |c: Option<&str>| check_stored(2, &2, c, &parts, Some(&whole)).is_ok();
         assert!(ok(Some(&composite(&parts))));
         assert!(ok(Some(&whole.to_base64())));
         assert!(ok(None));
         assert!(!ok(Some(&Sha256Digest::of(b"x").to_base64())));
         assert!(!ok(Some(&composite(&parts[..1]))));
         assert!(!ok(Some("garbage")));
-        assert!(check_stored(2, &3, None, &parts, &whole).is_err());
+        assert!(check_stored(2, &3, None, &parts, Some(&whole)).is_err());
+        // A FULL_OBJECT checksum needs the whole file's digest to be checked.
+        assert!(needs_whole(&whole.to_base64()));
+        assert!(!needs_whole(&composite(&parts)));
+        assert!(check_stored(2, &2, Some(&whole.to_base64()), &parts, None).is_err());
+        assert!(check_stored(2, &2, Some(&composite(&parts)), &parts, None).is_ok());
     }
 }

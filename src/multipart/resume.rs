@@ -4,7 +4,8 @@
 //! IO around it).
 
 use crate::abort;
-use crate::multipart::part_hash::hash_range;
+use crate::hashing::{BlobRange, Hasher};
+use crate::options::UploadOptions;
 use crate::resume_store::ResumeStore;
 use crate::signer_client::SignerClient;
 use crate::upload_error::UploadError;
@@ -54,19 +55,22 @@ impl Resume {
     /// upload (and the parts the store holds) when there is one to resume.
     pub async fn find(
         signer: &SignerClient,
+        hasher: &Hasher,
         file: &Blob,
         name: &str,
-        file_type: &str,
+        options: &UploadOptions,
         part_size: u64,
-        max_age_ms: f64,
         signal: &AbortSignal,
     ) -> Result<Option<(Self, Option<CreateMultipartResponse>)>, UploadError> {
+        let (file_type, max_age_ms) = (options.file_type.as_str(), options.resume_max_age_ms);
         let Some(store) = ResumeStore::open().await else {
             return Ok(None);
         };
         store.prune(now(), max_age_ms).await;
         let size = crate::blob_reader::blob_size(file);
-        let first_part = hash_range(file, 0, part_size.min(size), signal, None).await?;
+        let first_part = hasher
+            .digest(BlobRange::new(file, 0, part_size.min(size)), signal, None)
+            .await?;
         let id = FileFingerprint {
             name,
             size,

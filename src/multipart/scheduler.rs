@@ -1,9 +1,10 @@
-//! Steps 2 and 3 of a multipart upload: read and hash parts in order, a few
-//! ahead of the uploads; presign them in batches; keep up to `concurrency`
-//! part tasks running; take in their outcomes (stored, needs a fresh URL,
-//! needs a re-hash, failed).
+//! Steps 2 and 3 of a multipart upload: hash parts a few ahead of the
+//! uploads — several at once when there are hash workers, started in file
+//! order (the whole-file stream needs that) and taken in in part order;
+//! presign them in batches; keep up to `concurrency` part tasks running; take
+//! in their outcomes (stored, needs a fresh URL, needs a re-hash, failed).
 
-use crate::multipart::part_hash::hash_range;
+use crate::hashing::{BlobRange, Hasher, WholeFile};
 use crate::multipart::part_upload::{self, Part, PartContext, PartOutcome, SignedPart};
 use crate::multipart::part_urls;
 use crate::multipart::resume::Resume;
@@ -18,7 +19,7 @@ use presign_core::multipart_progress::MultipartProgress;
 use presign_core::part_plan::PartPlan;
 use presign_core::progress::Phase;
 use presign_core::retry_policy::RetryPolicy;
-use presign_core::{ErrorCode, Sha256Digest, Sha256Hasher};
+use presign_core::{ErrorCode, Sha256Digest};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -31,21 +32,38 @@ pub struct SentParts {
     pub digests: Vec<Sha256Digest>,
     /// Part ETags, in part order.
     pub etags: Vec<String>,
-    /// SHA-256 of the whole file.
-    pub whole: Sha256Digest,
+    /// SHA-256 of the whole file, when it was asked for (`wholeFileSha256`).
+    pub whole: Option<Sha256Digest>,
     pub part_size: u64,
+}
+
+/// What the scheduler waits for: a part task's outcome, or a part's digest.
+enum Event {
+    Part(PartOutcome),
+    Hashed {
+        number: u32,
+        digest: Result<Sha256Digest, UploadError>,
+    },
 }
 
 /// The scheduler's state over one upload.
 struct Scheduler<'a> {
     signer: &'a Rc<SignerClient>,
+    hasher: &'a Hasher,
     upload_id: &'a str,
     file: &'a Blob,
     signal: AbortSignal,
     plan: PartPlan,
     concurrency: usize,
-    /// Next part to read and hash (1-based).
+    /// Next part to start hashing (1-based).
     next_to_hash: u32,
+    /// Part digests being computed, and the most at once.
+    hashing: usize,
+    hash_limit: usize,
+    /// Parts hashed out of order, waiting for the parts before them.
+    early: usize,
+    /// Next part to take in once hashed.
+    next_to_take: u32,
     /// Hashed, waiting for a URL (re-presigned parts go first).
     hashed: VecDeque<Part>,
     /// Signed, waiting for a free slot.
@@ -54,8 +72,8 @@ struct Scheduler<'a> {
     digests: Vec<Option<Sha256Digest>>,
     etags: Vec<Option<String>>,
     stored: u32,
-    whole: Option<Sha256Hasher>,
-    whole_digest: Option<Sha256Digest>,
+    /// The whole-file SHA-256 being fed, with `wholeFileSha256`.
+    whole: Option<WholeFile>,
     /// The saved state, kept current as parts are stored.
     resume: Option<&'a Resume>,
 }
@@ -69,6 +87,7 @@ pub async fn send_parts(
 ) -> Result<SentParts, UploadError> {
     let Job {
         signer,
+        hasher,
         file,
         options,
         progress,
@@ -103,40 +122,46 @@ pub async fn send_parts(
             progress.advance(loaded);
         }
     };
-    let (done_tx, mut done_rx) = mpsc::unbounded::<PartOutcome>();
+    let (done_tx, mut done_rx) = mpsc::unbounded::<Event>();
+    let whole = options.whole_file_sha256.then(|| hasher.whole_file(file));
     let mut s = Scheduler {
         signer,
+        hasher,
         upload_id,
         file,
         signal,
         plan,
         concurrency: options.concurrency as usize,
         next_to_hash: 1,
+        hashing: 0,
+        hash_limit: hasher.parallel_jobs(whole.as_ref()),
+        early: 0,
+        next_to_take: 1,
         hashed: VecDeque::new(),
         signed: VecDeque::new(),
         in_flight: 0,
         digests: vec![None; count as usize],
         etags: vec![None; count as usize],
         stored: 0,
-        whole: Some(Sha256Hasher::new()),
-        whole_digest: None,
+        whole,
         resume,
     };
 
     while s.stored < count {
         // Outcomes that arrived while we were busy.
-        while let Ok(outcome) = done_rx.try_recv() {
-            s.settle(outcome, &bytes, progress).await?;
+        while let Ok(event) = done_rx.try_recv() {
+            s.settle(event, &bytes, progress).await?;
         }
         if s.stored == count {
             break;
         }
         // Paused: nothing new starts; parts in flight finish (or come back
-        // aborted, with abortInFlightOnPause) and are taken in.
+        // aborted, with abortInFlightOnPause) and are taken in, and so are
+        // digests being computed.
         if control.is_paused() {
-            if s.in_flight > 0 {
+            if s.in_flight + s.hashing > 0 {
                 match done_rx.next().await {
-                    Some(outcome) => s.settle(outcome, &bytes, progress).await?,
+                    Some(event) => s.settle(event, &bytes, progress).await?,
                     None => return Err(UploadError::aborted()),
                 }
             } else {
@@ -157,10 +182,11 @@ pub async fn send_parts(
             let tx = done_tx.clone();
             let task = part_upload::run(ctx.clone(), job, on_sent.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let _ = tx.unbounded_send(task.await);
+                let _ = tx.unbounded_send(Event::Part(task.await));
             });
         }
-        let unhashed = (count + 1 - s.next_to_hash) as usize;
+        // Parts not taken in yet (being hashed, or not started).
+        let unhashed = (count + 1 - s.next_to_take) as usize;
         if part_urls::batch_due(
             s.hashed.len(),
             s.signed.len(),
@@ -175,25 +201,20 @@ pub async fn send_parts(
             continue;
         }
         // Read ahead while few parts wait: bounded, so URLs stay fresh.
-        if unhashed > 0 && s.hashed.len() + s.signed.len() < 2 * s.concurrency {
-            let part = s.hash_next().await?;
-            // Resuming: a part the store already holds, the same bytes, is
-            // not sent again.
-            let stored = resume.and_then(|r| r.stored_copy(part.number, part.size(), &part.sha256));
-            match stored {
-                Some(copy) => s.part_done(part.number, copy.etag.clone(), &bytes, progress),
-                None => s.hashed.push_back(part),
-            }
-            continue;
+        while s.next_to_hash <= count
+            && s.hashing < s.hash_limit
+            && s.hashing + s.early + s.hashed.len() + s.signed.len() < 2 * s.concurrency
+        {
+            s.start_hash(&done_tx)?;
         }
-        if s.in_flight == 0 {
+        if s.in_flight + s.hashing == 0 {
             return Err(UploadError::new(
                 ErrorCode::Server,
                 "the multipart scheduler stalled (no part in flight, none to send)",
             ));
         }
         match done_rx.next().await {
-            Some(outcome) => s.settle(outcome, &bytes, progress).await?,
+            Some(event) => s.settle(event, &bytes, progress).await?,
             None => return Err(UploadError::aborted()),
         }
     }
@@ -201,9 +222,10 @@ pub async fn send_parts(
 
     let digests: Vec<Sha256Digest> = s.digests.iter().flatten().copied().collect();
     let etags: Vec<String> = s.etags.iter().flatten().cloned().collect();
-    let whole = s
-        .whole_digest
-        .ok_or_else(|| UploadError::new(ErrorCode::Server, "the file was not hashed whole"))?;
+    let whole = match s.whole.take() {
+        Some(whole) => Some(whole.finish(&s.signal).await?),
+        None => None,
+    };
     if digests.len() != count as usize || etags.len() != count as usize {
         return Err(UploadError::new(
             ErrorCode::Server,
@@ -219,27 +241,58 @@ pub async fn send_parts(
 }
 
 impl Scheduler<'_> {
-    /// Reads and hashes the next part; feeds the whole-file digest.
-    async fn hash_next(&mut self) -> Result<Part, UploadError> {
+    /// Starts hashing the next part (its range also goes to the whole-file
+    /// digest, in order); its digest arrives as an [`Event::Hashed`].
+    fn start_hash(&mut self, events: &mpsc::UnboundedSender<Event>) -> Result<(), UploadError> {
         let number = self.next_to_hash;
         let (start, end) = self.range(number)?;
-        let mut whole = self.whole.take();
-        let sha256 = hash_range(self.file, start, end, &self.signal, whole.as_mut()).await?;
+        let range = BlobRange::new(self.file, start, end);
+        let job = self
+            .hasher
+            .part(range, self.whole.as_ref(), self.signal.clone());
         self.next_to_hash += 1;
-        if self.next_to_hash > self.plan.part_count() {
-            self.whole_digest = whole.map(Sha256Hasher::finish);
-        } else {
-            self.whole = whole;
+        self.hashing += 1;
+        let events = events.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let digest = job.await;
+            let _ = events.unbounded_send(Event::Hashed { number, digest });
+        });
+        Ok(())
+    }
+
+    /// Part `number` is hashed: it, and the parts after it that were hashed
+    /// first, are taken in, in part order.
+    fn hashed(
+        &mut self,
+        number: u32,
+        digest: Sha256Digest,
+        bytes: &RefCell<MultipartProgress>,
+        progress: &ProgressReporter,
+    ) -> Result<(), UploadError> {
+        self.digests[number as usize - 1] = Some(digest);
+        self.early += 1;
+        while let Some(&Some(sha256)) = self.digests.get(self.next_to_take as usize - 1) {
+            let number = self.next_to_take;
+            self.next_to_take += 1;
+            self.early -= 1;
+            let (start, end) = self.range(number)?;
+            let part = Part {
+                number,
+                start,
+                end,
+                sha256,
+                attempts: 0,
+                rehashed: false,
+            };
+            // Resuming: a part the store already holds, the same bytes, is
+            // not sent again.
+            let resume = self.resume;
+            match resume.and_then(|r| r.stored_copy(number, part.size(), &sha256)) {
+                Some(copy) => self.part_done(number, copy.etag.clone(), bytes, progress),
+                None => self.hashed.push_back(part),
+            }
         }
-        self.digests[number as usize - 1] = Some(sha256);
-        Ok(Part {
-            number,
-            start,
-            end,
-            sha256,
-            attempts: 0,
-            rehashed: false,
-        })
+        Ok(())
     }
 
     fn range(&self, number: u32) -> Result<(u64, u64), UploadError> {
@@ -267,13 +320,20 @@ impl Scheduler<'_> {
         progress.advance(loaded);
     }
 
-    /// Takes in one part task's outcome.
+    /// Takes in one event: a digest, or a part task's outcome.
     async fn settle(
         &mut self,
-        outcome: PartOutcome,
+        event: Event,
         bytes: &RefCell<MultipartProgress>,
         progress: &ProgressReporter,
     ) -> Result<(), UploadError> {
+        let outcome = match event {
+            Event::Hashed { number, digest } => {
+                self.hashing = self.hashing.saturating_sub(1);
+                return self.hashed(number, digest?, bytes, progress);
+            }
+            Event::Part(outcome) => outcome,
+        };
         self.in_flight = self.in_flight.saturating_sub(1);
         match outcome {
             PartOutcome::Stored { number, etag } => {
@@ -287,7 +347,8 @@ impl Scheduler<'_> {
             PartOutcome::NeedsUrl(part) => self.hashed.push_front(part),
             PartOutcome::Paused(signed) => self.signed.push_front(signed),
             PartOutcome::NeedsRehash(mut part) => {
-                let again = hash_range(self.file, part.start, part.end, &self.signal, None).await?;
+                let range = BlobRange::new(self.file, part.start, part.end);
+                let again = self.hasher.digest(range, &self.signal, None).await?;
                 if again != part.sha256 {
                     return Err(UploadError::new(
                         ErrorCode::ChecksumMismatch,

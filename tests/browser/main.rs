@@ -20,5 +20,6 @@ mod resume;
 mod single_put;
 mod support;
 mod token;
+mod workers;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -152,9 +152,13 @@ async fn pause_for_two_seconds_then_resume_sends_every_part_once() {
 async fn pause_can_abort_the_puts_in_flight_and_resume_sends_them_again() {
     let proxy = fault_proxy();
     let name = "pause-abort.bin";
+    // Part 2 takes longer than part 1, so that it is still in flight when
+    // part 1's completion pauses the upload (parts hashed at once start
+    // their PUTs at once).
     inject(
         proxy,
-        r#"{"match": "pause-abort.bin", "method": "PUT", "delayMs": 400, "times": 100}"#,
+        r#"[{"match": ["pause-abort.bin", "partNumber=2&"], "method": "PUT", "delayMs": 2000, "times": 1},
+            {"match": "pause-abort.bin", "method": "PUT", "delayMs": 400, "times": 100}]"#,
     )
     .await;
     let bytes = test_bytes(40 * MIB, 21);

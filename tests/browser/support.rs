@@ -82,7 +82,26 @@ pub fn get_num(value: &JsValue, key: &str) -> f64 {
 }
 
 pub fn uploader(endpoint: &str) -> Uploader {
-    Uploader::new(obj(&[("endpoint", endpoint.into())])).expect("Uploader")
+    uploader_with(endpoint, &[])
+}
+
+/// The package's JS in the test runner's page: `wasm-bindgen-test.js`, not
+/// `presigned_upload.js` beside the snippets as in a wasm-pack build, so the
+/// hash workers are told where it is (`workerModuleUrl`).
+pub fn test_module_url() -> String {
+    let location = get(&js_sys::global(), "location");
+    format!("{}/wasm-bindgen-test.js", get_str(&location, "origin"))
+}
+
+/// An uploader for `endpoint` with more options; its hash workers load
+/// the test runner's package (see [`test_module_url`]).
+pub fn uploader_with(endpoint: &str, extra: &[(&str, JsValue)]) -> Uploader {
+    let mut pairs = vec![
+        ("endpoint", JsValue::from(endpoint)),
+        ("workerModuleUrl", test_module_url().into()),
+    ];
+    pairs.extend(extra.iter().cloned());
+    Uploader::new(obj(&pairs)).expect("Uploader")
 }
 
 pub async fn upload(

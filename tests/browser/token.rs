@@ -53,8 +53,12 @@ fn token(sub: &str, exp_in_secs: i64) -> String {
 }
 
 fn token_uploader(option: (&str, JsValue)) -> presigned_upload::Uploader {
-    presigned_upload::Uploader::new(obj(&[("endpoint", jwt_endpoint().into()), option]))
-        .expect("Uploader")
+    presigned_upload::Uploader::new(obj(&[
+        ("endpoint", jwt_endpoint().into()),
+        ("workerModuleUrl", test_module_url().into()),
+        option,
+    ]))
+    .expect("Uploader")
 }
 
 #[wasm_bindgen_test]

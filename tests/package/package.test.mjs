@@ -2,10 +2,12 @@
 // installed as an app installs it: its types compile under tsc --strict, its
 // declarations are documented and free of `any`, and it loads in Node with
 // `UploadError` a real exported class that the wasm's own errors are
-// instances of.
+// instances of, and `checksums()` (on the main thread: Node has no Worker)
+// gives node:crypto's digests.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { problems } from './declarations.mjs';
@@ -30,7 +32,17 @@ test('every exported declaration has an @example, every class member a doc comme
   assert.deepEqual(files.flatMap((f) => problems(join(installed, f))), []);
 });
 
-test('in Node, the wasm rejects with instances of the exported UploadError; the widget module loads without a DOM', () => {
+test('in Node, the wasm rejects with instances of the exported UploadError, checksums() are right; the widget module loads without a DOM', () => {
+  // Two parts of 5 MiB and 1 byte more, all 7s.
+  const MIB = 1024 * 1024;
+  const PART = 5 * MIB;
+  const SIZE = PART + 1;
+  const bytes = Buffer.alloc(SIZE, 7);
+  const digest = (b) => createHash('sha256').update(b).digest();
+  const rawParts = [digest(bytes.subarray(0, PART)), digest(bytes.subarray(PART))];
+  const digests = rawParts.map((d) => d.toString('base64'));
+  const composite = `${digest(Buffer.concat(rawParts)).toString('base64')}-2`;
+  const whole = digest(bytes).toString('base64');
   const script = `
     import { readFileSync } from "node:fs";
     import init, { Uploader, UploadError } from "presigned-upload";
@@ -41,10 +53,13 @@ test('in Node, the wasm rejects with instances of the exported UploadError; the 
     try { await new Uploader().upload("not a file", "docs"); } catch (e) { thrown = e; }
     let badEndpoint;
     try { new Uploader({ endpoint: "ftp://x" }); } catch (e) { badEndpoint = e; }
+    const hasher = new Uploader();
+    const sums = await hasher.checksums(new Blob([new Uint8Array(${SIZE}).fill(7)]), { partSize: ${PART}, wholeFileSha256: true });
     console.log(JSON.stringify({
       made: [made instanceof Error, made.name, made.code, made.status, made.message, typeof made.stack],
       thrown: [thrown instanceof UploadError, thrown instanceof Error, thrown.name, thrown.code],
       badEndpoint: [badEndpoint instanceof UploadError, badEndpoint.code],
+      checksums: { ...sums, workers: hasher.hashWorkers },
       widget: [typeof PresignedUploadElement, define() === undefined],
       bundler: import.meta.resolve("presigned-upload/bundler").endsWith("/bundler/presigned_upload.js"),
     }));`;
@@ -53,6 +68,7 @@ test('in Node, the wasm rejects with instances of the exported UploadError; the 
     made: [true, 'UploadError', 'too_large', 413, 'over the limit', 'string'],
     thrown: [true, true, 'UploadError', 'bad_request'],
     badEndpoint: [true, 'bad_request'],
+    checksums: { size: SIZE, partSize: PART, parts: digests, checksumSha256: composite, sha256: whole, workers: 0 },
     widget: ['function', true],
     bundler: true,
   });

@@ -11,6 +11,7 @@ pub mod error_code;
 pub mod file_type;
 pub mod filename;
 pub mod form_protocol;
+pub mod hash_strategy;
 pub mod limits;
 pub mod multipart_progress;
 pub mod multipart_protocol;

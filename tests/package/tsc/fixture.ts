@@ -5,7 +5,9 @@ import init, {
   Uploader,
   Upload,
   UploadError,
+  type ChecksumOptions,
   type DownloadLink,
+  type FileChecksums,
   type UploadErrorCode,
   type UploadOptions,
   type UploadProgress,
@@ -50,6 +52,19 @@ export async function uploadOne(file: File): Promise<string> {
   }
 }
 
+// Hash workers and checksums() without uploading.
+export async function checksumsOf(file: File): Promise<string> {
+  await init();
+  const uploader = new Uploader({ workers: 2, workerModuleUrl: "/assets/presigned_upload.js" });
+  const options: ChecksumOptions = { partSize: 8 * 1024 * 1024, wholeFileSha256: true, partDigest: "webcrypto" };
+  const sums: FileChecksums = await uploader.checksums(file, options);
+  const workers: number = uploader.hashWorkers;
+  const parts: string[] = sums.parts;
+  const whole: string = sums.sha256 ?? "not asked for";
+  const onMain = await new Uploader({ workers: 0 }).checksums(file);
+  return `${workers} ${sums.size} ${sums.partSize} ${parts.length} ${sums.checksumSha256} ${whole} ${onMain.checksumSha256}`;
+}
+
 // The bundler build has the same classes, without init().
 export const fromBundler: typeof bundler.Uploader = bundler.Uploader;
 const made = new UploadError("too_large", "over the limit", 413);
@@ -86,6 +101,12 @@ export const badKey = async (u: Uploader, f: File): Promise<number> => (await u.
 made.code = "network";
 // @ts-expect-error: an option of the wrong type
 export const badEndpoint = new Uploader({ endpoint: 42 });
+// @ts-expect-error: workers is a number
+export const badWorkers = new Uploader({ workers: "2" });
+// @ts-expect-error: not a digest method
+export const badDigest = (u: Uploader, f: File) => u.checksums(f, { partDigest: "md5" });
+// @ts-expect-error: hashWorkers is read-only
+export const setWorkers = (u: Uploader) => (u.hashWorkers = 3);
 // @ts-expect-error: widget options take no fileType (the attribute sets it)
 export const widgetFileType: WidgetUploadOptions = { fileType: "x" };
 // @ts-expect-error: event details are typed

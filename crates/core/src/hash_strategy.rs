@@ -1,0 +1,191 @@
+//! How the client hashes: which digest a byte range gets (WebCrypto one-shot
+//! over the range in memory, or sha2 streamed chunk by chunk), how many hash
+//! workers a pool starts, and which worker takes the next job.
+//!
+//! Measured in headless Chromium on these machines (`bench/hash_speed.mjs`,
+//! figures in the README): WebCrypto's one-shot `digest` over an 8 MiB part
+//! runs about 3.5x faster than sha2 compiled to wasm, so a range that fits in
+//! memory goes to WebCrypto; WebCrypto has no streaming API, so a range too
+//! big to hold (and the whole-file SHA-256, fed part after part) streams
+//! through sha2.
+
+use crate::limits::MIB;
+
+/// Largest range read into memory whole for a one-shot digest. Parts are
+/// 8 MiB by default; a range above this streams through sha2 in chunks, so
+/// memory stays bounded whatever part size a caller picks.
+pub const ONE_SHOT_MAX: u64 = 32 * MIB;
+
+/// Most hash workers a pool may have (`workers` option).
+pub const MAX_WORKERS: u32 = 16;
+
+/// Most hash workers started by default: past four, the parts' uploads, not
+/// their hashing, are what a browser waits for.
+pub const DEFAULT_MAX_WORKERS: u32 = 4;
+
+/// Jobs a worker is given at once: two, so one part is being read from the
+/// disk while the other is hashed.
+pub const JOBS_PER_WORKER: usize = 2;
+
+/// How one byte range is digested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigestMethod {
+    /// The range read into memory whole and digested by WebCrypto.
+    OneShot,
+    /// The range read chunk by chunk into sha2 (compiled to wasm).
+    Streamed,
+}
+
+impl DigestMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OneShot => "webcrypto",
+            Self::Streamed => "sha2",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "webcrypto" => Some(Self::OneShot),
+            "sha2" => Some(Self::Streamed),
+            _ => None,
+        }
+    }
+}
+
+/// What the caller asked for (the `partDigest` option of `checksums()`,
+/// there for measuring each method alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DigestPreference {
+    /// The faster method the range and the environment allow.
+    #[default]
+    Auto,
+    /// Always this method (WebCrypto only where it exists).
+    Only(DigestMethod),
+}
+
+/// The method for a range of `len` bytes. `one_shot_available`: whether
+/// WebCrypto's `subtle.digest` exists here (only in secure contexts).
+pub fn choose(len: u64, one_shot_available: bool, preference: DigestPreference) -> DigestMethod {
+    match preference {
+        DigestPreference::Only(DigestMethod::Streamed) => DigestMethod::Streamed,
+        _ if !one_shot_available => DigestMethod::Streamed,
+        DigestPreference::Only(DigestMethod::OneShot) => DigestMethod::OneShot,
+        DigestPreference::Auto if len <= ONE_SHOT_MAX => DigestMethod::OneShot,
+        DigestPreference::Auto => DigestMethod::Streamed,
+    }
+}
+
+/// Workers started when the caller does not say: one core is left to the
+/// page, at least one worker, at most [`DEFAULT_MAX_WORKERS`].
+/// `hardware_concurrency` is `navigator.hardwareConcurrency` (absent in some
+/// environments: one worker then).
+pub fn default_workers(hardware_concurrency: Option<u32>) -> u32 {
+    hardware_concurrency
+        .unwrap_or(2)
+        .saturating_sub(1)
+        .clamp(1, DEFAULT_MAX_WORKERS)
+}
+
+/// The worker for the next part job, by the jobs each has (`loads`): the
+/// least loaded, the first among equals. With a whole-file stream running on
+/// `stream_worker`, parts avoid that worker while others exist, since the
+/// stream is sequential and the slowest job there is. `None`: no workers.
+pub fn pick_worker(loads: &[usize], stream_worker: Option<usize>) -> Option<usize> {
+    let avoided = |i: usize| loads.len() > 1 && stream_worker == Some(i);
+    loads
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| !avoided(i))
+        .min_by_key(|&(i, &load)| (load, i))
+        .map(|(i, _)| i)
+}
+
+/// Part jobs that may run at once on a pool of `workers` (one of them
+/// streaming the whole file when `streaming`), or on the main thread (0).
+pub fn parallel_jobs(workers: usize, streaming: bool) -> usize {
+    let for_parts = match workers {
+        0 => return 1,
+        1 => 1,
+        n if streaming => n - 1,
+        n => n,
+    };
+    for_parts * JOBS_PER_WORKER
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_in_memory_go_to_webcrypto_others_stream() {
+        use DigestMethod::*;
+        let auto = DigestPreference::Auto;
+        assert_eq!(choose(8 * MIB, true, auto), OneShot);
+        assert_eq!(choose(0, true, auto), OneShot);
+        assert_eq!(choose(ONE_SHOT_MAX, true, auto), OneShot);
+        assert_eq!(choose(ONE_SHOT_MAX + 1, true, auto), Streamed);
+        // No WebCrypto (an insecure context): sha2 whatever was asked.
+        assert_eq!(choose(8 * MIB, false, auto), Streamed);
+        assert_eq!(
+            choose(8 * MIB, false, DigestPreference::Only(OneShot)),
+            Streamed
+        );
+        // Asked for one method: that one, whatever the size.
+        assert_eq!(
+            choose(8 * MIB, true, DigestPreference::Only(Streamed)),
+            Streamed
+        );
+        assert_eq!(
+            choose(64 * MIB, true, DigestPreference::Only(OneShot)),
+            OneShot
+        );
+    }
+
+    #[test]
+    fn method_names_round_trip() {
+        for m in [DigestMethod::OneShot, DigestMethod::Streamed] {
+            assert_eq!(DigestMethod::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(DigestMethod::parse("md5"), None);
+    }
+
+    #[test]
+    fn default_workers_leave_a_core_to_the_page() {
+        assert_eq!(default_workers(None), 1);
+        assert_eq!(default_workers(Some(0)), 1);
+        assert_eq!(default_workers(Some(1)), 1);
+        assert_eq!(default_workers(Some(2)), 1);
+        assert_eq!(default_workers(Some(3)), 2);
+        assert_eq!(default_workers(Some(5)), 4);
+        assert_eq!(default_workers(Some(64)), 4);
+    }
+
+    #[test]
+    fn parts_go_to_the_least_loaded_worker() {
+        assert_eq!(pick_worker(&[], None), None);
+        assert_eq!(pick_worker(&[0, 0, 0], None), Some(0));
+        assert_eq!(pick_worker(&[1, 0, 1], None), Some(1));
+        assert_eq!(pick_worker(&[2, 2, 1], None), Some(2));
+        // Full everywhere: still the least loaded (the caller bounds the jobs).
+        assert_eq!(pick_worker(&[3, 2], None), Some(1));
+    }
+
+    #[test]
+    fn parts_avoid_the_stream_worker_unless_it_is_the_only_one() {
+        assert_eq!(pick_worker(&[0, 1], Some(0)), Some(1));
+        assert_eq!(pick_worker(&[0, 5], Some(0)), Some(1));
+        assert_eq!(pick_worker(&[0, 3, 1], Some(2)), Some(0));
+        assert_eq!(pick_worker(&[0], Some(0)), Some(0));
+        assert_eq!(pick_worker(&[4], Some(0)), Some(0));
+    }
+
+    #[test]
+    fn parallel_jobs_match_the_workers_that_take_parts() {
+        assert_eq!(parallel_jobs(0, false), 1);
+        assert_eq!(parallel_jobs(0, true), 1);
+        assert_eq!(parallel_jobs(1, true), JOBS_PER_WORKER);
+        assert_eq!(parallel_jobs(4, false), 4 * JOBS_PER_WORKER);
+        assert_eq!(parallel_jobs(4, true), 3 * JOBS_PER_WORKER);
+    }
+}

@@ -1,0 +1,394 @@
+//! The page's side of the hash workers: starts them (`js/hash_worker.js`),
+//! hands each job to the least loaded one, routes their answers back, and
+//! reports a worker that died, so that its jobs can run on the main thread.
+
+use crate::abort;
+use crate::hashing::pool_stream::PoolStream;
+use crate::hashing::protocol::{BlobRange, Reply, Request};
+use crate::listener::Listener;
+use crate::retry;
+use crate::upload_error::UploadError;
+use futures::channel::oneshot;
+use futures::future::{self, Either};
+use presign_core::hash_strategy::{self, DigestMethod};
+use presign_core::Sha256Digest;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::fmt;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{AbortSignal, ErrorEvent, MessageEvent, Worker};
+
+#[wasm_bindgen(module = "/js/hash_worker.js")]
+extern "C" {
+    /// `new Worker(…/hash_worker.js, { type: "module" })`, told where the
+    /// package's JS is (`None`: beside the snippets, where wasm-pack puts it).
+    #[wasm_bindgen(js_name = spawnHashWorker, catch)]
+    fn spawn_hash_worker(module_url: Option<String>) -> Result<Worker, JsValue>;
+}
+
+/// Longest a worker may take to load before the pool goes on without it.
+const START_TIMEOUT_MS: u64 = 20_000;
+
+/// Why a job has no digest.
+#[derive(Debug)]
+pub enum JobError {
+    /// The job itself failed (the file unreadable, an abort): final.
+    Failed(UploadError),
+    /// Its worker died or the pool has none left: run it elsewhere.
+    Lost,
+}
+
+/// Whether this environment can start workers (Node cannot).
+pub fn workers_exist() -> bool {
+    js_sys::Reflect::get(&js_sys::global(), &"Worker".into()).is_ok_and(|w| w.is_function())
+}
+
+/// Running hash workers. Dropping the last handle terminates them.
+pub struct WorkerPool {
+    shared: Rc<Shared>,
+}
+
+pub(super) struct Shared {
+    slots: RefCell<Vec<Slot>>,
+    pending: RefCell<HashMap<u32, Pending>>,
+    next_id: Cell<u32>,
+    /// Whole-file streams open (on the first live worker).
+    pub(super) streams: Cell<usize>,
+}
+
+struct Slot {
+    worker: Worker,
+    alive: bool,
+    /// Digest jobs given and not answered.
+    load: usize,
+    /// Until the worker reports ready (or fails to).
+    starting: Option<oneshot::Sender<()>>,
+    _listeners: [Listener; 2],
+}
+
+struct Pending {
+    slot: usize,
+    counts_load: bool,
+    reply: oneshot::Sender<Result<Sha256Digest, JobError>>,
+    progress: Option<Rc<dyn Fn(u64)>>,
+}
+
+impl fmt::Debug for WorkerPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkerPool")
+            .field("workers", &self.len())
+            .field("pending", &self.shared.pending.borrow().len())
+            .finish()
+    }
+}
+
+fn warn(message: &str) {
+    web_sys::console::warn_1(&format!("presigned-upload: {message}").into());
+}
+
+impl WorkerPool {
+    /// Starts `count` workers and waits until each is ready (or failed); the
+    /// pool keeps those that started. `None` when none did.
+    pub async fn start(count: u32, module_url: Option<String>) -> Option<Self> {
+        let shared = Rc::new(Shared {
+            slots: RefCell::new(Vec::new()),
+            pending: RefCell::new(HashMap::new()),
+            next_id: Cell::new(1),
+            streams: Cell::new(0),
+        });
+        let mut started = Vec::new();
+        for _ in 0..count {
+            let worker = match spawn_hash_worker(module_url.clone()) {
+                Ok(worker) => worker,
+                Err(e) => {
+                    warn(&format!(
+                        "could not start a hash worker: {}",
+                        message_of(&e)
+                    ));
+                    break;
+                }
+            };
+            let index = shared.slots.borrow().len();
+            let (tx, rx) = oneshot::channel();
+            let listeners = Shared::listen(&shared, &worker, index);
+            shared.slots.borrow_mut().push(Slot {
+                worker,
+                alive: false,
+                load: 0,
+                starting: Some(tx),
+                _listeners: listeners,
+            });
+            started.push(rx);
+        }
+        let all = future::join_all(started);
+        let timeout = retry::sleep(START_TIMEOUT_MS, None);
+        let _ = future::select(all, Box::pin(timeout)).await;
+        for slot in shared.slots.borrow_mut().iter_mut() {
+            if slot.starting.take().is_some() {
+                warn("a hash worker did not start in time");
+            }
+            if !slot.alive {
+                slot.worker.terminate();
+            }
+        }
+        let pool = Self { shared };
+        (pool.len() > 0).then_some(pool)
+    }
+
+    /// Workers alive.
+    pub fn len(&self) -> usize {
+        self.shared
+            .slots
+            .borrow()
+            .iter()
+            .filter(|s| s.alive)
+            .count()
+    }
+
+    /// The digest of `range` by `method`, computed in a worker; `progress`
+    /// gets the bytes read (streamed digests only).
+    pub async fn digest(
+        &self,
+        range: BlobRange,
+        method: DigestMethod,
+        signal: &AbortSignal,
+        progress: Option<Rc<dyn Fn(u64)>>,
+    ) -> Result<Sha256Digest, JobError> {
+        abort::ensure_live(Some(signal)).map_err(JobError::Failed)?;
+        let slot = self.shared.pick().ok_or(JobError::Lost)?;
+        let id = self.shared.id();
+        let request = Request::Digest {
+            id,
+            range,
+            method,
+            progress: progress.is_some(),
+        };
+        let reply = self.shared.send(slot, id, true, progress, &request);
+        self.shared.answer(id, reply, signal).await
+    }
+
+    /// A whole-file stream on the first live worker.
+    pub fn open_stream(&self) -> Option<PoolStream> {
+        PoolStream::open(&self.shared)
+    }
+}
+
+impl Shared {
+    /// The worker's message and error listeners (holding the pool weakly, so
+    /// that dropping the pool frees them).
+    fn listen(shared: &Rc<Self>, worker: &Worker, index: usize) -> [Listener; 2] {
+        let weak: Weak<Self> = Rc::downgrade(shared);
+        let on_message = Listener::new(worker, "message", {
+            let weak = weak.clone();
+            move |event| {
+                if let (Some(shared), Some(event)) =
+                    (weak.upgrade(), event.dyn_ref::<MessageEvent>())
+                {
+                    shared.on_reply(index, &event.data());
+                }
+            }
+        });
+        let on_error = Listener::new(worker, "error", move |event| {
+            let message = event
+                .dyn_ref::<ErrorEvent>()
+                .map(ErrorEvent::message)
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| "its script did not load".to_owned());
+            if let Some(shared) = weak.upgrade() {
+                shared.lose(index, &message);
+            }
+        });
+        [on_message, on_error]
+    }
+
+    fn on_reply(&self, index: usize, data: &JsValue) {
+        match Reply::from_js(data) {
+            Some(Reply::Ready) => {
+                let mut slots = self.slots.borrow_mut();
+                if let Some(slot) = slots.get_mut(index) {
+                    if let Some(tx) = slot.starting.take() {
+                        slot.alive = true;
+                        let _ = tx.send(());
+                    }
+                }
+            }
+            Some(Reply::Failed { message }) => self.lose(index, &message),
+            Some(Reply::Done { id, digest }) => self.settle(id, Ok(digest)),
+            Some(Reply::Error { id, error }) => self.settle(id, Err(JobError::Failed(error))),
+            Some(Reply::Progress { id, bytes }) => {
+                let progress = self
+                    .pending
+                    .borrow()
+                    .get(&id)
+                    .and_then(|p| p.progress.clone());
+                if let Some(progress) = progress {
+                    progress(bytes);
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// Worker `index` failed to start or died: its jobs are lost.
+    fn lose(&self, index: usize, message: &str) {
+        let was_alive = {
+            let mut slots = self.slots.borrow_mut();
+            let Some(slot) = slots.get_mut(index) else {
+                return;
+            };
+            let was_alive = slot.alive;
+            slot.alive = false;
+            slot.load = 0;
+            slot.starting = None;
+            slot.worker.terminate();
+            was_alive
+        };
+        warn(&format!(
+            "a hash worker {}: {message}; its work goes to the main thread",
+            if was_alive {
+                "stopped"
+            } else {
+                "could not start"
+            }
+        ));
+        let lost: Vec<Pending> = {
+            let mut pending = self.pending.borrow_mut();
+            let ids: Vec<u32> = pending
+                .iter()
+                .filter(|(_, p)| p.slot == index)
+                .map(|(&id, _)| id)
+                .collect();
+            ids.iter().filter_map(|id| pending.remove(id)).collect()
+        };
+        for p in lost {
+            let _ = p.reply.send(Err(JobError::Lost));
+        }
+    }
+
+    fn settle(&self, id: u32, result: Result<Sha256Digest, JobError>) {
+        let Some(p) = self.pending.borrow_mut().remove(&id) else {
+            return;
+        };
+        if p.counts_load {
+            if let Some(slot) = self.slots.borrow_mut().get_mut(p.slot) {
+                slot.load = slot.load.saturating_sub(1);
+            }
+        }
+        let _ = p.reply.send(result);
+    }
+
+    /// Job `id`'s answer, or an abort when `signal` fires first (the
+    /// worker then stops the job).
+    pub(super) async fn answer(
+        &self,
+        id: u32,
+        reply: oneshot::Receiver<Result<Sha256Digest, JobError>>,
+        signal: &AbortSignal,
+    ) -> Result<Sha256Digest, JobError> {
+        match future::select(reply, Box::pin(abort::fired(signal))).await {
+            Either::Left((Ok(result), _)) => result,
+            Either::Left((Err(oneshot::Canceled), _)) => Err(JobError::Lost),
+            Either::Right(_) => {
+                self.cancel(id);
+                Err(JobError::Failed(UploadError::aborted()))
+            }
+        }
+    }
+
+    /// Job `id` is no longer awaited: the worker stops it.
+    fn cancel(&self, id: u32) {
+        let slot = self.pending.borrow().get(&id).map(|p| p.slot);
+        self.settle(id, Err(JobError::Lost));
+        if let Some(slot) = slot {
+            let _ = self.post(slot, &Request::Cancel { id });
+        }
+    }
+
+    pub(super) fn id(&self) -> u32 {
+        let id = self.next_id.get();
+        self.next_id.set(id.wrapping_add(1).max(1));
+        id
+    }
+
+    pub(super) fn is_alive(&self, index: usize) -> bool {
+        self.slots.borrow().get(index).is_some_and(|s| s.alive)
+    }
+
+    /// Live workers' indices.
+    fn live(&self) -> Vec<usize> {
+        let slots = self.slots.borrow();
+        (0..slots.len()).filter(|&i| slots[i].alive).collect()
+    }
+
+    pub(super) fn stream_slot(&self) -> Option<usize> {
+        self.live().first().copied()
+    }
+
+    /// The worker for the next digest (see [`hash_strategy::pick_worker`]).
+    fn pick(&self) -> Option<usize> {
+        let live = self.live();
+        let loads: Vec<usize> = {
+            let slots = self.slots.borrow();
+            live.iter().map(|&i| slots[i].load).collect()
+        };
+        let streaming = (self.streams.get() > 0).then_some(0);
+        hash_strategy::pick_worker(&loads, streaming).map(|i| live[i])
+    }
+
+    pub(super) fn post(&self, index: usize, request: &Request) -> Result<(), JsValue> {
+        let worker = self.slots.borrow().get(index).map(|s| s.worker.clone());
+        match worker {
+            Some(worker) => worker.post_message(&request.to_js()),
+            None => Err(JsValue::UNDEFINED),
+        }
+    }
+
+    /// Posts `request` (job `id`) to worker `index`; its answer arrives on
+    /// the receiver.
+    pub(super) fn send(
+        &self,
+        index: usize,
+        id: u32,
+        counts_load: bool,
+        progress: Option<Rc<dyn Fn(u64)>>,
+        request: &Request,
+    ) -> oneshot::Receiver<Result<Sha256Digest, JobError>> {
+        let (tx, rx) = oneshot::channel();
+        self.pending.borrow_mut().insert(
+            id,
+            Pending {
+                slot: index,
+                counts_load,
+                reply: tx,
+                progress,
+            },
+        );
+        if counts_load {
+            if let Some(slot) = self.slots.borrow_mut().get_mut(index) {
+                slot.load += 1;
+            }
+        }
+        if self.post(index, request).is_err() {
+            self.settle(id, Err(JobError::Lost));
+        }
+        rx
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        for slot in self.slots.borrow().iter() {
+            slot.worker.terminate();
+        }
+    }
+}
+
+fn message_of(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "unknown error".to_owned())
+}
