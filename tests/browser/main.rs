@@ -7,7 +7,7 @@
 //! ```
 //!
 //! The multipart and fault tests also need the fault proxies
-//! (`tests/support/fault_proxy.mjs`) and a second signer with short-lived URLs:
+//! (`tests/support/fault-proxy`, a Rust crate) and a second signer with short-lived URLs:
 //! `scripts/test` starts them all and sets `PRESIGN_FAULT_PROXY`,
 //! `PRESIGN_ENDPOINT_SHORT_EXPIRY` and `PRESIGN_FAULT_PROXY_SHORT_EXPIRY`.
 #![cfg(target_arch = "wasm32")]

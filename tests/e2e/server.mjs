@@ -43,11 +43,12 @@ export async function startServer(extraArgs = [], { wwwDir = join(repo, 'www') }
   };
 }
 
-// Starts the fault-injection proxy (tests/support/fault_proxy.mjs): browsers
+// Starts the fault-injection proxy (tests/support/fault-proxy, built by
+// scripts/test as target/debug/fault-proxy): browsers
 // reach the store through it (presign-server --store-public-url), and its log
 // counts what they sent.
 export async function startProxy() {
-  const child = spawn(process.execPath, [join(repo, 'tests', 'support', 'fault_proxy.mjs'), '--port', '0'], {
+  const child = spawn(join(repo, 'target', 'debug', 'fault-proxy'), ['--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const url = await new Promise((ok, fail) => {

@@ -1,0 +1,48 @@
+//! `fault-proxy [--port N] [--target URL] [--stall-ms MS]`: see the crate docs.
+//! Prints `fault-proxy listening on http://127.0.0.1:PORT` once ready.
+
+use fault_proxy::proxy::{self, State};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fault-proxy: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let mut port = 0u16;
+    let mut target = None;
+    let mut stall_ms = 120_000u64;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or(format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--port" => port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
+            "--target" => target = Some(proxy::parse_target(&value()?)?),
+            "--stall-ms" => {
+                stall_ms = value()?.parse().map_err(|e| format!("--stall-ms: {e}"))?;
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .map_err(|e| format!("cannot listen on port {port}: {e}"))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        println!("fault-proxy listening on http://{addr}");
+        let state = Arc::new(State::new(target, Duration::from_millis(stall_ms)));
+        tokio::select! {
+            served = proxy::serve(listener, state) => served.map_err(|e| e.to_string()),
+            _ = tokio::signal::ctrl_c() => Ok(()),
+        }
+    })
+}

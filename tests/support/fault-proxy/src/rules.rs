@@ -1,0 +1,193 @@
+//! Explicit rules: "the next 2 PUTs whose URL contains `partNumber=3` answer
+//! 503". The JSON form is the one the browser tests post to `/__faults`.
+
+use crate::fault::Fault;
+use serde::Deserialize;
+use std::time::Duration;
+
+/// One rule as posted: which requests (`match`: a substring, or a list that
+/// must all occur in the URL; `method`), what to do, how many times.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RuleSpec {
+    #[serde(rename = "match", default)]
+    pub needles: Needles,
+    pub method: Option<String>,
+    pub status: Option<u16>,
+    pub code: Option<String>,
+    pub message: Option<String>,
+    pub delay_ms: Option<u64>,
+    #[serde(default)]
+    pub stall: bool,
+    #[serde(default)]
+    pub corrupt: bool,
+    #[serde(default)]
+    pub reset: bool,
+    /// How many matching requests it applies to (default 1).
+    pub times: Option<u32>,
+}
+
+/// Substrings that must all occur in the request's URL.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(untagged)]
+pub enum Needles {
+    #[default]
+    Any,
+    One(String),
+    All(Vec<String>),
+}
+
+impl Needles {
+    pub fn matches(&self, url: &str) -> bool {
+        match self {
+            Needles::Any => true,
+            Needles::One(needle) => url.contains(needle.as_str()),
+            Needles::All(all) => all.iter().all(|n| url.contains(n.as_str())),
+        }
+    }
+}
+
+/// A rule in force.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    needles: Needles,
+    method: Option<String>,
+    fault: Fault,
+    times: u32,
+}
+
+impl TryFrom<RuleSpec> for Rule {
+    type Error = String;
+
+    fn try_from(spec: RuleSpec) -> Result<Self, String> {
+        let chosen = [
+            spec.status.is_some(),
+            spec.delay_ms.is_some(),
+            spec.stall,
+            spec.corrupt,
+            spec.reset,
+        ];
+        if chosen.iter().filter(|&&c| c).count() != 1 {
+            return Err(
+                "a rule needs exactly one of status, delayMs, stall, corrupt, reset".into(),
+            );
+        }
+        let fault = if let Some(status) = spec.status {
+            if !(100..=599).contains(&status) {
+                return Err(format!("status {status} is not an HTTP status"));
+            }
+            let mut fault = Fault::status(status);
+            if let Fault::Status { code, message, .. } = &mut fault {
+                if let Some(c) = spec.code {
+                    *code = c;
+                }
+                if let Some(m) = spec.message {
+                    *message = m;
+                }
+            }
+            fault
+        } else if let Some(ms) = spec.delay_ms {
+            Fault::Delay(Duration::from_millis(ms))
+        } else if spec.stall {
+            Fault::Stall
+        } else if spec.corrupt {
+            Fault::Corrupt
+        } else {
+            Fault::Reset
+        };
+        Ok(Rule {
+            needles: spec.needles,
+            method: spec.method.map(|m| m.to_ascii_uppercase()),
+            fault,
+            times: spec.times.unwrap_or(1),
+        })
+    }
+}
+
+/// The rules in force, first match wins.
+#[derive(Debug, Default)]
+pub struct Rules {
+    list: Vec<Rule>,
+}
+
+impl Rules {
+    pub fn add(&mut self, rule: Rule) {
+        self.list.push(rule);
+    }
+
+    pub fn clear(&mut self) {
+        self.list.clear();
+    }
+
+    /// The fault of the first live rule matching this request, used up by
+    /// one. Preflights are never faulted.
+    pub fn take(&mut self, method: &str, url: &str) -> Option<Fault> {
+        if method == "OPTIONS" {
+            return None;
+        }
+        let rule = self.list.iter_mut().find(|r| {
+            r.times > 0 && r.method.as_deref().is_none_or(|m| m == method) && r.needles.matches(url)
+        })?;
+        rule.times -= 1;
+        Some(rule.fault.clone())
+    }
+}
+
+/// Parses `/__faults`' body: one rule or a list.
+pub fn parse(body: &[u8]) -> Result<Vec<Rule>, String> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(RuleSpec),
+        Many(Vec<RuleSpec>),
+    }
+    let specs = match serde_json::from_slice(body).map_err(|e| e.to_string())? {
+        OneOrMany::One(one) => vec![one],
+        OneOrMany::Many(many) => many,
+    };
+    specs.into_iter().map(Rule::try_from).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_apply_in_order_and_run_out() {
+        let mut rules = Rules::default();
+        for rule in parse(
+            br#"[{"match": "partNumber=3", "status": 503, "times": 2},
+                {"match": ["zz", "yy"], "method": "put", "reset": true}]"#,
+        )
+        .expect("rules")
+        {
+            rules.add(rule);
+        }
+        assert_eq!(rules.take("OPTIONS", "/x?partNumber=3"), None);
+        assert_eq!(
+            rules.take("PUT", "/x?partNumber=3"),
+            Some(Fault::status(503))
+        );
+        assert_eq!(
+            rules.take("PUT", "/x?partNumber=3"),
+            Some(Fault::status(503))
+        );
+        assert_eq!(rules.take("PUT", "/x?partNumber=3"), None);
+        assert_eq!(rules.take("GET", "/zzyy"), None);
+        assert_eq!(rules.take("PUT", "/zz"), None);
+        assert_eq!(rules.take("PUT", "/zzyy"), Some(Fault::Reset));
+        assert_eq!(rules.take("PUT", "/zzyy"), None);
+    }
+
+    #[test]
+    fn bad_rules_are_refused() {
+        assert!(parse(br#"{"match": "x"}"#).is_err());
+        assert!(parse(br#"{"status": 503, "stall": true}"#).is_err());
+        assert!(parse(br#"{"status": 1000}"#).is_err());
+        assert!(parse(br#"{"status": 503, "oops": 1}"#).is_err());
+        let custom =
+            parse(br#"{"status": 403, "code": "AccessDenied", "message": "Request has expired"}"#)
+                .expect("rule");
+        assert_eq!(custom.len(), 1);
+    }
+}
