@@ -15,10 +15,18 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Run an embedded S3-compatible store (s3s-fs) on <DATA_DIR>/store, allow
-    /// any origin, and ignore the AWS_* environment.
+    /// Development mode: a fixed user `dev` unless JWT settings are given,
+    /// any origin allowed, and (unless --store s3) an embedded S3-compatible
+    /// store (s3s-fs) on <DATA_DIR>/store.
     #[arg(long, global = true)]
     pub dev: bool,
+
+    /// Which store to sign for: `embedded` (s3s-fs on <DATA_DIR>/store) or
+    /// `s3` (a real endpoint from the AWS_* environment) [default: embedded
+    /// with --dev, else s3]. `--dev --store s3` runs development mode against
+    /// a real store (Garage, MinIO, a test bucket).
+    #[arg(long, value_enum, value_name = "STORE", global = true)]
+    pub store: Option<StoreKind>,
 
     /// Address to listen on [default: 127.0.0.1:8080, or 127.0.0.1:$PORT].
     #[arg(long, value_name = "ADDR")]
@@ -102,6 +110,15 @@ pub struct Cli {
     /// Attempts per webhook delivery, the first included.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub webhook_max_attempts: u32,
+}
+
+/// `--store`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StoreKind {
+    /// The in-process s3s-fs store.
+    Embedded,
+    /// A real S3-compatible endpoint (AWS_ENDPOINT_URL, AWS_REGION, ...).
+    S3,
 }
 
 fn secret_arg(text: &str) -> Result<Secret, std::convert::Infallible> {

@@ -4,6 +4,7 @@
 //! takes a lookup function, so tests pass a map and `main` passes `std::env`.
 
 pub use crate::cli::Cli;
+use crate::cli::StoreKind;
 use crate::credentials::{Credentials, Secret};
 use crate::duration_text;
 use crate::gc::{self, GcSettings};
@@ -92,7 +93,7 @@ pub enum ApiCors {
 /// Why the server refuses to start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("missing environment variable(s) {}: set them for your S3 store, or run with --dev for an embedded one", .0.join(", "))]
+    #[error("missing environment variable(s) {}: set them for your S3 store, or run with --dev (or --store embedded) for an embedded one", .0.join(", "))]
     MissingEnv(Vec<&'static str>),
     #[error("AWS_ENDPOINT_URL must be an http(s) URL like https://s3.eu-west-1.amazonaws.com, got {0:?}")]
     BadEndpoint(String),
@@ -171,7 +172,12 @@ impl StoreSettings {
     /// The store part of the command line and environment.
     pub fn resolve(cli: &Cli, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
-        let (store, bucket) = if cli.dev {
+        let kind = cli.store.unwrap_or(if cli.dev {
+            StoreKind::Embedded
+        } else {
+            StoreKind::S3
+        });
+        let (store, bucket) = if kind == StoreKind::Embedded {
             let store = StoreConfig::Embedded {
                 data_dir: cli.data_dir.clone(),
                 listen: cli.store_listen,

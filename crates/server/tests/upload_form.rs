@@ -119,6 +119,7 @@ async fn form_post_stores_exactly_the_bytes_then_is_confirmed_and_recorded() {
             ["content-length-range", 1, 10_000_000],
             {"success_action_status": "201"},
             {"x-amz-meta-user-id": "dev"},
+            {"x-amz-checksum-algorithm": "SHA256"},
             {"x-amz-checksum-sha256": digest},
             {"x-amz-algorithm": "AWS4-HMAC-SHA256"},
             {"x-amz-credential": credential},

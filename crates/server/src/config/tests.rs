@@ -109,6 +109,34 @@ fn remote_needs_every_variable_and_names_the_missing_ones() {
 }
 
 #[test]
+fn store_flag_chooses_the_store_whatever_the_mode() {
+    // Development mode against a real store: AWS_* are read, the API stays
+    // open to any origin, and the bucket comes from the environment.
+    let mut env = AWS_ENV.to_vec();
+    env.push(("AWS_ENDPOINT_URL", "http://127.0.0.1:3900"));
+    let c = resolve(&["--dev", "--store", "s3"], &env).expect("config");
+    assert_eq!(c.cors, ApiCors::AnyOrigin);
+    assert_eq!(c.bucket, "my-bucket");
+    let StoreConfig::Remote(r) = c.store else {
+        panic!("--store s3 signs for the endpoint");
+    };
+    assert_eq!(r.endpoint.as_str(), "http://127.0.0.1:3900/");
+    // ...which needs the same variables as production.
+    assert!(matches!(
+        resolve(&["--dev", "--store", "s3"], &[]),
+        Err(ConfigError::MissingEnv(_))
+    ));
+    // The embedded store without --dev: an identity is still required.
+    let c = resolve(&["--store", "embedded"], AWS_ENV).expect("config");
+    assert!(matches!(c.store, StoreConfig::Embedded { .. }));
+    assert_eq!(c.cors, ApiCors::SameOrigin);
+    assert_eq!(c.bucket, "uploads");
+    assert!(resolve(&["--store", "embedded"], &[]).is_err());
+    let cli = Cli::try_parse_from(["presign-server", "--store", "minio"]);
+    assert!(cli.is_err());
+}
+
+#[test]
 fn remote_defaults_to_aws_virtual_host() {
     let c = resolve(&[], AWS_ENV).expect("config");
     assert_eq!(c.bucket, "my-bucket");

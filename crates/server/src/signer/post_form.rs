@@ -64,6 +64,9 @@ impl Signer {
             Condition::eq("x-amz-meta-user-id", form.user.as_str()),
         ];
         if let Some(digest) = &form.sha256 {
+            // Garage (and S3's own docs) want the algorithm named too: without
+            // it Garage neither checks nor stores the form's checksum.
+            conditions.push(Condition::eq("x-amz-checksum-algorithm", "SHA256"));
             conditions.push(Condition::eq("x-amz-checksum-sha256", digest.to_base64()));
         }
         conditions.extend([
@@ -162,6 +165,7 @@ mod tests {
             r#"{"key":"users/dev/ecu/2015-12-29/0123-a b.txt"},{"Content-Type":"text/plain"},"#,
             r#"["content-length-range",1,10000000],{"success_action_status":"201"},"#,
             r#"{"x-amz-meta-user-id":"dev"},"#,
+            r#"{"x-amz-checksum-algorithm":"SHA256"},"#,
             r#"{"x-amz-checksum-sha256":"uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek="},"#,
             r#"{"x-amz-algorithm":"AWS4-HMAC-SHA256"},"#,
             r#"{"x-amz-credential":"AKIAIOSFODNN7EXAMPLE/20151229/us-east-1/s3/aws4_request"},"#,
@@ -175,7 +179,7 @@ mod tests {
         assert_eq!(decoded, json.as_bytes());
         assert_eq!(
             field("x-amz-signature"),
-            Some("482fdc7e4cbcee2cdc4b1216a5ad2b557c219e2b6cc98ccbe212f648ca5d7154")
+            Some("8fc4b8d8286b475d4229a129fead234ff471129f4561b0d727f003b102c13f9f")
         );
         let names: Vec<&str> = signed.fields.keys().map(String::as_str).collect();
         assert_eq!(
@@ -186,6 +190,7 @@ mod tests {
                 "policy",
                 "success_action_status",
                 "x-amz-algorithm",
+                "x-amz-checksum-algorithm",
                 "x-amz-checksum-sha256",
                 "x-amz-credential",
                 "x-amz-date",
@@ -228,6 +233,7 @@ mod tests {
             .conditions
             .contains(&Condition::eq("x-amz-security-token", "session-token")));
         assert!(!signed.fields.contains_key("x-amz-checksum-sha256"));
+        assert!(!signed.fields.contains_key("x-amz-checksum-algorithm"));
         assert!(!signed.fields.contains_key("bucket"));
         assert!(signed
             .policy

@@ -2,9 +2,11 @@
 //!
 //! Each request has an identity: its method and path, and its query without
 //! the `X-Amz-*` signing parameters (so a part sent again on a freshly signed
-//! URL is the same request). Whether its n-th attempt is faulted, and how,
-//! is a hash of (seed, identity, n): the same seed gives the same faults
-//! whatever order concurrent uploads arrive in. At most `max_consecutive`
+//! URL is the same request) and without `uploadId`, with the parts every run
+//! makes up anew masked: runs of 16 or more hex digits (UUIDs in keys, upload
+//! ids) and ISO dates. Whether its n-th attempt is faulted, and how, is a
+//! hash of (seed, identity, n): the same seed gives the same faults to the
+//! same files whatever order concurrent uploads arrive in, run after run. At most `max_consecutive`
 //! attempts in a row of one request are faulted, so a client that retries
 //! enough always gets through.
 
@@ -93,15 +95,57 @@ impl Chaos {
     }
 }
 
-/// Method, path and the query without `X-Amz-*` parameters, sorted.
+/// Method, masked path and the query without `X-Amz-*` and `uploadId`
+/// parameters, sorted.
 pub fn identity(method: &str, url: &str) -> String {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     let mut params: Vec<&str> = query
         .split('&')
-        .filter(|p| !p.is_empty() && !p.to_ascii_lowercase().starts_with("x-amz-"))
+        .filter(|p| {
+            let p = p.to_ascii_lowercase();
+            !p.is_empty() && !p.starts_with("x-amz-") && !p.starts_with("uploadid=")
+        })
         .collect();
     params.sort_unstable();
-    format!("{method} {path}?{}", params.join("&"))
+    format!("{method} {}?{}", mask(path), params.join("&"))
+}
+
+/// `text` with runs of 16+ hex digits replaced by `#` and dates
+/// (`dddd-dd-dd`) by `D`.
+fn mask(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes[i..]
+            .iter()
+            .take_while(|b| b.is_ascii_hexdigit())
+            .count();
+        if hex >= 16 {
+            out.push('#');
+            i += hex;
+        } else if is_date(&bytes[i..]) {
+            out.push('D');
+            i += 10;
+        } else {
+            // Copy up to the next character that could start a run.
+            let c = text[i..].chars().next().unwrap_or('?');
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+fn is_date(b: &[u8]) -> bool {
+    b.len() >= 10
+        && b[..10].iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
 }
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -150,6 +194,18 @@ mod tests {
             identity("PUT", &url(4, "aa"))
         );
         assert_eq!(identity("PUT", "/k?b=1&a=2"), "PUT /k?a=2&b=1");
+        // What each run makes up anew is masked.
+        assert_eq!(
+            identity(
+                "PUT",
+                "/b/users/dev/soak/2026-12-01/0123456789abcdef0123456789abcdef-soak-7.bin?partNumber=2&uploadId=ffeeddccbbaa99887766554433221100ff"
+            ),
+            "PUT /b/users/dev/soak/D/#-soak-7.bin?partNumber=2"
+        );
+        assert_eq!(
+            identity("PUT", "/a-2026-1-bcdef?x=1"),
+            "PUT /a-2026-1-bcdef?x=1"
+        );
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct Entry {
 pub struct Stats {
     /// Requests to the store (control calls excluded).
     pub requests: u64,
+    /// Of those, CORS preflights (`OPTIONS`, never faulted).
+    pub preflights: u64,
     /// Of those, faulted.
     pub faulted: u64,
     /// Faults by label (`500`, `503`, `429`, `403-expired`, `reset`, `stall`, ...).
@@ -40,6 +42,9 @@ impl Journal {
     /// Logs a request; the index is for [`Journal::answered`].
     pub fn record(&mut self, method: &str, url: &str, fault: Option<&Fault>) -> usize {
         self.stats.requests += 1;
+        if method == "OPTIONS" {
+            self.stats.preflights += 1;
+        }
         if let Some(fault) = fault {
             self.stats.faulted += 1;
             *self.stats.by_kind.entry(kind(fault)).or_default() += 1;
@@ -104,12 +109,14 @@ mod tests {
         );
         let b = j.record("PUT", "/k", Some(&Fault::Delay(Duration::from_millis(5))));
         j.record("PUT", "/k", None);
+        j.record("OPTIONS", "/k", None);
         j.answered(a, 503);
         j.answered(b, 200);
         assert_eq!(j.entries()[0].signature.as_deref(), Some("ab"));
         assert_eq!(j.entries()[0].status, 503);
         assert_eq!(j.entries()[2].status, 0);
-        assert_eq!(j.stats().requests, 3);
+        assert_eq!(j.stats().requests, 4);
+        assert_eq!(j.stats().preflights, 1);
         assert_eq!(j.stats().faulted, 2);
         assert_eq!(j.stats().by_kind.get("503"), Some(&1));
         assert_eq!(j.stats().by_kind.get("delay"), Some(&1));
