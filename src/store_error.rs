@@ -14,7 +14,11 @@ pub fn classify(status: u16, body: &str) -> UploadError {
         (true, false) => format!(": {message}"),
         (false, false) => format!(" {code}: {message}"),
     };
-    let expired = message.to_ascii_lowercase().contains("request has expired")
+    // S3: 403 AccessDenied "Request has expired"; Garage: 400 InvalidRequest
+    // "Bad request: Date is too old" (a presigned URL past X-Amz-Expires).
+    let lower = message.to_ascii_lowercase();
+    let expired = lower.contains("request has expired")
+        || lower.contains("date is too old")
         || matches!(code.as_str(), "ExpiredToken" | "TokenRefreshRequired");
     let kind = match (status, code.as_str()) {
         (0, _) => {
@@ -75,6 +79,11 @@ mod tests {
             (
                 403,
                 s3("AccessDenied", "Request has expired"),
+                ErrorCode::Expired,
+            ),
+            (
+                400,
+                s3("InvalidRequest", "Bad request: Date is too old"),
                 ErrorCode::Expired,
             ),
             (

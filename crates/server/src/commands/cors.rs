@@ -5,7 +5,7 @@
 use super::CommandError;
 use crate::bucket_cors::{CorsConfiguration, CorsRule};
 use crate::cli::{Cli, CorsCommand};
-use crate::config::{api_cors, StoreSettings};
+use crate::config::{api_cors, StoreConfig, StoreSettings};
 use crate::store_client::StoreClient;
 use crate::store_setup;
 use std::process::ExitCode;
@@ -33,12 +33,12 @@ async fn apply(
     cli: &Cli,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<String, CommandError> {
-    if cli.dev {
+    let settings = StoreSettings::resolve(cli, env)?;
+    if matches!(settings.store, StoreConfig::Embedded { .. }) {
         return Err(CommandError::Refused(
-            "cors apply sets a real bucket's CORS: run it without --dev, with the AWS_* environment of your store (the embedded store answers CORS itself)".into(),
+            "cors apply sets a real bucket's CORS: run it with the AWS_* environment of your store (without --dev, or with --dev --store s3 for any origin); the embedded store answers CORS itself".into(),
         ));
     }
-    let settings = StoreSettings::resolve(cli, env)?;
     let (_embedded, signer) = store_setup::connect(&settings.store, &settings.bucket).await?;
     let store = StoreClient::new(Arc::new(signer))?;
     let before = store.get_bucket_cors().await?;
