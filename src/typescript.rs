@@ -145,7 +145,7 @@ export interface DownloadLink {
 export type UploadErrorCode =
   | "bad_request" | "network" | "expired" | "forbidden" | "not_found"
   | "too_large" | "unsupported_type" | "checksum_mismatch" | "aborted"
-  | "server" | "rate_limited";
+  | "server" | "rate_limited" | "storage_full";
 
 /** Every rejection is an `Error` with these extra fields. */
 export interface UploadError extends Error {

@@ -33,6 +33,9 @@ pub enum ErrorCode {
     RateLimited,
     /// No valid credentials: a missing, malformed, forged or expired token.
     Unauthorized,
+    /// The store (or the signer's database) has no space left: HTTP 507.
+    /// Not retried: space does not come back by waiting a few seconds.
+    StorageFull,
 }
 
 impl ErrorCode {
@@ -50,6 +53,7 @@ impl ErrorCode {
             ErrorCode::Server => "server",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::StorageFull => "storage_full",
         }
     }
 
@@ -66,6 +70,7 @@ impl ErrorCode {
             ErrorCode::Aborted => 499,
             ErrorCode::Network => 502,
             ErrorCode::Server => 500,
+            ErrorCode::StorageFull => 507,
         }
     }
 
@@ -80,6 +85,7 @@ impl ErrorCode {
             415 => ErrorCode::UnsupportedType,
             429 => ErrorCode::RateLimited,
             400..=499 => ErrorCode::BadRequest,
+            507 => ErrorCode::StorageFull,
             _ => ErrorCode::Server,
         }
     }
@@ -110,6 +116,7 @@ mod tests {
             ErrorCode::Server,
             ErrorCode::RateLimited,
             ErrorCode::Unauthorized,
+            ErrorCode::StorageFull,
         ] {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
