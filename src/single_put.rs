@@ -27,7 +27,7 @@ use presign_core::form_protocol::{GetUploadFormRequest, GetUploadFormResponse};
 use presign_core::limits::MAX_SINGLE_PUT;
 use presign_core::progress::Phase;
 use presign_core::protocol::{FileUploadedRequest, GetUploadUrlRequest, GetUploadUrlResponse};
-use presign_core::retry_policy::{Failure, RetryDecision, RetryPolicy};
+use presign_core::retry_policy::{Failure, RetryDecision};
 use presign_core::upload_state::UploadState;
 use presign_core::{ErrorCode, Sha256Digest, Sha256Hasher};
 use std::rc::Rc;
@@ -73,10 +73,7 @@ pub async fn upload(
     control.wait_while_paused().await?;
     control.step(UploadState::Uploading);
     progress.start(Phase::Uploading, size);
-    let policy = RetryPolicy {
-        max_attempts: options.max_attempts,
-        ..RetryPolicy::default()
-    };
+    let policy = options.retry_policy();
     let mut rng = retry::seeded_rng();
     let (mut attempts, mut rehashed) = (0, false);
     let put = loop {

@@ -73,7 +73,7 @@ export interface UploadOptions {
   partSize?: number;
   /** Parts in flight at once, 1 to 16 (default 4). */
   concurrency?: number;
-  /** Attempts per part, the first included (default 5). */
+  /** Attempts per request to the store or the signer, the first included (default 5). */
   maxAttempts?: number;
   /** Also return the whole file's SHA-256 of a multipart upload (default false). */
   wholeFileSha256?: boolean;
