@@ -85,7 +85,12 @@ pub enum DbError {
 
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
-        ApiError::Internal(e.to_string())
+        let full = matches!(&e, DbError::Sqlite(s) if s.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull));
+        if full {
+            ApiError::StorageFull(e.to_string())
+        } else {
+            ApiError::Internal(e.to_string())
+        }
     }
 }
 

@@ -33,6 +33,7 @@ pub mod settings;
 pub mod signer;
 pub mod state;
 pub mod static_files;
+pub mod storage_full;
 pub mod store_client;
 pub mod upload_sessions;
 pub mod webhook;
