@@ -13,7 +13,7 @@ use presign_core::content_type;
 use presign_core::hash_strategy::{self, MAX_WORKERS};
 use presign_core::part_plan::{DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE};
 use presign_core::resume_state::DEFAULT_RESUME_MAX_AGE_MS;
-use presign_core::retry_policy::DEFAULT_MAX_ATTEMPTS;
+use presign_core::retry_policy::{RetryPolicy, DEFAULT_MAX_ATTEMPTS};
 use std::fmt;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
@@ -148,7 +148,7 @@ pub struct UploadOptions {
     pub part_size: u64,
     /// Parts in flight at once, 1..=16.
     pub concurrency: u32,
-    /// Attempts per part request, the first included.
+    /// Attempts per request (a part's PUT, a signer call), the first included.
     pub max_attempts: u32,
     /// Whether a multipart result carries the whole file's SHA-256.
     pub whole_file_sha256: bool,
@@ -176,6 +176,14 @@ pub const DEFAULT_STALL_TIMEOUT_MS: u32 = 30_000;
 pub const MAX_STALL_TIMEOUT_MS: u32 = 3_600_000;
 
 impl UploadOptions {
+    /// The backoff of every request of the upload: `maxAttempts` attempts.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: self.max_attempts,
+            ..RetryPolicy::default()
+        }
+    }
+
     /// Reads `{ fileType, contentType?, onProgress?, signal? }`, or a bare
     /// string taken as the `fileType`.
     pub fn from_js(value: &JsValue) -> Result<Self, UploadError> {

@@ -1,8 +1,17 @@
 //! The signer's JSON API over `fetch` (gloo-net): get-upload-url,
 //! file-uploaded and download-url, with the signer's errors mapped to codes.
+//!
+//! A request that fails transiently (the network, a 5xx, a 429) is sent
+//! again with the upload's backoff ([`RetryPolicy`], `maxAttempts`), so a
+//! signer that restarts in the middle of an upload does not fail it. Every
+//! call may be repeated: signing twice is harmless, Complete and
+//! file-uploaded answer a repeat from the record, and a Create whose answer
+//! was lost leaves one unused open upload in the store (until it is
+//! collected).
 
 use crate::abort::LinkedAbort;
 use crate::options::UploaderOptions;
+use crate::retry;
 use crate::token_source::TokenSource;
 use crate::upload_error::UploadError;
 use gloo_net::http::{Request, RequestBuilder};
@@ -15,16 +24,21 @@ use presign_core::protocol::{
     DownloadUrlResponse, ErrorBody, FileUploadedRequest, FileUploadedResponse, GetUploadUrlRequest,
     GetUploadUrlResponse,
 };
+use presign_core::retry_policy::{Failure, RetryDecision, RetryPolicy};
 use presign_core::ErrorCode;
 use serde::Serialize;
 use std::fmt;
+use std::rc::Rc;
 use web_sys::AbortSignal;
 
 /// Talks to one signer. Cheap to share behind an `Rc`.
 pub struct SignerClient {
     endpoint: String,
     headers: Vec<(String, String)>,
-    tokens: TokenSource,
+    /// Shared by every upload of one `Uploader`.
+    tokens: Rc<TokenSource>,
+    /// How transient failures are retried.
+    retry: RetryPolicy,
 }
 
 impl fmt::Debug for SignerClient {
@@ -35,6 +49,7 @@ impl fmt::Debug for SignerClient {
             .field("endpoint", &self.endpoint)
             .field("header_names", &names)
             .field("tokens", &self.tokens)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -44,7 +59,19 @@ impl SignerClient {
         Self {
             endpoint: options.endpoint,
             headers: options.headers,
-            tokens: TokenSource::new(options.token),
+            tokens: Rc::new(TokenSource::new(options.token)),
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// The same signer (and tokens), its requests retried under `retry`:
+    /// one upload's `maxAttempts`.
+    pub fn with_retry(&self, retry: RetryPolicy) -> Self {
+        Self {
+            endpoint: self.endpoint.clone(),
+            headers: self.headers.clone(),
+            tokens: Rc::clone(&self.tokens),
+            retry,
         }
     }
 
@@ -99,7 +126,9 @@ impl SignerClient {
             self.endpoint,
             encode_query_component(key)
         );
-        let text = self.send(|| Request::get(&url), None, &url, signal).await?;
+        let text = self
+            .send(&|| Request::get(&url), None, &url, signal)
+            .await?;
         serde_json::from_str(&text).map_err(|e| {
             UploadError::new(
                 ErrorCode::Server,
@@ -144,7 +173,9 @@ impl SignerClient {
             self.endpoint,
             encode_query_component(upload_id)
         );
-        let text = self.send(|| Request::get(&url), None, &url, signal).await?;
+        let text = self
+            .send(&|| Request::get(&url), None, &url, signal)
+            .await?;
         parse(&text, "parts")
     }
 
@@ -170,7 +201,7 @@ impl SignerClient {
             self.endpoint,
             encode_query_component(upload_id)
         );
-        self.send(|| Request::delete(&url), None, &url, None)
+        self.send(&|| Request::delete(&url), None, &url, None)
             .await?;
         Ok(())
     }
@@ -185,14 +216,47 @@ impl SignerClient {
         let json = serde_json::to_string(body)
             .map_err(|e| UploadError::bad_request(format!("could not encode the request: {e}")))?;
         let builder = || Request::post(&url).header("Content-Type", "application/json");
-        self.send(builder, Some(json), &url, signal).await
+        self.send(&builder, Some(json), &url, signal).await
     }
 
     /// Sends the request; the body text of a 2xx answer, an error otherwise.
-    /// A 401 renews the token (with `getToken`) and sends it once more.
+    /// Transient failures are sent again after a backoff, up to the policy's
+    /// attempts; the last failure is the answer.
     async fn send(
         &self,
-        builder: impl Fn() -> RequestBuilder,
+        builder: &dyn Fn() -> RequestBuilder,
+        body: Option<String>,
+        url: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<String, UploadError> {
+        let mut rng = retry::seeded_rng();
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let error = match self
+                .send_authorized(builder, body.clone(), url, signal)
+                .await
+            {
+                Ok(text) => return Ok(text),
+                Err(error) => error,
+            };
+            let failure = Failure {
+                code: error.code(),
+                status: error.status(),
+            };
+            // `rehashed: true`: a checksum refusal is never sent again here.
+            match self.retry.decide(failure, attempts, true, &mut rng) {
+                RetryDecision::Backoff { delay_ms } => retry::sleep(delay_ms, signal).await?,
+                _ => return Err(error),
+            }
+        }
+    }
+
+    /// One request with the current token; a 401 renews the token (with
+    /// `getToken`) and sends it once more.
+    async fn send_authorized(
+        &self,
+        builder: &dyn Fn() -> RequestBuilder,
         body: Option<String>,
         url: &str,
         signal: Option<&AbortSignal>,

@@ -28,7 +28,7 @@ use presign_core::form_protocol::{GetUploadFormRequest, GetUploadFormResponse};
 use presign_core::limits::MAX_SINGLE_PUT;
 use presign_core::progress::Phase;
 use presign_core::protocol::{FileUploadedRequest, GetUploadUrlRequest, GetUploadUrlResponse};
-use presign_core::retry_policy::{Failure, RetryDecision, RetryPolicy};
+use presign_core::retry_policy::{Failure, RetryDecision};
 use presign_core::upload_state::UploadState;
 use presign_core::{ErrorCode, Sha256Digest};
 use std::rc::Rc;
@@ -75,10 +75,7 @@ pub async fn upload(
     control.wait_while_paused().await?;
     control.step(UploadState::Uploading);
     progress.start(Phase::Uploading, size);
-    let policy = RetryPolicy {
-        max_attempts: options.max_attempts,
-        ..RetryPolicy::default()
-    };
+    let policy = options.retry_policy();
     let mut rng = retry::seeded_rng();
     let (mut attempts, mut rehashed) = (0, false);
     let put = loop {
@@ -100,6 +97,7 @@ pub async fn upload(
             Target::Put(put) => {
                 let headers = put_headers::for_put(put.headers.as_ref());
                 let body = Body::Blob(file);
+                let signal = Some(&attempt_signal);
                 xhr_put::send(
                     &put.upload_url,
                     "PUT",

@@ -33,6 +33,9 @@ pub fn classify(status: u16, body: &str) -> UploadError {
         (_, "EntityTooLarge") | (413, _) => ErrorCode::TooLarge,
         (403, _) => ErrorCode::Forbidden,
         (_, "SlowDown") | (429, _) => ErrorCode::RateLimited,
+        // 507 Insufficient Storage: MinIO's code for a full disk, which the
+        // embedded store answers too.
+        (_, "XMinioStorageFull") | (507, _) => ErrorCode::StorageFull,
         (status, _) => ErrorCode::from_http_status(status),
     };
     let what = match kind {
@@ -40,6 +43,7 @@ pub fn classify(status: u16, body: &str) -> UploadError {
         ErrorCode::ChecksumMismatch => {
             "the store received bytes whose SHA-256 differs from the file's"
         }
+        ErrorCode::StorageFull => "the store has no space left for the upload",
         _ => "the store refused the upload",
     };
     UploadError::new(kind, format!("{what} (HTTP {status}{detail})")).with_status(status)
@@ -150,6 +154,15 @@ mod tests {
                 "<html>Bad Gateway</html>".to_owned(),
                 ErrorCode::Server,
             ),
+            (
+                507,
+                s3(
+                    "XMinioStorageFull",
+                    "Storage backend has reached its minimum free drive threshold.",
+                ),
+                ErrorCode::StorageFull,
+            ),
+            (507, String::new(), ErrorCode::StorageFull),
         ];
         for (status, body, want) in cases {
             let err = classify(*status, body);

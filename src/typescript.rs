@@ -180,7 +180,7 @@ export interface UploadOptions {
   partSize?: number;
   /** Parts in flight at once, 1 to 16 (default 4). */
   concurrency?: number;
-  /** Attempts per part, the first included (default 5). */
+  /** Attempts per request to the store or the signer, the first included (default 5). */
   maxAttempts?: number;
   /** Also return the whole file's SHA-256 of a multipart upload (default false). */
   wholeFileSha256?: boolean;
@@ -292,6 +292,7 @@ export interface DownloadLink {
  * - `aborted`: the caller aborted (`signal`, `upload.abort()`)
  * - `server`: the signer or the store failed (5xx)
  * - `rate_limited`: too many requests (429), after the retries
+ * - `storage_full`: the store (or the signer's database) is out of space (507)
  * - `bad_request`: a malformed argument or option, or a 4xx the signer
  *   gave no more precise code for
  *
@@ -304,7 +305,7 @@ export interface DownloadLink {
 export type UploadErrorCode =
   | "network" | "expired" | "forbidden" | "unauthorized" | "not_found"
   | "too_large" | "unsupported_type" | "checksum_mismatch" | "aborted"
-  | "server" | "rate_limited" | "bad_request";
+  | "server" | "rate_limited" | "storage_full" | "bad_request";
 
 /**
  * Every rejection and every throw of this package is an `UploadError`: an

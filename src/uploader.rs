@@ -155,7 +155,8 @@ impl Uploader {
     /// `Blob.slice` when its turn comes and hashed before its URL is asked
     /// for (the signer signs the checksum); `concurrency` parts (default 4)
     /// upload at once while the next ones are hashed. Network errors, 5xx and
-    /// 429 are retried with backoff (`maxAttempts`, default 5), an expired URL
+    /// 429 are retried with backoff (`maxAttempts`, default 5, for the store's
+    /// PUTs and the signer's calls alike), an expired URL
     /// is signed again, a checksum rejection re-reads the part once. Progress
     /// reports add `partsDone`/`partsTotal` and `uploadId`. Resolves with `{
     /// key, size, etag, checksumSha256, parts, partSize, sha256? }`:
@@ -287,6 +288,7 @@ async fn run(
     (blob, options): (Blob, UploadOptions),
     control: &Rc<UploadControl>,
 ) -> Result<JsValue, UploadError> {
+    let signer = &Rc::new(signer.with_retry(options.retry_policy()));
     if blob_size(&blob) > options.multipart_threshold {
         let result = multipart::upload(signer, hasher, &blob, &options, control).await?;
         results::to_js(&result)

@@ -18,7 +18,6 @@ use futures::StreamExt;
 use presign_core::multipart_progress::MultipartProgress;
 use presign_core::part_plan::PartPlan;
 use presign_core::progress::Phase;
-use presign_core::retry_policy::RetryPolicy;
 use presign_core::{ErrorCode, Sha256Digest};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -106,10 +105,7 @@ pub async fn send_parts(
     let ctx = PartContext {
         file: file.clone(),
         signal: signal.clone(),
-        policy: RetryPolicy {
-            max_attempts: options.max_attempts,
-            ..RetryPolicy::default()
-        },
+        policy: options.retry_policy(),
         rng: Rc::new(RefCell::new(retry::seeded_rng())),
         stall_timeout_ms: options.stall_timeout_ms,
         control: Rc::clone(control),

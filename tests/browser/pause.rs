@@ -212,3 +212,50 @@ async fn aborting_a_paused_upload_rejects_with_aborted() {
     assert_eq!(upload.state(), "aborted");
     assert_eq!(states.borrow().clone(), ["paused", "aborted"]);
 }
+
+#[wasm_bindgen_test]
+async fn pause_can_abort_a_single_put_in_flight_and_resume_sends_it_again() {
+    let proxy = fault_proxy();
+    let name = "pause-single.bin";
+    // The first PUT is held 3 s at the proxy: in flight when the pause comes.
+    inject(
+        proxy,
+        r#"{"match": "pause-single.bin", "method": "PUT", "delayMs": 3000, "times": 1}"#,
+    )
+    .await;
+    let bytes = test_bytes(3 * MIB, 23);
+    let (states, on_state) = state_log();
+    let options = obj(&[
+        ("fileType", "demo".into()),
+        ("abortInFlightOnPause", true.into()),
+        ("onStateChange", on_state.as_ref().clone()),
+    ]);
+    let upload = uploader(endpoint())
+        .start(
+            file(&bytes, name, "application/octet-stream").into(),
+            options,
+        )
+        .expect("start");
+    for _ in 0..200 {
+        if !puts_of(proxy, name).await.is_empty() {
+            break;
+        }
+        sleep_ms(50).await;
+    }
+    assert_eq!(puts_of(proxy, name).await.len(), 1, "the PUT is in flight");
+    upload.pause();
+    // Past the proxy's delay: the aborted PUT never stored anything.
+    sleep_ms(3500).await;
+    let held = puts_of(proxy, name).await;
+    assert!(held.iter().all(|(_, s)| *s != 200), "{held:?}");
+    upload.resume();
+    let result = JsFuture::from(upload.result())
+        .await
+        .expect("the resumed upload completes");
+    assert_eq!(get_str(&result, "sha256"), webcrypto_sha256(&bytes).await);
+    let puts = puts_of(proxy, name).await;
+    assert_eq!(puts.len(), 2, "sent again after the resume: {puts:?}");
+    assert_eq!(puts[1].1, 200, "{puts:?}");
+    assert!(states.borrow().contains(&"paused".to_owned()));
+    drop(on_state);
+}

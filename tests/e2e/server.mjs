@@ -1,29 +1,28 @@
 // Starts a real presign-server --dev (signer + embedded store) on free
-// loopback ports with a fresh data dir, and stops it afterwards.
-import { spawn } from 'node:child_process';
+// loopback ports with a fresh data dir, and stops it afterwards. It can also
+// be killed (any signal) and started again on the same ports and data dir,
+// and its data dir can be a tmpfs of a given size (a disk that fills up).
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const repo = resolve(import.meta.dirname, '..', '..');
+const bin = () => process.env.PRESIGN_SERVER_BIN ?? join(repo, 'target', 'debug', 'presign-server');
 
-// `wwwDir`: the folder served at / (default: the demo page, www/); `env`
-// adds environment variables (a real store's AWS_* with `--store s3`). When
-// PRESIGN_TEST_STORE_ENV names a file of AWS_* assignments (tests/support/
-// garage writes one), every server signs for that store instead of an
-// embedded one: scripts/test runs the e2e suite so on Garage too.
-export async function startServer(extraArgs = [], { wwwDir = join(repo, 'www'), env = {} } = {}) {
-  const bin = process.env.PRESIGN_SERVER_BIN ?? join(repo, 'target', 'debug', 'presign-server');
-  const storeEnv = process.env.PRESIGN_TEST_STORE_ENV;
-  if (storeEnv && !extraArgs.includes('--store')) {
-    extraArgs = ['--store', 's3', ...extraArgs];
-    env = { ...readEnvFile(storeEnv), ...env };
-  }
-  const dataDir = mkdtempSync(join(tmpdir(), 'presign-e2e-'));
-  const child = spawn(bin, [
-    '--dev', '--listen', '127.0.0.1:0', '--data-dir', dataDir,
-    '--www-dir', wwwDir, '--pkg-dir', join(repo, 'pkg'), ...extraArgs,
-  ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+// `command` in a private mount namespace, with a tmpfs of `bytes` mounted on
+// `dir` (gone with the process). As root no user namespace is needed.
+function onTmpfs(dir, bytes, command) {
+  const ns = process.getuid() === 0 ? ['--mount'] : ['--user', '--map-root-user', '--mount'];
+  const script = 'mount -t tmpfs -o size="$1" presign-test "$2" && shift 2 && exec "$@"';
+  return ['unshare', [...ns, '--propagation', 'private', 'sh', '-c', script, 'sh', String(bytes), dir, ...command]];
+}
+
+// Spawns the server; resolves with its URLs once it printed its startup line.
+async function spawnServer(args, { tmpfsBytes, dataDir, env } = {}) {
+  const [cmd, argv] = tmpfsBytes ? onTmpfs(dataDir, tmpfsBytes, [bin(), ...args]) : [bin(), args];
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: env ? { ...process.env, ...env } : process.env });
+  const exited = new Promise((ok) => child.once('exit', (code, signal) => ok({ code, signal })));
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   const [url, storeUrl] = await new Promise((ok, fail) => {
@@ -34,28 +33,64 @@ export async function startServer(extraArgs = [], { wwwDir = join(repo, 'www'), 
       const m = out.match(/listening on (http:\/\/[^\s]+) \(store (http:\/\/[^\s,]+)/);
       if (m) { clearTimeout(timer); ok([m[1], m[2]]); }
     });
-    child.on('exit', (code) => { clearTimeout(timer); fail(new Error(`presign-server exited (${code}):\n${stderr}`)); });
+    exited.then(({ code, signal }) => { clearTimeout(timer); fail(new Error(`presign-server exited (${code ?? signal}):\n${stderr}`)); });
   });
+  return { child, exited, url, storeUrl, logs: () => stderr };
+}
+
+// `extraArgs` are presign-server flags. Options: `wwwDir`, the folder served
+// at / (default: the demo page, www/); `env` adds environment variables (a
+// real store's AWS_* with `--store s3`); `tmpfsBytes` puts the data dir on a
+// tmpfs of that size (Linux mount namespaces: `unshare`); `dev: false` leaves
+// out --dev (the store then comes from `env`: AWS_*). When
+// PRESIGN_TEST_STORE_ENV names a file of AWS_* assignments (tests/support/
+// garage writes one), every server signs for that store instead of an
+// embedded one: scripts/test runs e2e tests so on Garage too.
+export async function startServer(extraArgs = [], options = {}) {
+  const storeEnv = process.env.PRESIGN_TEST_STORE_ENV;
+  if (storeEnv && !extraArgs.includes('--store')) {
+    extraArgs = ['--store', 's3', ...extraArgs];
+    options = { ...options, env: { ...readEnvFile(storeEnv), ...(options.env ?? {}) } };
+  }
+  const embedded = options.dev !== false && !extraArgs.includes('--store');
+  const dataDir = mkdtempSync(join(tmpdir(), 'presign-e2e-'));
+  const args = (listen, storeListen) => [
+    ...(options.dev === false ? [] : ['--dev']),
+    ...(embedded ? ['--store-listen', storeListen] : []),
+    '--listen', listen, '--data-dir', dataDir,
+    '--www-dir', options.wwwDir ?? join(repo, 'www'), '--pkg-dir', join(repo, 'pkg'), ...extraArgs,
+  ];
+  let running = await spawnServer(args('127.0.0.1:0', '127.0.0.1:0'), { ...options, dataDir });
+  let earlierLogs = '';
+  const { url, storeUrl } = running;
   return {
     url,
     storeUrl,
     dataDir,
-    logs: () => stderr,
+    logs: () => earlierLogs + running.logs(),
+    // Sends `signal` and resolves once the process is gone.
+    async kill(signal) {
+      if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill(signal);
+      return running.exited;
+    },
+    // Starts it again on the same ports and data dir (after `kill`).
+    async restart() {
+      earlierLogs += running.logs() + '\n--- restarted ---\n';
+      running = await spawnServer(args(new URL(url).host, new URL(storeUrl).host), { ...options, dataDir });
+    },
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((ok) => child.once('exit', ok));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await this.kill('SIGTERM');
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
-// Starts the fault-injection proxy (tests/support/fault-proxy, built by
-// scripts/test as target/debug/fault-proxy): browsers
-// reach the store through it (presign-server --store-public-url), and its log
-// counts what they sent.
+// Runs SQL on the server's database with the sqlite3 shell (scripts/setup
+// installs it); one line of output per row, columns split by `|`.
+export function sqlite(dataDir, sql) {
+  return execFileSync('sqlite3', [join(dataDir, 'presign.sqlite3'), sql], { encoding: 'utf8' }).trim();
+}
+
 /** `NAME=value` lines of a file, as an object. */
 export function readEnvFile(file) {
   const env = {};
@@ -66,6 +101,9 @@ export function readEnvFile(file) {
   return env;
 }
 
+// Starts the fault-injection proxy (tests/support/fault-proxy, built by
+// scripts/test as target/debug/fault-proxy): browsers reach the store through
+// it (presign-server --store-public-url), and its log counts what they sent.
 export async function startProxy() {
   const child = spawn(join(repo, 'target', 'debug', 'fault-proxy'), ['--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -34,11 +34,14 @@ pub enum ErrorCode {
     RateLimited,
     /// No valid credentials: a missing, malformed, forged or expired token.
     Unauthorized,
+    /// The store (or the signer's database) has no space left: HTTP 507.
+    /// Not retried: space does not come back by waiting a few seconds.
+    StorageFull,
 }
 
 impl ErrorCode {
     /// Every code (the wasm client's TypeScript union is checked against it).
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 13] = [
         ErrorCode::BadRequest,
         ErrorCode::Network,
         ErrorCode::Expired,
@@ -51,6 +54,7 @@ impl ErrorCode {
         ErrorCode::Server,
         ErrorCode::RateLimited,
         ErrorCode::Unauthorized,
+        ErrorCode::StorageFull,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +71,7 @@ impl ErrorCode {
             ErrorCode::Server => "server",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::StorageFull => "storage_full",
         }
     }
 
@@ -83,6 +88,7 @@ impl ErrorCode {
             ErrorCode::Aborted => 499,
             ErrorCode::Network => 502,
             ErrorCode::Server => 500,
+            ErrorCode::StorageFull => 507,
         }
     }
 
@@ -97,6 +103,7 @@ impl ErrorCode {
             415 => ErrorCode::UnsupportedType,
             429 => ErrorCode::RateLimited,
             400..=499 => ErrorCode::BadRequest,
+            507 => ErrorCode::StorageFull,
             _ => ErrorCode::Server,
         }
     }
@@ -129,6 +136,7 @@ mod tests {
             ErrorCode::Server => 9,
             ErrorCode::RateLimited => 10,
             ErrorCode::Unauthorized => 11,
+            ErrorCode::StorageFull => 12,
         };
         for (i, code) in ErrorCode::ALL.into_iter().enumerate() {
             assert_eq!(index(code), i);

@@ -65,13 +65,14 @@ pub enum FailureClass {
     Expired,
     /// BadDigest / XAmzContentChecksumMismatch.
     Checksum,
-    /// Any other refusal (4xx, abort): retrying cannot help.
+    /// Any other refusal (4xx, abort, a full disk): retrying cannot help.
     Permanent,
 }
 
 impl Failure {
     pub fn class(&self) -> FailureClass {
         match (self.code, self.status) {
+            (ErrorCode::StorageFull, _) => FailureClass::Permanent,
             (ErrorCode::Network | ErrorCode::RateLimited, _) => FailureClass::Transient,
             (_, Some(s)) if s == 429 || (500..600).contains(&s) => FailureClass::Transient,
             (ErrorCode::Server, None) => FailureClass::Transient,
@@ -198,6 +199,7 @@ mod tests {
             (failure(ErrorCode::BadRequest, Some(400)), Permanent),
             (failure(ErrorCode::NotFound, Some(404)), Permanent),
             (failure(ErrorCode::Aborted, None), Permanent),
+            (failure(ErrorCode::StorageFull, Some(507)), Permanent),
         ];
         for (f, want) in cases {
             assert_eq!(f.class(), want, "{f:?}");

@@ -85,7 +85,12 @@ pub enum DbError {
 
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
-        ApiError::Internal(e.to_string())
+        let full = matches!(&e, DbError::Sqlite(s) if s.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull));
+        if full {
+            ApiError::StorageFull(e.to_string())
+        } else {
+            ApiError::Internal(e.to_string())
+        }
     }
 }
 
@@ -145,6 +150,28 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_disk_is_storage_full_other_failures_internal() {
+        let failure = |code: i32| {
+            DbError::Sqlite(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(code),
+                None,
+            ))
+        };
+        // SQLITE_FULL (13): "database or disk is full".
+        assert!(matches!(
+            ApiError::from(failure(13)),
+            ApiError::StorageFull(_)
+        ));
+        // SQLITE_IOERR (10), SQLITE_CORRUPT (11).
+        for code in [10, 11] {
+            assert!(matches!(
+                ApiError::from(failure(code)),
+                ApiError::Internal(_)
+            ));
+        }
+    }
 
     #[test]
     fn migrations_are_valid() {

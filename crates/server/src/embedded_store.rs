@@ -1,9 +1,11 @@
 //! The development store: s3s-fs (an S3-compatible store on a folder) served
 //! in-process over real HTTP on its own loopback port, behind CORS, so the
-//! browser talks to it exactly as it would talk to S3.
+//! browser talks to it exactly as it would talk to S3. A full disk answers
+//! `507 XMinioStorageFull` ([`crate::storage_full`]).
 
 use crate::cors;
 use crate::credentials::Credentials;
+use crate::storage_full::SpaceAware;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -54,7 +56,7 @@ impl EmbeddedStore {
             .map_err(|e| EmbeddedStoreError::Folder(root.to_owned(), e))?;
         let fs = s3s_fs::FileSystem::new(root)
             .map_err(|e| EmbeddedStoreError::Open(root.to_owned(), format!("{e:?}")))?;
-        let mut builder = S3ServiceBuilder::new(fs);
+        let mut builder = S3ServiceBuilder::new(SpaceAware(fs));
         builder.set_auth(SimpleAuth::from_single(
             credentials.access_key_id.clone(),
             credentials.secret_access_key.expose(),

@@ -45,9 +45,13 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("method {0} is not allowed here")]
     MethodNotAllowed(String),
-    /// The store failed or could not be reached.
+    /// The store failed (502), could not be reached (503) or is full (507).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The server's own disk is full (507 `storage_full`); the text goes to
+    /// the log only.
+    #[error("storage full: {0}")]
+    StorageFull(String),
     /// A bug or an impossible state; the text goes to the log only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -83,11 +87,18 @@ impl ApiError {
                 ErrorCode::BadRequest,
                 self.to_string(),
             ),
+            ApiError::Store(e) if e.is_storage_full() => storage_full(),
+            ApiError::Store(StoreError::Unreachable(_)) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Server,
+                "the storage service cannot be reached; try again later".to_owned(),
+            ),
             ApiError::Store(_) => (
                 StatusCode::BAD_GATEWAY,
                 ErrorCode::Server,
                 "the storage service failed; try again later".to_owned(),
             ),
+            ApiError::StorageFull(_) => storage_full(),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 ErrorCode::Server,
@@ -95,6 +106,15 @@ impl ApiError {
             ),
         }
     }
+}
+
+/// 507 `storage_full`, whichever disk it was.
+fn storage_full() -> (StatusCode, ErrorCode, String) {
+    (
+        StatusCode::INSUFFICIENT_STORAGE,
+        ErrorCode::StorageFull,
+        "no space is left to store uploads; try again once space is freed".to_owned(),
+    )
 }
 
 impl IntoResponse for ApiError {
@@ -182,5 +202,36 @@ mod tests {
         let (status, code, msg) = parts(ApiError::Store(store));
         assert_eq!((status, code), (StatusCode::BAD_GATEWAY, ErrorCode::Server));
         assert!(!msg.contains("HeadObject"));
+    }
+
+    #[test]
+    fn a_full_store_or_database_is_507_storage_full() {
+        let full = |status: StatusCode, code: &str| {
+            ApiError::Store(StoreError::Rejected {
+                operation: "CompleteMultipartUpload",
+                status,
+                code: code.into(),
+                message: "disk full".into(),
+            })
+        };
+        for err in [
+            full(StatusCode::INSUFFICIENT_STORAGE, "XMinioStorageFull"),
+            full(StatusCode::INTERNAL_SERVER_ERROR, "XMinioStorageFull"),
+            full(StatusCode::INSUFFICIENT_STORAGE, "InternalError"),
+            ApiError::Store(StoreError::Status {
+                operation: "HeadObject",
+                status: StatusCode::INSUFFICIENT_STORAGE,
+            }),
+            ApiError::StorageFull("/data/presign.sqlite3: database or disk is full".into()),
+        ] {
+            let (status, code, msg) = parts(err);
+            assert_eq!(
+                (status, code),
+                (StatusCode::INSUFFICIENT_STORAGE, ErrorCode::StorageFull)
+            );
+            assert!(!msg.contains("sqlite3"), "{msg}");
+        }
+        let (status, code, _) = parts(full(StatusCode::INTERNAL_SERVER_ERROR, "InternalError"));
+        assert_eq!((status, code), (StatusCode::BAD_GATEWAY, ErrorCode::Server));
     }
 }

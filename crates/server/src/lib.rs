@@ -45,6 +45,7 @@ pub mod settings;
 pub mod signer;
 pub mod state;
 pub mod static_files;
+pub mod storage_full;
 pub mod store_client;
 pub mod store_setup;
 pub mod upload_sessions;

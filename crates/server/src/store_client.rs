@@ -79,6 +79,18 @@ impl StoreError {
             _ => None,
         }
     }
+
+    /// Whether the store is out of space: `507 Insufficient Storage`, or
+    /// MinIO's `XMinioStorageFull` (the embedded store's answer too).
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            StoreError::Rejected { status, code, .. } => {
+                *status == StatusCode::INSUFFICIENT_STORAGE || code == crate::storage_full::CODE
+            }
+            StoreError::Status { status, .. } => *status == StatusCode::INSUFFICIENT_STORAGE,
+            _ => false,
+        }
+    }
 }
 
 /// Installs rustls' `ring` provider as the process default, once. reqwest is

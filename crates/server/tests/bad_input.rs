@@ -265,10 +265,11 @@ async fn other_malformed_requests_get_json_4xx() {
     }
 }
 
-/// `app()` is testable without a socket: here its store is unreachable, and
-/// the answer is a JSON 502 that says nothing about the store's address.
+/// `app()` is testable without a socket: here its store is unreachable (a
+/// store that is down), and every request that needs it answers promptly a
+/// JSON 503 that says so and nothing about the store's address.
 #[tokio::test]
-async fn unreachable_store_is_a_json_502_without_details() {
+async fn unreachable_store_is_a_json_503_without_details() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = closed.local_addr().expect("addr").port();
     drop(closed);
@@ -302,24 +303,37 @@ async fn unreachable_store_is_a_json_502_without_details() {
         metrics: Arc::new(presign_server::metrics::Metrics::new()),
     };
     let app = presign_server::app(state);
-    let req = Request::post("/api/file-uploaded")
-        .header("content-type", "application/json")
-        .body(Body::from(
+    for (path, json) in [
+        (
+            "/api/file-uploaded",
             r#"{"key":"users/dev/ecu/x/a.bin","file_type":"ecu"}"#,
-        ))
-        .expect("request");
-    let resp = app.clone().oneshot(req).await.expect("infallible");
-    assert_eq!(resp.status(), StatusCode::BAD_GATEWAY);
-    let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
-        .await
-        .expect("body");
-    let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
-    assert_eq!(body["error"]["code"], "server");
-    let text = body.to_string();
-    assert!(
-        !text.contains(&port.to_string()) && !text.contains("127.0.0.1"),
-        "{text}"
-    );
+        ),
+        (
+            "/api/multipart",
+            r#"{"filename":"b.bin","file_type":"ecu","size":6291456}"#,
+        ),
+    ] {
+        let req = Request::post(path)
+            .header("content-type", "application/json")
+            .body(Body::from(json))
+            .expect("request");
+        let resp = app.clone().oneshot(req).await.expect("infallible");
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .expect("body");
+        let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(body["error"]["code"], "server");
+        assert_eq!(
+            body["error"]["message"],
+            "the storage service cannot be reached; try again later"
+        );
+        let text = body.to_string();
+        assert!(
+            !text.contains(&port.to_string()) && !text.contains("127.0.0.1"),
+            "{text}"
+        );
+    }
 
     // Signing alone needs no store.
     let req = Request::post("/api/get-upload-url")
