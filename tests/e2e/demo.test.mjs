@@ -5,11 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startServer } from './server.mjs';
-import { launchChromium } from './browser.mjs';
+import { setUp, tearDown } from './fixture.mjs';
 import { settled } from './widget-page.mjs';
 
 const artifacts = resolve(import.meta.dirname, '..', '..', 'artifacts');
@@ -19,16 +17,9 @@ let work;
 
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
-  work = mkdtempSync(join(tmpdir(), 'presign-e2e-files-'));
-  server = await startServer();
-  browser = await launchChromium();
+  ({ server, browser, work } = await setUp('presign-e2e-files-'));
 });
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+after(() => tearDown({ server, browser, work }));
 
 function sha256(buf, encoding) {
   return createHash('sha256').update(buf).digest(encoding);

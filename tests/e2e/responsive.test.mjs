@@ -12,11 +12,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, mkdtempSync, openSync, closeSync, ftruncateSync, writeSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createReadStream, openSync, closeSync, ftruncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer } from './server.mjs';
-import { launchChromium } from './browser.mjs';
+import { setUp, tearDown } from './fixture.mjs';
 import { settled } from './widget-page.mjs';
 
 const MIB = 1024 * 1024;
@@ -26,17 +24,8 @@ let server;
 let browser;
 let work;
 
-before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'presign-e2e-1gib-'));
-  server = await startServer();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+before(async () => ({ server, browser, work } = await setUp('presign-e2e-1gib-')));
+after(() => tearDown({ server, browser, work }));
 
 // A sparse file of `size` bytes with random stamps; returns its SHA-256 and
 // S3's composite checksum over `partSize` parts (both base64).

@@ -8,11 +8,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, startProxy, sqlite } from './server.mjs';
-import { launchChromium } from './browser.mjs';
+import { sqlite } from './server.mjs';
+import { setUp, tearDown } from './fixture.mjs';
 import { startUpload, download, records, sha256 } from './page_upload.mjs';
 
 const MIB = 1024 * 1024;
@@ -24,20 +23,8 @@ let server;
 let browser;
 let work;
 
-before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'presign-e2e-restart-'));
-  proxy = await startProxy();
-  server = await startServer(['--store-public-url', proxy.url]);
-  await proxy.target(server.storeUrl);
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  proxy?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+before(async () => ({ proxy, server, browser, work } = await setUp('presign-e2e-restart-', { proxied: true })));
+after(() => tearDown({ proxy, server, browser, work }));
 
 const isPart = (url) => url.includes('restart-me.bin') && url.includes('partNumber=');
 

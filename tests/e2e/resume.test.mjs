@@ -7,11 +7,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, startProxy } from './server.mjs';
-import { launchChromium } from './browser.mjs';
+import { setUp, tearDown } from './fixture.mjs';
 import { rowReaches, settled } from './widget-page.mjs';
 
 const MIB = 1024 * 1024;
@@ -23,20 +21,8 @@ let server;
 let browser;
 let work;
 
-before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'presign-e2e-resume-'));
-  proxy = await startProxy();
-  server = await startServer(['--store-public-url', proxy.url]);
-  await proxy.target(server.storeUrl);
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  proxy?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+before(async () => ({ proxy, server, browser, work } = await setUp('presign-e2e-resume-', { proxied: true })));
+after(() => tearDown({ proxy, server, browser, work }));
 
 const partNumber = (url) => Number(new URL(url, 'http://x').searchParams.get('partNumber'));
 const partSize = (n) => Math.min(PART, SIZE - (n - 1) * PART);

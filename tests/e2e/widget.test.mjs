@@ -7,11 +7,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startProxy, startServer } from './server.mjs';
-import { launchChromium } from './browser.mjs';
+import { setUp, tearDown } from './fixture.mjs';
 import { artifacts, assertStored, checkStateLooks, rowReaches, rows, settled, sha256 } from './widget-page.mjs';
 
 const MIB = 1024 * 1024;
@@ -24,25 +22,19 @@ let work;
 
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
-  work = mkdtempSync(join(tmpdir(), 'presign-widget-'));
-  writeFileSync(join(work, 'presign.toml'), POLICY);
-  proxy = await startProxy();
-  mkdirSync(join(work, 'www'));
-  // The test pages are files the signer serves: a page of another address
-  // space (e.g. one Playwright fulfilled) may not reach the loopback store.
-  server = await startServer(['--store-public-url', proxy.url, '--config', join(work, 'presign.toml')], {
-    wwwDir: join(work, 'www'),
-  });
-  await proxy.target(server.storeUrl);
-  browser = await launchChromium();
+  ({ proxy, server, browser, work } = await setUp('presign-widget-', {
+    proxied: true,
+    prepare: (work) => {
+      writeFileSync(join(work, 'presign.toml'), POLICY);
+      mkdirSync(join(work, 'www'));
+    },
+    args: (work) => ['--config', join(work, 'presign.toml')],
+    // The test pages are files the signer serves: a page of another address
+    // space (e.g. one Playwright fulfilled) may not reach the loopback store.
+    options: (work) => ({ wwwDir: join(work, 'www') }),
+  }));
 });
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  proxy?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+after(() => tearDown({ proxy, server, browser, work }));
 
 // A page of the signer's origin holding `body`, with the widget's module.
 let pages = 0;
