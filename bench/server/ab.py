@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -29,19 +30,43 @@ import servers
 from signer_bench import ENDPOINTS, MIB, check_urls, oha, part_urls_body
 
 
+def summarise(runs, names, connections):
+    """Per (endpoint, connections): each build's median requests/s, p99 and
+    server CPU per request, and their medians as ratios to the first build."""
+    rows = []
+    for endpoint in ENDPOINTS:
+        for c in connections:
+            cell = [r for r in runs if r["endpoint"] == endpoint and r["connections"] == c]
+            row = {"endpoint": endpoint, "connections": c}
+            for n in names:
+                row[n] = {
+                    "rps": statistics.median(x[n]["rps"] for x in cell),
+                    "p99_ms": statistics.median(x[n]["p99_ms"] for x in cell),
+                    "cpu_us": statistics.median(x[n]["server_cpu_us"] for x in cell),
+                    "ratio": statistics.median(x[n]["rps"] / x[names[0]]["rps"] for x in cell),
+                    "cpu_ratio": statistics.median(x[n]["server_cpu_us"] / x[names[0]]["server_cpu_us"] for x in cell),
+                    "failed": sum(x[n]["non_2xx"] + x[n]["errors"] for x in cell),
+                }
+            rows.append(row)
+    return rows
+
+
 def markdown(meta, names, rows):
     base = names[0]
     lines = [
         f"oha, {meta['seconds']} s per measurement, medians of {meta['runs']} runs, {meta['cpus']} cores, "
         f"load average {meta['load_before']} before, {meta['load_after']} after. Ratios to `{base}` within each run.",
         "",
-        "| endpoint | connections | " + " | ".join(f"{n} req/s (p99 ms)" for n in names) + " | "
+        "Each cell: requests/s, p99 ms, server CPU µs per request; then each build's requests/s and CPU per "
+        f"request as ratios to `{base}` (req/s ratio, CPU ratio: below 1 is cheaper).",
+        "",
+        "| endpoint | connections | " + " | ".join(names) + " | "
         + " | ".join(f"{n} / {base}" for n in names[1:]) + " |",
         "|---|---:|" + "---:|" * (2 * len(names) - 1),
     ]
     for r in rows:
-        cells = [f"{r[n]['rps']:,.0f} ({r[n]['p99_ms']:.1f})" for n in names]
-        ratios = [f"{r[n]['ratio']:.2f}x" for n in names[1:]]
+        cells = [f"{r[n]['rps']:,.0f}, {r[n]['p99_ms']:.1f} ms, {r[n]['cpu_us']:.0f} µs" for n in names]
+        ratios = [f"{r[n]['ratio']:.2f}x, CPU {r[n]['cpu_ratio']:.2f}" for n in names[1:]]
         lines.append(f"| {r['endpoint']} | {r['connections']} | " + " | ".join(cells + ratios) + " |")
     return "\n".join(lines) + "\n"
 
@@ -49,11 +74,20 @@ def markdown(meta, names, rows):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
-    ap.add_argument("builds", nargs="+", help="NAME=BINARY")
+    ap.add_argument("builds", nargs="*", help="NAME=BINARY")
+    ap.add_argument("--render", action="store_true", help="only write OUT_DIR/ab.md again from OUT_DIR/ab.json")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", default="64,1000")
     args = ap.parse_args()
+    if args.render:
+        with open(os.path.join(args.out, "ab.json")) as f:
+            data = json.load(f)
+        names = list(data["meta"]["builds"])
+        connections = list(dict.fromkeys(r["connections"] for r in data["runs"]))
+        with open(os.path.join(args.out, "ab.md"), "w") as f:
+            f.write(markdown(data["meta"], names, summarise(data["runs"], names, connections)))
+        return 0
     builds = [b.split("=", 1) for b in args.builds]
     names = [n for n, _ in builds]
     connections = [int(c) for c in args.connections.split(",")]
@@ -92,19 +126,7 @@ def main():
                     print(f"ab: run {run + 1}/{args.runs} {endpoint} c={c}: "
                           + ", ".join(f"{n} {cell[n]['rps']:,.0f}/s" for n in names)
                           + f" (load {cell['load']:.1f})", flush=True)
-        rows = []
-        for endpoint in ENDPOINTS:
-            for c in connections:
-                cell = [r for r in runs if r["endpoint"] == endpoint and r["connections"] == c]
-                row = {"endpoint": endpoint, "connections": c}
-                for n in names:
-                    row[n] = {
-                        "rps": statistics.median(x[n]["rps"] for x in cell),
-                        "p99_ms": statistics.median(x[n]["p99_ms"] for x in cell),
-                        "ratio": statistics.median(x[n]["rps"] / x[names[0]]["rps"] for x in cell),
-                        "failed": sum(x[n]["non_2xx"] + x[n]["errors"] for x in cell),
-                    }
-                rows.append(row)
+        rows = summarise(runs, names, connections)
         meta = {
             "date": time.strftime("%Y-%m-%d %H:%M"),
             "builds": dict(builds),
@@ -124,6 +146,7 @@ def main():
     finally:
         for server in started.values():
             server.stop()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ def signer_chart(data, path):
         ax.set_xticks(list(xs), [f"{r['connections']:,}" for r in cells])
         ax.set_xlabel("connections")
         ax.set_yscale("log")
+        ax.set_ylim(top=3 * max(max(r["ours_rps"], r["flask_rps"]) for r in cells))
         ax.set_title(f"POST {endpoint}")
         ax.grid(axis="y", which="both", alpha=0.3)
     axes[0].set_ylabel("requests/s (median, log scale)")
@@ -65,6 +66,7 @@ def seed_table_chart(data, path):
                         xytext=(0, 2), ha="center", fontsize=8)
         ax.set_xticks(range(len(flows)), [f.replace(" ", "\n") for f in flows], fontsize=8)
         ax.set_title(title, fontsize=9)
+        ax.set_ylim(top=1.15 * max(values))
         ax.grid(axis="y", alpha=0.3)
     meta = data["meta"]
     fig.suptitle(f"{meta['users']} users x {meta['size'] / 1e6:g} MB at once, medians of {meta['runs']} runs "

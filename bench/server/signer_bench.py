@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -198,6 +199,7 @@ def main():
         for s in (flask, ours):
             if s:
                 s.stop()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
