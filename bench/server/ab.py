@@ -15,11 +15,8 @@ over runs are reported. Writes OUT_DIR/ab.json and OUT_DIR/ab.md.
 """
 
 import argparse
-import base64
-import hashlib
 import json
 import os
-import resource
 import shutil
 import statistics
 import sys
@@ -27,7 +24,7 @@ import tempfile
 import time
 
 import servers
-from signer_bench import ENDPOINTS, MIB, check_urls, oha, part_urls_body
+from signer_bench import ENDPOINTS, check_urls, oha, part_urls_body, prepare
 
 
 def summarise(runs, names, connections):
@@ -91,12 +88,7 @@ def main():
     builds = [b.split("=", 1) for b in args.builds]
     names = [n for n, _ in builds]
     connections = [int(c) for c in args.connections.split(",")]
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    os.makedirs(args.out, exist_ok=True)
-
-    sha = base64.b64encode(hashlib.sha256(b"\0" * MIB).digest()).decode()
-    single = {"filename": "load.bin", "file_type": "demo", "size": MIB, "sha256": sha}
+    sha, single = prepare(args.out)
     work = tempfile.mkdtemp(prefix="bench-ab-")
     started = {}
     try:

@@ -37,6 +37,17 @@ ENDPOINTS = ("get-upload-url", "part-urls")
 MIB = 1024 * 1024
 
 
+def prepare(out):
+    """Raises the open-file limit (1,000 connections on each side), makes
+    the OUT folder, and returns the SHA-256 (base64) of the 1 MiB body the
+    URLs sign and the get-upload-url request for it."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    os.makedirs(out, exist_ok=True)
+    sha = base64.b64encode(hashlib.sha256(b"\0" * MIB).digest()).decode()
+    return sha, {"filename": "load.bin", "file_type": "demo", "size": MIB, "sha256": sha}
+
+
 def check_urls(server, single):
     """The server's presigned PUT stores the signed body and refuses another."""
     signed = api(f"{server.url}/api/get-upload-url", single)
@@ -135,12 +146,7 @@ def main():
     ap.add_argument("--connections", default="1,64,1000")
     args = ap.parse_args()
     connections = [int(c) for c in args.connections.split(",")]
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    os.makedirs(args.out, exist_ok=True)
-
-    sha = base64.b64encode(hashlib.sha256(b"\0" * MIB).digest()).decode()
-    single = {"filename": "load.bin", "file_type": "demo", "size": MIB, "sha256": sha}
+    sha, single = prepare(args.out)
     work = tempfile.mkdtemp(prefix="bench-signer-")
     ours = flask = None
     try:

@@ -207,6 +207,19 @@ mod tests {
             .expect("valid migrations");
     }
 
+    const INSERT_UPLOAD: &str =
+        "INSERT INTO uploads (user_id, object_key, file_type, size, etag, created_at)
+         VALUES ('dev', ?1, 'ecu', 1, '\"e\"', 'now')";
+
+    /// Records a completed upload of `key` for the user `dev`.
+    async fn insert_upload(db: &Db, key: &'static str) -> Result<(), DbError> {
+        db.call(move |c| {
+            c.execute(INSERT_UPLOAD, [key])?;
+            Ok(())
+        })
+        .await
+    }
+
     #[tokio::test]
     async fn a_panicking_closure_is_an_error_and_the_thread_goes_on() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -214,11 +227,7 @@ mod tests {
         let panicked = db
             .call(|c| -> Result<(), DbError> {
                 let tx = c.transaction()?;
-                tx.execute(
-                    "INSERT INTO uploads (user_id, object_key, file_type, size, etag, created_at)
-                     VALUES ('dev', 'users/dev/lost', 'ecu', 1, '\"e\"', 'now')",
-                    [],
-                )?;
+                tx.execute(INSERT_UPLOAD, ["users/dev/lost"])?;
                 panic!("a bug inside a database closure");
             })
             .await;
@@ -234,16 +243,9 @@ mod tests {
             .expect("the database thread still answers");
         assert_eq!(rows, 0);
         // And it still writes.
-        db.call(|c| {
-            c.execute(
-                "INSERT INTO uploads (user_id, object_key, file_type, size, etag, created_at)
-                 VALUES ('dev', 'users/dev/kept', 'ecu', 1, '\"e\"', 'now')",
-                [],
-            )?;
-            Ok(())
-        })
-        .await
-        .expect("insert after the panic");
+        insert_upload(&db, "users/dev/kept")
+            .await
+            .expect("insert after the panic");
     }
 
     #[tokio::test]
@@ -262,16 +264,7 @@ mod tests {
         let db = Db::open(&data).expect("created on an empty folder");
         assert!(data.join(DB_FILE).is_file());
         assert_eq!(version(db.clone()).await, (1, "wal".to_owned()));
-        db.call(|c| {
-            c.execute(
-                "INSERT INTO uploads (user_id, object_key, file_type, size, etag, created_at)
-                 VALUES ('dev', 'users/dev/x', 'ecu', 1, '\"e\"', 'now')",
-                [],
-            )?;
-            Ok(())
-        })
-        .await
-        .expect("insert");
+        insert_upload(&db, "users/dev/x").await.expect("insert");
         drop(db);
         // Opening again runs no migration twice and keeps the rows.
         let db = Db::open(&data).expect("reopened");
