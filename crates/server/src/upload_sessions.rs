@@ -236,12 +236,13 @@ const COLUMNS: &str =
     "id, user_id, object_key, store_upload_id, size, part_size, content_type, file_type, created_at";
 
 fn select(c: &Connection, id: &str, user: &str) -> Result<Option<UploadSession>, DbError> {
+    // Cached: part-urls reads a session per request, and preparing the
+    // statement (parsing the SQL) cost more than running it.
     let row = c
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM upload_sessions WHERE id = ?1 AND user_id = ?2"),
-            [id, user],
-            Row::read,
-        )
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM upload_sessions WHERE id = ?1 AND user_id = ?2"
+        ))?
+        .query_row([id, user], Row::read)
         .optional()?;
     row.map(|row| row.session()).transpose()
 }

@@ -1,0 +1,212 @@
+"""Issue 8, item 4: presigning requests/s and p50/p99 latency of
+presign-server vs the seed's Flask + boto3 signer, at several connection
+counts, with oha, both servers on this machine in the same run.
+
+    .venv/bin/python bench/server/signer_bench.py OUT_DIR [--runs 3] [--seconds 10]
+                                                  [--connections 1,64,1000]
+
+Endpoints: POST /api/get-upload-url (one presigned PUT, size and SHA-256
+signed) and POST /api/multipart/{id}/part-urls (four presigned UploadPart
+URLs; the upload's session read from SQLite), the same JSON to both servers.
+Every run measures each (endpoint, connections) on both servers back to
+back, alternating which goes first; ratios are taken within a run, and the
+medians over runs are reported. Before measuring, both servers' URLs are
+checked against the store: the right body is stored, another body of the
+same size is refused (the checksum is signed), so both do the same work.
+Writes OUT_DIR/signer.json (every run) and OUT_DIR/signer.md.
+"""
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import servers
+from processes import api, http
+from proc_stats import cpu_seconds, tree
+
+ENDPOINTS = ("get-upload-url", "part-urls")
+MIB = 1024 * 1024
+
+
+def prepare(out):
+    """Raises the open-file limit (1,000 connections on each side), makes
+    the OUT folder, and returns the SHA-256 (base64) of the 1 MiB body the
+    URLs sign and the get-upload-url request for it."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    os.makedirs(out, exist_ok=True)
+    sha = base64.b64encode(hashlib.sha256(b"\0" * MIB).digest()).decode()
+    return sha, {"filename": "load.bin", "file_type": "demo", "size": MIB, "sha256": sha}
+
+
+def check_urls(server, single):
+    """The server's presigned PUT stores the signed body and refuses another."""
+    signed = api(f"{server.url}/api/get-upload-url", single)
+    headers = {k: v for k, v in signed["headers"].items() if k != "content-length"}
+    status, raw = http("PUT", signed["upload_url"], b"\0" * MIB, headers)
+    if status != 200:
+        raise RuntimeError(f"{server.name}: PUT with its URL: {status} {raw[:300]!r}")
+    status, _ = http("PUT", signed["upload_url"], b"\1" * MIB, headers)
+    if status < 400:
+        raise RuntimeError(f"{server.name}: a PUT of other bytes was accepted ({status})")
+    return servers.signed_headers(signed["upload_url"])
+
+
+def part_urls_body(server, sha):
+    created = api(f"{server.url}/api/multipart",
+                  {"filename": "load-mp.bin", "file_type": "demo", "size": 100 * MIB, "part_size": 8 * MIB})
+    body = {"parts": [{"number": n, "size": 8 * MIB, "sha256": sha} for n in (1, 2, 3, 4)]}
+    url = f"{server.url}/api/multipart/{created['upload_id']}/part-urls"
+    urls = api(url, body)["urls"]
+    if [u["number"] for u in urls] != [1, 2, 3, 4]:
+        raise RuntimeError(f"{server.name}: part-urls answered {urls!r}")
+    return url, body
+
+
+def oha(url, body, connections, seconds, server_pid):
+    pids = tree(server_pid)
+    cpu_before = sum(cpu_seconds(p) for p in pids)
+    oha_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(
+        ["oha", "-z", f"{seconds}s", "-w", "-c", str(connections), "--no-tui", "--output-format", "json",
+         "-m", "POST", "-H", "content-type: application/json", "-d", json.dumps(body), url],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    cpu = sum(cpu_seconds(p) for p in pids) - cpu_before
+    oha_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    oha_cpu = oha_after.ru_utime + oha_after.ru_stime - oha_before.ru_utime - oha_before.ru_stime
+    r = json.loads(out)
+    codes = {int(k): v for k, v in (r.get("statusCodeDistribution") or {}).items()}
+    errors = sum((r.get("errorDistribution") or {}).values())
+    return {
+        "rps": r["summary"]["requestsPerSec"],
+        "p50_ms": (r["latencyPercentiles"]["p50"] or 0) * 1000,
+        "p99_ms": (r["latencyPercentiles"]["p99"] or 0) * 1000,
+        "requests": sum(codes.values()),
+        "non_2xx": sum(v for k, v in codes.items() if not 200 <= k < 300),
+        "errors": errors,
+        "server_cpu_us": 1e6 * cpu / max(sum(codes.values()), 1),
+        "oha_cpu_us": 1e6 * oha_cpu / max(sum(codes.values()), 1),
+    }
+
+
+def summarise(runs, connections):
+    rows = []
+    for endpoint in ENDPOINTS:
+        for c in connections:
+            cell = [r for r in runs if r["endpoint"] == endpoint and r["connections"] == c]
+            row = {"endpoint": endpoint, "connections": c, "runs": len(cell)}
+            for side in ("ours", "flask"):
+                for m in ("rps", "p50_ms", "p99_ms", "server_cpu_us", "oha_cpu_us"):
+                    row[f"{side}_{m}"] = statistics.median(x[side][m] for x in cell)
+                row[f"{side}_failed"] = sum(x[side]["non_2xx"] + x[side]["errors"] for x in cell)
+                row[f"{side}_requests"] = sum(x[side]["requests"] for x in cell)
+            ratios = [x["ours"]["rps"] / x["flask"]["rps"] for x in cell if x["flask"]["rps"]]
+            row["ratio"] = statistics.median(ratios) if ratios else None
+            row["ratio_min"] = min(ratios) if ratios else None
+            row["cpu_ratio"] = statistics.median(x["flask"]["server_cpu_us"] / x["ours"]["server_cpu_us"] for x in cell)
+            rows.append(row)
+    return rows
+
+
+def markdown(meta, rows):
+    lines = [
+        f"oha {meta['oha']}, {meta['seconds']} s per measurement, medians of {meta['runs']} runs; "
+        f"{meta['cpus']} cores; load average {meta['load_before']} before, {meta['load_after']} after. "
+        f"Ours: release `presign-server --dev --rate-limit 0`. Seed: Flask + boto3 under {meta['gunicorn']}.",
+        "",
+        "| endpoint | connections | ours req/s | seed req/s | ratio (min) | ours p50 / p99 ms | seed p50 / p99 ms | server CPU µs/request (ours / seed) | CPU ratio | failed (ours / seed) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        ratio = f"{r['ratio']:.1f}x ({r['ratio_min']:.1f}x)" if r["ratio"] else "n/a"
+        lines.append(
+            f"| {r['endpoint']} | {r['connections']} | {r['ours_rps']:,.0f} | {r['flask_rps']:,.0f} | {ratio} | "
+            f"{r['ours_p50_ms']:.2f} / {r['ours_p99_ms']:.2f} | {r['flask_p50_ms']:.2f} / {r['flask_p99_ms']:.2f} | "
+            f"{r['ours_server_cpu_us']:.0f} / {r['flask_server_cpu_us']:.0f} | {r['cpu_ratio']:.1f}x | "
+            f"{r['ours_failed']} / {r['flask_failed']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--connections", default="1,64,1000")
+    args = ap.parse_args()
+    connections = [int(c) for c in args.connections.split(",")]
+    sha, single = prepare(args.out)
+    work = tempfile.mkdtemp(prefix="bench-signer-")
+    ours = flask = None
+    try:
+        ours = servers.ours(work, "--dev")
+        store_env = servers.embedded_store_env(ours, os.path.join(work, "ours-data"))
+        flask = servers.seed_flask(work, store_env)
+        signed = {s.name: check_urls(s, single) for s in (ours, flask)}
+        print(f"signer-bench: both URLs store the signed body and refuse another; signed headers {signed}")
+        targets = {
+            "ours": {"get-upload-url": (f"{ours.url}/api/get-upload-url", single)},
+            "flask": {"get-upload-url": (f"{flask.url}/api/get-upload-url", single)},
+        }
+        targets["ours"]["part-urls"] = part_urls_body(ours, sha)
+        targets["flask"]["part-urls"] = part_urls_body(flask, sha)
+
+        load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
+        started = time.time()
+        runs = []
+        for run in range(args.runs):
+            for c in connections:
+                for endpoint in ENDPOINTS:
+                    order = ("ours", "flask") if (run + len(runs)) % 2 == 0 else ("flask", "ours")
+                    cell = {"run": run, "endpoint": endpoint, "connections": c, "first": order[0]}
+                    for side in order:
+                        url, body = targets[side][endpoint]
+                        pid = (ours if side == "ours" else flask).proc.pid
+                        cell[side] = oha(url, body, c, args.seconds, pid)
+                    cell["load"] = os.getloadavg()[0]
+                    runs.append(cell)
+                    print(
+                        f"signer-bench: run {run + 1}/{args.runs} {endpoint} c={c}: "
+                        f"ours {cell['ours']['rps']:,.0f}/s, seed {cell['flask']['rps']:,.0f}/s, "
+                        f"{cell['ours']['rps'] / max(cell['flask']['rps'], 1e-9):.1f}x (load {cell['load']:.1f})",
+                        flush=True,
+                    )
+        meta = {
+            "date": time.strftime("%Y-%m-%d %H:%M", time.localtime(started)),
+            "oha": subprocess.run(["oha", "--version"], capture_output=True, text=True).stdout.split()[-1],
+            "seconds": args.seconds,
+            "runs": args.runs,
+            "cpus": os.cpu_count(),
+            "gunicorn": servers.gunicorn_description(),
+            "signed_headers": signed,
+            "load_before": load_before,
+            "load_after": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+        }
+        rows = summarise(runs, connections)
+        with open(os.path.join(args.out, "signer.json"), "w") as f:
+            json.dump({"meta": meta, "summary": rows, "runs": runs}, f, indent=1)
+        with open(os.path.join(args.out, "signer.md"), "w") as f:
+            f.write(markdown(meta, rows))
+        print(markdown(meta, rows))
+        failed = sum(r["ours_failed"] for r in rows)
+        return 1 if failed else 0
+    finally:
+        for s in (flask, ours):
+            if s:
+                s.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
