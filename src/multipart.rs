@@ -119,6 +119,7 @@ pub async fn upload(
                 content_type: Some(content_type(file, options)),
                 size,
                 part_size: Some(wanted.part_size()),
+                checksum: None,
             };
             let created = signer.create_multipart(&request, signal).await?;
             if let Some(resume) = &resume {

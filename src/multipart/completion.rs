@@ -38,7 +38,7 @@ pub async fn complete(
         .map(|(number, (etag, sha256))| CompletedPart {
             number,
             etag: etag.clone(),
-            sha256: *sha256,
+            sha256: Some(*sha256),
         })
         .collect();
     let answer = signer

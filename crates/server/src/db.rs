@@ -28,8 +28,9 @@ pub const DB_FILE: &str = "presign.sqlite3";
 
 /// The schema, one migration per version; never edit a released one, add
 /// the next instead.
-const MIGRATIONS: &[M<'static>] = &[M::up(
-    "CREATE TABLE upload_sessions (
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(
+        "CREATE TABLE upload_sessions (
         id TEXT PRIMARY KEY,
         user_id TEXT NOT NULL,
         object_key TEXT NOT NULL,
@@ -66,7 +67,10 @@ const MIGRATIONS: &[M<'static>] = &[M::up(
     ) STRICT;
     CREATE INDEX webhook_outbox_pending ON webhook_outbox (next_attempt_ms)
         WHERE delivered_ms IS NULL;",
-)];
+    ),
+    // Uploads started with `checksum: false` carry no part checksums.
+    M::up("ALTER TABLE upload_sessions ADD COLUMN checksums INTEGER NOT NULL DEFAULT 1;"),
+];
 
 /// A database failure. Details are for the log; clients get a generic 500.
 #[derive(Debug, thiserror::Error)]
@@ -195,7 +199,7 @@ mod tests {
         };
         let db = Db::open(&data).expect("created on an empty folder");
         assert!(data.join(DB_FILE).is_file());
-        assert_eq!(version(db.clone()).await, (1, "wal".to_owned()));
+        assert_eq!(version(db.clone()).await, (2, "wal".to_owned()));
         db.call(|c| {
             c.execute(
                 "INSERT INTO uploads (user_id, object_key, file_type, size, etag, created_at)
@@ -209,7 +213,7 @@ mod tests {
         drop(db);
         // Opening again runs no migration twice and keeps the rows.
         let db = Db::open(&data).expect("reopened");
-        assert_eq!(version(db.clone()).await, (1, "wal".to_owned()));
+        assert_eq!(version(db.clone()).await, (2, "wal".to_owned()));
         let rows: i64 = db
             .call(|c| Ok(c.query_row("SELECT count(*) FROM uploads", [], |r| r.get(0))?))
             .await

@@ -33,6 +33,7 @@ fn fake_session(user: &str) -> UploadSession {
         content_type: "application/octet-stream".into(),
         file_type,
         created_at: Timestamp::now(),
+        checksums: true,
     }
 }
 

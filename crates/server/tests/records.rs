@@ -322,7 +322,7 @@ async fn a_completion_the_server_missed_is_recorded_on_retry() {
             presign_server::store_client::multipart::PartToComplete {
                 number: *number,
                 etag,
-                sha256,
+                sha256: Some(sha256),
             }
         })
         .collect();
