@@ -56,8 +56,15 @@ async function widgetPage(body) {
   const page = await browser.newPage({ viewport: { width: 800, height: 900 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
+  // Playwright turns on file-chooser interception when the first listener is
+  // added, asynchronously: a key pressed right after waitForEvent('filechooser')
+  // could open the native dialog instead, and no event comes. One listener for
+  // the page's whole life, set before it loads, closes that race.
+  page.on('filechooser', () => {});
   await page.goto(`${server.url}/${name}`);
   await page.waitForFunction(() => customElements.get('presigned-upload') !== undefined);
+  // Input before the first frame is painted may be dropped (Chromium's paint holding).
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   return { page, errors };
 }
 

@@ -6,7 +6,9 @@ use fault_proxy::proxy::{self, State};
 use http_body_util::{BodyExt as _, Full};
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -70,33 +72,85 @@ async fn proxy_to(target: &str, stall_for: Duration) -> String {
     url
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(2))
-        .build()
-        .expect("client")
+/// What a request got: an answer, or no answer in 2 s, or a broken connection.
+#[derive(Debug)]
+enum Outcome {
+    Answer {
+        status: u16,
+        etag: Option<String>,
+        body: String,
+    },
+    Timeout,
+    Broken,
 }
 
-async fn control(proxy: &str, path: &str, body: &str) -> reqwest::StatusCode {
-    client()
-        .post(format!("{proxy}{path}"))
-        .body(body.to_owned())
-        .send()
+impl Outcome {
+    fn status(&self) -> u16 {
+        match self {
+            Outcome::Answer { status, .. } => *status,
+            other => panic!("no answer: {other:?}"),
+        }
+    }
+
+    fn body(&self) -> &str {
+        match self {
+            Outcome::Answer { body, .. } => body,
+            other => panic!("no answer: {other:?}"),
+        }
+    }
+}
+
+/// One request on a fresh connection (hyper's client: the proxy's own stack,
+/// no TLS, nothing the workspace's feature unification can change).
+async fn send(method: &str, url: impl AsRef<str>, body: impl Into<Bytes>) -> Outcome {
+    let url = url.as_ref();
+    let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(0)
+        .build_http();
+    let request = Request::builder()
+        .method(method)
+        .uri(url)
+        .body(Full::new(body.into()))
+        .expect("request");
+    let answer = async {
+        let response = client
+            .request(request)
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+        let status = response.status().as_u16();
+        let etag = response
+            .headers()
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| format!("{e:?}"))?
+            .to_bytes();
+        Ok::<_, String>(Outcome::Answer {
+            status,
+            etag,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        })
+    };
+    match tokio::time::timeout(Duration::from_secs(2), answer).await {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(_)) => Outcome::Broken,
+        Err(_) => Outcome::Timeout,
+    }
+}
+
+async fn control(proxy: &str, path: &str, body: &str) -> u16 {
+    send("POST", &format!("{proxy}{path}"), body.to_owned())
         .await
-        .expect("control reachable")
         .status()
 }
 
 async fn stats(proxy: &str) -> serde_json::Value {
-    let text = client()
-        .get(format!("{proxy}/__stats"))
-        .send()
-        .await
-        .expect("stats")
-        .text()
-        .await
-        .expect("text");
-    serde_json::from_str(&text).expect("json")
+    let answer = send("GET", &format!("{proxy}/__stats"), Bytes::new()).await;
+    serde_json::from_str(answer.body()).expect("json")
 }
 
 #[tokio::test]
@@ -104,17 +158,18 @@ async fn forwards_requests_unchanged() {
     let (store, seen) = upstream().await;
     let proxy = proxy_to(&store, Duration::from_secs(5)).await;
     let body = vec![7u8; 300_000];
-    let response = client()
-        .put(format!(
-            "{proxy}/bucket/key?partNumber=1&X-Amz-Signature=ab"
-        ))
-        .body(body.clone())
-        .send()
-        .await
-        .expect("forwarded");
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["etag"], "\"abc\"");
-    assert_eq!(response.text().await.expect("body"), "stored");
+    let url = format!("{proxy}/bucket/key?partNumber=1&X-Amz-Signature=ab");
+    let Outcome::Answer {
+        status,
+        etag,
+        body: text,
+    } = send("PUT", &url, body.clone()).await
+    else {
+        panic!("no answer");
+    };
+    assert_eq!(status, 200);
+    assert_eq!(etag.as_deref(), Some("\"abc\""));
+    assert_eq!(text, "stored");
     let seen = seen.lock().expect("seen").clone();
     assert_eq!(seen.len(), 1);
     let (method, path, host, got) = &seen[0];
@@ -135,31 +190,30 @@ async fn rules_answer_errors_corrupt_reset_and_stall() {
         {"match": "n=4", "reset": true},
         {"match": "n=5", "stall": true}]"#;
     assert_eq!(control(&proxy, "/__faults", rules).await, 200);
-    let put = |n: u32| {
-        client()
-            .put(format!("{proxy}/k?n={n}"))
-            .body(vec![1u8, 2, 3, 4])
-            .send()
-    };
+    let put = |n: u32| send("PUT", format!("{proxy}/k?n={n}"), vec![1u8, 2, 3, 4]);
     for _ in 0..2 {
-        let refused = put(1).await.expect("an answer");
+        let refused = put(1).await;
         assert_eq!(refused.status(), 503);
-        let xml = refused.text().await.expect("xml");
-        assert!(xml.contains("<Code>SlowDown</Code>"), "{xml}");
+        assert!(
+            refused.body().contains("<Code>SlowDown</Code>"),
+            "{refused:?}"
+        );
     }
-    assert_eq!(put(1).await.expect("third time").status(), 200);
-    let expired = put(2).await.expect("an answer");
+    assert_eq!(put(1).await.status(), 200);
+    let expired = put(2).await;
     assert_eq!(expired.status(), 403);
-    assert!(expired
-        .text()
-        .await
-        .expect("xml")
-        .contains("Request has expired"));
-    assert_eq!(put(3).await.expect("forwarded").status(), 200);
-    let reset = put(4).await.expect_err("the connection is reset");
-    assert!(!reset.is_timeout(), "{reset:?}");
-    let stalled = put(5).await.expect_err("no answer");
-    assert!(stalled.is_timeout(), "{stalled:?}");
+    assert!(expired.body().contains("Request has expired"));
+    assert_eq!(put(3).await.status(), 200);
+    let reset = put(4).await;
+    assert!(
+        matches!(reset, Outcome::Broken),
+        "the connection is reset: {reset:?}"
+    );
+    let stalled = put(5).await;
+    assert!(
+        matches!(stalled, Outcome::Timeout),
+        "no answer: {stalled:?}"
+    );
 
     // Only the third n=1 and the corrupted n=3 reached the store.
     let seen = seen.lock().expect("seen").clone();
@@ -190,15 +244,10 @@ async fn chaos_run(proxy: &str) -> Vec<Vec<String>> {
     for n in 0..60 {
         let mut seen = Vec::new();
         loop {
-            match client()
-                .put(format!("{proxy}/k?n={n}"))
-                .body("x")
-                .send()
-                .await
-            {
-                Ok(r) if r.status() == 200 => break,
-                Ok(r) => seen.push(r.status().as_str().to_owned()),
-                Err(_) => seen.push("reset".to_owned()),
+            match send("PUT", &format!("{proxy}/k?n={n}"), "x").await {
+                Outcome::Answer { status: 200, .. } => break,
+                Outcome::Answer { status, .. } => seen.push(status.to_string()),
+                _ => seen.push("reset".to_owned()),
             }
             assert!(
                 seen.len() <= 2,
@@ -228,12 +277,8 @@ async fn chaos_is_reproducible_and_always_lets_retries_through() {
     // Reset clears the chaos run.
     assert_eq!(control(&first, "/__faults/reset", "{}").await, 200);
     for n in 0..20 {
-        let r = client()
-            .put(format!("{first}/k?n={n}"))
-            .body("x")
-            .send()
-            .await;
-        assert_eq!(r.expect("no faults after reset").status(), 200);
+        let r = send("PUT", &format!("{first}/k?n={n}"), "x").await;
+        assert_eq!(r.status(), 200, "no faults after reset");
     }
 }
 
