@@ -45,7 +45,7 @@ pub async fn sign(
             .map(|p| PartToSign {
                 number: p.number,
                 size: p.size(),
-                sha256: Some(p.sha256),
+                sha256: p.sha256,
             })
             .collect(),
     };
