@@ -23,31 +23,27 @@ def bars(ax, groups, names, value, title):
     ax.grid(axis="y", alpha=0.3)
 
 
+def chart(folder, name, title, names, label):
+    """`name`.png from `name`.json: a group of bars per result row."""
+    path = os.path.join(folder, f"{name}.json")
+    if not os.path.exists(path):
+        return
+    rows = json.load(open(path))["results"]
+    names = names or list(dict.fromkeys(n for r in rows for n in r["cases"]))
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    bars(ax, rows, names, lambda r, n: r["cases"].get(n, {}).get("mbps"), title)
+    ax.set_xticklabels([label(r) for r in rows])
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(os.path.join(folder, f"{name}.png"), dpi=110)
+
+
 def main(folder):
-    hash_path = os.path.join(folder, "browser-hash.json")
-    if os.path.exists(hash_path):
-        data = json.load(open(hash_path))
-        rows = data["results"]
-        names = list(dict.fromkeys(n for r in rows for n in r["cases"]))
-        fig, ax = plt.subplots(figsize=(10, 4.5))
-        bars(ax, rows, names, lambda r, n: r["cases"].get(n, {}).get("mbps"),
-             "SHA-256 of a file from disk, headless Chromium")
-        ax.set_xticklabels([f"{r['sizeMiB']} MiB" for r in rows])
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(os.path.join(folder, "browser-hash.png"), dpi=110)
-    upload_path = os.path.join(folder, "browser-upload.json")
-    if os.path.exists(upload_path):
-        data = json.load(open(upload_path))
-        rows = data["results"]
-        names = ["ours", "ours, checksums off", "raw PUT", "Uppy", "Uppy, 8 MiB parts"]
-        fig, ax = plt.subplots(figsize=(10, 4.5))
-        bars(ax, rows, names, lambda r, n: r["cases"].get(n, {}).get("mbps"),
-             "Upload throughput on loopback, headless Chromium")
-        ax.set_xticklabels([f"{r['store']}\n{r['size']}" for r in rows])
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(os.path.join(folder, "browser-upload.png"), dpi=110)
+    chart(folder, "browser-hash", "SHA-256 of a file from disk, headless Chromium",
+          None, lambda r: f"{r['sizeMiB']} MiB")
+    chart(folder, "browser-upload", "Upload throughput on loopback, headless Chromium",
+          ["ours", "ours, checksums off", "raw PUT", "Uppy", "Uppy, 8 MiB parts"],
+          lambda r: f"{r['store']}\n{r['size']}")
 
 
 if __name__ == "__main__":

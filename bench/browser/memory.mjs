@@ -89,8 +89,14 @@ function memory(pids) {
 function sampler(browserPid) {
   const peak = { renderer: { rss: 0, anon: 0 }, network: { rss: 0, anon: 0 } };
   let samples = 0;
+  // The renderer's RSS each second (MiB): where in the upload it grows.
+  const timeline = [];
+  const t0 = Date.now();
   const take = () => {
     samples++;
+    const second = Math.floor((Date.now() - t0) / 1000);
+    const now = memory(children(browserPid, 'renderer')).rss / MIB;
+    timeline[second] = Math.max(timeline[second] ?? 0, Math.round(now));
     for (const [name, type] of [['renderer', 'renderer'], ['network', 'utility']]) {
       const m = memory(children(browserPid, type));
       peak[name].rss = Math.max(peak[name].rss, m.rss);
@@ -103,7 +109,7 @@ function sampler(browserPid) {
     stop() {
       clearInterval(timer);
       take();
-      return { ...peak, samples };
+      return { ...peak, samples, timeline: [...timeline].map((v) => v ?? null) };
     },
   };
 }
@@ -130,7 +136,8 @@ try {
   page.on('pageerror', (e) => console.error('page error:', e));
   await page.goto(`${store.signer}/upload.html`);
   await page.waitForFunction(() => window.benchReady === true);
-  const options = { partSize: PART, concurrency: CONCURRENCY };
+  // `--checksum off`: the same with `checksum: false` (nothing hashed).
+  const options = { partSize: PART, concurrency: CONCURRENCY, ...(arg('checksum', 'on') === 'off' ? { checksum: false } : {}) };
   // Warm-up: starts the hash workers and every code path once.
   await page.setInputFiles('#files', makeFile(join(work.dir, 'warm.bin'), 32 * MIB));
   await page.evaluate((o) => window.bench.ours(o), options);
@@ -162,6 +169,7 @@ try {
     };
     results.push(row);
     console.error(`memory: ${size} MiB in ${(r.ms / 1000).toFixed(1)} s; renderer idle ${(before.rss / MIB).toFixed(0)} MiB, peak ${(peak.renderer.rss / MIB).toFixed(0)} MiB (+${row.aboveIdleMiB.rss.toFixed(0)}), network service peak ${(peak.network.rss / MIB).toFixed(0)} MiB; ${peak.samples} samples`);
+    console.error(`  renderer MiB by second: ${peak.timeline.join(' ')}`);
   }
 } finally {
   await browser.close();

@@ -23,11 +23,11 @@ async function timed(fn) {
 window.bench = {
   /** Our path: `checksums(file, { partSize })` with `workers` hash workers
    * (undefined: the default, `navigator.hardwareConcurrency - 1`, 1..4). */
-  async ours({ partSize = 8 * MIB, workers } = {}) {
+  async ours({ partSize = 8 * MIB, workers, whole = false } = {}) {
     const key = String(workers);
     if (!uploaders.has(key)) uploaders.set(key, new Uploader(workers === undefined ? {} : { workers }));
     const uploader = uploaders.get(key);
-    const result = await timed(async () => (await uploader.checksums(file(), { partSize })).checksumSha256);
+    const result = await timed(async () => (await uploader.checksums(file(), { partSize, wholeFileSha256: whole })).checksumSha256);
     return { ...result, workers: uploader.hashWorkers };
   },
 
@@ -75,7 +75,8 @@ window.bench = {
         while (next < f.size) {
           const at = next;
           next += partSize;
-          bytes += (await f.slice(at, at + partSize).arrayBuffer()).byteLength;
+          const read = (await f.slice(at, at + partSize).arrayBuffer()).byteLength;
+          bytes += read;
         }
       };
       await Promise.all([lane(), lane()]);
