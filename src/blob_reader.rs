@@ -64,7 +64,7 @@ impl BlobReader {
             offset: 0,
             chunk_size: chunk_size.max(1),
             buffer: Vec::new(),
-            byob: byob_reader(blob),
+            byob: byob_reader(blob).map(|r| (r, js_sys::ArrayBuffer::new(BYOB_BUFFER))),
         }
     }
 
@@ -143,7 +143,7 @@ impl BlobReader {
 
 /// `blob.stream().getReader({ mode: "byob" })`, or `None` where the stream
 /// is not a byte stream (or there is no `stream()`).
-fn byob_reader(blob: &Blob) -> Option<(ReadableStreamByobReader, js_sys::ArrayBuffer)> {
+pub fn byob_reader(blob: &Blob) -> Option<ReadableStreamByobReader> {
     let has_stream = js_sys::Reflect::get(blob, &"stream".into())
         .ok()
         .is_some_and(|f| f.is_function());
@@ -158,10 +158,7 @@ fn byob_reader(blob: &Blob) -> Option<(ReadableStreamByobReader, js_sys::ArrayBu
     let options = js_sys::Object::new();
     js_sys::Reflect::set(&options, &"mode".into(), &"byob".into()).ok()?;
     let reader: JsValue = get_reader.call1(&stream, &options).ok()?;
-    Some((
-        reader.unchecked_into(),
-        js_sys::ArrayBuffer::new(BYOB_BUFFER),
-    ))
+    Some(reader.unchecked_into())
 }
 
 /// A blob's size in bytes.

@@ -73,7 +73,7 @@ if (memory) {
   for (const r of memory.results) {
     out.push(`| ${r.sizeMiB / 1024} GiB | ${n0(r.mbps)} | ${n0(r.idleRenderer.rss / 2 ** 20)} | ${n0(r.peak.renderer.rss / 2 ** 20)} | ${n0(r.aboveIdleMiB.rss)} / ${n0(r.aboveIdleMiB.anon)} | ${n0(r.peak.network.rss / 2 ** 20)} |`);
   }
-  out.push('', `Within budget: ${memory.goals.withinBudget ? 'yes' : 'no'}; flat in file size (largest within 16 MiB of smallest): ${memory.goals.flat ? 'yes' : 'no'}.`, '');
+  out.push('', `Within budget: ${memory.goals.withinBudget ? 'yes' : 'no'}; flat in file size (the largest file's peak at most 16 MiB above the smallest's): ${memory.goals.flat ? 'yes' : 'no'}.`, '');
 } else {
   out.push('Not run (bench/browser/memory.mjs writes browser-memory.json).', '');
 }
