@@ -111,21 +111,13 @@ impl BlobReader {
             };
             let room = BYOB_BUFFER.min((want - filled) as u32);
             let view = js_sys::Uint8Array::new_with_byte_offset_and_length(spare, 0, room);
-            let result = JsFuture::from(reader.read_with_array_buffer_view(&view))
-                .await
-                .map_err(|e| unreadable(&e))?;
-            let done = js_sys::Reflect::get(&result, &"done".into())
-                .map_err(|e| unreadable(&e))?
-                .is_truthy();
-            let value =
-                js_sys::Reflect::get(&result, &"value".into()).map_err(|e| unreadable(&e))?;
-            let Some(value) = value.dyn_ref::<js_sys::Uint8Array>() else {
+            let Some(value) = byob_read(reader, &view).await? else {
                 break;
             };
             // The read moved the buffer into `value`: take it back for the next.
             *spare = value.buffer();
             let len = value.length() as usize;
-            if done || len == 0 || filled + len > want {
+            if len == 0 || filled + len > want {
                 break;
             }
             value.copy_to(&mut self.buffer[filled..filled + len]);
@@ -139,6 +131,23 @@ impl BlobReader {
         self.offset = end;
         Ok(Some(&self.buffer[..want]))
     }
+}
+
+/// One BYOB read into `view`: the bytes read, as a view on the buffer to
+/// use next (the read moves `view`'s buffer), or `None` at the end.
+pub async fn byob_read(
+    reader: &ReadableStreamByobReader,
+    view: &js_sys::Uint8Array,
+) -> Result<Option<js_sys::Uint8Array>, UploadError> {
+    let result = JsFuture::from(reader.read_with_array_buffer_view(view))
+        .await
+        .map_err(|e| unreadable(&e))?;
+    let field =
+        |name: &str| js_sys::Reflect::get(&result, &name.into()).map_err(|e| unreadable(&e));
+    if field("done")?.is_truthy() {
+        return Ok(None);
+    }
+    Ok(field("value")?.dyn_into::<js_sys::Uint8Array>().ok())
 }
 
 /// `blob.stream().getReader({ mode: "byob" })`, or `None` where the stream

@@ -7,11 +7,9 @@
 //! 1 GiB one (bench/browser/memory.mjs). At most [`KEEP`] buffers are kept:
 //! the jobs a worker runs at once.
 
-use crate::blob_reader::{byob_reader, unreadable};
+use crate::blob_reader::{byob_read, byob_reader};
 use crate::upload_error::UploadError;
 use std::cell::RefCell;
-use wasm_bindgen::JsCast as _;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
 /// Spare buffers kept per thread.
@@ -33,26 +31,19 @@ pub async fn read(blob: &Blob, len: u32) -> Result<Option<js_sys::Uint8Array>, U
     while filled < len {
         let view =
             js_sys::Uint8Array::new_with_byte_offset_and_length(&buffer, filled, len - filled);
-        let result = JsFuture::from(reader.read_with_array_buffer_view(&view))
-            .await
-            .map_err(|e| unreadable(&e))?;
-        let done = js_sys::Reflect::get(&result, &"done".into())
-            .map_err(|e| unreadable(&e))?
-            .is_truthy();
-        let value = js_sys::Reflect::get(&result, &"value".into()).map_err(|e| unreadable(&e))?;
-        let Some(value) = value.dyn_ref::<js_sys::Uint8Array>() else {
+        let Some(value) = byob_read(&reader, &view).await? else {
             break;
         };
         // The read moved the buffer into `value`: take it back.
         buffer = value.buffer();
-        if done || value.length() == 0 {
+        if value.length() == 0 {
             break;
         }
         filled += value.length();
     }
     if filled != len {
+        // The buffer may have gone with the last read: not kept.
         let _ = reader.cancel();
-        give_back(js_sys::Uint8Array::new(&buffer));
         return Err(UploadError::bad_request(
             "the file changed while it was being read",
         ));

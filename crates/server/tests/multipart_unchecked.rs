@@ -106,7 +106,11 @@ async fn a_part_with_the_other_kind_of_checksum_is_refused() {
     let (status, _, message) = error_code(
         t.post_json(
             &format!("multipart/{id}/complete"),
-            &json!({ "parts": [{ "number": 1, "etag": etag, "sha256": Sha256Digest::of(first).to_base64() }] }),
+            &json!({ "parts": [
+                { "number": 1, "etag": etag, "sha256": Sha256Digest::of(first).to_base64() },
+                { "number": 2, "etag": "e2" },
+                { "number": 3, "etag": "e3" },
+            ] }),
         )
         .await,
     )
