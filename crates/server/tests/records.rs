@@ -269,7 +269,10 @@ async fn open_uploads_survive_a_restart_and_the_database_is_wal() {
     let version: i64 = db
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("pragma");
-    assert_eq!(version, 1);
+    assert_eq!(
+        version, 2,
+        "two migrations: the schema, then the checksums column"
+    );
 }
 
 #[tokio::test]
