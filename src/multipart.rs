@@ -50,8 +50,10 @@ pub struct MultipartResult {
     /// Base64 SHA-256 of the whole file; only when `wholeFileSha256: true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
-    /// The composite checksum `base64(sha256(part digests))-N`.
-    pub checksum_sha256: String,
+    /// The composite checksum `base64(sha256(part digests))-N`; absent with
+    /// `checksum: false`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum_sha256: Option<String>,
     /// Number of parts.
     pub parts: u32,
     /// Bytes per part (the last may be smaller).
@@ -91,7 +93,8 @@ pub async fn upload(
     let progress = Rc::new(ProgressReporter::new(options.on_progress.clone()));
     progress.start(Phase::Signing, size);
     let name = filename(file);
-    let resume = match options.resume {
+    // Resuming matches stored parts by their SHA-256: not without checksums.
+    let resume = match options.resume && options.checksum {
         true => {
             let found = Resume::find(
                 signer,
@@ -119,6 +122,8 @@ pub async fn upload(
                 content_type: Some(content_type(file, options)),
                 size,
                 part_size: Some(wanted.part_size()),
+                // Absent means on: a signer older than the option still works.
+                checksum: (!options.checksum).then_some(false),
             };
             let created = signer.create_multipart(&request, signal).await?;
             if let Some(resume) = &resume {

@@ -152,6 +152,9 @@ pub struct UploadOptions {
     pub max_attempts: u32,
     /// Whether a multipart result carries the whole file's SHA-256.
     pub whole_file_sha256: bool,
+    /// Whether the file is hashed and its SHA-256 (per part for multipart)
+    /// signed for the store to check (`checksum: false` skips both).
+    pub checksum: bool,
     /// Whether a multipart upload is saved (IndexedDB) to resume after a
     /// reload or a failure.
     pub resume: bool,
@@ -199,6 +202,7 @@ impl UploadOptions {
                 concurrency: DEFAULT_CONCURRENCY,
                 max_attempts: DEFAULT_MAX_ATTEMPTS,
                 whole_file_sha256: false,
+                checksum: true,
                 resume: true,
                 resume_max_age_ms: DEFAULT_RESUME_MAX_AGE_MS,
                 on_state_change: None,
@@ -238,6 +242,15 @@ impl UploadOptions {
             integer_field(value, "maxAttempts", 1, 100)?.map_or(DEFAULT_MAX_ATTEMPTS, |n| n as u32);
         let whole_file_sha256 = bool_field(value, "wholeFileSha256")?;
         let abort_in_flight_on_pause = bool_field(value, "abortInFlightOnPause")?;
+        let checksum = match field(value, "checksum")? {
+            None => true,
+            Some(_) => bool_field(value, "checksum")?,
+        };
+        if !checksum && whole_file_sha256 {
+            return Err(UploadError::bad_request(
+                "options.wholeFileSha256 needs checksums: it cannot be set with checksum: false",
+            ));
+        }
         let resume = match field(value, "resume")? {
             None => true,
             Some(_) => bool_field(value, "resume")?,
@@ -278,6 +291,7 @@ impl UploadOptions {
             concurrency,
             max_attempts,
             whole_file_sha256,
+            checksum,
             resume,
             resume_max_age_ms,
             on_state_change,

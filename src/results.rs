@@ -18,8 +18,10 @@ pub struct UploadResult {
     /// The store's ETag (quotes included, as S3 sends it); `null` if unknown.
     pub etag: Option<String>,
     /// Base64 SHA-256 of the whole file, computed by the client before the
-    /// upload and confirmed by the store when it reports one.
-    pub sha256: String,
+    /// upload and confirmed by the store when it reports one; absent with
+    /// `checksum: false`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 /// `uploader.downloadUrl()`'s result.

@@ -1,6 +1,7 @@
 //! One file, one presigned request: hash, sign, upload, verify.
 //!
-//! 1. Read the file in chunks and compute its SHA-256 (phase `hashing`).
+//! 1. Read the file in chunks and compute its SHA-256 (phase `hashing`;
+//!    skipped with `checksum: false`, which signs no checksum).
 //! 2. Ask the signer for a URL bound to that size and digest (`signing`), or
 //!    with `method: "post"` for a form whose policy binds them.
 //! 3. PUT the `Blob` with exactly the signed headers, or POST the form with
@@ -55,8 +56,13 @@ pub async fn upload(
     }
     let progress = Rc::new(ProgressReporter::new(options.on_progress.clone()));
 
-    control.step(UploadState::Hashing);
-    let digest = hash(hasher, file, &upload_signal, Some(&progress)).await?;
+    let digest = match options.checksum {
+        true => {
+            control.step(UploadState::Hashing);
+            Some(hash(hasher, file, &upload_signal, Some(&progress)).await?)
+        }
+        false => None,
+    };
 
     // Each phase starts only if the signal (possibly aborted from inside a
     // progress callback) still allows it, and not while paused.
@@ -67,7 +73,7 @@ pub async fn upload(
         file_type: options.file_type.clone(),
         content_type: Some(content_type(file, options)),
         size: Some(size),
-        sha256: Some(digest),
+        sha256: digest,
     };
     let sign_again = || sign(signer, options.method, &request, signal);
     let mut signed = sign_again().await?;
@@ -77,7 +83,8 @@ pub async fn upload(
     progress.start(Phase::Uploading, size);
     let policy = options.retry_policy();
     let mut rng = retry::seeded_rng();
-    let (mut attempts, mut rehashed) = (0, false);
+    // Without a digest there is nothing to read again and compare.
+    let (mut attempts, mut rehashed) = (0, digest.is_none());
     let put = loop {
         control.wait_while_paused().await?;
         // Too old to start with (after a backoff or a pause): a fresh one.
@@ -138,7 +145,7 @@ pub async fn upload(
             }
             RetryDecision::Represign => signed = sign_again().await?,
             RetryDecision::Rehash => {
-                if hash(hasher, file, &upload_signal, None).await? != digest {
+                if Some(hash(hasher, file, &upload_signal, None).await?) != digest {
                     return Err(UploadError::new(
                         ErrorCode::ChecksumMismatch,
                         "the file changed while it was being uploaded",
@@ -176,19 +183,19 @@ pub async fn upload(
                 size: Some(size),
                 // Declared only when the store was told it (a signed header
                 // or form field), so that it kept a checksum to compare.
-                sha256: signed.carries_checksum().then_some(digest),
+                sha256: digest.filter(|_| signed.carries_checksum()),
             },
             signal,
         )
         .await?;
-    let verified = verify::verify(&digest, size, answer.as_ref(), put.etag)?;
+    let verified = verify::verify(digest.as_ref(), size, answer.as_ref(), put.etag)?;
     progress.announce(Phase::Done);
 
     Ok(UploadResult {
         key: signed.key().to_owned(),
         size: verified.size,
         etag: verified.etag,
-        sha256: digest.to_base64(),
+        sha256: digest.map(|d| d.to_base64()),
     })
 }
 

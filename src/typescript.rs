@@ -185,6 +185,14 @@ export interface UploadOptions {
   /** Also return the whole file's SHA-256 of a multipart upload (default false). */
   wholeFileSha256?: boolean;
   /**
+   * Hash the file and have the store check its SHA-256 (default true).
+   * `false` sends it unhashed: no checksum is signed or sent, the store's
+   * answer is checked by size only, the result has no `sha256` or
+   * `checksumSha256`, and multipart uploads do not resume (resuming matches
+   * parts by their SHA-256). Not with `wholeFileSha256`.
+   */
+  checksum?: boolean;
+  /**
    * A PUT (a part, or a whole small file) that shows no upload progress for
    * this many milliseconds is aborted and retried like a network error
    * (default 30000; 0 waits forever).
@@ -225,8 +233,8 @@ export interface SingleUploadResult {
   size: number;
   /** The store's ETag, quotes included; `null` if it could not be read. */
   etag: string | null;
-  /** Base64 SHA-256 of the file. */
-  sha256: string;
+  /** Base64 SHA-256 of the file; absent with `checksum: false`. */
+  sha256?: string;
 }
 
 /**
@@ -245,8 +253,8 @@ export interface MultipartUploadResult {
   etag: string;
   /** Base64 SHA-256 of the whole file; only with `wholeFileSha256: true`. */
   sha256?: string;
-  /** Composite checksum `base64(sha256(part digests))-N`, checked against the store's. */
-  checksumSha256: string;
+  /** Composite checksum `base64(sha256(part digests))-N`, checked against the store's; absent with `checksum: false`. */
+  checksumSha256?: string;
   /** Number of parts. */
   parts: number;
   /** Bytes per part (the last may be smaller). */

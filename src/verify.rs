@@ -1,5 +1,5 @@
 //! Checking the signer's description of the stored object against the file:
-//! same SHA-256 (when the store kept one), same size. The client verifies
+//! same SHA-256 (when the store kept one and the file was hashed), same size. The client verifies
 //! rather than trusts: a lenient store may keep bytes it should have refused.
 
 use crate::upload_error::UploadError;
@@ -16,7 +16,7 @@ pub struct Verified {
 /// `answer` is the file-uploaded answer (`None` when it was not our JSON, as
 /// from a seed-style signer); `put_etag` the PUT's `ETag` header, if readable.
 pub fn verify(
-    digest: &Sha256Digest,
+    digest: Option<&Sha256Digest>,
     size: u64,
     answer: Option<&FileUploadedResponse>,
     put_etag: Option<String>,
@@ -27,7 +27,7 @@ pub fn verify(
             etag: put_etag,
         });
     };
-    if let Some(stored) = answer.sha256.as_deref() {
+    if let (Some(stored), Some(digest)) = (answer.sha256.as_deref(), digest) {
         if Sha256Digest::from_base64(stored).ok().as_ref() != Some(digest) {
             return Err(UploadError::new(
                 ErrorCode::ChecksumMismatch,
@@ -70,7 +70,7 @@ mod tests {
     fn matching_answer() {
         let d = Sha256Digest::of(b"hello");
         let got = verify(
-            &d,
+            Some(&d),
             5,
             Some(&answer(5, Some(d.to_base64()))),
             Some("\"put\"".into()),
@@ -83,7 +83,15 @@ mod tests {
             })
         );
         // No checksum kept by the store: the size still has to match.
-        assert!(verify(&d, 5, Some(&answer(5, None)), None).is_ok());
+        assert!(verify(Some(&d), 5, Some(&answer(5, None)), None).is_ok());
+        // Not hashed (`checksum: false`): only the size is checked.
+        let other = Sha256Digest::of(b"hellO").to_base64();
+        assert!(verify(None, 5, Some(&answer(5, Some(other))), None).is_ok());
+        let short = verify(None, 5, Some(&answer(4, None)), None);
+        assert_eq!(
+            short.err().map(|e| e.code()),
+            Some(ErrorCode::ChecksumMismatch)
+        );
     }
 
     #[test]
@@ -97,7 +105,9 @@ mod tests {
             answer(4, Some(d.to_base64())),
             answer(6, None),
         ] {
-            let err = verify(&d, 5, Some(&bad), None).err().map(|e| e.code());
+            let err = verify(Some(&d), 5, Some(&bad), None)
+                .err()
+                .map(|e| e.code());
             assert_eq!(err, Some(ErrorCode::ChecksumMismatch), "{bad:?}");
         }
     }
@@ -106,7 +116,7 @@ mod tests {
     fn seed_style_signer_falls_back_to_the_put_etag() {
         let d = Sha256Digest::of(b"");
         assert_eq!(
-            verify(&d, 0, None, Some("\"e\"".into())),
+            verify(Some(&d), 0, None, Some("\"e\"".into())),
             Ok(Verified {
                 size: 0,
                 etag: Some("\"e\"".into())
@@ -115,7 +125,7 @@ mod tests {
         let mut empty_etag = answer(0, None);
         empty_etag.etag.clear();
         assert_eq!(
-            verify(&d, 0, Some(&empty_etag), Some("\"e\"".into())).map(|v| v.etag),
+            verify(Some(&d), 0, Some(&empty_etag), Some("\"e\"".into())).map(|v| v.etag),
             Ok(Some("\"e\"".into()))
         );
     }

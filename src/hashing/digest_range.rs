@@ -2,6 +2,7 @@
 //! the core chose — the same code in a hash worker and on the main thread.
 
 use crate::blob_reader::{self, BlobReader, CHUNK_SIZE};
+use crate::hashing::part_buffers;
 use crate::hashing::protocol::BlobRange;
 use crate::hashing::webcrypto;
 use crate::upload_error::UploadError;
@@ -36,10 +37,18 @@ pub async fn digest(
     }
 }
 
-/// The range read whole into an `ArrayBuffer` (never into wasm memory) and
+/// The range read whole into an `ArrayBuffer` (never into wasm memory; a
+/// reused one where blobs are byte streams, see [`part_buffers`]) and
 /// digested by WebCrypto.
 pub async fn one_shot(range: &BlobRange) -> Result<Sha256Digest, UploadError> {
     let slice = blob_reader::slice(&range.blob, range.start, range.end)?;
+    if let Ok(len) = u32::try_from(range.end - range.start) {
+        if let Some(view) = part_buffers::read(&slice, len).await? {
+            let digest = webcrypto::sha256(&view).await;
+            part_buffers::give_back(view);
+            return digest;
+        }
+    }
     let buffer = JsFuture::from(slice.array_buffer())
         .await
         .map_err(|e| blob_reader::unreadable(&e))?;

@@ -18,6 +18,7 @@
 //! ([`Hasher::main_thread`]), as it did before workers.
 
 pub mod digest_range;
+mod part_buffers;
 mod pool_stream;
 pub mod protocol;
 mod webcrypto;

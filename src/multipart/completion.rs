@@ -1,5 +1,5 @@
 //! Step 4: Complete with every part's ETag and SHA-256, then hold the store's
-//! answer against our own digests.
+//! answer against our own digests (only its size, with `checksum: false`).
 
 use crate::blob_reader::blob_size;
 use crate::hashing::{BlobRange, Hasher};
@@ -32,19 +32,21 @@ pub async fn complete(
         whole,
         part_size,
     } = sent;
-    let count = digests.len();
+    let count = etags.len();
+    // No digests: an upload with `checksum: false`.
+    let checksums = !digests.is_empty();
     let parts: Vec<CompletedPart> = (1..)
-        .zip(etags.iter().zip(&digests))
-        .map(|(number, (etag, sha256))| CompletedPart {
+        .zip(&etags)
+        .map(|(number, etag)| CompletedPart {
             number,
             etag: etag.clone(),
-            sha256: *sha256,
+            sha256: digests.get(number as usize - 1).copied(),
         })
         .collect();
     let answer = signer
         .complete_multipart(upload_id, &CompleteMultipartRequest { parts }, Some(signal))
         .await?;
-    let checksum = answer.checksum_sha256.as_deref();
+    let checksum = answer.checksum_sha256.as_deref().filter(|_| checksums);
     let whole = match whole {
         None if checksum.is_some_and(needs_whole) => {
             let range = BlobRange::new(file, 0, size);
@@ -58,7 +60,7 @@ pub async fn complete(
         size: answer.size,
         etag: answer.etag,
         sha256: whole.map(|w| w.to_base64()),
-        checksum_sha256: composite(&digests),
+        checksum_sha256: checksums.then(|| composite(&digests)),
         parts: count as u32,
         part_size,
     })

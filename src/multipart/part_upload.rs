@@ -25,7 +25,8 @@ pub struct Part {
     /// Byte range `[start, end)` in the file.
     pub start: u64,
     pub end: u64,
-    pub sha256: Sha256Digest,
+    /// `None` for an upload with `checksum: false`.
+    pub sha256: Option<Sha256Digest>,
     /// PUTs sent so far, over every URL this part had.
     pub attempts: u32,
     /// Whether a checksum rejection already made us read it again.

@@ -1,5 +1,5 @@
-//! Steps 2 and 3 of a multipart upload: hash parts a few ahead of the
-//! uploads — several at once when there are hash workers, started in file
+//! Steps 2 and 3 of a multipart upload: hash parts (unless `checksum:
+//! false`) a few ahead of the uploads — several at once when there are hash workers, started in file
 //! order (the whole-file stream needs that) and taken in in part order;
 //! presign them in batches; keep up to `concurrency` part tasks running; take
 //! in their outcomes (stored, needs a fresh URL, needs a re-hash, failed).
@@ -27,7 +27,7 @@ use web_sys::{AbortSignal, Blob};
 /// Every part stored: what Complete needs.
 #[derive(Debug, Clone)]
 pub struct SentParts {
-    /// Part digests, in part order.
+    /// Part digests, in part order; empty with `checksum: false`.
     pub digests: Vec<Sha256Digest>,
     /// Part ETags, in part order.
     pub etags: Vec<String>,
@@ -54,6 +54,8 @@ struct Scheduler<'a> {
     signal: AbortSignal,
     plan: PartPlan,
     concurrency: usize,
+    /// Whether parts are hashed (`checksum`); if not, they go unhashed.
+    checksums: bool,
     /// Next part to start hashing (1-based).
     next_to_hash: u32,
     /// Part digests being computed, and the most at once.
@@ -128,6 +130,7 @@ pub async fn send_parts(
         signal,
         plan,
         concurrency: options.concurrency as usize,
+        checksums: options.checksum,
         next_to_hash: 1,
         hashing: 0,
         hash_limit: hasher.parallel_jobs(whole.as_ref()),
@@ -197,11 +200,21 @@ pub async fn send_parts(
             continue;
         }
         // Read ahead while few parts wait: bounded, so URLs stay fresh.
+        let mut taken_unhashed = false;
         while s.next_to_hash <= count
             && s.hashing < s.hash_limit
             && s.hashing + s.early + s.hashed.len() + s.signed.len() < 2 * s.concurrency
         {
-            s.start_hash(&done_tx)?;
+            if s.checksums {
+                s.start_hash(&done_tx)?;
+            } else {
+                s.take_unhashed()?;
+                taken_unhashed = true;
+            }
+        }
+        if taken_unhashed {
+            // Ready at once: sign and start them before waiting.
+            continue;
         }
         if s.in_flight + s.hashing == 0 {
             return Err(UploadError::new(
@@ -222,7 +235,8 @@ pub async fn send_parts(
         Some(whole) => Some(whole.finish(&s.signal).await?),
         None => None,
     };
-    if digests.len() != count as usize || etags.len() != count as usize {
+    let want_digests = if s.checksums { count as usize } else { 0 };
+    if digests.len() != want_digests || etags.len() != count as usize {
         return Err(UploadError::new(
             ErrorCode::Server,
             "some parts have no ETag or checksum",
@@ -256,6 +270,24 @@ impl Scheduler<'_> {
         Ok(())
     }
 
+    /// Without checksums: the next part is ready to sign as it is.
+    fn take_unhashed(&mut self) -> Result<(), UploadError> {
+        let number = self.next_to_hash;
+        let (start, end) = self.range(number)?;
+        self.next_to_hash += 1;
+        self.next_to_take += 1;
+        self.hashed.push_back(Part {
+            number,
+            start,
+            end,
+            sha256: None,
+            attempts: 0,
+            // Nothing to read again and compare: a checksum refusal fails.
+            rehashed: true,
+        });
+        Ok(())
+    }
+
     /// Part `number` is hashed: it, and the parts after it that were hashed
     /// first, are taken in, in part order.
     fn hashed(
@@ -276,7 +308,7 @@ impl Scheduler<'_> {
                 number,
                 start,
                 end,
-                sha256,
+                sha256: Some(sha256),
                 attempts: 0,
                 rehashed: false,
             };
@@ -345,7 +377,7 @@ impl Scheduler<'_> {
             PartOutcome::NeedsRehash(mut part) => {
                 let range = BlobRange::new(self.file, part.start, part.end);
                 let again = self.hasher.digest(range, &self.signal, None).await?;
-                if again != part.sha256 {
+                if Some(again) != part.sha256 {
                     return Err(UploadError::new(
                         ErrorCode::ChecksumMismatch,
                         format!("part {} changed while it was being uploaded", part.number),

@@ -20,6 +20,7 @@ mod resume;
 mod single_put;
 mod support;
 mod token;
+mod unchecked;
 mod workers;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -374,7 +374,7 @@ impl PartUrlRequests {
                     const slot = batches.length;
                     batches.push(null);
                     request.clone().text().then((text) => {
-                        batches[slot] = JSON.parse(text).parts.map((p) => p.number);
+                        batches[slot] = JSON.parse(text).parts;
                     });
                 }
                 return original.call(this, input, init);
@@ -394,10 +394,19 @@ impl PartUrlRequests {
             .map(|b| {
                 js_sys::Array::from(&b)
                     .iter()
-                    .map(|n| n.as_f64().expect("a part number") as u32)
+                    .map(|p| get_num(&p, "number") as u32)
                     .collect()
             })
             .collect()
+    }
+
+    /// How many of the parts asked for carried a `sha256`.
+    pub fn with_sha256(&self) -> usize {
+        self.batches
+            .iter()
+            .flat_map(|b| js_sys::Array::from(&b).iter().collect::<Vec<_>>())
+            .filter(|p| !get(p, "sha256").is_undefined())
+            .count()
     }
 }
 

@@ -21,6 +21,11 @@ pub struct CreateMultipartRequest {
     /// [`crate::part_plan::PartPlan`]) and answers with the one to use.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part_size: Option<u64>,
+    /// Whether the parts carry SHA-256 checksums (the default). `false`: the
+    /// upload is created without a checksum algorithm, and its parts are
+    /// signed and completed without checksums (the client's `checksum: false`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<bool>,
 }
 
 /// The answer to [`CreateMultipartRequest`].
@@ -42,7 +47,10 @@ pub struct CreateMultipartResponse {
 pub struct PartToSign {
     pub number: u32,
     pub size: u64,
-    pub sha256: Sha256Digest,
+    /// Required unless the upload was created with `checksum: false`, where
+    /// it must be absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<Sha256Digest>,
 }
 
 /// `POST /api/multipart/{upload_id}/part-urls`.
@@ -97,7 +105,10 @@ pub struct ListPartsResponse {
 pub struct CompletedPart {
     pub number: u32,
     pub etag: String,
-    pub sha256: Sha256Digest,
+    /// Required unless the upload was created with `checksum: false`, where
+    /// it must be absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<Sha256Digest>,
 }
 
 /// `POST /api/multipart/{upload_id}/complete`.

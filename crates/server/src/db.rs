@@ -32,8 +32,9 @@ pub const DB_FILE: &str = "presign.sqlite3";
 
 /// The schema, one migration per version; never edit a released one, add
 /// the next instead.
-const MIGRATIONS: &[M<'static>] = &[M::up(
-    "CREATE TABLE upload_sessions (
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(
+        "CREATE TABLE upload_sessions (
         id TEXT PRIMARY KEY,
         user_id TEXT NOT NULL,
         object_key TEXT NOT NULL,
@@ -70,7 +71,10 @@ const MIGRATIONS: &[M<'static>] = &[M::up(
     ) STRICT;
     CREATE INDEX webhook_outbox_pending ON webhook_outbox (next_attempt_ms)
         WHERE delivered_ms IS NULL;",
-)];
+    ),
+    // Uploads started with `checksum: false` carry no part checksums.
+    M::up("ALTER TABLE upload_sessions ADD COLUMN checksums INTEGER NOT NULL DEFAULT 1;"),
+];
 
 /// A database failure. Details are for the log; clients get a generic 500.
 #[derive(Debug, thiserror::Error)]
@@ -263,12 +267,12 @@ mod tests {
         };
         let db = Db::open(&data).expect("created on an empty folder");
         assert!(data.join(DB_FILE).is_file());
-        assert_eq!(version(db.clone()).await, (1, "wal".to_owned()));
+        assert_eq!(version(db.clone()).await, (2, "wal".to_owned()));
         insert_upload(&db, "users/dev/x").await.expect("insert");
         drop(db);
         // Opening again runs no migration twice and keeps the rows.
         let db = Db::open(&data).expect("reopened");
-        assert_eq!(version(db.clone()).await, (1, "wal".to_owned()));
+        assert_eq!(version(db.clone()).await, (2, "wal".to_owned()));
         let rows: i64 = db
             .call(|c| Ok(c.query_row("SELECT count(*) FROM uploads", [], |r| r.get(0))?))
             .await

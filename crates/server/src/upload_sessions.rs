@@ -68,6 +68,9 @@ pub struct UploadSession {
     pub content_type: String,
     pub file_type: FileType,
     pub created_at: Timestamp,
+    /// Whether its parts carry SHA-256 checksums (created with the SHA256
+    /// algorithm); `false` for a client's `checksum: false`.
+    pub checksums: bool,
 }
 
 /// Why a session was not registered.
@@ -159,8 +162,8 @@ impl UploadSessions {
                 }
                 let inserted = tx.execute(
                     "INSERT INTO upload_sessions (id, user_id, object_key, store_upload_id,
-                        size, part_size, content_type, file_type, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                        size, part_size, content_type, file_type, created_at, checksums)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                      ON CONFLICT (id) DO NOTHING",
                     params![
                         id.as_str(),
@@ -172,6 +175,7 @@ impl UploadSessions {
                         session.content_type,
                         session.file_type.as_str(),
                         session.created_at.to_string(),
+                        session.checksums,
                     ],
                 )?;
                 if inserted == 0 {
@@ -233,7 +237,7 @@ pub(crate) fn delete(c: &Connection, id: &str, user: &str) -> Result<bool, DbErr
 
 /// Columns of a session, in [`from_row`]'s order.
 const COLUMNS: &str =
-    "id, user_id, object_key, store_upload_id, size, part_size, content_type, file_type, created_at";
+    "id, user_id, object_key, store_upload_id, size, part_size, content_type, file_type, created_at, checksums";
 
 fn select(c: &Connection, id: &str, user: &str) -> Result<Option<UploadSession>, DbError> {
     // Cached: part-urls reads a session per request, and preparing the
@@ -258,6 +262,7 @@ struct Row {
     content_type: String,
     file_type: String,
     created_at: String,
+    checksums: bool,
 }
 
 impl Row {
@@ -272,6 +277,7 @@ impl Row {
             content_type: r.get(6)?,
             file_type: r.get(7)?,
             created_at: r.get(8)?,
+            checksums: r.get(9)?,
         })
     }
 
@@ -287,6 +293,7 @@ impl Row {
             content_type: self.content_type,
             file_type: FileType::parse(&self.file_type).map_err(|_| corrupt("file type"))?,
             created_at: self.created_at.parse().map_err(|_| corrupt("created_at"))?,
+            checksums: self.checksums,
         })
     }
 }
@@ -314,6 +321,7 @@ mod tests {
             content_type: "application/octet-stream".into(),
             file_type,
             created_at: "2026-11-28T04:00:00.123456Z".parse().expect("time"),
+            checksums: true,
         }
     }
 

@@ -33,6 +33,7 @@ fn fake_session(user: &str) -> UploadSession {
         content_type: "application/octet-stream".into(),
         file_type,
         created_at: Timestamp::now(),
+        checksums: true,
     }
 }
 
@@ -277,7 +278,11 @@ async fn bad_part_and_complete_requests() {
     let path = format!("multipart/{id}/complete");
     let done = |n: u32| json!({"number": n, "etag": "\"e\"", "sha256": sha});
     let complete_cases = [
-        (json!({"parts": [{"number": 1, "etag": "e"}]}), "sha256"),
+        // No sha256 on an upload with checksums (the default).
+        (
+            json!({"parts": [{"number": 1, "etag": "e"}, {"number": 2, "etag": "e"}, {"number": 3, "etag": "e"}]}),
+            "part 1 has no sha256",
+        ),
         (
             json!({"parts": [done(1), done(2), done(3), done(4)]}),
             "4 not in the plan",

@@ -269,7 +269,10 @@ async fn open_uploads_survive_a_restart_and_the_database_is_wal() {
     let version: i64 = db
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("pragma");
-    assert_eq!(version, 1);
+    assert_eq!(
+        version, 2,
+        "two migrations: the schema, then the checksums column"
+    );
 }
 
 #[tokio::test]
@@ -322,7 +325,7 @@ async fn a_completion_the_server_missed_is_recorded_on_retry() {
             presign_server::store_client::multipart::PartToComplete {
                 number: *number,
                 etag,
-                sha256,
+                sha256: Some(sha256),
             }
         })
         .collect();

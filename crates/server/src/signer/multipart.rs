@@ -17,7 +17,8 @@ use url::Url;
 
 impl Signer {
     /// A presigned UploadPart of part `number` of the store's upload
-    /// `upload_id`, pinning the body's size and SHA-256 as signed headers.
+    /// `upload_id`, pinning the body's size and SHA-256 (when given) as
+    /// signed headers.
     #[allow(clippy::too_many_arguments, reason = "one argument per signed fact")]
     pub fn presign_upload_part(
         &self,
@@ -25,31 +26,37 @@ impl Signer {
         upload_id: &str,
         number: u32,
         len: u64,
-        sha256: &Sha256Digest,
+        sha256: Option<&Sha256Digest>,
         expires_in: Duration,
         now: Timestamp,
     ) -> PresignedRequest {
         let mut headers = BTreeMap::new();
         headers.insert("content-length".to_owned(), len.to_string());
-        headers.insert("x-amz-checksum-sha256".to_owned(), sha256.to_base64());
+        if let Some(sha256) = sha256 {
+            headers.insert("x-amz-checksum-sha256".to_owned(), sha256.to_base64());
+        }
         let number = number.to_string();
         let query = [("partNumber", number.as_str()), ("uploadId", upload_id)];
         let url = self.sign_object(Method::Put, key, &query, &headers, expires_in, now);
         PresignedRequest { url, headers }
     }
 
-    /// A presigned CreateMultipartUpload of `key` with the SHA-256 checksum
-    /// algorithm and the object's Content-Type (both signed).
+    /// A presigned CreateMultipartUpload of `key` with the object's
+    /// Content-Type and, with `checksums`, the SHA-256 checksum algorithm
+    /// (both signed).
     pub fn presign_create_multipart(
         &self,
         key: &ObjectKey,
         content_type: &str,
+        checksums: bool,
         expires_in: Duration,
         now: Timestamp,
     ) -> PresignedRequest {
         let mut headers = BTreeMap::new();
         headers.insert("content-type".to_owned(), content_type.to_owned());
-        headers.insert("x-amz-checksum-algorithm".to_owned(), "SHA256".to_owned());
+        if checksums {
+            headers.insert("x-amz-checksum-algorithm".to_owned(), "SHA256".to_owned());
+        }
         let url = self.sign_object(
             Method::Post,
             key,
@@ -201,7 +208,7 @@ mod tests {
             "store-id",
             7,
             4,
-            &digest,
+            Some(&digest),
             Duration::from_secs(900),
             time(),
         );
@@ -240,7 +247,7 @@ mod tests {
     fn control_calls_carry_their_query() {
         let s = signer();
         let d = Duration::from_secs(60);
-        let create = s.presign_create_multipart(&key(), "image/png", d, time());
+        let create = s.presign_create_multipart(&key(), "image/png", true, d, time());
         assert!(
             create.url.as_str().contains("&uploads=1&"),
             "{}",
@@ -250,6 +257,17 @@ mod tests {
             .url
             .as_str()
             .contains("X-Amz-SignedHeaders=content-type%3Bhost%3Bx-amz-checksum-algorithm&"));
+        let plain = s.presign_create_multipart(&key(), "image/png", false, d, time());
+        assert!(plain
+            .url
+            .as_str()
+            .contains("X-Amz-SignedHeaders=content-type%3Bhost&"));
+        let part = s.presign_upload_part(&key(), "id", 1, 4, None, d, time());
+        assert!(part
+            .url
+            .as_str()
+            .contains("X-Amz-SignedHeaders=content-length%3Bhost&"));
+        assert!(!part.headers.contains_key("x-amz-checksum-sha256"));
         let list = s.presign_list_parts(&key(), "id", Some(1000), d, time());
         assert!(list
             .as_str()

@@ -24,7 +24,8 @@ const MAX_MESSAGE_CHARS: usize = 300;
 pub struct PartToComplete<'a> {
     pub number: u32,
     pub etag: &'a str,
-    pub sha256: &'a Sha256Digest,
+    /// `None`: an upload created without checksums.
+    pub sha256: Option<&'a Sha256Digest>,
 }
 
 /// What CompleteMultipartUpload answered.
@@ -35,17 +36,19 @@ pub struct Completed {
 }
 
 impl StoreClient {
-    /// Starts a multipart upload of `key` with SHA-256 part checksums; returns
-    /// the store's UploadId.
+    /// Starts a multipart upload of `key` (with SHA-256 part checksums when
+    /// `checksums`); returns the store's UploadId.
     pub async fn create_multipart(
         &self,
         key: &ObjectKey,
         content_type: &str,
+        checksums: bool,
     ) -> Result<String, StoreError> {
         const OP: &str = "CreateMultipartUpload";
         let req = self.signer.presign_create_multipart(
             key,
             content_type,
+            checksums,
             OWN_REQUEST_EXPIRY,
             Timestamp::now(),
         );
@@ -141,11 +144,18 @@ pub fn complete_body(parts: &[PartToComplete<'_>]) -> String {
         // Writing to a String cannot fail.
         let _ = write!(
             body,
-            "<Part><PartNumber>{}</PartNumber><ETag>{}</ETag><ChecksumSHA256>{}</ChecksumSHA256></Part>",
+            "<Part><PartNumber>{}</PartNumber><ETag>{}</ETag>",
             p.number,
             escape(p.etag),
-            escape(&p.sha256.to_base64()),
         );
+        if let Some(sha256) = p.sha256 {
+            let _ = write!(
+                body,
+                "<ChecksumSHA256>{}</ChecksumSHA256>",
+                escape(&sha256.to_base64())
+            );
+        }
+        body.push_str("</Part>");
     }
     body.push_str("</CompleteMultipartUpload>");
     body
@@ -214,12 +224,12 @@ mod tests {
             PartToComplete {
                 number: 1,
                 etag: "\"a<b>&\"",
-                sha256: &d,
+                sha256: Some(&d),
             },
             PartToComplete {
                 number: 2,
                 etag: "e2",
-                sha256: &d,
+                sha256: None,
             },
         ]);
         let doc = xml::parse(&body).expect("well-formed");
@@ -228,9 +238,11 @@ mod tests {
         assert_eq!(parts[0].text_of("PartNumber"), Some("1"));
         assert_eq!(parts[0].text_of("ETag"), Some("\"a<b>&\""));
         assert_eq!(
-            parts[1].text_of("ChecksumSHA256"),
+            parts[0].text_of("ChecksumSHA256"),
             Some(d.to_base64().as_str())
         );
+        // An upload without checksums lists none.
+        assert_eq!(parts[1].text_of("ChecksumSHA256"), None);
         assert!(body.contains("&quot;a&lt;b&gt;&amp;&quot;"), "{body}");
     }
 

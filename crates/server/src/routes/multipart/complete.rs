@@ -12,6 +12,7 @@
 //! forgotten in one transaction. Completing it again answers the same from
 //! the record, so a client may retry a Complete whose answer it lost.
 
+use super::part_urls::check_sha256;
 use super::{forget_if_gone, UploadIdPath};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
@@ -65,12 +66,16 @@ pub async fn handler(
         };
     };
     let parts = in_plan_order(&session.plan, &req.parts).map_err(ApiError::BadRequest)?;
+    for p in &parts {
+        check_sha256(session.checksums, p.number, p.sha256.is_some())
+            .map_err(ApiError::BadRequest)?;
+    }
     let to_complete: Vec<PartToComplete<'_>> = parts
         .iter()
         .map(|p| PartToComplete {
             number: p.number,
             etag: &p.etag,
-            sha256: &p.sha256,
+            sha256: p.sha256.as_ref(),
         })
         .collect();
     let completed = match state
@@ -124,7 +129,7 @@ pub async fn handler(
     }
     let checksum = info.sha256.or(completed.checksum_sha256);
     if let Some(text) = &checksum {
-        let digests: Vec<Sha256Digest> = parts.iter().map(|p| p.sha256).collect();
+        let digests: Vec<Sha256Digest> = parts.iter().filter_map(|p| p.sha256).collect();
         check_checksum(text, &digests).map_err(|message| {
             tracing::error!(upload_id = %id, key = session.key.as_str(), %message, "checksum mismatch after Complete; upload kept, not recorded");
             ApiError::Conflict(message)
@@ -303,7 +308,7 @@ mod tests {
         CompletedPart {
             number,
             etag: format!("\"e{number}\""),
-            sha256: Sha256Digest::of(&number.to_be_bytes()),
+            sha256: Some(Sha256Digest::of(&number.to_be_bytes())),
         }
     }
 

@@ -1,6 +1,6 @@
 //! `POST /api/multipart`: plans the parts, starts a multipart upload in the
-//! store (SHA-256 checksums, the object's Content-Type), and registers it
-//! under a fresh opaque id.
+//! store (SHA-256 checksums unless `checksum: false`, the object's
+//! Content-Type), and registers it under a fresh opaque id.
 
 use crate::error::ApiError;
 use crate::extract::ApiJson;
@@ -51,9 +51,10 @@ pub async fn handler(
     if state.sessions.open_count(&identity.user).await? >= limit {
         return Err(too_many(limit));
     }
+    let checksums = req.checksum.unwrap_or(true);
     let store_upload_id = state
         .store
-        .create_multipart(&object.key, &object.content_type)
+        .create_multipart(&object.key, &object.content_type, checksums)
         .await?;
     let id = UploadId::random();
     let session = UploadSession {
@@ -65,6 +66,7 @@ pub async fn handler(
         file_type: object.file_type,
         // The server's clock: the stale-upload collector measures against it.
         created_at: now,
+        checksums,
     };
     if let Err(e) = state.sessions.insert(id.clone(), session).await {
         // Another request took the last slot meanwhile: leave nothing open.

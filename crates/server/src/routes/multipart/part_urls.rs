@@ -1,6 +1,7 @@
 //! `POST /api/multipart/{upload_id}/part-urls`: presigned UploadPart URLs for
 //! parts the client has hashed, each pinning its size and SHA-256 as signed
-//! headers, so the store takes no other bytes under that part number.
+//! headers, so the store takes no other bytes under that part number (an
+//! upload created with `checksum: false` pins only the size).
 
 use super::{open_session, UploadIdPath};
 use crate::error::ApiError;
@@ -39,7 +40,7 @@ pub async fn handler(
     ApiJson(req): ApiJson<PartUrlsRequest>,
 ) -> Result<Json<PartUrlsResponse>, ApiError> {
     let session = open_session(&state, &id, &identity).await?;
-    check_parts(&session.plan, &req.parts).map_err(ApiError::BadRequest)?;
+    check_parts(&session.plan, session.checksums, &req.parts).map_err(ApiError::BadRequest)?;
     let now = state.clock.now();
     let expires_in = state.policy.expires_in(&session.file_type);
     let urls: Vec<PartUrl> = req
@@ -51,7 +52,7 @@ pub async fn handler(
                 &session.store_upload_id,
                 p.number,
                 p.size,
-                &p.sha256,
+                p.sha256.as_ref(),
                 expires_in,
                 now,
             );
@@ -68,8 +69,9 @@ pub async fn handler(
     Ok(Json(PartUrlsResponse { urls }))
 }
 
-/// 1..=100 parts, each in the plan with its planned size, none twice.
-fn check_parts(plan: &PartPlan, parts: &[PartToSign]) -> Result<(), String> {
+/// 1..=100 parts, each in the plan with its planned size, none twice, each
+/// with a SHA-256 exactly when the upload has `checksums`.
+fn check_parts(plan: &PartPlan, checksums: bool, parts: &[PartToSign]) -> Result<(), String> {
     if parts.is_empty() || parts.len() > MAX_PARTS_PER_REQUEST {
         return Err(format!(
             "parts must list 1 to {MAX_PARTS_PER_REQUEST} parts, got {}",
@@ -88,8 +90,22 @@ fn check_parts(plan: &PartPlan, parts: &[PartToSign]) -> Result<(), String> {
         if !seen.insert(p.number) {
             return Err(format!("part {} is listed twice", p.number));
         }
+        check_sha256(checksums, p.number, p.sha256.is_some())?;
     }
     Ok(())
+}
+
+/// A part's `sha256` must be given exactly when the upload has checksums.
+pub fn check_sha256(checksums: bool, number: u32, given: bool) -> Result<(), String> {
+    match (checksums, given) {
+        (true, false) => Err(format!(
+            "part {number} has no sha256 (this upload has SHA-256 checksums; create it with \"checksum\": false to send none)"
+        )),
+        (false, true) => Err(format!(
+            "part {number} has a sha256, but this upload was created with \"checksum\": false"
+        )),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -102,7 +118,7 @@ mod tests {
         PartToSign {
             number,
             size,
-            sha256: Sha256Digest::of(b""),
+            sha256: Some(Sha256Digest::of(b"")),
         }
     }
 
@@ -110,10 +126,10 @@ mod tests {
     fn checks_numbers_sizes_and_duplicates() {
         let plan = PartPlan::new(11 * MIB, 5 * MIB).expect("plan");
         assert_eq!(
-            check_parts(&plan, &[part(3, MIB), part(1, 5 * MIB)]),
+            check_parts(&plan, true, &[part(3, MIB), part(1, 5 * MIB)]),
             Ok(())
         );
-        let err = |parts: &[PartToSign]| check_parts(&plan, parts).expect_err("refused");
+        let err = |parts: &[PartToSign]| check_parts(&plan, true, parts).expect_err("refused");
         assert!(err(&[]).contains("1 to 100"));
         assert!(err(&vec![part(1, 5 * MIB); 101]).contains("got 101"));
         assert!(err(&[part(0, 5 * MIB)]).contains("part 0"));
@@ -121,5 +137,15 @@ mod tests {
         assert!(err(&[part(2, MIB)]).contains("part 2 must be 5242880 bytes"));
         assert!(err(&[part(3, 5 * MIB)]).contains("part 3 must be 1048576 bytes"));
         assert!(err(&[part(1, 5 * MIB), part(1, 5 * MIB)]).contains("twice"));
+        // Checksums: exactly when the upload has them.
+        let bare = PartToSign {
+            sha256: None,
+            ..part(1, 5 * MIB)
+        };
+        assert!(err(std::slice::from_ref(&bare)).contains("part 1 has no sha256"));
+        assert_eq!(check_parts(&plan, false, &[bare]), Ok(()));
+        assert!(check_parts(&plan, false, &[part(1, 5 * MIB)])
+            .expect_err("refused")
+            .contains("created with \"checksum\": false"));
     }
 }
