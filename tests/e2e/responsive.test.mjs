@@ -11,11 +11,12 @@
 // different, so a part sent in the wrong place would show in the checksum.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, openSync, closeSync, ftruncateSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { openSync, closeSync, ftruncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setUp, tearDown } from './fixture.mjs';
 import { settled } from './widget-page.mjs';
+import { checksumsOf } from '../support/file_checksums.mjs';
 
 const MIB = 1024 * 1024;
 const SIZE = 1024 * MIB;
@@ -37,27 +38,7 @@ async function sparseFile(path, size, partSize) {
   } finally {
     closeSync(fd);
   }
-  const whole = createHash('sha256');
-  const parts = [];
-  let part = createHash('sha256');
-  let inPart = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: MIB })) {
-    whole.update(chunk);
-    for (let at = 0; at < chunk.length;) {
-      const take = Math.min(chunk.length - at, partSize - inPart);
-      part.update(chunk.subarray(at, at + take));
-      at += take;
-      inPart += take;
-      if (inPart === partSize) {
-        parts.push(part.digest());
-        part = createHash('sha256');
-        inPart = 0;
-      }
-    }
-  }
-  if (inPart > 0) parts.push(part.digest());
-  const composite = `${createHash('sha256').update(Buffer.concat(parts)).digest('base64')}-${parts.length}`;
-  return { sha256: whole.digest('base64'), composite };
+  return checksumsOf(path, partSize);
 }
 
 // Installed before the page's own scripts: long tasks, long animation

@@ -3,8 +3,8 @@
 // costs nothing to make and no disk: holes read as zeros, with a random
 // stamp every MiB so no two parts are alike). SHA-256 does the same work
 // whatever the bytes, so hashing figures do not depend on which.
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, ftruncateSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -38,28 +38,5 @@ export function makeFile(path, size, { randomUpTo = 256 * MIB, stamps = true } =
   return path;
 }
 
-/** The file's SHA-256 and S3's composite checksum over `partSize` parts
- * (both base64), read back from disk. */
-export async function checksumsOf(path, partSize) {
-  const whole = createHash('sha256');
-  const parts = [];
-  let part = createHash('sha256');
-  let inPart = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 4 * MIB })) {
-    whole.update(chunk);
-    for (let at = 0; at < chunk.length;) {
-      const take = Math.min(chunk.length - at, partSize - inPart);
-      part.update(chunk.subarray(at, at + take));
-      at += take;
-      inPart += take;
-      if (inPart === partSize) {
-        parts.push(part.digest());
-        part = createHash('sha256');
-        inPart = 0;
-      }
-    }
-  }
-  if (inPart > 0 || parts.length === 0) parts.push(part.digest());
-  const composite = `${createHash('sha256').update(Buffer.concat(parts)).digest('base64')}-${parts.length}`;
-  return { sha256: whole.digest('base64'), composite, parts: parts.length };
-}
+// The file's SHA-256 and composite checksum: the tests' own helper.
+export { checksumsOf } from '../../../tests/support/file_checksums.mjs';

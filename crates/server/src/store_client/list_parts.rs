@@ -2,6 +2,13 @@
 //! most 1,000 parts (`IsTruncated`, `NextPartNumberMarker`, continued with
 //! `part-number-marker`); s3s-fs never paginates and lists parts unsorted, so
 //! the result is sorted here and the paging loop is unit-tested on canned pages.
+//!
+//! A `<Part>` without an `<ETag>` is a write the store did not finish: s3s-fs
+//! moves a part's bytes into place before it records the part's ETag and
+//! checksum, so a PUT cut off between the two (a page reloaded mid-part)
+//! leaves a part that ListParts shows and Complete could not use. Such a part
+//! is left out (the client sends it again, which replaces it), not an error
+//! that would make the whole upload unresumable.
 
 use super::xml::{self, XmlError};
 use super::{StoreClient, StoreError, OWN_REQUEST_EXPIRY};
@@ -28,6 +35,8 @@ pub struct ListPartsPage {
     pub parts: Vec<StorePart>,
     /// Where the next page starts, when this one is truncated.
     pub next_marker: Option<u32>,
+    /// Numbers of the parts listed without an ETag (left out of `parts`).
+    pub unfinished: Vec<u32>,
 }
 
 /// Reads a `ListPartsResult` document.
@@ -45,13 +54,19 @@ pub fn parse_page(text: &str) -> Result<ListPartsPage, XmlError> {
             .map_err(|_| XmlError(format!("<{name}> is not a number")))
     };
     let mut parts = Vec::new();
+    let mut unfinished = Vec::new();
     for p in doc.children_named("Part") {
         let n = number(p, "PartNumber")?;
         let n = u32::try_from(n).map_err(|_| XmlError(format!("part number {n} too large")))?;
+        let size = number(p, "Size")?;
+        let Some(etag) = p.text_of("ETag").filter(|e| !e.is_empty()) else {
+            unfinished.push(n);
+            continue;
+        };
         parts.push(StorePart {
             number: n,
-            size: number(p, "Size")?,
-            etag: p.require("ETag")?.to_owned(),
+            size,
+            etag: etag.to_owned(),
             sha256: p.text_of("ChecksumSHA256").map(str::to_owned),
         });
     }
@@ -62,7 +77,11 @@ pub fn parse_page(text: &str) -> Result<ListPartsPage, XmlError> {
     } else {
         None
     };
-    Ok(ListPartsPage { parts, next_marker })
+    Ok(ListPartsPage {
+        parts,
+        next_marker,
+        unfinished,
+    })
 }
 
 /// Gathers every page that `fetch(marker)` gives, from the first (`None`),
@@ -131,10 +150,18 @@ impl StoreClient {
         if !status.is_success() {
             return Err(super::multipart::error_from(OP, status, &body));
         }
-        parse_page(&body).map_err(|e| StoreError::BadXml {
+        let page = parse_page(&body).map_err(|e| StoreError::BadXml {
             operation: OP,
             detail: e.0,
-        })
+        })?;
+        if !page.unfinished.is_empty() {
+            tracing::warn!(
+                upload_id,
+                parts = ?page.unfinished,
+                "the store lists parts without an ETag (writes it did not finish); left out, to be sent again"
+            );
+        }
+        Ok(page)
     }
 }
 
@@ -182,11 +209,24 @@ mod tests {
     }
 
     #[test]
+    fn a_part_without_an_etag_is_left_out_as_unfinished() {
+        let page = parse_page(
+            "<ListPartsResult><IsTruncated>false</IsTruncated>\
+             <Part><PartNumber>1</PartNumber><ETag>\"e1\"</ETag><Size>5</Size></Part>\
+             <Part><PartNumber>2</PartNumber><Size>3</Size></Part>\
+             <Part><PartNumber>3</PartNumber><ETag></ETag><Size>3</Size></Part>\
+             </ListPartsResult>",
+        )
+        .expect("page");
+        assert_eq!(page.parts.iter().map(|p| p.number).collect::<Vec<_>>(), [1]);
+        assert_eq!(page.unfinished, [2, 3]);
+    }
+
+    #[test]
     fn refuses_bad_pages() {
         for bad in [
             "<Error><Code>NoSuchUpload</Code></Error>",
             "<ListPartsResult><Part><PartNumber>x</PartNumber><ETag>e</ETag><Size>1</Size></Part></ListPartsResult>",
-            "<ListPartsResult><Part><PartNumber>1</PartNumber><Size>1</Size></Part></ListPartsResult>",
             "<ListPartsResult><IsTruncated>true</IsTruncated></ListPartsResult>",
         ] {
             assert!(parse_page(bad).is_err(), "{bad}");
