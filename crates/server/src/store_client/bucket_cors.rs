@@ -1,7 +1,7 @@
 //! The bucket's CORS configuration, read (GetBucketCors) and written
 //! (PutBucketCors), for `presign-server cors apply`.
 
-use super::multipart::{error_from, read_body};
+use super::multipart::{error_from, exchange};
 use super::{StoreClient, StoreError, OWN_REQUEST_EXPIRY};
 use crate::bucket_cors::CorsConfiguration;
 use jiff::Timestamp;
@@ -15,13 +15,7 @@ impl StoreClient {
         let url = self
             .signer
             .presign_get_bucket_cors(OWN_REQUEST_EXPIRY, Timestamp::now());
-        let resp = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(StoreError::Unreachable)?;
-        let (status, body) = read_body(OP, resp).await?;
+        let (status, body) = exchange(OP, self.http.get(url)).await?;
         if !status.is_success() {
             let err = error_from(OP, status, &body);
             if status == StatusCode::NOT_FOUND && err.s3_code() == Some("NoSuchCORSConfiguration") {
@@ -46,12 +40,7 @@ impl StoreClient {
         for (name, value) in &req.headers {
             builder = builder.header(name, value);
         }
-        let resp = builder
-            .body(body)
-            .send()
-            .await
-            .map_err(StoreError::Unreachable)?;
-        let (status, body) = read_body(OP, resp).await?;
+        let (status, body) = exchange(OP, builder.body(body)).await?;
         if status.is_success() {
             Ok(())
         } else {

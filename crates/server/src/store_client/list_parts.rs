@@ -140,13 +140,7 @@ impl StoreClient {
             OWN_REQUEST_EXPIRY,
             Timestamp::now(),
         );
-        let resp = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .map_err(StoreError::Unreachable)?;
-        let (status, body) = super::multipart::read_body(OP, resp).await?;
+        let (status, body) = super::multipart::exchange(OP, self.http.get(url)).await?;
         if !status.is_success() {
             return Err(super::multipart::error_from(OP, status, &body));
         }

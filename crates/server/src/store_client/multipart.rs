@@ -56,12 +56,7 @@ impl StoreClient {
         for (name, value) in &req.headers {
             builder = builder.header(name, value);
         }
-        let resp = builder
-            .body(Vec::new())
-            .send()
-            .await
-            .map_err(StoreError::Unreachable)?;
-        let (status, body) = read_body(OP, resp).await?;
+        let (status, body) = exchange(OP, builder.body(Vec::new())).await?;
         if !status.is_success() {
             return Err(error_from(OP, status, &body));
         }
@@ -88,16 +83,15 @@ impl StoreClient {
             OWN_REQUEST_EXPIRY,
             Timestamp::now(),
         );
-        let resp = self
-            .http
-            .post(url)
-            .header(CONTENT_TYPE, "application/xml")
-            .body(complete_body(parts))
-            .timeout(COMPLETE_TIMEOUT)
-            .send()
-            .await
-            .map_err(StoreError::Unreachable)?;
-        let (status, body) = read_body(OP, resp).await?;
+        let (status, body) = exchange(
+            OP,
+            self.http
+                .post(url)
+                .header(CONTENT_TYPE, "application/xml")
+                .body(complete_body(parts))
+                .timeout(COMPLETE_TIMEOUT),
+        )
+        .await?;
         if !status.is_success() {
             return Err(error_from(OP, status, &body));
         }
@@ -117,13 +111,7 @@ impl StoreClient {
             OWN_REQUEST_EXPIRY,
             Timestamp::now(),
         );
-        let resp = self
-            .http
-            .delete(url)
-            .send()
-            .await
-            .map_err(StoreError::Unreachable)?;
-        let (status, body) = read_body(OP, resp).await?;
+        let (status, body) = exchange(OP, self.http.delete(url)).await?;
         if status.is_success() {
             return Ok(true);
         }
@@ -176,11 +164,12 @@ pub fn parse_complete(status: StatusCode, body: &str) -> Result<Completed, Store
     }
 }
 
-/// The status and text of an answer.
-pub(super) async fn read_body(
+/// Sends `request` to the store; the status and text of its answer.
+pub(super) async fn exchange(
     operation: &'static str,
-    resp: reqwest::Response,
+    request: reqwest::RequestBuilder,
 ) -> Result<(StatusCode, String), StoreError> {
+    let resp = request.send().await.map_err(StoreError::Unreachable)?;
     let status = resp.status();
     let body = resp.text().await.map_err(StoreError::Unreachable)?;
     tracing::debug!(operation, %status, "store answered");
