@@ -14,7 +14,7 @@ use web_sys::{AbortSignal, Blob};
 
 /// Completes the upload and checks the object. The result carries the whole
 /// file's SHA-256 when it was computed (asked for, or needed: a store that
-/// answers a FULL_OBJECT checksum, like s3s-fs, is checked against it, so
+/// answers a FULL_OBJECT checksum, like s3s-fs alone, is checked against it, so
 /// it is computed then if it was not before); the caller drops it unless it
 /// was asked for.
 pub async fn complete(

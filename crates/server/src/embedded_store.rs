@@ -1,11 +1,11 @@
 //! The development store: s3s-fs (an S3-compatible store on a folder) served
 //! in-process over real HTTP on its own loopback port, behind CORS, so the
-//! browser talks to it exactly as it would talk to S3. A full disk answers
-//! `507 XMinioStorageFull` ([`crate::storage_full`]).
+//! browser talks to it exactly as it would talk to S3. Where s3s-fs differs
+//! from S3 in a way clients notice, [`crate::embedded_s3`] answers as S3.
 
 use crate::cors;
 use crate::credentials::Credentials;
-use crate::storage_full::SpaceAware;
+use crate::embedded_s3::EmbeddedS3;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -56,7 +56,10 @@ impl EmbeddedStore {
             .map_err(|e| EmbeddedStoreError::Folder(root.to_owned(), e))?;
         let fs = s3s_fs::FileSystem::new(root)
             .map_err(|e| EmbeddedStoreError::Open(root.to_owned(), format!("{e:?}")))?;
-        let mut builder = S3ServiceBuilder::new(SpaceAware(fs));
+        // s3s-fs resolves its files under the canonical root, as here.
+        let canonical = std::fs::canonicalize(root)
+            .map_err(|e| EmbeddedStoreError::Open(root.to_owned(), e.to_string()))?;
+        let mut builder = S3ServiceBuilder::new(EmbeddedS3::new(fs, canonical));
         builder.set_auth(SimpleAuth::from_single(
             credentials.access_key_id.clone(),
             credentials.secret_access_key.expose(),

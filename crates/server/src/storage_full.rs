@@ -3,22 +3,16 @@
 //! `500 InternalError`, so that a client can tell "no space left" from a
 //! crash and stop retrying.
 //!
-//! [`SpaceAware`] wraps s3s-fs's `FileSystem` and forwards every S3 action
-//! it implements; a failure whose cause is the file system's `ENOSPC` (or
-//! `EDQUOT`) becomes [`storage_full`]. Actions s3s-fs does not implement are
-//! left to the trait's defaults (`NotImplemented`), as before.
+//! [`crate::embedded_s3::EmbeddedS3`] passes every s3s-fs failure through
+//! [`mapped`]: one whose cause is the file system's `ENOSPC` (or `EDQUOT`)
+//! becomes [`storage_full`].
 
-use s3s::dto::*;
-use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result, S3};
+use s3s::{S3Error, S3ErrorCode};
 use std::error::Error;
 use std::io::ErrorKind;
 
 /// The S3 error code of a full disk (MinIO's; S3 itself never fills up).
 pub const CODE: &str = "XMinioStorageFull";
-
-/// s3s-fs with full-disk failures answered as [`storage_full`].
-#[derive(Debug)]
-pub struct SpaceAware(pub s3s_fs::FileSystem);
 
 /// `507 XMinioStorageFull`.
 pub fn storage_full() -> S3Error {
@@ -45,7 +39,7 @@ pub fn is_out_of_space(err: &(dyn Error + 'static)) -> bool {
 }
 
 /// `err` itself, or [`storage_full`] when a full disk caused it.
-fn mapped(err: S3Error) -> S3Error {
+pub fn mapped(err: S3Error) -> S3Error {
     match err.source() {
         Some(source) if is_out_of_space(source) => {
             tracing::error!(error = %source, "embedded store: disk full");
@@ -53,43 +47,6 @@ fn mapped(err: S3Error) -> S3Error {
         }
         _ => err,
     }
-}
-
-/// Forwards each listed action to s3s-fs, mapping its error.
-macro_rules! forward {
-    ($($action:ident($input:ty) -> $output:ty;)*) => {
-        #[async_trait::async_trait]
-        impl S3 for SpaceAware {
-            $(
-                async fn $action(&self, req: S3Request<$input>) -> S3Result<S3Response<$output>> {
-                    self.0.$action(req).await.map_err(mapped)
-                }
-            )*
-        }
-    };
-}
-
-// Every action s3s-fs 0.17 implements (`impl S3 for FileSystem`).
-forward! {
-    abort_multipart_upload(AbortMultipartUploadInput) -> AbortMultipartUploadOutput;
-    complete_multipart_upload(CompleteMultipartUploadInput) -> CompleteMultipartUploadOutput;
-    copy_object(CopyObjectInput) -> CopyObjectOutput;
-    create_bucket(CreateBucketInput) -> CreateBucketOutput;
-    create_multipart_upload(CreateMultipartUploadInput) -> CreateMultipartUploadOutput;
-    delete_bucket(DeleteBucketInput) -> DeleteBucketOutput;
-    delete_object(DeleteObjectInput) -> DeleteObjectOutput;
-    delete_objects(DeleteObjectsInput) -> DeleteObjectsOutput;
-    get_bucket_location(GetBucketLocationInput) -> GetBucketLocationOutput;
-    get_object(GetObjectInput) -> GetObjectOutput;
-    head_bucket(HeadBucketInput) -> HeadBucketOutput;
-    head_object(HeadObjectInput) -> HeadObjectOutput;
-    list_buckets(ListBucketsInput) -> ListBucketsOutput;
-    list_objects(ListObjectsInput) -> ListObjectsOutput;
-    list_objects_v2(ListObjectsV2Input) -> ListObjectsV2Output;
-    list_parts(ListPartsInput) -> ListPartsOutput;
-    put_object(PutObjectInput) -> PutObjectOutput;
-    upload_part(UploadPartInput) -> UploadPartOutput;
-    upload_part_copy(UploadPartCopyInput) -> UploadPartCopyOutput;
 }
 
 #[cfg(test)]

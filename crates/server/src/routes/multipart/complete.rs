@@ -1,8 +1,9 @@
 //! `POST /api/multipart/{upload_id}/complete`: asks the store to assemble the
 //! parts (every part's ETag and SHA-256), then checks what it stored: the
 //! size must be the plan's, and a COMPOSITE checksum must be the composite of
-//! the parts' digests. A FULL_OBJECT checksum (s3s-fs gives one) cannot be
-//! checked here; it is passed on for the client, which hashed the file, to check.
+//! the parts' digests. A FULL_OBJECT checksum (s3s-fs alone gives one; the
+//! embedded store answers COMPOSITE) cannot be checked here; it is passed on
+//! for the client, which hashed the file, to check.
 //! The checksum the store's HEAD reports must also be the one Complete
 //! returned. Any of these mismatches (size, composite, HEAD vs Complete) is
 //! a 409 `checksum_mismatch`: the request was fine, the stored object is
