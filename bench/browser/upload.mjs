@@ -72,6 +72,8 @@ for (const kind of stores) {
       const cases = [
         call('ours', 'ours', {}),
         call('ours, checksums off', 'ours', { checksum: false }),
+        // The default pool before it became one worker per core.
+        call('ours, 1 hash worker', 'ours', { uploader: { workers: 1 } }),
         call('raw PUT', 'raw', {}),
         call('Uppy', 'uppy', {}),
         // Both thresholds are above 1.5 MB: the tuned Uppy is the default one.
