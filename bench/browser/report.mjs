@@ -54,7 +54,7 @@ if (hash) {
 out.push('### 2. Upload throughput on loopback (same page, same store, same run)', '');
 if (upload) {
   out.push(`${upload.runs} rounds; ${loadText(upload.load)}. Peers: @uppy/core ${upload.peers['@uppy/core']}, @uppy/aws-s3 ${upload.peers['@uppy/aws-s3']}. Every run is checked in the store (object count and bytes) and the store emptied after it.`, '');
-  const names = ['ours', 'ours, checksums off', 'ours, 1 hash worker', 'raw PUT', 'Uppy', 'Uppy, 8 MiB parts'];
+  const names = ['ours', 'ours, checksums off', 'ours, 1 hash worker', 'raw PUT', 'raw PUT, signed beforehand', 'Uppy', 'Uppy, 8 MiB parts'];
   out.push(`| store | size | ${names.map((n) => `${n} (MB/s)`).join(' | ')} | ours / Uppy | ours / Uppy 8 MiB | ours / raw PUT (goal 0.9x) | ON / OFF (goal 0.9x) |`, `|---|---|${names.map(() => '---:').join('|')}|---|---|---|---|`);
   for (const r of upload.results) {
     const uppyGoal = r.files > 1 ? 1.2 : 2;

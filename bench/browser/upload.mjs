@@ -75,6 +75,8 @@ for (const kind of stores) {
         // The default pool before it became one worker per core.
         call('ours, 1 hash worker', 'ours', { uploader: { workers: 1 } }),
         call('raw PUT', 'raw', {}),
+        // The seed's case with its signing off the clock (XHR, like ours).
+        ...(seed ? [call('raw PUT, signed beforehand', 'rawSigned', {})] : []),
         call('Uppy', 'uppy', {}),
         // Both thresholds are above 1.5 MB: the tuned Uppy is the default one.
         ...(seed ? [] : [call('Uppy, 8 MiB parts', 'uppy', { tuned: true })]),
