@@ -75,12 +75,30 @@ export async function startStore(kind, work) {
       tally: () => JSON.parse(boto3(storeEnv, TALLY_BUCKET)),
       async stop() {
         await server.stop();
-        process.kill(garagePid, 'SIGTERM');
+        await stopProcess(garagePid);
       },
     };
   } catch (e) {
     process.kill(garagePid, 'SIGTERM');
     throw e;
+  }
+}
+
+/** SIGTERM, then SIGKILL if `pid` still runs 10 s later (a Garage once
+ * outlived a finished run and skewed the next one). */
+async function stopProcess(pid) {
+  const running = () => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  process.kill(pid, 'SIGTERM');
+  for (let waited = 0; running() && waited < 10_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+  if (running()) {
+    console.error(`store process ${pid} ignored SIGTERM for 10 s: SIGKILL`);
+    process.kill(pid, 'SIGKILL');
   }
 }
 
