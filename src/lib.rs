@@ -18,6 +18,7 @@ mod put_headers;
 mod results;
 mod resume_store;
 mod retry;
+mod sign_batch;
 mod signer_client;
 mod single_put;
 mod stall_watchdog;

@@ -9,12 +9,15 @@
 //! was lost leaves one unused open upload in the store (until it is
 //! collected).
 
-use crate::abort::LinkedAbort;
+use crate::abort::{self, LinkedAbort};
 use crate::options::UploaderOptions;
 use crate::retry;
+use crate::sign_batch::{self, SignBatch};
 use crate::token_source::TokenSource;
 use crate::upload_error::UploadError;
+use futures::future::{select, Either};
 use gloo_net::http::{Request, RequestBuilder};
+use presign_core::batch_protocol::{GetUploadUrlsRequest, GetUploadUrlsResponse};
 use presign_core::form_protocol::{GetUploadFormRequest, GetUploadFormResponse};
 use presign_core::multipart_protocol::{
     CompleteMultipartRequest, CompleteMultipartResponse, CreateMultipartRequest,
@@ -28,6 +31,7 @@ use presign_core::retry_policy::{Failure, RetryDecision, RetryPolicy};
 use presign_core::ErrorCode;
 use serde::Serialize;
 use std::fmt;
+use std::pin::pin;
 use std::rc::Rc;
 use web_sys::AbortSignal;
 
@@ -39,6 +43,8 @@ pub struct SignerClient {
     tokens: Rc<TokenSource>,
     /// How transient failures are retried.
     retry: RetryPolicy,
+    /// Single-PUT signing, batched; shared like the tokens.
+    batch: Rc<SignBatch>,
 }
 
 impl fmt::Debug for SignerClient {
@@ -61,6 +67,7 @@ impl SignerClient {
             headers: options.headers,
             tokens: Rc::new(TokenSource::new(options.token)),
             retry: RetryPolicy::default(),
+            batch: Rc::default(),
         }
     }
 
@@ -72,15 +79,64 @@ impl SignerClient {
             headers: self.headers.clone(),
             tokens: Rc::clone(&self.tokens),
             retry,
+            batch: Rc::clone(&self.batch),
         }
+    }
+
+    pub(crate) fn batch(&self) -> &SignBatch {
+        &self.batch
     }
 
     pub fn endpoint(&self) -> &str {
         &self.endpoint
     }
 
-    /// `POST /api/get-upload-url`.
+    /// A presigned PUT for one file: batched with the other files of this
+    /// `Uploader` waiting to be signed ([`crate::sign_batch`]), or alone.
     pub async fn get_upload_url(
+        &self,
+        request: &GetUploadUrlRequest,
+        signal: Option<&AbortSignal>,
+    ) -> Result<GetUploadUrlResponse, UploadError> {
+        if !self.batch.supported() {
+            return self.get_upload_url_alone(request, signal).await;
+        }
+        abort::ensure_live(signal)?;
+        let (answer, start) = self.batch.enqueue(request.clone());
+        if start {
+            wasm_bindgen_futures::spawn_local(sign_batch::send_waiting(
+                self.with_retry(self.retry),
+            ));
+        }
+        let answer = async {
+            answer.await.unwrap_or_else(|_| {
+                Err(UploadError::new(
+                    ErrorCode::Server,
+                    "signing stopped before an answer",
+                ))
+            })
+        };
+        let Some(signal) = signal else {
+            return answer.await;
+        };
+        match select(pin!(answer), pin!(abort::fired(signal))).await {
+            Either::Left((answer, _)) => answer,
+            Either::Right(_) => Err(UploadError::aborted()),
+        }
+    }
+
+    /// `POST /api/get-upload-urls`: up to 100 files (the batch's own
+    /// request: no upload's signal stops it).
+    pub async fn get_upload_urls(
+        &self,
+        request: &GetUploadUrlsRequest,
+    ) -> Result<GetUploadUrlsResponse, UploadError> {
+        let text = self.post("/api/get-upload-urls", request, None).await?;
+        parse(&text, "get-upload-urls")
+    }
+
+    /// `POST /api/get-upload-url`.
+    pub async fn get_upload_url_alone(
         &self,
         request: &GetUploadUrlRequest,
         signal: Option<&AbortSignal>,

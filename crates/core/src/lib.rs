@@ -4,6 +4,7 @@
 //! client (the wasm crate) and the signer (`presign-server`) are thin IO shells
 //! around these types, and share the JSON protocol defined in [`protocol`].
 
+pub mod batch_protocol;
 pub mod composite_checksum;
 pub mod content_type;
 pub mod digest;

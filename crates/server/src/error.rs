@@ -66,7 +66,7 @@ impl ApiError {
         ApiError::NotFound(NO_SUCH_UPLOAD.to_owned())
     }
 
-    fn status_code_message(&self) -> (StatusCode, ErrorCode, String) {
+    pub fn status_code_message(&self) -> (StatusCode, ErrorCode, String) {
         let client = |code: ErrorCode, msg: &str| {
             let status =
                 StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);

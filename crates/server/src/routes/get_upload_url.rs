@@ -34,9 +34,19 @@ pub async fn handler(
     identity: Identity,
     ApiJson(req): ApiJson<GetUploadUrlRequest>,
 ) -> Result<Json<GetUploadUrlResponse>, ApiError> {
+    sign(&state, &identity, &req).map(Json)
+}
+
+/// One file's presigned PUT, or why it is refused (also each file of
+/// `POST /api/get-upload-urls`).
+pub(crate) fn sign(
+    state: &AppState,
+    identity: &Identity,
+    req: &GetUploadUrlRequest,
+) -> Result<GetUploadUrlResponse, ApiError> {
     let now = state.clock.now();
     let object = NewObject::new(
-        &identity,
+        identity,
         &req.filename,
         &req.file_type,
         req.content_type.as_deref(),
@@ -60,11 +70,11 @@ pub async fn handler(
         .signer
         .presign_put(&object.key, &body, allowed.expires_in, now);
     state.metrics.presigned(PresignKind::Single, 1);
-    Ok(Json(GetUploadUrlResponse {
+    Ok(GetUploadUrlResponse {
         upload_url: signed.url.into(),
         key: object.key.as_str().to_owned(),
         expires_in: allowed.expires_in.as_secs(),
         method: "PUT".to_owned(),
         headers: Some(signed.headers),
-    }))
+    })
 }

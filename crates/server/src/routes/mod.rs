@@ -4,6 +4,7 @@ pub mod download_url;
 pub mod file_uploaded;
 pub mod get_upload_form;
 pub mod get_upload_url;
+pub mod get_upload_urls;
 pub mod healthz;
 pub mod metrics;
 pub mod multipart;
@@ -25,6 +26,7 @@ use presign_core::ObjectKey;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/get-upload-url", post(get_upload_url::handler))
+        .route("/api/get-upload-urls", post(get_upload_urls::handler))
         .route("/api/get-upload-form", post(get_upload_form::handler))
         .route("/api/file-uploaded", post(file_uploaded::handler))
         .route("/api/download-url", get(download_url::handler))

@@ -1,0 +1,116 @@
+// End to end: many small files uploaded at once by one Uploader are signed
+// in batches (`POST /api/get-upload-urls`), every file is stored byte for
+// byte (SHA-256 of the downloaded copy), and a signer without the batch
+// endpoint (404, as the seed's Flask signer answers) gets one request per
+// file instead, with the uploads unharmed.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setUp, tearDown } from './fixture.mjs';
+import { download } from './page_upload.mjs';
+
+let server;
+let browser;
+let work;
+
+before(async () => ({ server, browser, work } = await setUp('presign-e2e-batch-')));
+after(() => tearDown({ server, browser, work }));
+
+const sha256 = (buf) => createHash('sha256').update(buf).digest('base64');
+
+/** `count` files of 1 to 300 kB in the work folder: their paths and bytes. */
+function makeFiles(count, tag) {
+  return Array.from({ length: count }, (_, i) => {
+    const bytes = randomBytes(1000 + ((i * 7919) % 300_000));
+    const path = join(work, `${tag}-${i}.bin`);
+    writeFileSync(path, bytes);
+    return { path, bytes };
+  });
+}
+
+/** A page of the demo origin that counts the signing requests: files sent
+ * alone (get-upload-url) and in batches (get-upload-urls, with their sizes). */
+async function countingPage() {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e));
+  const signing = { alone: 0, batches: [] };
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path === '/api/get-upload-url') signing.alone += 1;
+    if (path === '/api/get-upload-urls') signing.batches.push(JSON.parse(r.postData()).files.length);
+  });
+  await page.goto(`${server.url}/`);
+  await page.evaluate(() => {
+    const input = Object.assign(document.createElement('input'), { type: 'file', id: 'e2e-files', multiple: true });
+    document.body.append(input);
+  });
+  return { page, signing };
+}
+
+/** Uploads every file in the input at once with one Uploader; each outcome. */
+function uploadAll(page, options) {
+  return page.evaluate(async (options) => {
+    const { default: init, Uploader } = await import('/pkg/presigned_upload.js');
+    await init();
+    const uploader = new Uploader({});
+    const files = [...document.getElementById('e2e-files').files];
+    return Promise.all(files.map((f) => uploader.upload(f, { fileType: 'demo', ...options }).then(
+      (r) => ({ ok: true, name: f.name, key: r.key, size: r.size }),
+      (e) => ({ ok: false, name: f.name, code: e.code, message: e.message }),
+    )));
+  }, options);
+}
+
+async function assertStored(files, outcomes) {
+  assert.equal(outcomes.length, files.length);
+  for (const [i, outcome] of outcomes.entries()) {
+    assert.ok(outcome.ok, JSON.stringify(outcome));
+    assert.equal(outcome.size, files[i].bytes.length);
+    assert.equal(sha256(await download(server.url, outcome.key)), sha256(files[i].bytes), outcome.name);
+  }
+}
+
+test('40 files at once are signed in batches and stored byte for byte', { timeout: 120_000 }, async () => {
+  const { page, signing } = await countingPage();
+  try {
+    // Without checksums every file is ready to be signed at once: one batch
+    // (or a first file alone, then one batch of the rest).
+    const unhashed = makeFiles(40, 'off');
+    await page.setInputFiles('#e2e-files', unhashed.map((f) => f.path));
+    await assertStored(unhashed, await uploadAll(page, { checksum: false }));
+    console.log(`checksum off: ${signing.alone} alone, batches ${JSON.stringify(signing.batches)}`);
+    assert.equal(signing.alone + signing.batches.reduce((a, b) => a + b, 0), 40, JSON.stringify(signing));
+    assert.ok(signing.alone + signing.batches.length <= 2, JSON.stringify(signing));
+
+    // With checksums, files are ready as their hashes finish: the ones
+    // done while a signing request is out go together in the next.
+    signing.alone = 0;
+    signing.batches.length = 0;
+    const hashed = makeFiles(40, 'on');
+    await page.setInputFiles('#e2e-files', hashed.map((f) => f.path));
+    await assertStored(hashed, await uploadAll(page, {}));
+    console.log(`checksum on: ${signing.alone} alone, batches ${JSON.stringify(signing.batches)}`);
+    assert.equal(signing.alone + signing.batches.reduce((a, b) => a + b, 0), 40, JSON.stringify(signing));
+  } finally {
+    await page.close();
+  }
+});
+
+test('a signer without the batch endpoint gets one request per file', { timeout: 120_000 }, async () => {
+  const { page, signing } = await countingPage();
+  try {
+    // The seed's Flask signer answers an unknown path with 404 and HTML.
+    await page.route('**/api/get-upload-urls', (route) =>
+      route.fulfill({ status: 404, contentType: 'text/html', body: '<h1>Not Found</h1>' }));
+    const files = makeFiles(12, 'fallback');
+    await page.setInputFiles('#e2e-files', files.map((f) => f.path));
+    await assertStored(files, await uploadAll(page, { checksum: false }));
+    // One batch tried (refused), then every file alone.
+    assert.equal(signing.batches.length, 1, JSON.stringify(signing));
+    assert.ok(signing.alone >= 11, JSON.stringify(signing));
+  } finally {
+    await page.close();
+  }
+});
