@@ -5,6 +5,7 @@
 //! that needs no browser lives in `presign-core`; this crate is the IO shell.
 
 mod abort;
+mod batched_calls;
 mod blob_reader;
 mod checksums;
 mod form_post;
@@ -15,10 +16,10 @@ mod multipart;
 mod options;
 mod progress_reporter;
 mod put_headers;
+mod request_batch;
 mod results;
 mod resume_store;
 mod retry;
-mod sign_batch;
 mod signer_client;
 mod single_put;
 mod stall_watchdog;

@@ -9,15 +9,14 @@
 //! was lost leaves one unused open upload in the store (until it is
 //! collected).
 
-use crate::abort::{self, LinkedAbort};
+use crate::abort::LinkedAbort;
+use crate::batched_calls::{Confirming, Signing};
 use crate::options::UploaderOptions;
+use crate::request_batch::{self, RequestBatch};
 use crate::retry;
-use crate::sign_batch::{self, SignBatch};
 use crate::token_source::TokenSource;
 use crate::upload_error::UploadError;
-use futures::future::{select, Either};
 use gloo_net::http::{Request, RequestBuilder};
-use presign_core::batch_protocol::{GetUploadUrlsRequest, GetUploadUrlsResponse};
 use presign_core::form_protocol::{GetUploadFormRequest, GetUploadFormResponse};
 use presign_core::multipart_protocol::{
     CompleteMultipartRequest, CompleteMultipartResponse, CreateMultipartRequest,
@@ -31,7 +30,6 @@ use presign_core::retry_policy::{Failure, RetryDecision, RetryPolicy};
 use presign_core::ErrorCode;
 use serde::Serialize;
 use std::fmt;
-use std::pin::pin;
 use std::rc::Rc;
 use web_sys::AbortSignal;
 
@@ -43,8 +41,9 @@ pub struct SignerClient {
     tokens: Rc<TokenSource>,
     /// How transient failures are retried.
     retry: RetryPolicy,
-    /// Single-PUT signing, batched; shared like the tokens.
-    batch: Rc<SignBatch>,
+    /// Single-PUT signing and confirming, batched; shared like the tokens.
+    signing: Rc<RequestBatch<Signing>>,
+    confirming: Rc<RequestBatch<Confirming>>,
 }
 
 impl fmt::Debug for SignerClient {
@@ -67,7 +66,8 @@ impl SignerClient {
             headers: options.headers,
             tokens: Rc::new(TokenSource::new(options.token)),
             retry: RetryPolicy::default(),
-            batch: Rc::default(),
+            signing: Rc::default(),
+            confirming: Rc::default(),
         }
     }
 
@@ -79,12 +79,22 @@ impl SignerClient {
             headers: self.headers.clone(),
             tokens: Rc::clone(&self.tokens),
             retry,
-            batch: Rc::clone(&self.batch),
+            signing: Rc::clone(&self.signing),
+            confirming: Rc::clone(&self.confirming),
         }
     }
 
-    pub(crate) fn batch(&self) -> &SignBatch {
-        &self.batch
+    /// The same signer under the same retry policy.
+    pub(crate) fn with_same_retry(&self) -> Self {
+        self.with_retry(self.retry)
+    }
+
+    pub(crate) fn signing(&self) -> &RequestBatch<Signing> {
+        &self.signing
+    }
+
+    pub(crate) fn confirming(&self) -> &RequestBatch<Confirming> {
+        &self.confirming
     }
 
     pub fn endpoint(&self) -> &str {
@@ -92,47 +102,13 @@ impl SignerClient {
     }
 
     /// A presigned PUT for one file: batched with the other files of this
-    /// `Uploader` waiting to be signed ([`crate::sign_batch`]), or alone.
+    /// `Uploader` waiting to be signed ([`crate::request_batch`]), or alone.
     pub async fn get_upload_url(
         &self,
         request: &GetUploadUrlRequest,
         signal: Option<&AbortSignal>,
     ) -> Result<GetUploadUrlResponse, UploadError> {
-        if !self.batch.supported() {
-            return self.get_upload_url_alone(request, signal).await;
-        }
-        abort::ensure_live(signal)?;
-        let (answer, start) = self.batch.enqueue(request.clone());
-        if start {
-            wasm_bindgen_futures::spawn_local(sign_batch::send_waiting(
-                self.with_retry(self.retry),
-            ));
-        }
-        let answer = async {
-            answer.await.unwrap_or_else(|_| {
-                Err(UploadError::new(
-                    ErrorCode::Server,
-                    "signing stopped before an answer",
-                ))
-            })
-        };
-        let Some(signal) = signal else {
-            return answer.await;
-        };
-        match select(pin!(answer), pin!(abort::fired(signal))).await {
-            Either::Left((answer, _)) => answer,
-            Either::Right(_) => Err(UploadError::aborted()),
-        }
-    }
-
-    /// `POST /api/get-upload-urls`: up to 100 files (the batch's own
-    /// request: no upload's signal stops it).
-    pub async fn get_upload_urls(
-        &self,
-        request: &GetUploadUrlsRequest,
-    ) -> Result<GetUploadUrlsResponse, UploadError> {
-        let text = self.post("/api/get-upload-urls", request, None).await?;
-        parse(&text, "get-upload-urls")
+        request_batch::send::<Signing>(self, request, signal).await
     }
 
     /// `POST /api/get-upload-url`.
@@ -160,9 +136,19 @@ impl SignerClient {
         parse(&text, "get-upload-form")
     }
 
+    /// An upload confirmed: batched with the others of this `Uploader`
+    /// waiting to be confirmed ([`crate::request_batch`]), or alone.
+    pub async fn file_uploaded(
+        &self,
+        request: &FileUploadedRequest,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Option<FileUploadedResponse>, UploadError> {
+        request_batch::send::<Confirming>(self, request, signal).await
+    }
+
     /// `POST /api/file-uploaded`. `None` when the answer is not our JSON (a
     /// signer written like the seed may answer anything on success).
-    pub async fn file_uploaded(
+    pub async fn file_uploaded_alone(
         &self,
         request: &FileUploadedRequest,
         signal: Option<&AbortSignal>,
@@ -260,6 +246,17 @@ impl SignerClient {
         self.send(&|| Request::delete(&url), None, &url, None)
             .await?;
         Ok(())
+    }
+
+    /// `POST {path}` with a JSON body (no upload's signal: a batch's own
+    /// request), its JSON answer.
+    pub(crate) async fn post_parsed<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<T, UploadError> {
+        let text = self.post(path, body, None).await?;
+        parse(&text, path)
     }
 
     async fn post(

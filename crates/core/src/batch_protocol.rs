@@ -1,17 +1,23 @@
-//! `POST /api/get-upload-urls`: single-PUT URLs for several files in one
-//! request. Each file is signed (or refused) exactly as
-//! `POST /api/get-upload-url` would sign it alone; the answer lists one
-//! outcome per file, in the request's order, so one refused file does not
-//! fail the others.
+//! Batches: several files in one request to the signer, each handled
+//! exactly as its own request would be, one outcome per file in the
+//! request's order, so one refused file does not fail the others.
+//!
+//! - `POST /api/get-upload-urls`: single-PUT URLs (each as
+//!   `POST /api/get-upload-url`).
+//! - `POST /api/files-uploaded`: confirmations (each as
+//!   `POST /api/file-uploaded`).
 //!
 //! Why: a page that drops a hundred small files otherwise makes a hundred
-//! signing requests, each a round trip before its PUT can start, on the six
-//! connections a browser opens to one origin. The client sends the files
-//! that wait while a signing request is out as one batch
-//! (`src/sign_batch.rs`), and falls back to one request per file on a signer
-//! without this endpoint (the seed's).
+//! signing requests and a hundred confirmations, each a round trip on the
+//! six connections a browser opens to one origin. The client sends the
+//! requests that wait while one of their kind is out as one batch
+//! (`src/request_batch.rs`), and falls back to one request per file on a
+//! signer without these endpoints (the seed's).
 
-use crate::protocol::{ErrorDetail, GetUploadUrlRequest, GetUploadUrlResponse};
+use crate::protocol::{
+    ErrorDetail, FileUploadedRequest, FileUploadedResponse, GetUploadUrlRequest,
+    GetUploadUrlResponse,
+};
 use serde::{Deserialize, Serialize};
 
 /// Most files in one batch.
@@ -30,29 +36,48 @@ pub struct GetUploadUrlsRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GetUploadUrlsResponse {
-    pub uploads: Vec<SignedOrRefused>,
+    pub uploads: Vec<BatchOutcome<GetUploadUrlResponse>>,
 }
 
-/// One file's outcome: `{"signed": {...}}` with its URL, or
-/// `{"status": 413, "error": {"code", "message"}}`, the status and error
-/// `POST /api/get-upload-url` would have answered for it alone. (A plain
-/// struct, not an untagged enum: serde's untagged decoding would add about
-/// 40 kB to the wasm client.)
+/// `POST /api/files-uploaded`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct SignedOrRefused {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signed: Option<GetUploadUrlResponse>,
+#[serde(deny_unknown_fields)]
+pub struct FilesUploadedRequest {
+    /// 1 to [`MAX_BATCH`] files, each as `POST /api/file-uploaded` takes it.
+    pub files: Vec<FileUploadedRequest>,
+}
+
+/// The answer: one outcome per file, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FilesUploadedResponse {
+    pub uploads: Vec<BatchOutcome<FileUploadedResponse>>,
+}
+
+/// One file's outcome: `{"ok": {...}}`, what its own request would have
+/// answered, or `{"status": 413, "error": {"code", "message"}}`, the status
+/// and error it would have had. (A plain struct, not an untagged enum:
+/// serde's untagged decoding would add about 20 kB to the wasm client.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BatchOutcome<T> {
+    #[serde(default = "none", skip_serializing_if = "Option::is_none")]
+    pub ok: Option<T>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorDetail>,
 }
 
-impl SignedOrRefused {
-    pub fn signed(answer: GetUploadUrlResponse) -> Self {
+fn none<T>() -> Option<T> {
+    None
+}
+
+impl<T> BatchOutcome<T> {
+    pub fn ok(answer: T) -> Self {
         Self {
-            signed: Some(answer),
+            ok: Some(answer),
             status: None,
             error: None,
         }
@@ -60,17 +85,17 @@ impl SignedOrRefused {
 
     pub fn refused(status: u16, error: ErrorDetail) -> Self {
         Self {
-            signed: None,
+            ok: None,
             status: Some(status),
             error: Some(error),
         }
     }
 
-    /// The URL, or the refusal: its status (400 if the signer gave none)
-    /// and error (`None` when the signer gave neither URL nor error).
-    pub fn outcome(self) -> Result<GetUploadUrlResponse, (u16, Option<ErrorDetail>)> {
-        match self.signed {
-            Some(signed) => Ok(signed),
+    /// The answer, or the refusal: its status (400 if the signer gave none)
+    /// and error (`None` when the signer gave neither answer nor error).
+    pub fn outcome(self) -> Result<T, (u16, Option<ErrorDetail>)> {
+        match self.ok {
+            Some(answer) => Ok(answer),
             None => Err((self.status.unwrap_or(400), self.error)),
         }
     }
@@ -96,8 +121,8 @@ mod tests {
         };
         let answer = GetUploadUrlsResponse {
             uploads: vec![
-                SignedOrRefused::signed(url.clone()),
-                SignedOrRefused::refused(413, too_big.clone()),
+                BatchOutcome::ok(url.clone()),
+                BatchOutcome::refused(413, too_big.clone()),
             ],
         };
         let text = serde_json::to_string(&answer).expect("encodes");
@@ -107,11 +132,12 @@ mod tests {
         );
         let back: GetUploadUrlsResponse = serde_json::from_str(&text).expect("decodes");
         assert_eq!(back, answer);
-        let [signed, refused] = <[SignedOrRefused; 2]>::try_from(back.uploads).expect("two");
+        let [signed, refused] =
+            <[BatchOutcome<GetUploadUrlResponse>; 2]>::try_from(back.uploads).expect("two");
         assert_eq!(signed.outcome(), Ok(url));
         assert_eq!(refused.outcome(), Err((413, Some(too_big))));
         // Neither a URL nor an error: a refusal without a reason.
-        let odd: SignedOrRefused = serde_json::from_str("{}").expect("decodes");
+        let odd: BatchOutcome<GetUploadUrlResponse> = serde_json::from_str("{}").expect("decodes");
         assert_eq!(odd.outcome(), Err((400, None)));
     }
 }

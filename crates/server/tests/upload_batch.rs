@@ -4,8 +4,7 @@
 mod common;
 
 use common::{error_code, random_bytes, start};
-use presign_core::batch_protocol::GetUploadUrlsResponse;
-use presign_core::protocol::FileUploadedResponse;
+use presign_core::batch_protocol::{FilesUploadedResponse, GetUploadUrlsResponse};
 use presign_core::{ErrorCode, Sha256Digest};
 use serde_json::{json, Value};
 
@@ -45,48 +44,95 @@ async fn each_file_is_signed_or_refused_on_its_own() {
         assert_eq!((got, error.code), (status, code), "{error:?}");
         assert!(!error.message.is_empty());
     }
+    let mut keys = Vec::new();
     for (signed, data) in [(a_signed, &a), (b_signed, &b)] {
         let Ok(signed) = signed.clone().outcome() else {
             panic!("signed: {signed:?}");
         };
-        let signed = &signed;
         assert!(signed.key.starts_with("users/dev/ecu/"), "{}", signed.key);
         // Signed as alone: size and checksum pinned, so other bytes of the
         // same size are refused, and the right ones are stored.
         let mut wrong = data.clone();
         wrong[0] ^= 1;
-        assert_eq!(t.put(signed, wrong).await.status(), 400);
-        let put = t.put(signed, data.clone()).await;
+        assert_eq!(t.put(&signed, wrong).await.status(), 400);
+        let put = t.put(&signed, data.clone()).await;
         assert_eq!(put.status(), 200, "{:?}", put.text().await);
-        let resp = t.file_uploaded(&signed.key, "ecu").await;
-        assert_eq!(resp.status(), 200);
-        let info: FileUploadedResponse = resp.json().await.expect("FileUploadedResponse");
+        keys.push(signed.key);
+    }
+
+    // Confirmed in one batch, each as file-uploaded would alone: both
+    // stored objects, another user's key (404, as alone), a key never
+    // uploaded (404), a declared size the object does not have (409).
+    let confirm = json!({"files": [
+        {"key": keys[0], "file_type": "ecu", "size": a.len()},
+        {"key": "users/someone-else/ecu/x.bin", "file_type": "ecu"},
+        {"key": keys[1], "file_type": "ecu", "sha256": Sha256Digest::of(&b).to_base64()},
+        {"key": format!("{}-never", keys[0]), "file_type": "ecu"},
+        {"key": keys[1], "file_type": "ecu", "size": 1},
+    ]});
+    let resp = t.post_json("files-uploaded", &confirm).await;
+    assert_eq!(resp.status(), 200);
+    let answer: FilesUploadedResponse = resp.json().await.expect("FilesUploadedResponse");
+    let outcomes: Vec<_> = answer.uploads.into_iter().map(|o| o.outcome()).collect();
+    let refused = |i: usize| match &outcomes[i] {
+        Err((status, Some(error))) => (*status, error.code),
+        other => panic!("file {i}: {other:?}"),
+    };
+    assert_eq!(refused(1), (404, ErrorCode::NotFound));
+    assert_eq!(refused(3), (404, ErrorCode::NotFound));
+    assert_eq!(refused(4), (409, ErrorCode::ChecksumMismatch));
+    for (i, data) in [(0, &a), (2, &b)] {
+        let Ok(info) = &outcomes[i] else {
+            panic!("file {i}: {:?}", outcomes[i]);
+        };
+        assert_eq!(info.key, keys[i / 2]);
         assert_eq!(info.size, data.len() as u64);
-        let bytes = t.download(&signed.key).await.bytes().await.expect("body");
+        assert_eq!(
+            info.sha256.as_deref(),
+            Some(Sha256Digest::of(data).to_base64().as_str())
+        );
+        let bytes = t.download(&info.key).await.bytes().await.expect("body");
         assert_eq!(Sha256Digest::of(&bytes), Sha256Digest::of(data));
+    }
+    // Recorded once each, as confirmed alone.
+    let resp = t
+        .http
+        .get(t.api("uploads"))
+        .send()
+        .await
+        .expect("API reachable");
+    let listed: serde_json::Value = resp.json().await.expect("json");
+    let text = listed.to_string();
+    for key in &keys {
+        assert_eq!(text.matches(key.as_str()).count(), 1, "{key} in {text}");
     }
 }
 
 #[tokio::test]
 async fn a_malformed_batch_is_refused_whole() {
     let t = start().await;
-    let one = file("a.bin", b"abc");
-    let too_many: Vec<Value> = (0..101).map(|_| one.clone()).collect();
-    for (body, says) in [
-        (json!({"files": []}), "0 given"),
-        (json!({"files": too_many}), "101 given"),
-        (json!({"files": [one.clone()], "extra": 1}), "extra"),
-        (json!({"files": one}), "files"),
-        (json!([one]), ""),
+    let confirm_one = json!({"key": "users/dev/ecu/x.bin", "file_type": "ecu"});
+    for (path, one) in [
+        ("get-upload-urls", file("a.bin", b"abc")),
+        ("files-uploaded", confirm_one),
     ] {
-        let resp = t.post_json("get-upload-urls", &body).await;
-        let (status, code, message) = error_code(resp).await;
-        assert_eq!(
-            (status, code.as_str()),
-            (400, "bad_request"),
-            "{body}: {message}"
-        );
-        assert!(message.contains(says), "{says:?} in {message:?}");
+        let too_many: Vec<Value> = (0..101).map(|_| one.clone()).collect();
+        for (body, says) in [
+            (json!({"files": []}), "0 given"),
+            (json!({"files": too_many}), "101 given"),
+            (json!({"files": [one.clone()], "extra": 1}), "extra"),
+            (json!({"files": one}), "files"),
+            (json!([one]), ""),
+        ] {
+            let resp = t.post_json(path, &body).await;
+            let (status, code, message) = error_code(resp).await;
+            assert_eq!(
+                (status, code.as_str()),
+                (400, "bad_request"),
+                "{path} {body}: {message}"
+            );
+            assert!(message.contains(says), "{path}: {says:?} in {message:?}");
+        }
     }
     // A hundred is allowed, each under the caller's prefix.
     let hundred: Vec<Value> = (0..100)
@@ -99,7 +145,7 @@ async fn a_malformed_batch_is_refused_whole() {
     let answer: GetUploadUrlsResponse = resp.json().await.expect("GetUploadUrlsResponse");
     assert_eq!(answer.uploads.len(), 100);
     assert!(answer.uploads.iter().all(|u| u
-        .signed
+        .ok
         .as_ref()
         .is_some_and(|s| s.key.starts_with("users/dev/ecu/"))));
 }

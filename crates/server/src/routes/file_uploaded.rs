@@ -49,7 +49,17 @@ pub async fn handler(
     identity: Identity,
     ApiJson(req): ApiJson<ConfirmUploadRequest>,
 ) -> Result<Json<FileUploadedResponse>, ApiError> {
-    let key = owned_key(&req.key, &identity)?;
+    confirm(&state, &identity, &req).await.map(Json)
+}
+
+/// One upload checked and recorded, or why not (also each file of
+/// `POST /api/files-uploaded`).
+pub(crate) async fn confirm(
+    state: &AppState,
+    identity: &Identity,
+    req: &ConfirmUploadRequest,
+) -> Result<FileUploadedResponse, ApiError> {
+    let key = owned_key(&req.key, identity)?;
     let file_type =
         FileType::parse(&req.file_type).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let type_prefix = format!("{}{}/", identity.user.prefix(), file_type);
@@ -63,7 +73,7 @@ pub async fn handler(
         .head_object(&key)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    if let Err(message) = check_declared(&req, &info) {
+    if let Err(message) = check_declared(req, &info) {
         tracing::warn!(
             key = key.as_str(),
             stored_size = info.size,
@@ -89,13 +99,13 @@ pub async fn handler(
         size = info.size,
         "upload confirmed and recorded"
     );
-    Ok(Json(FileUploadedResponse {
+    Ok(FileUploadedResponse {
         key: key.as_str().to_owned(),
         size: info.size,
         etag: info.etag,
         sha256: info.sha256,
         content_type: info.content_type,
-    }))
+    })
 }
 
 /// The declared size and SHA-256 against the stored object's. A declared

@@ -4,6 +4,7 @@
 //! rate limit; a malformed batch (no files, more than 100, bad JSON) is a
 //! 400 for the whole, a refused file only that file's outcome.
 
+use super::batch;
 use super::get_upload_url;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
@@ -12,10 +13,7 @@ use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
-use presign_core::batch_protocol::{
-    GetUploadUrlsRequest, GetUploadUrlsResponse, SignedOrRefused, MAX_BATCH,
-};
-use presign_core::protocol::ErrorDetail;
+use presign_core::batch_protocol::{GetUploadUrlsRequest, GetUploadUrlsResponse};
 
 #[utoipa::path(
     post,
@@ -34,28 +32,11 @@ pub async fn handler(
     identity: Identity,
     ApiJson(req): ApiJson<GetUploadUrlsRequest>,
 ) -> Result<Json<GetUploadUrlsResponse>, ApiError> {
-    let count = req.files.len();
-    if !(1..=MAX_BATCH).contains(&count) {
-        return Err(ApiError::BadRequest(format!(
-            "files: {count} given; a batch holds 1 to {MAX_BATCH} files"
-        )));
-    }
+    batch::check_count(req.files.len())?;
     let uploads = req
         .files
         .iter()
-        .map(|file| match get_upload_url::sign(&state, &identity, file) {
-            Ok(signed) => SignedOrRefused::signed(signed),
-            Err(e) => refused(&e),
-        })
+        .map(|file| batch::outcome(get_upload_url::sign(&state, &identity, file)))
         .collect();
     Ok(Json(GetUploadUrlsResponse { uploads }))
-}
-
-/// A file's refusal, as its own request's error answer would carry it.
-fn refused(error: &ApiError) -> SignedOrRefused {
-    let (status, code, message) = error.status_code_message();
-    if status.is_server_error() {
-        tracing::error!(error_code = code.as_str(), error = %error, "a file of a batch failed");
-    }
-    SignedOrRefused::refused(status.as_u16(), ErrorDetail { code, message })
 }

@@ -1,7 +1,9 @@
 //! The JSON API under `/api`, `/healthz` and `/metrics`: one file per endpoint.
 
+pub(crate) mod batch;
 pub mod download_url;
 pub mod file_uploaded;
+pub mod files_uploaded;
 pub mod get_upload_form;
 pub mod get_upload_url;
 pub mod get_upload_urls;
@@ -29,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/get-upload-urls", post(get_upload_urls::handler))
         .route("/api/get-upload-form", post(get_upload_form::handler))
         .route("/api/file-uploaded", post(file_uploaded::handler))
+        .route("/api/files-uploaded", post(files_uploaded::handler))
         .route("/api/download-url", get(download_url::handler))
         .route("/api/uploads", get(uploads::handler))
         .route("/api/multipart", post(multipart::create::handler))

@@ -8,8 +8,8 @@
 
 use crate::routes::uploads;
 use crate::routes::{
-    download_url, file_uploaded, get_upload_form, get_upload_url, get_upload_urls, healthz,
-    metrics, multipart,
+    download_url, file_uploaded, files_uploaded, get_upload_form, get_upload_url, get_upload_urls,
+    healthz, metrics, multipart,
 };
 use axum::Json;
 use presign_core::protocol::ErrorBody;
@@ -31,6 +31,7 @@ pub const DOCUMENTED_ONLY: &[&str] = &[];
         get_upload_urls::handler,
         get_upload_form::handler,
         file_uploaded::handler,
+        files_uploaded::handler,
         download_url::handler,
         uploads::handler,
         multipart::create::handler,
