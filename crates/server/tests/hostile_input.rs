@@ -161,6 +161,25 @@ fn check(c: &Case, status: u16, body: &Value, user: &str) {
     }
 }
 
+/// `c` as a batch of one, for the single-file endpoints that have a batch
+/// form and a body that is JSON (`None` otherwise).
+fn as_batch(c: &Case) -> Option<Case> {
+    let path = match c.path.as_str() {
+        "/api/get-upload-url" => "/api/get-upload-urls",
+        "/api/file-uploaded" => "/api/files-uploaded",
+        _ => return None,
+    };
+    let file: Value = serde_json::from_str(c.body.as_deref()?).ok()?;
+    Some(Case {
+        name: format!("{} (batch of one)", c.name),
+        method: c.method.clone(),
+        path: path.to_owned(),
+        auth: c.auth.clone(),
+        body: Some(json!({ "files": [file] }).to_string()),
+        expect: c.expect,
+    })
+}
+
 /// Every object file under the embedded store's bucket, as keys.
 fn stored_keys(root: &Path) -> Vec<String> {
     fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
@@ -1043,6 +1062,37 @@ async fn hostile_requests_get_clear_4xx_and_nothing_lands_outside_a_prefix() {
         let (status, json) = send(&t, c).await;
         check(c, status, &json, "alice");
     }
+    // The same single-file requests as batches of one (get-upload-urls,
+    // files-uploaded): each file's outcome is what its own request got.
+    let mut batched = 0;
+    for c in &cases {
+        let Some(batch) = as_batch(c) else { continue };
+        let (alone, alone_body) = send(&t, c).await;
+        let (status, body) = send(&t, &batch).await;
+        batched += 1;
+        if status != 200 {
+            // Refused whole (a bad token, a body that cannot be read), as
+            // the file alone was.
+            assert_eq!(status, alone, "{}: {body}", batch.name);
+            check(&batch, status, &body, "alice");
+            continue;
+        }
+        let outcome = &body["uploads"][0];
+        let (got, got_body) = match outcome.get("ok") {
+            Some(ok) => (200, ok.clone()),
+            None => (
+                outcome["status"].as_u64().unwrap_or(0) as u16,
+                json!({ "error": outcome["error"] }),
+            ),
+        };
+        assert_eq!(
+            got, alone,
+            "{}: {outcome} (alone: {alone_body})",
+            batch.name
+        );
+        check(c, got, &got_body, "alice");
+    }
+    assert!(batched > 40, "only {batched} cases batched");
 
     // Alice's upload survived Bob; it is still hers.
     let listed = t
@@ -1071,7 +1121,7 @@ async fn hostile_requests_get_clear_4xx_and_nothing_lands_outside_a_prefix() {
         );
     }
     println!(
-        "{} hostile requests answered; {} files in the store",
+        "{} hostile requests answered, {batched} again as batches of one; {} files in the store",
         cases.len(),
         keys.len()
     );
