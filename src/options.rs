@@ -109,7 +109,7 @@ impl UploaderOptions {
     }
 }
 
-/// `navigator.hardwareConcurrency`, 1 to 4 (see
+/// `navigator.hardwareConcurrency` less one, 1 to 4 (see
 /// [`hash_strategy::default_workers`]).
 fn default_workers() -> u32 {
     let cores = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())

@@ -37,7 +37,7 @@ export interface UploaderOptions {
    * Hash workers (dedicated Web Workers running this package) that read and
    * hash parts off the main thread, several parts at once: 0 to 16; 0 hashes
    * on the main thread, as does an environment without `Worker`. Default:
-   * `navigator.hardwareConcurrency`, at least 1, at most 4.
+   * `navigator.hardwareConcurrency - 1`, at least 1, at most 4.
    */
   workers?: number;
   /**

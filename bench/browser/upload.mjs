@@ -72,8 +72,8 @@ for (const kind of stores) {
       const cases = [
         call('ours', 'ours', {}),
         call('ours, checksums off', 'ours', { checksum: false }),
-        // The default pool before it became one worker per core.
-        call('ours, 1 hash worker', 'ours', { uploader: { workers: 1 } }),
+        // One hash worker per core (the default leaves one core to the page).
+        call('ours, 2 hash workers', 'ours', { uploader: { workers: 2 } }),
         call('raw PUT', 'raw', {}),
         // The seed's case with its signing off the clock (XHR, like ours).
         ...(seed ? [call('raw PUT, signed beforehand', 'rawSigned', {})] : []),
