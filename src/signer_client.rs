@@ -1,5 +1,7 @@
-//! The signer's JSON API over `fetch` (gloo-net): get-upload-url,
-//! file-uploaded and download-url, with the signer's errors mapped to codes.
+//! The signer's JSON API over `fetch` (gloo-net): get-upload-url and
+//! file-uploaded (batched with an `Uploader`'s other files by
+//! [`crate::request_batch`]), the multipart control plane, download-url,
+//! with the signer's errors mapped to codes.
 //!
 //! A request that fails transiently (the network, a 5xx, a 429) is sent
 //! again with the upload's backoff ([`RetryPolicy`], `maxAttempts`), so a
@@ -118,12 +120,7 @@ impl SignerClient {
         signal: Option<&AbortSignal>,
     ) -> Result<GetUploadUrlResponse, UploadError> {
         let text = self.post("/api/get-upload-url", request, signal).await?;
-        serde_json::from_str(&text).map_err(|e| {
-            UploadError::new(
-                ErrorCode::Server,
-                format!("the signer's answer to get-upload-url is not usable: {e}"),
-            )
-        })
+        parse(&text, "get-upload-url")
     }
 
     /// `POST /api/get-upload-form`.

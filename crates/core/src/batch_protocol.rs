@@ -70,6 +70,8 @@ pub struct BatchOutcome<T> {
     pub error: Option<ErrorDetail>,
 }
 
+/// `#[serde(default)]` on a field of type `Option<T>` would make serde
+/// require `T: Default`; this does not.
 fn none<T>() -> Option<T> {
     None
 }
