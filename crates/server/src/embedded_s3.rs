@@ -1,12 +1,14 @@
 //! The embedded store's S3 service: s3s-fs's `FileSystem`, every action it
-//! implements forwarded, with two differences from s3s-fs alone, each in
-//! its own module: a full disk answers `507` ([`crate::storage_full`]), and
-//! a SHA-256 multipart upload completes with S3's COMPOSITE checksum
-//! ([`crate::composite_complete`]). Actions s3s-fs does not implement are
-//! left to the trait's defaults (`NotImplemented`).
+//! implements forwarded, with these differences from s3s-fs alone, each in
+//! its own module: a full disk answers `507` ([`crate::storage_full`]);
+//! CompleteMultipartUpload joins the parts itself, without reading them
+//! back ([`crate::embedded_complete`]); and a SHA-256 multipart upload
+//! completes with S3's COMPOSITE checksum ([`crate::composite_complete`]).
+//! Actions s3s-fs does not implement are left to the trait's defaults
+//! (`NotImplemented`).
 
-use crate::composite_complete;
 use crate::storage_full::mapped;
+use crate::{composite_complete, embedded_complete};
 use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result, S3};
 use std::path::PathBuf;
@@ -23,12 +25,17 @@ impl EmbeddedS3 {
         Self { fs, root }
     }
 
-    /// s3s-fs's Complete, its FULL_OBJECT SHA-256 then replaced by the
+    /// Complete by [`embedded_complete`] when it covers the request;
+    /// otherwise s3s-fs's, its FULL_OBJECT SHA-256 then replaced by the
     /// parts' COMPOSITE one (in the answer and in what HEAD and GET report).
     async fn complete(
         &self,
         req: S3Request<CompleteMultipartUploadInput>,
     ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
+        let access_key = req.credentials.as_ref().map(|c| c.access_key.as_str());
+        if let Some(plan) = embedded_complete::plan(&self.root, access_key, &req.input).await {
+            return Ok(S3Response::new(plan.complete().await?));
+        }
         let composite = composite_complete::of_parts(req.input.multipart_upload.as_ref());
         let mut resp = self
             .fs

@@ -29,6 +29,7 @@ pub mod credentials;
 pub mod db;
 pub mod dev_credentials;
 pub mod duration_text;
+pub mod embedded_complete;
 pub mod embedded_s3;
 pub mod embedded_store;
 pub mod error;
