@@ -18,6 +18,7 @@ const read = (name) => {
 const hash = read('browser-hash.json');
 const upload = read('browser-upload.json');
 const memory = read('browser-memory.json');
+const body = read('browser-body.json');
 
 const x = (v) => (v === undefined ? 'n/a' : `${v.toFixed(2)}x`);
 const n0 = (v) => (v === undefined ? 'n/a' : v.toFixed(0));
@@ -64,6 +65,16 @@ if (upload) {
   if (upload.locationShim) out.push(`Uppy and s3s-fs: s3s-fs answers CompleteMultipartUpload without <Location>, which Uppy 6 rejects; the page signs Uppy\'s Complete for a bench-only loopback proxy (bench/browser/lib/location-shim.mjs) that forwards it to the store unchanged and adds <Location>. Answers rewritten: ${JSON.stringify(upload.locationShim)}.`, '');
 } else {
   out.push('Not run (bench/browser/upload.mjs writes browser-upload.json).', '');
+}
+
+out.push('### 2b. What a part\'s PUT carries (the body type)', '');
+if (body) {
+  out.push(`One 256 MiB file from disk as 8 MiB PUTs, 4 at a time, each part read and hashed on the page (WebCrypto) and signed with its SHA-256 by our signer, embedded store; only the body differs. ${body.runs} rounds; ${loadText(body.load)}.`, '');
+  out.push('| body | MB/s | file Blob / this (paired) |', '|---|---:|---:|');
+  for (const [name, c] of Object.entries(body.cases)) out.push(`| ${name} | ${n0(c.mbps)} | ${name === 'file Blob' ? '1.00x' : x(body.ratios[`file Blob / ${name}`])} |`);
+  out.push('', '"file Blob" is what the uploader sends (the `Blob` slice; the browser reads it from disk again); "no checksum" reads and hashes nothing. Above 1.00x, the file Blob is faster.', '');
+} else {
+  out.push('Not run (bench/browser/body.mjs writes browser-body.json).', '');
 }
 
 out.push('### 3. Peak renderer memory, large sparse file from disk', '');
