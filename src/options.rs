@@ -10,7 +10,7 @@ use crate::js_fields::{bool_field, field, integer_field, is_absent, read_signal,
 use crate::token_source::TokenOption;
 use crate::upload_error::UploadError;
 use presign_core::content_type;
-use presign_core::hash_strategy::{self, MAX_WORKERS};
+use presign_core::hash_strategy::{WorkerCounts, MAX_WORKERS};
 use presign_core::part_plan::{DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE};
 use presign_core::resume_state::DEFAULT_RESUME_MAX_AGE_MS;
 use presign_core::retry_policy::{RetryPolicy, DEFAULT_MAX_ATTEMPTS};
@@ -19,7 +19,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
 
 /// Options of `new Uploader(options)`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct UploaderOptions {
     /// Base URL of the signer without a trailing `/`; empty means same origin.
     pub endpoint: String,
@@ -27,8 +27,9 @@ pub struct UploaderOptions {
     pub headers: Vec<(String, String)>,
     /// `token` or `getToken`: sent as `Authorization: Bearer …`.
     pub token: Option<TokenOption>,
-    /// Hash workers (0: hash on the main thread).
-    pub workers: u32,
+    /// Hash workers for uploads and for `checksums()` (0: hash on the main
+    /// thread).
+    pub workers: WorkerCounts,
     /// Where the workers load the package's JS from (`None`: beside its
     /// `snippets/`, where wasm-pack puts it).
     pub worker_module_url: Option<String>,
@@ -54,8 +55,11 @@ impl UploaderOptions {
     pub fn from_js(value: &JsValue) -> Result<Self, UploadError> {
         if is_absent(value) {
             return Ok(Self {
+                endpoint: String::new(),
+                headers: Vec::new(),
+                token: None,
                 workers: default_workers(),
-                ..Self::default()
+                worker_module_url: None,
             });
         }
         if !value.is_object() {
@@ -90,7 +94,7 @@ impl UploaderOptions {
                 (None, None) => None,
             };
         let workers = integer_field(value, "workers", 0, u64::from(MAX_WORKERS))?
-            .map_or_else(default_workers, |n| n as u32);
+            .map_or_else(default_workers, |n| WorkerCounts::both(n as u32));
         let worker_module_url = string_field(value, "workerModuleUrl")?
             .map(|url| match url.trim() {
                 "" => Err(UploadError::bad_request(
@@ -109,16 +113,16 @@ impl UploaderOptions {
     }
 }
 
-/// `navigator.hardwareConcurrency` less one, 1 to 4 (see
-/// [`hash_strategy::default_workers`]).
-fn default_workers() -> u32 {
+/// From `navigator.hardwareConcurrency`: less one for uploads, all of it for
+/// `checksums()`, 1 to 4 (see [`WorkerCounts::default_for`]).
+fn default_workers() -> WorkerCounts {
     let cores = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())
         .and_then(|n| js_sys::Reflect::get(&n, &"hardwareConcurrency".into()))
         .ok()
         .and_then(|n| n.as_f64())
         .filter(|n| n.is_finite() && *n >= 1.0)
         .map(|n| n.min(1024.0) as u32);
-    hash_strategy::default_workers(cores)
+    WorkerCounts::default_for(cores)
 }
 
 /// How a file that is not sent in parts is sent.
@@ -456,7 +460,8 @@ mod tests {
             endpoint: "https://signer".into(),
             headers: vec![("Authorization".into(), "Bearer secret-token".into())],
             token: Some(TokenOption::Static("other-secret".into())),
-            ..UploaderOptions::default()
+            workers: WorkerCounts::both(1),
+            worker_module_url: None,
         };
         let text = format!("{options:?}");
         assert!(text.contains("Authorization"), "{text}");

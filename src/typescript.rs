@@ -37,7 +37,10 @@ export interface UploaderOptions {
    * Hash workers (dedicated Web Workers running this package) that read and
    * hash parts off the main thread, several parts at once: 0 to 16; 0 hashes
    * on the main thread, as does an environment without `Worker`. Default:
-   * `navigator.hardwareConcurrency - 1`, at least 1, at most 4.
+   * `navigator.hardwareConcurrency - 1` for uploads (a core stays the
+   * page's) and `navigator.hardwareConcurrency` for `checksums()`, which
+   * only hashes (the pool grows to that on its first call), each at least
+   * 1 and at most 4. A number given here is used for both.
    */
   workers?: number;
   /**

@@ -2,7 +2,7 @@
 
 use crate::blob_reader::blob_size;
 use crate::checksums::{self, ChecksumOptions};
-use crate::hashing::{Hasher, Hashing};
+use crate::hashing::{Hasher, Hashing, Purpose};
 use crate::multipart;
 use crate::options::{self, UploadOptions, UploaderOptions};
 use crate::results::{self, DownloadLink};
@@ -128,7 +128,7 @@ impl Uploader {
             as_blob(file).and_then(|blob| Ok((blob, ChecksumOptions::from_js(&options)?)));
         future_to_promise(async move {
             let (blob, options) = prepared?;
-            let hasher = hashing.hasher().await;
+            let hasher = hashing.hasher(Purpose::Checksums).await;
             let sums = checksums::checksums(&hasher, &blob, &options).await?;
             Ok(results::to_js(&sums)?)
         })
@@ -241,7 +241,7 @@ impl Uploader {
         let result = future_to_promise(async move {
             let outcome = match prepared {
                 Ok(prepared) => {
-                    let hasher = hashing.hasher().await;
+                    let hasher = hashing.hasher(Purpose::Uploads).await;
                     run(&signer, &hasher, prepared, &running).await
                 }
                 Err(e) => Err(e),

@@ -1,7 +1,8 @@
 //! Hashing off the main thread.
 //!
 //! Each `Uploader` has a small pool of dedicated workers ([`worker_pool`]),
-//! started on its first upload, that run this same package — the same JS and
+//! started on its first upload or `checksums()` (which may grow it: an
+//! upload leaves a core to the page, `checksums()` does not), that run this same package — the same JS and
 //! the same .wasm — from `js/hash_worker.js` ([`worker_main`]). The page
 //! posts a job (a `Blob` and a byte range: posting a blob copies a handle,
 //! not bytes); the worker reads the range itself and answers 32 bytes. Parts
@@ -31,7 +32,7 @@ use futures::channel::oneshot;
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 use pool_stream::PoolStream;
-use presign_core::hash_strategy::{self, DigestMethod, DigestPreference};
+use presign_core::hash_strategy::{self, DigestMethod, DigestPreference, WorkerCounts};
 use presign_core::{ErrorCode, Sha256Digest, Sha256Hasher};
 pub use protocol::BlobRange;
 use std::cell::{Cell, RefCell};
@@ -41,11 +42,20 @@ use web_sys::{AbortSignal, Blob};
 use worker_pool::{JobError, WorkerPool};
 
 /// An uploader's hash workers, started on first use and kept until the
-/// uploader is dropped (`uploader.free()`).
+/// uploader is dropped (`uploader.free()`). Uploads and `checksums()` share
+/// them, each using at most its own count ([`WorkerCounts`]): the pool grows
+/// when `checksums()` may use more than were started.
 pub struct Hashing {
-    workers: u32,
+    counts: WorkerCounts,
     module_url: Option<String>,
     state: Rc<RefCell<PoolState>>,
+}
+
+/// What a hasher is for, and so how many workers it may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Uploads,
+    Checksums,
 }
 
 enum PoolState {
@@ -60,22 +70,23 @@ enum PoolState {
 impl fmt::Debug for Hashing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Hashing")
-            .field("workers", &self.workers)
+            .field("counts", &self.counts)
             .field("running", &self.running())
             .finish()
     }
 }
 
 impl Hashing {
-    /// `workers` hash workers (0: the main thread), loading the package's
-    /// JS from `module_url` (`None`: where wasm-pack puts it).
-    pub fn new(workers: u32, module_url: Option<String>) -> Self {
-        let state = match workers > 0 && worker_pool::workers_exist() {
+    /// Up to `counts` hash workers (0: the main thread), loading the
+    /// package's JS from `module_url` (`None`: where wasm-pack puts it).
+    pub fn new(counts: WorkerCounts, module_url: Option<String>) -> Self {
+        let any = counts.uploads.max(counts.checksums) > 0;
+        let state = match any && worker_pool::workers_exist() {
             true => PoolState::Idle,
             false => PoolState::Off,
         };
         Self {
-            workers,
+            counts,
             module_url,
             state: Rc::new(RefCell::new(state)),
         }
@@ -89,15 +100,23 @@ impl Hashing {
         }
     }
 
-    /// A hasher on the pool (started now if it was not), or on the main
-    /// thread when there is no pool.
-    pub async fn hasher(&self) -> Hasher {
-        loop {
+    /// A hasher for `purpose` on the pool (started, or grown to the
+    /// purpose's count, now if it was not), or on the main thread when there
+    /// is no pool.
+    pub async fn hasher(&self, purpose: Purpose) -> Hasher {
+        let want = match purpose {
+            Purpose::Uploads => self.counts.uploads,
+            Purpose::Checksums => self.counts.checksums,
+        } as usize;
+        if want == 0 {
+            return Hasher::main_thread();
+        }
+        let pool = loop {
             let started = {
                 let mut state = self.state.borrow_mut();
                 match &mut *state {
                     PoolState::Off => return Hasher::main_thread(),
-                    PoolState::Ready(pool) if pool.len() > 0 => return Hasher::on(Rc::clone(pool)),
+                    PoolState::Ready(pool) if pool.len() > 0 => break Rc::clone(pool),
                     PoolState::Ready(_) => {
                         *state = PoolState::Off;
                         return Hasher::main_thread();
@@ -110,21 +129,25 @@ impl Hashing {
                     PoolState::Idle => {
                         let (tx, rx) = oneshot::channel();
                         *state = PoolState::Starting(vec![tx]);
-                        self.start();
+                        self.start(want);
                         rx
                     }
                 }
             };
             // Started (or not): the state says which.
             let _ = started.await;
+        };
+        if pool.started() < want {
+            grow(&pool, want).await;
         }
+        Hasher::on(pool, want)
     }
 
     /// Starts the pool in a task of its own (so that no caller's abort
     /// leaves it half started) and wakes whoever waits.
-    fn start(&self) {
+    fn start(&self, count: usize) {
         let state = Rc::clone(&self.state);
-        let start = WorkerPool::start(self.workers, self.module_url.clone());
+        let start = WorkerPool::start(count as u32, self.module_url.clone());
         wasm_bindgen_futures::spawn_local(async move {
             let started = match start.await {
                 Some(pool) => PoolState::Ready(Rc::new(pool)),
@@ -146,10 +169,24 @@ impl Hashing {
     }
 }
 
+/// Grows `pool` to `count` workers in a task of its own (so that no
+/// caller's abort leaves it half grown) and waits for it.
+async fn grow(pool: &Rc<WorkerPool>, count: usize) {
+    let (tx, rx) = oneshot::channel();
+    let growing = Rc::clone(pool);
+    wasm_bindgen_futures::spawn_local(async move {
+        growing.grow_to(count).await;
+        let _ = tx.send(());
+    });
+    let _ = rx.await;
+}
+
 /// Digests byte ranges, on the workers when it has them.
 #[derive(Clone)]
 pub struct Hasher {
     pool: Option<Rc<WorkerPool>>,
+    /// The pool's first workers it may use.
+    limit: usize,
     preference: DigestPreference,
 }
 
@@ -167,13 +204,15 @@ impl Hasher {
     pub fn main_thread() -> Self {
         Self {
             pool: None,
+            limit: 0,
             preference: DigestPreference::Auto,
         }
     }
 
-    fn on(pool: Rc<WorkerPool>) -> Self {
+    fn on(pool: Rc<WorkerPool>, limit: usize) -> Self {
         Self {
             pool: Some(pool),
+            limit,
             preference: DigestPreference::Auto,
         }
     }
@@ -185,7 +224,7 @@ impl Hasher {
 
     /// Workers this hasher uses (0: the main thread).
     pub fn workers(&self) -> usize {
-        self.pool.as_ref().map_or(0, |p| p.len())
+        self.pool.as_ref().map_or(0, |p| p.len().min(self.limit))
     }
 
     /// Part digests worth running at once, with `whole` being fed.
@@ -212,7 +251,7 @@ impl Hasher {
         if let Some(pool) = &self.pool {
             // Its worker died: another one, then here.
             for _ in 0..2 {
-                let job = pool.digest(range.clone(), method, signal, progress.clone());
+                let job = pool.digest(range.clone(), method, self.limit, signal, progress.clone());
                 match job.await {
                     Ok(digest) => return Ok(digest),
                     Err(JobError::Failed(error)) => return Err(error),

@@ -56,6 +56,8 @@ pub(super) struct Shared {
     next_id: Cell<u32>,
     /// Whole-file streams open (on the first live worker).
     pub(super) streams: Cell<usize>,
+    /// Where workers started later load the package's JS from.
+    module_url: Option<String>,
 }
 
 struct Slot {
@@ -89,18 +91,37 @@ fn warn(message: &str) {
 }
 
 impl WorkerPool {
-    /// Starts `count` workers and waits until each is ready (or failed); the
-    /// pool keeps those that started. `None` when none did.
+    /// Starts `count` workers loading the package's JS from `module_url`
+    /// (`None`: where wasm-pack puts it) and waits until each is ready or
+    /// [`START_TIMEOUT_MS`] passed; `None` when none started.
     pub async fn start(count: u32, module_url: Option<String>) -> Option<Self> {
-        let shared = Rc::new(Shared {
-            slots: RefCell::new(Vec::new()),
-            pending: RefCell::new(HashMap::new()),
-            next_id: Cell::new(1),
-            streams: Cell::new(0),
-        });
+        let pool = Self {
+            shared: Rc::new(Shared {
+                slots: RefCell::new(Vec::new()),
+                pending: RefCell::new(HashMap::new()),
+                next_id: Cell::new(1),
+                streams: Cell::new(0),
+                module_url,
+            }),
+        };
+        pool.grow_to(count as usize).await;
+        (pool.len() > 0).then_some(pool)
+    }
+
+    /// Workers started so far, alive or not (the pool never starts one twice).
+    pub fn started(&self) -> usize {
+        self.shared.slots.borrow().len()
+    }
+
+    /// Starts workers until `count` were started, and waits until each new
+    /// one is ready or [`START_TIMEOUT_MS`] passed. One that is not ready by
+    /// then is stopped and never given work.
+    pub async fn grow_to(&self, count: usize) {
+        let shared = &self.shared;
+        let first = shared.slots.borrow().len();
         let mut started = Vec::new();
-        for _ in 0..count {
-            let worker = match spawn_hash_worker(module_url.clone()) {
+        for _ in first..count {
+            let worker = match spawn_hash_worker(shared.module_url.clone()) {
                 Ok(worker) => worker,
                 Err(e) => {
                     warn(&format!(
@@ -112,7 +133,7 @@ impl WorkerPool {
             };
             let index = shared.slots.borrow().len();
             let (tx, rx) = oneshot::channel();
-            let listeners = Shared::listen(&shared, &worker, index);
+            let listeners = Shared::listen(shared, &worker, index);
             shared.slots.borrow_mut().push(Slot {
                 worker,
                 alive: false,
@@ -122,10 +143,13 @@ impl WorkerPool {
             });
             started.push(rx);
         }
+        if started.is_empty() {
+            return;
+        }
         let all = future::join_all(started);
         let timeout = retry::sleep(START_TIMEOUT_MS, None);
         let _ = future::select(all, Box::pin(timeout)).await;
-        for slot in shared.slots.borrow_mut().iter_mut() {
+        for slot in shared.slots.borrow_mut().iter_mut().skip(first) {
             if slot.starting.take().is_some() {
                 warn("a hash worker did not start in time");
             }
@@ -133,8 +157,6 @@ impl WorkerPool {
                 slot.worker.terminate();
             }
         }
-        let pool = Self { shared };
-        (pool.len() > 0).then_some(pool)
     }
 
     /// Workers alive.
@@ -147,17 +169,19 @@ impl WorkerPool {
             .count()
     }
 
-    /// The digest of `range` by `method`, computed in a worker; `progress`
-    /// gets the bytes read (streamed digests only).
+    /// The digest of `range` by `method`, computed in one of the first
+    /// `limit` live workers; `progress` gets the bytes read (streamed
+    /// digests only).
     pub async fn digest(
         &self,
         range: BlobRange,
         method: DigestMethod,
+        limit: usize,
         signal: &AbortSignal,
         progress: Option<Rc<dyn Fn(u64)>>,
     ) -> Result<Sha256Digest, JobError> {
         abort::ensure_live(Some(signal)).map_err(JobError::Failed)?;
-        let slot = self.shared.pick().ok_or(JobError::Lost)?;
+        let slot = self.shared.pick(limit).ok_or(JobError::Lost)?;
         let id = self.shared.id();
         let request = Request::Digest {
             id,
@@ -326,9 +350,11 @@ impl Shared {
         self.live().first().copied()
     }
 
-    /// The worker for the next digest (see [`hash_strategy::pick_worker`]).
-    fn pick(&self) -> Option<usize> {
-        let live = self.live();
+    /// The worker for the next digest among the first `limit` live ones
+    /// (see [`hash_strategy::pick_worker`]).
+    fn pick(&self, limit: usize) -> Option<usize> {
+        let mut live = self.live();
+        live.truncate(limit);
         let loads: Vec<usize> = {
             let slots = self.slots.borrow();
             live.iter().map(|&i| slots[i].load).collect()

@@ -1,7 +1,8 @@
 //! Hashing in workers: uploads and `checksums()` give the same checksums
 //! whatever the number of hash workers (0: the main thread) and the digest
 //! method, every one checked against WebCrypto run here; workers that cannot
-//! load leave the hashing to the main thread; an abort stops a worker's job.
+//! load leave the hashing to the main thread; an abort stops a worker's job;
+//! by default, `checksums()` grows the pool to one worker per core.
 
 use crate::support::*;
 use presigned_upload::Uploader;
@@ -149,4 +150,57 @@ async fn an_abort_stops_hashing_in_a_worker() {
     // The worker is still there for the next job.
     small_sums().await;
     assert_eq!(up.hash_workers(), 1);
+}
+
+/// The default counts here: uploads leave a core to the page, `checksums()`
+/// has one worker per core, each 1 to 4.
+fn default_counts() -> (u32, u32) {
+    let navigator = get(&js_sys::global(), "navigator");
+    let cores = get_num(&navigator, "hardwareConcurrency") as u32;
+    (cores.saturating_sub(1).clamp(1, 4), cores.clamp(1, 4))
+}
+
+#[wasm_bindgen_test]
+async fn by_default_checksums_grow_the_pool_an_upload_started() {
+    let (for_uploads, for_checksums) = default_counts();
+    let up = uploader_with(endpoint(), &[]);
+    let bytes = test_bytes(23 * MIB, 47);
+    upload_checked(&up, &bytes[..17 * MIB], "default-workers.bin").await;
+    assert_eq!(up.hash_workers(), for_uploads, "an upload leaves a core");
+    let sums = JsFuture::from(up.checksums(blob(&bytes).into(), JsValue::UNDEFINED))
+        .await
+        .expect("checksums resolve");
+    assert_eq!(
+        get_str(&sums, "checksumSha256"),
+        webcrypto_composite(&bytes, 8 * MIB).await
+    );
+    assert_eq!(
+        up.hash_workers(),
+        for_checksums,
+        "checksums() use every core"
+    );
+    // Uploads go on, on the grown pool.
+    upload_checked(&up, &bytes, "default-workers-again.bin").await;
+    assert_eq!(up.hash_workers(), for_checksums);
+}
+
+#[wasm_bindgen_test]
+async fn by_default_checksums_start_one_worker_per_core_and_uploads_share_it() {
+    let (_, for_checksums) = default_counts();
+    let up = uploader_with(UNREACHABLE, &[]);
+    let bytes = test_bytes(9 * MIB, 48);
+    let sums = JsFuture::from(up.checksums(blob(&bytes).into(), JsValue::UNDEFINED))
+        .await
+        .expect("checksums resolve");
+    assert_eq!(
+        get_str(&sums, "checksumSha256"),
+        webcrypto_composite(&bytes, 8 * MIB).await
+    );
+    assert_eq!(up.hash_workers(), for_checksums);
+    // A number given is for both: no growth past it.
+    let one = uploader_with(UNREACHABLE, &[("workers", 1.into())]);
+    JsFuture::from(one.checksums(blob(&bytes).into(), JsValue::UNDEFINED))
+        .await
+        .expect("checksums resolve");
+    assert_eq!(one.hash_workers(), 1);
 }

@@ -22,7 +22,7 @@ async function timed(fn) {
 
 window.bench = {
   /** Our path: `checksums(file, { partSize })` with `workers` hash workers
-   * (undefined: the default, `navigator.hardwareConcurrency - 1`, 1..4). */
+   * (undefined: the default, one per core for `checksums()`, 1..4). */
   async ours({ partSize = 8 * MIB, workers, whole = false } = {}) {
     const key = String(workers);
     if (!uploaders.has(key)) uploaders.set(key, new Uploader(workers === undefined ? {} : { workers }));

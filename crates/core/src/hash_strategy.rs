@@ -76,23 +76,44 @@ pub fn choose(len: u64, one_shot_available: bool, preference: DigestPreference) 
     }
 }
 
-/// Workers started when the caller does not say: one core is left to the
-/// page, at least one worker, at most [`DEFAULT_MAX_WORKERS`].
-/// `hardware_concurrency` is `navigator.hardwareConcurrency` (absent in some
-/// environments: one worker then).
-///
-/// Tried and measured on 2 cores: one worker per core made `checksums()` of
-/// 64 MiB and 1 GiB 1.3x to 1.6x faster (2.9x to 3.8x hash-wasm instead of
-/// 2.1x to 2.3x), uploads no faster (the uploads, not the hashing, fill the
-/// cores), and the 1 GiB upload e2e saw an 82 ms task on the page in one
-/// full run of two and in 1 of 7 runs alone (0 of 6 with one worker). So
-/// one core stays the page's; `workers: 2` is there for a page that only
-/// hashes.
-pub fn default_workers(hardware_concurrency: Option<u32>) -> u32 {
-    hardware_concurrency
-        .unwrap_or(2)
-        .saturating_sub(1)
-        .clamp(1, DEFAULT_MAX_WORKERS)
+/// How many hash workers uploads and `checksums()` may use. They share one
+/// pool, started with the first count asked for and grown when
+/// `checksums()` asks for more; uploads then still use only their own count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkerCounts {
+    pub uploads: u32,
+    pub checksums: u32,
+}
+
+impl WorkerCounts {
+    /// The caller's `workers`, for both.
+    pub fn both(workers: u32) -> Self {
+        Self {
+            uploads: workers,
+            checksums: workers,
+        }
+    }
+
+    /// When the caller does not say, from `navigator.hardwareConcurrency`
+    /// (absent in some environments: one worker then), at least one worker
+    /// and at most [`DEFAULT_MAX_WORKERS`]:
+    /// - uploads leave one core to the page;
+    /// - `checksums()`, which only hashes, has one worker per core.
+    ///
+    /// Tried and measured on 2 cores: one worker per core made `checksums()`
+    /// of 64 MiB and 1 GiB 1.3x to 1.6x faster (2.9x to 3.8x hash-wasm
+    /// instead of 2.1x to 2.3x), uploads no faster (the uploads, not the
+    /// hashing, fill the cores), and the 1 GiB upload e2e saw an 82 ms task
+    /// on the page in one full run of two and in 1 of 7 runs alone (0 of 6
+    /// with one worker). So an upload keeps a core for the page, and the
+    /// pool only grows past that when `checksums()` is called.
+    pub fn default_for(hardware_concurrency: Option<u32>) -> Self {
+        let cores = hardware_concurrency.unwrap_or(1);
+        Self {
+            uploads: cores.saturating_sub(1).clamp(1, DEFAULT_MAX_WORKERS),
+            checksums: cores.clamp(1, DEFAULT_MAX_WORKERS),
+        }
+    }
 }
 
 /// The worker for the next part job, by the jobs each has (`loads`): the
@@ -159,14 +180,32 @@ mod tests {
     }
 
     #[test]
-    fn default_workers_leave_a_core_to_the_page() {
-        assert_eq!(default_workers(None), 1);
-        assert_eq!(default_workers(Some(0)), 1);
-        assert_eq!(default_workers(Some(1)), 1);
-        assert_eq!(default_workers(Some(2)), 1);
-        assert_eq!(default_workers(Some(3)), 2);
-        assert_eq!(default_workers(Some(5)), 4);
-        assert_eq!(default_workers(Some(64)), 4);
+    fn uploads_leave_a_core_to_the_page_and_checksums_use_every_core() {
+        let counts = |cores| {
+            let c = WorkerCounts::default_for(cores);
+            (c.uploads, c.checksums)
+        };
+        assert_eq!(counts(None), (1, 1));
+        assert_eq!(counts(Some(0)), (1, 1));
+        assert_eq!(counts(Some(1)), (1, 1));
+        assert_eq!(counts(Some(2)), (1, 2));
+        assert_eq!(counts(Some(3)), (2, 3));
+        assert_eq!(counts(Some(5)), (4, 4));
+        assert_eq!(counts(Some(64)), (4, 4));
+        assert_eq!(
+            WorkerCounts::both(0),
+            WorkerCounts {
+                uploads: 0,
+                checksums: 0
+            }
+        );
+        assert_eq!(
+            WorkerCounts::both(3),
+            WorkerCounts {
+                uploads: 3,
+                checksums: 3
+            }
+        );
     }
 
     #[test]
