@@ -66,8 +66,10 @@ const template = () => {
 
 export class FileRow {
   /**
-   * `host`: `{ uploader(): Promise<Uploader>, options(): object, emit(type, detail): boolean,
-   * announce(text), removed(row) }` — what the element lends its rows.
+   * `host`: `{ uploader(): Promise<Uploader>, release(uploader), options(): object,
+   * emit(type, detail): boolean, announce(text), removed(row) }` — what the
+   * element lends its rows. Each uploader a row got is released once the row
+   * is done with it.
    */
   constructor(file, host) {
     this.file = file;
@@ -116,9 +118,23 @@ export class FileRow {
     delete this.element.dataset.code;
     this.setState("queued");
     let uploader;
-    let result;
     try {
       uploader = await this.host.uploader();
+    } catch (error) {
+      if (attempt === this.attempt) this.settleError(error);
+      return;
+    }
+    try {
+      await this.#run(uploader, attempt);
+    } finally {
+      this.host.release(uploader);
+    }
+  }
+
+  /** The upload of attempt `attempt` with `uploader`, to its end on the row. */
+  async #run(uploader, attempt) {
+    let result;
+    try {
       if (attempt !== this.attempt) return; // cancelled or removed meanwhile
       this.upload = uploader.start(this.file, {
         ...this.host.options(),

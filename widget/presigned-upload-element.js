@@ -42,6 +42,7 @@ export class PresignedUploadElement extends Base {
   #uploadOptions = {};
   #uploader = null;
   #uploaderFor = null; // the endpoint and getToken #uploader was made with
+  #users = new Map(); // uploader -> rows using it now
   #rows = new Set();
   #root;
   #zone;
@@ -142,7 +143,19 @@ export class PresignedUploadElement extends Base {
 
   // What the rows borrow from their element.
   #host = {
-    uploader: () => this.#uploaderNow(),
+    uploader: async () => {
+      const uploader = await this.#uploaderNow();
+      this.#users.set(uploader, (this.#users.get(uploader) ?? 0) + 1);
+      return uploader;
+    },
+    // An uploader replaced (new endpoint or getToken) is freed, and its hash
+    // workers stopped, once no row uses it.
+    release: (uploader) => {
+      const left = (this.#users.get(uploader) ?? 1) - 1;
+      if (left > 0) return void this.#users.set(uploader, left);
+      this.#users.delete(uploader);
+      if (uploader !== this.#uploader) uploader.free();
+    },
     options: () => ({ ...this.#uploadOptions, fileType: this.fileType }),
     emit: (type, detail) => this.dispatchEvent(new CustomEvent(type, {
       detail, bubbles: true, composed: true, cancelable: type === "upload-start",
@@ -163,8 +176,10 @@ export class PresignedUploadElement extends Base {
     if (!this.#uploader || made.endpoint !== endpoint || made.getToken !== getToken) {
       const options = { endpoint };
       if (getToken) options.getToken = () => getToken.call(this);
+      const old = this.#uploader;
       this.#uploader = new Uploader(options); // throws an UploadError for a bad endpoint
       this.#uploaderFor = { endpoint, getToken };
+      if (old && !this.#users.has(old)) old.free();
     }
     return this.#uploader;
   }

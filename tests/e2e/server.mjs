@@ -19,8 +19,9 @@ function onTmpfs(dir, bytes, command) {
 }
 
 // Spawns the server; resolves with its URLs once it printed its startup line.
-async function spawnServer(args, { tmpfsBytes, dataDir, env } = {}) {
-  const [cmd, argv] = tmpfsBytes ? onTmpfs(dataDir, tmpfsBytes, [bin(), ...args]) : [bin(), args];
+async function spawnServer(args, { tmpfsBytes, dataDir, env, nice } = {}) {
+  const command = [...(nice ? ['nice', '-n', String(nice)] : []), bin(), ...args];
+  const [cmd, argv] = tmpfsBytes ? onTmpfs(dataDir, tmpfsBytes, command) : [command[0], command.slice(1)];
   const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: env ? { ...process.env, ...env } : process.env });
   const exited = new Promise((ok) => child.once('exit', (code, signal) => ok({ code, signal })));
   let stderr = '';
@@ -39,7 +40,8 @@ async function spawnServer(args, { tmpfsBytes, dataDir, env } = {}) {
 }
 
 // `extraArgs` are presign-server flags. Options: `wwwDir`, the folder served
-// at / (default: the demo page, www/); `env` adds environment variables (a
+// at / (default: the demo page, www/); `nice`, a niceness to run it at (a
+// lower CPU priority than the browser's); `env` adds environment variables (a
 // real store's AWS_* with `--store s3`); `tmpfsBytes` puts the data dir on a
 // tmpfs of that size (Linux mount namespaces: `unshare`); `dev: false` leaves
 // out --dev (the store then comes from `env`: AWS_*). When

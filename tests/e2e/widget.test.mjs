@@ -294,3 +294,28 @@ function waitUntil(condition, ms) {
     check();
   });
 }
+
+test("an uploader replaced by a new endpoint is freed once its rows are done: its hash worker stops", { timeout: 120_000 }, async () => {
+  const { page, errors } = await widgetPage('<presigned-upload file-type="widget"></presigned-upload>');
+  const first = randomBytes(MIB);
+  const second = randomBytes(MIB + 7);
+  writeFileSync(join(work, 'first.bin'), first);
+  writeFileSync(join(work, 'second.bin'), second);
+  await page.setInputFiles('presigned-upload input[type=file]', join(work, 'first.bin'));
+  const [one] = await settled(page, 1);
+  assert.equal(one.state, 'done');
+  assert.equal(page.workers().length, 1, 'the upload started one hash worker');
+
+  // The same signer by another spelling: a new endpoint, so a new Uploader.
+  await page.evaluate((url) => document.querySelector('presigned-upload').setAttribute('endpoint', url), server.url);
+  await page.setInputFiles('presigned-upload input[type=file]', join(work, 'second.bin'));
+  const [, two] = await settled(page, 2);
+  assert.equal(two.state, 'done');
+  await assertStored(two.href, sha256(second), second.length);
+  // The first uploader's worker is stopped; the second's stays for the next upload.
+  const deadline = Date.now() + 10_000;
+  while (page.workers().length > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(page.workers().length, 1, 'one hash worker left');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
