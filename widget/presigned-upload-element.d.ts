@@ -1,5 +1,16 @@
 // Types of the <presigned-upload> element (presigned-upload-element.js).
-import type { UploadError, UploadOptions, UploadProgress, UploadResult } from "../presigned_upload.js";
+import type { UploadError, UploadOptions, UploaderOptions, UploadProgress, UploadResult } from "../presigned_upload.js";
+
+/**
+ * Options of the element's `Uploader` besides its own `endpoint` and
+ * `getToken` (which come from the element).
+ *
+ * @example
+ * ```ts
+ * document.querySelector("presigned-upload")!.uploaderOptions = { workers: 2, headers: { "X-Tenant": "acme" } };
+ * ```
+ */
+export type WidgetUploaderOptions = Omit<UploaderOptions, "endpoint" | "getToken">;
 
 /**
  * Options the element passes to every upload besides its own (`fileType`
@@ -113,6 +124,9 @@ export class PresignedUploadElement extends HTMLElement {
   maxSize: number | null;
   /** Returns the signer's bearer token (or a promise of it); `null`: none. */
   getToken: (() => string | Promise<string>) | null;
+  /** More options of its Uploader (`headers`, `workers`, …); a new value
+   * gives the next upload a new Uploader. */
+  uploaderOptions: WidgetUploaderOptions;
   /** More options for every upload. */
   uploadOptions: WidgetUploadOptions;
   /** Uploads these files as if they had been dropped. */

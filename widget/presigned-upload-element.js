@@ -4,7 +4,7 @@
 // file works from a <script type="module"> and through a bundler.
 //
 // Attributes: endpoint, file-type, multiple, accept, max-size. Properties:
-// getToken, uploadOptions. Events (bubbling, composed): upload-start
+// getToken, uploaderOptions, uploadOptions. Events (bubbling, composed): upload-start
 // (cancelable), upload-progress, upload-complete, upload-error. Importing the
 // module defines <presigned-upload> unless that name is taken; define(name)
 // adds another name. Types: presigned-upload-element.d.ts.
@@ -40,8 +40,9 @@ export class PresignedUploadElement extends Base {
 
   #getToken = null;
   #uploadOptions = {};
+  #uploaderOptions = {};
   #uploader = null;
-  #uploaderFor = null; // the endpoint and getToken #uploader was made with
+  #uploaderFor = null; // the endpoint, getToken and uploaderOptions #uploader was made with
   #users = new Map(); // uploader -> rows using it now
   #rows = new Set();
   #root;
@@ -61,7 +62,7 @@ export class PresignedUploadElement extends Base {
     this.#list = $(".list");
     this.#wire();
     // Properties set before the element was upgraded (defined) shadow the accessors.
-    for (const name of ["getToken", "uploadOptions"]) {
+    for (const name of ["getToken", "uploaderOptions", "uploadOptions"]) {
       if (Object.hasOwn(this, name)) {
         const value = this[name];
         delete this[name];
@@ -109,6 +110,16 @@ export class PresignedUploadElement extends Base {
   set getToken(fn) {
     if (fn != null && typeof fn !== "function") throw new TypeError("getToken must be a function or null");
     this.#getToken = fn ?? null;
+  }
+
+  /** More options of the element's Uploader (`headers`, `workers`,
+   * `workerModuleUrl`); `endpoint` and `getToken` are the element's own.
+   * Setting them makes a new Uploader for the next upload. */
+  get uploaderOptions() { return this.#uploaderOptions; }
+  set uploaderOptions(options) {
+    if (options != null && typeof options !== "object") throw new TypeError("uploaderOptions must be an object");
+    const { endpoint: _endpoint, getToken: _getToken, ...rest } = options ?? {};
+    this.#uploaderOptions = rest;
   }
 
   /** More options for every upload (`partSize`, `concurrency`, `wholeFileSha256`, …). */
@@ -172,13 +183,14 @@ export class PresignedUploadElement extends Base {
     await loadWasm();
     const endpoint = this.endpoint;
     const getToken = this.#getToken;
+    const extra = this.#uploaderOptions;
     const made = this.#uploaderFor;
-    if (!this.#uploader || made.endpoint !== endpoint || made.getToken !== getToken) {
-      const options = { endpoint };
+    if (!this.#uploader || made.endpoint !== endpoint || made.getToken !== getToken || made.extra !== extra) {
+      const options = { ...extra, endpoint };
       if (getToken) options.getToken = () => getToken.call(this);
       const old = this.#uploader;
       this.#uploader = new Uploader(options); // throws an UploadError for a bad endpoint
-      this.#uploaderFor = { endpoint, getToken };
+      this.#uploaderFor = { endpoint, getToken, extra };
       if (old && !this.#users.has(old)) old.free();
     }
     return this.#uploader;

@@ -319,3 +319,23 @@ test("an uploader replaced by a new endpoint is freed once its rows are done: it
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('uploaderOptions reach its Uploader: workers: 0 starts no hash worker, headers go on signer requests', { timeout: 60_000 }, async () => {
+  const { page, errors } = await widgetPage('<presigned-upload file-type="widget"></presigned-upload>');
+  const sent = [];
+  page.on('request', (r) => r.url().includes('/api/') && sent.push(r.headers()['x-widget-test'] ?? null));
+  await page.evaluate(() => {
+    document.querySelector('presigned-upload').uploaderOptions = { workers: 0, headers: { 'X-Widget-Test': 'yes' } };
+  });
+  const bytes = randomBytes(MIB + 3);
+  writeFileSync(join(work, 'options.bin'), bytes);
+  await page.setInputFiles('presigned-upload input[type=file]', join(work, 'options.bin'));
+  const [row] = await settled(page, 1);
+  assert.equal(row.state, 'done', row.error);
+  await assertStored(row.href, sha256(bytes), bytes.length);
+  assert.equal(page.workers().length, 0, 'workers: 0 hashes on the main thread');
+  assert.ok(sent.length >= 2, `signer requests: ${sent.length}`);
+  assert.deepEqual([...new Set(sent)], ['yes'], 'every signer request carries the header');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

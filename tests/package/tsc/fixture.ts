@@ -20,6 +20,7 @@ import {
   DEFAULT_NAME,
   PresignedUploadElement,
   type UploadCompleteDetail,
+  type WidgetUploaderOptions,
   type WidgetUploadOptions,
 } from "presigned-upload/widget";
 
@@ -80,6 +81,8 @@ export function widget(): PresignedUploadElement {
   typed.getToken = () => Promise.resolve("jwt");
   const extra: WidgetUploadOptions = { concurrency: 2, wholeFileSha256: true };
   typed.uploadOptions = extra;
+  const own: WidgetUploaderOptions = { workers: 2, headers: { "X-Tenant": "acme" } };
+  typed.uploaderOptions = own;
   typed.addEventListener("upload-complete", (e) => {
     const detail: UploadCompleteDetail = e.detail;
     console.log(detail.result.key, detail.downloadUrl ?? "no link", detail.file.name);
