@@ -159,7 +159,7 @@ export class PresignedUploadElement extends Base {
       this.#users.set(uploader, (this.#users.get(uploader) ?? 0) + 1);
       return uploader;
     },
-    // An uploader replaced (new endpoint or getToken) is freed, and its hash
+    // An uploader replaced (a new endpoint, getToken or uploaderOptions) is freed, and its hash
     // workers stopped, once no row uses it.
     release: (uploader) => {
       const left = (this.#users.get(uploader) ?? 1) - 1;
