@@ -47,7 +47,7 @@ if (hash) {
   for (const r of hash.results) {
     out.push(`| ${r.sizeMiB} MiB | ${names.map((n) => n0(r.cases[n]?.mbps)).join(' | ')} | ${goal(r.ratios['ours / hash-wasm'], 3)} |`);
   }
-  out.push('', `"ours" is \`uploader.checksums(file, { partSize })\` with its default pool (one worker per core, 1 to 4: ${Math.min(4, Math.max(1, hash.hardwareConcurrency))} here, two parts in flight per worker); "ours, uploads' pool" is the pool an upload uses by default, one worker less (\`workers: ${Math.min(4, Math.max(1, hash.hardwareConcurrency - 1))}\` here); "read only (ceiling)" reads every part into memory two at a time and hashes nothing.`, '');
+  out.push('', `"ours" is \`uploader.checksums(file, { partSize })\` with its default pool (one worker per core, 1 to 4: ${Math.min(4, Math.max(1, hash.hardwareConcurrency))} here, three parts in flight per worker); "ours, uploads' pool" is \`checksums()\` on as many workers as an upload uses by default, one less (\`workers: ${Math.min(4, Math.max(1, hash.hardwareConcurrency - 1))}\` here); "read only (ceiling)" reads every part into memory two at a time and hashes nothing.`, '');
 } else {
   out.push('Not run (bench/browser/hash.mjs writes browser-hash.json).', '');
 }

@@ -140,7 +140,7 @@ impl Hashing {
         if pool.started() < want {
             grow(&pool, want).await;
         }
-        Hasher::on(pool, want)
+        Hasher::on(pool, want, purpose)
     }
 
     /// Starts the pool in a task of its own (so that no caller's abort
@@ -187,6 +187,8 @@ pub struct Hasher {
     pool: Option<Rc<WorkerPool>>,
     /// The pool's first workers it may use.
     limit: usize,
+    /// Jobs it gives each of them at once.
+    per_worker: usize,
     preference: DigestPreference,
 }
 
@@ -205,14 +207,20 @@ impl Hasher {
         Self {
             pool: None,
             limit: 0,
+            per_worker: hash_strategy::JOBS_PER_WORKER,
             preference: DigestPreference::Auto,
         }
     }
 
-    fn on(pool: Rc<WorkerPool>, limit: usize) -> Self {
+    fn on(pool: Rc<WorkerPool>, limit: usize, purpose: Purpose) -> Self {
+        let per_worker = match purpose {
+            Purpose::Uploads => hash_strategy::JOBS_PER_WORKER,
+            Purpose::Checksums => hash_strategy::CHECKSUM_JOBS_PER_WORKER,
+        };
         Self {
             pool: Some(pool),
             limit,
+            per_worker,
             preference: DigestPreference::Auto,
         }
     }
@@ -232,7 +240,7 @@ impl Hasher {
         match whole {
             // Each part feeds the whole file here, one after the other.
             Some(whole) if whole.is_here() => 1,
-            whole => hash_strategy::parallel_jobs(self.workers(), whole.is_some()),
+            whole => hash_strategy::parallel_jobs(self.workers(), whole.is_some(), self.per_worker),
         }
     }
 

@@ -9,11 +9,14 @@
 
 use crate::blob_reader::{byob_read, byob_reader};
 use crate::upload_error::UploadError;
+use presign_core::hash_strategy;
 use std::cell::RefCell;
 use web_sys::Blob;
 
-/// Spare buffers kept per thread.
-const KEEP: usize = 2;
+/// Spare buffers kept per thread: the most jobs a worker runs at once
+/// ([`hash_strategy::CHECKSUM_JOBS_PER_WORKER`]; an upload's two take no
+/// more than two).
+const KEEP: usize = hash_strategy::CHECKSUM_JOBS_PER_WORKER;
 
 thread_local! {
     static SPARE: RefCell<Vec<js_sys::ArrayBuffer>> = const { RefCell::new(Vec::new()) };

@@ -23,9 +23,14 @@ pub const MAX_WORKERS: u32 = 16;
 /// their hashing, are what a browser waits for.
 pub const DEFAULT_MAX_WORKERS: u32 = 4;
 
-/// Jobs a worker is given at once: two, so one part is being read from the
-/// disk while the other is hashed.
+/// Jobs a worker is given at once by an upload: two, so one part is being
+/// read from the disk while the other is hashed.
 pub const JOBS_PER_WORKER: usize = 2;
+
+/// Jobs a worker is given at once by `checksums()`, which does nothing else:
+/// three, so that reading keeps ahead of hashing. (Uploads keep two: each
+/// job holds a part in the worker's memory.)
+pub const CHECKSUM_JOBS_PER_WORKER: usize = 3;
 
 /// How one byte range is digested.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,15 +136,16 @@ pub fn pick_worker(loads: &[usize], stream_worker: Option<usize>) -> Option<usiz
 }
 
 /// Part jobs that may run at once on a pool of `workers` (one of them
-/// streaming the whole file when `streaming`), or on the main thread (0).
-pub fn parallel_jobs(workers: usize, streaming: bool) -> usize {
+/// streaming the whole file when `streaming`), `per_worker` on each worker
+/// that takes parts, or one on the main thread (0 workers).
+pub fn parallel_jobs(workers: usize, streaming: bool, per_worker: usize) -> usize {
     let for_parts = match workers {
         0 => return 1,
         1 => 1,
         n if streaming => n - 1,
         n => n,
     };
-    for_parts * JOBS_PER_WORKER
+    for_parts * per_worker
 }
 
 #[cfg(test)]
@@ -229,10 +235,12 @@ mod tests {
 
     #[test]
     fn parallel_jobs_match_the_workers_that_take_parts() {
-        assert_eq!(parallel_jobs(0, false), 1);
-        assert_eq!(parallel_jobs(0, true), 1);
-        assert_eq!(parallel_jobs(1, true), JOBS_PER_WORKER);
-        assert_eq!(parallel_jobs(4, false), 4 * JOBS_PER_WORKER);
-        assert_eq!(parallel_jobs(4, true), 3 * JOBS_PER_WORKER);
+        for per_worker in [JOBS_PER_WORKER, CHECKSUM_JOBS_PER_WORKER] {
+            assert_eq!(parallel_jobs(0, false, per_worker), 1);
+            assert_eq!(parallel_jobs(0, true, per_worker), 1);
+            assert_eq!(parallel_jobs(1, true, per_worker), per_worker);
+            assert_eq!(parallel_jobs(4, false, per_worker), 4 * per_worker);
+            assert_eq!(parallel_jobs(4, true, per_worker), 3 * per_worker);
+        }
     }
 }
