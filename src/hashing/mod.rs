@@ -4,9 +4,9 @@
 //! started on its first upload or `checksums()` (which may grow it: an
 //! upload leaves a core to the page, `checksums()` does not), that run this
 //! same package — the same JS and the same .wasm — from `js/hash_worker.js`
-//! ([`worker_main`]). The page
-//! posts a job (a `Blob` and a byte range: posting a blob copies a handle,
-//! not bytes); the worker reads the range itself and answers 32 bytes. Parts
+//! ([`worker_main`]). The page posts a job (a `Blob` and a byte range:
+//! posting a blob copies a handle, not bytes); the worker reads the range
+//! itself and answers 32 bytes. Parts
 //! are independent, so several are hashed at once on several workers; the
 //! whole file's SHA-256 is one sequential stream, fed range after range in
 //! file order to one worker, which parts avoid while others exist.
