@@ -34,6 +34,19 @@ async fn upload_checked(up: &Uploader, bytes: &[u8], name: &str) {
     );
 }
 
+/// `checksums()` of `bytes` with the default options, its composite
+/// (8 MiB parts) checked against WebCrypto's; the answer.
+async fn checksums_checked(up: &Uploader, bytes: &[u8]) -> JsValue {
+    let sums = JsFuture::from(up.checksums(blob(bytes).into(), JsValue::UNDEFINED))
+        .await
+        .expect("checksums resolve");
+    assert_eq!(
+        get_str(&sums, "checksumSha256"),
+        webcrypto_composite(bytes, 8 * MIB).await
+    );
+    sums
+}
+
 #[wasm_bindgen_test]
 async fn multipart_with_three_workers_has_the_right_checksums() {
     let bytes = test_bytes(37 * MIB, 40);
@@ -109,14 +122,8 @@ async fn checksums_agree_for_every_worker_count_and_method() {
 async fn checksums_without_the_whole_file_omit_it() {
     let bytes = test_bytes(6 * MIB, 44);
     let up = uploader_with(UNREACHABLE, &[("workers", 1.into())]);
-    let sums = JsFuture::from(up.checksums(blob(&bytes).into(), JsValue::UNDEFINED))
-        .await
-        .expect("checksums resolve");
     // Default part size 8 MiB: one part.
-    assert_eq!(
-        get_str(&sums, "checksumSha256"),
-        webcrypto_composite(&bytes, 8 * MIB).await
-    );
+    let sums = checksums_checked(&up, &bytes).await;
     assert!(get(&sums, "sha256").is_undefined(), "{sums:?}");
 }
 
@@ -167,13 +174,7 @@ async fn by_default_checksums_grow_the_pool_an_upload_started() {
     let bytes = test_bytes(23 * MIB, 47);
     upload_checked(&up, &bytes[..17 * MIB], "default-workers.bin").await;
     assert_eq!(up.hash_workers(), for_uploads, "an upload leaves a core");
-    let sums = JsFuture::from(up.checksums(blob(&bytes).into(), JsValue::UNDEFINED))
-        .await
-        .expect("checksums resolve");
-    assert_eq!(
-        get_str(&sums, "checksumSha256"),
-        webcrypto_composite(&bytes, 8 * MIB).await
-    );
+    checksums_checked(&up, &bytes).await;
     assert_eq!(
         up.hash_workers(),
         for_checksums,
@@ -185,22 +186,14 @@ async fn by_default_checksums_grow_the_pool_an_upload_started() {
 }
 
 #[wasm_bindgen_test]
-async fn by_default_checksums_start_one_worker_per_core_and_uploads_share_it() {
+async fn by_default_checksums_start_one_worker_per_core_and_a_given_number_holds() {
     let (_, for_checksums) = default_counts();
     let up = uploader_with(UNREACHABLE, &[]);
     let bytes = test_bytes(9 * MIB, 48);
-    let sums = JsFuture::from(up.checksums(blob(&bytes).into(), JsValue::UNDEFINED))
-        .await
-        .expect("checksums resolve");
-    assert_eq!(
-        get_str(&sums, "checksumSha256"),
-        webcrypto_composite(&bytes, 8 * MIB).await
-    );
+    checksums_checked(&up, &bytes).await;
     assert_eq!(up.hash_workers(), for_checksums);
     // A number given is for both: no growth past it.
     let one = uploader_with(UNREACHABLE, &[("workers", 1.into())]);
-    JsFuture::from(one.checksums(blob(&bytes).into(), JsValue::UNDEFINED))
-        .await
-        .expect("checksums resolve");
+    checksums_checked(&one, &bytes).await;
     assert_eq!(one.hash_workers(), 1);
 }

@@ -71,8 +71,15 @@ pub async fn answer(
 
 /// Where s3s-fs 0.17 keeps an object's ETag and checksums.
 pub fn internal_info_path(root: &Path, bucket: &str, key: &str) -> PathBuf {
+    object_file(root, bucket, key, ".internal.json")
+}
+
+/// One of the files s3s-fs 0.17 keeps about object `key` of `bucket`:
+/// `.bucket-{b64}.object-{b64}{suffix}` under its root (base64url without
+/// padding).
+pub fn object_file(root: &Path, bucket: &str, key: &str, suffix: &str) -> PathBuf {
     root.join(format!(
-        ".bucket-{}.object-{}.internal.json",
+        ".bucket-{}.object-{}{suffix}",
         URL_SAFE_NO_PAD.encode(bucket),
         URL_SAFE_NO_PAD.encode(key)
     ))

@@ -32,10 +32,8 @@
 //!   its ETag and checksums, which HEAD and GET report;
 //! - `.tmp.*.internal.part`: files being written, removed when s3s-fs starts.
 
-use crate::composite_complete::internal_info_path;
+use crate::composite_complete::{internal_info_path, object_file};
 use crate::storage_full::mapped;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use md5::{Digest as _, Md5};
 use presign_core::composite_checksum::composite;
 use presign_core::Sha256Digest;
@@ -87,11 +85,12 @@ pub async fn plan(
     if owner.as_deref() != access_key {
         return None;
     }
-    let attributes_path = root.join(format!(
-        ".bucket-{}.object-{}.upload-{upload_id}.metadata.json",
-        URL_SAFE_NO_PAD.encode(&input.bucket),
-        URL_SAFE_NO_PAD.encode(&input.key)
-    ));
+    let attributes_path = object_file(
+        root,
+        &input.bucket,
+        &input.key,
+        &format!(".upload-{upload_id}.metadata.json"),
+    );
     let (attributes, algorithm) = match tokio::fs::read(&attributes_path).await {
         Ok(text) => {
             let attrs: Map<String, Value> = serde_json::from_slice(&text).ok()?;
@@ -199,15 +198,7 @@ impl Plan {
     /// Complete changes nothing.
     pub async fn complete(self) -> S3Result<CompleteMultipartUploadOutput> {
         let stored = self.checked_parts().await?;
-        let object = self.root.join(&self.bucket).join(&self.key);
-        let sources: Vec<PathBuf> = stored.iter().map(|p| p.path.clone()).collect();
-        let root = self.root.clone();
-        let joined = object.clone();
-        tokio::task::spawn_blocking(move || join(&root, &sources, &joined))
-            .await
-            .map_err(S3Error::internal_error)?
-            .map_err(|e| mapped(S3Error::internal_error(e)))?;
-
+        // Both from the parts' records, before anything is written.
         let e_tag = multipart_etag(stored.iter().map(|p| p.md5));
         let checksum = if self.sha256 {
             let digests: Option<Vec<Sha256Digest>> = stored.iter().map(|p| p.sha256).collect();
@@ -217,6 +208,13 @@ impl Plan {
         } else {
             None
         };
+        let object = self.root.join(&self.bucket).join(&self.key);
+        let sources: Vec<PathBuf> = stored.iter().map(|p| p.path.clone()).collect();
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || join(&root, &sources, &object))
+            .await
+            .map_err(S3Error::internal_error)?
+            .map_err(|e| mapped(S3Error::internal_error(e)))?;
         self.record(&e_tag, checksum.as_deref())
             .await
             .map_err(|e| mapped(S3Error::internal_error(e)))?;
@@ -302,11 +300,8 @@ impl Plan {
             return Err(e);
         }
         if let Some(attributes) = &self.attributes {
-            let object_attributes = self.root.join(format!(
-                ".bucket-{}.object-{}.metadata.json",
-                URL_SAFE_NO_PAD.encode(&self.bucket),
-                URL_SAFE_NO_PAD.encode(&self.key)
-            ));
+            let object_attributes =
+                object_file(&self.root, &self.bucket, &self.key, ".metadata.json");
             tokio::fs::rename(attributes, object_attributes).await?;
         }
         Ok(())

@@ -126,6 +126,21 @@ impl Store {
         }
     }
 
+    /// Uploads `chunks` as parts 1..N, in order.
+    async fn put_all<'a>(
+        &self,
+        key: &ObjectKey,
+        id: &str,
+        chunks: &[&'a [u8]],
+        checksums: bool,
+    ) -> Vec<Uploaded<'a>> {
+        let mut parts = Vec::new();
+        for (n, chunk) in (1..).zip(chunks) {
+            parts.push(self.put_part(key, id, n, chunk, checksums).await);
+        }
+        parts
+    }
+
     /// Completes with `xml` as the part list; the status and body.
     async fn complete(&self, key: &ObjectKey, id: &str, xml: String) -> (u16, String) {
         let url = self
@@ -266,10 +281,7 @@ async fn an_upload_without_checksums_completes_with_its_etag_only() {
     let data = random_bytes(5 * MIB + 1, 8);
     let chunks: Vec<&[u8]> = data.chunks(5 * MIB).collect();
     let id = s.create(&k, false).await;
-    let mut parts = Vec::new();
-    for (i, c) in chunks.iter().enumerate() {
-        parts.push(s.put_part(&k, &id, i as u32 + 1, c, false).await);
-    }
+    let parts = s.put_all(&k, &id, &chunks, false).await;
     let (status, body) = s.complete(&k, &id, listed(&parts, false)).await;
     assert_eq!(status, 200, "{body}");
     assert!(!body.contains("ChecksumSHA256"), "{body}");
@@ -290,10 +302,7 @@ async fn a_refused_complete_changes_nothing_and_the_right_one_then_completes() {
     let data = random_bytes(10 * MIB + 99, 9);
     let chunks: Vec<&[u8]> = data.chunks(5 * MIB).collect();
     let id = s.create(&k, true).await;
-    let mut parts = Vec::new();
-    for (i, c) in chunks.iter().enumerate() {
-        parts.push(s.put_part(&k, &id, i as u32 + 1, c, true).await);
-    }
+    let parts = s.put_all(&k, &id, &chunks, true).await;
     let right = listed(&parts, true);
     let files = {
         let mut f = s.upload_files(&id);
@@ -366,10 +375,7 @@ async fn parts_out_of_order_get_s3s_fs_s_own_refusal() {
     let data = random_bytes(10 * MIB, 12);
     let chunks: Vec<&[u8]> = data.chunks(5 * MIB).collect();
     let id = s.create(&k, true).await;
-    let mut parts = Vec::new();
-    for (i, c) in chunks.iter().enumerate() {
-        parts.push(s.put_part(&k, &id, i as u32 + 1, c, true).await);
-    }
+    let mut parts = s.put_all(&k, &id, &chunks, true).await;
     parts.reverse();
     let (status, body) = s.complete(&k, &id, listed(&parts, true)).await;
     assert_eq!(status, 400, "{body}");
