@@ -21,12 +21,14 @@ the same: the size and SHA-256 are signed headers, keys are
 `{"error": {"code", "message"}}`, multipart sessions live in SQLite. One
 difference favours this baseline: the seed makes a boto3 client per request
 (`boto3.client('s3')` inside the handler), which costs milliseconds; here each
-worker makes its clients once.
+worker makes its clients once, unless SEED_FLASK_CLIENT_PER_REQUEST=1 (then
+get-upload-url makes one per request, as the seed's code does; the seed shows
+no code for the multipart endpoints).
 
 Configuration (environment): AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID,
 AWS_SECRET_ACCESS_KEY, PRESIGN_BUCKET; SEED_FLASK_PUBLIC_ENDPOINT (the store
 address put in presigned URLs, default AWS_ENDPOINT_URL); SEED_FLASK_DB (the
-SQLite file, default seed_flask.sqlite3).
+SQLite file, default seed_flask.sqlite3); SEED_FLASK_CLIENT_PER_REQUEST (above).
 """
 
 import base64
@@ -62,12 +64,18 @@ _config = Config(
 # The store as this server reaches it, and as clients reach it.
 REGION = os.environ.get("AWS_REGION", "us-east-1")
 s3 = boto3.client("s3", endpoint_url=os.environ.get("AWS_ENDPOINT_URL"), region_name=REGION, config=_config)
-presigner = boto3.client(
-    "s3",
-    endpoint_url=os.environ.get("SEED_FLASK_PUBLIC_ENDPOINT", os.environ.get("AWS_ENDPOINT_URL")),
-    region_name=REGION,
-    config=_config,
-)
+PUBLIC_ENDPOINT = os.environ.get("SEED_FLASK_PUBLIC_ENDPOINT", os.environ.get("AWS_ENDPOINT_URL"))
+presigner = boto3.client("s3", endpoint_url=PUBLIC_ENDPOINT, region_name=REGION, config=_config)
+# SEED_FLASK_CLIENT_PER_REQUEST=1: get-upload-url makes its boto3 client on
+# each request, as the seed's `generate_upload_url` does
+# (`s3_client = boto3.client('s3')` inside the function): "the seed as written".
+CLIENT_PER_REQUEST = os.environ.get("SEED_FLASK_CLIENT_PER_REQUEST") == "1"
+
+
+def upload_url_presigner():
+    if CLIENT_PER_REQUEST:
+        return boto3.client("s3", endpoint_url=PUBLIC_ENDPOINT, region_name=REGION, config=_config)
+    return presigner
 DB_PATH = os.environ.get("SEED_FLASK_DB", "seed_flask.sqlite3")
 _local = threading.local()
 
@@ -172,7 +180,7 @@ def get_upload_url():
     if sha256 is not None:
         params["ChecksumSHA256"] = sha256
         headers["x-amz-checksum-sha256"] = sha256
-    url = presigner.generate_presigned_url("put_object", Params=params, ExpiresIn=EXPIRES_IN)
+    url = upload_url_presigner().generate_presigned_url("put_object", Params=params, ExpiresIn=EXPIRES_IN)
     return jsonify(upload_url=url, key=key, expires_in=EXPIRES_IN, method="PUT", headers=headers)
 
 

@@ -57,11 +57,13 @@ def embedded_store_env(server, data_dir):
     }
 
 
-def seed_flask(work, env):
-    """The seed's Flask app under gunicorn, with `env` naming the store."""
+def seed_flask(work, env, name="seed_flask"):
+    """The seed's Flask app under gunicorn, with `env` naming the store (and
+    SEED_FLASK_CLIENT_PER_REQUEST=1 for the seed as written); `name` names
+    its log and SQLite files in `work`."""
     port = free_port()
-    log = os.path.join(work, "seed_flask.log")
-    env = dict(env, SEED_FLASK_DB=os.path.join(work, "seed_flask.sqlite3"))
+    log = os.path.join(work, f"{name}.log")
+    env = dict(env, SEED_FLASK_DB=os.path.join(work, f"{name}.sqlite3"))
     cmd = [os.path.join(VENV_BIN, "gunicorn"), "--chdir", os.path.join(ROOT, "bench", "seed_flask"),
            "--workers", str(FLASK_WORKERS), "--worker-class", FLASK_WORKER_CLASS,
            "--threads", str(FLASK_THREADS), "--bind", f"127.0.0.1:{port}",
@@ -74,7 +76,8 @@ def seed_flask(work, env):
         if len(tree(proc.pid)) >= FLASK_WORKERS + 1:
             break
         time.sleep(0.05)
-    return Server("seed Flask + boto3", proc, url, log)
+    label = "seed Flask + boto3, as written" if env.get("SEED_FLASK_CLIENT_PER_REQUEST") == "1" else "seed Flask + boto3"
+    return Server(label, proc, url, log)
 
 
 def gunicorn_description():
