@@ -387,6 +387,47 @@ mod tests {
         );
     }
 
+    /// The files in `root` whose names start with `.tmp.`.
+    fn temporaries(root: &Path) -> Vec<String> {
+        std::fs::read_dir(root)
+            .expect("root")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with(".tmp."))
+            .collect()
+    }
+
+    #[test]
+    fn a_join_writes_the_parts_in_order_and_a_failed_one_leaves_no_file() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let root = root.path();
+        let (a, b) = (root.join("part-a"), root.join("part-b"));
+        std::fs::write(&a, b"first ").expect("a");
+        std::fs::write(&b, b"second").expect("b");
+        let object = root.join("uploads/users/dev/joined.bin");
+        join(root, &[a.clone(), b.clone()], &object).expect("join");
+        assert_eq!(std::fs::read(&object).expect("object"), b"first second");
+        assert!(temporaries(root).is_empty());
+
+        // A part gone after the first was copied: an error, no object, no
+        // temporary file.
+        let missing = root.join("uploads/users/dev/missing.bin");
+        let gone = root.join("part-gone");
+        assert!(join(root, &[a.clone(), gone], &missing).is_err());
+        assert!(!missing.exists());
+        assert!(temporaries(root).is_empty(), "{:?}", temporaries(root));
+
+        // Every part copied, then the object's folder cannot be made (a file
+        // holds its name): the same.
+        std::fs::write(root.join("blocked"), b"a file").expect("file");
+        let blocked = root.join("blocked/joined.bin");
+        assert!(join(root, &[a, b], &blocked).is_err());
+        assert!(temporaries(root).is_empty(), "{:?}", temporaries(root));
+        assert_eq!(
+            std::fs::read(root.join("blocked")).expect("file"),
+            b"a file"
+        );
+    }
+
     #[test]
     fn only_plain_relative_names_are_covered() {
         for ok in ["uploads", "a/b/c.bin", "users/dev/a b.bin"] {
