@@ -8,6 +8,7 @@ mod abort;
 mod batched_calls;
 mod blob_reader;
 mod checksums;
+mod client_token;
 mod form_post;
 mod hashing;
 mod js_fields;

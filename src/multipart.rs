@@ -22,6 +22,7 @@ pub mod scheduler;
 
 use crate::abort::{self, LinkedAbort};
 use crate::blob_reader::blob_size;
+use crate::client_token;
 use crate::hashing::Hasher;
 use crate::options::UploadOptions;
 use crate::progress_reporter::ProgressReporter;
@@ -124,6 +125,8 @@ pub async fn upload(
                 part_size: Some(wanted.part_size()),
                 // Absent means on: a signer older than the option still works.
                 checksum: (!options.checksum).then_some(false),
+                // The same in every attempt (the signer client's retries).
+                client_token: Some(client_token::fresh().to_string()),
             };
             let created = signer.create_multipart(&request, signal).await?;
             if let Some(resume) = &resume {

@@ -5,6 +5,7 @@
 //! around these types, and share the JSON protocol defined in [`protocol`].
 
 pub mod batch_protocol;
+pub mod client_token;
 pub mod composite_checksum;
 pub mod content_type;
 pub mod digest;

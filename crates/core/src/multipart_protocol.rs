@@ -26,6 +26,12 @@ pub struct CreateMultipartRequest {
     /// signed and completed without checksums (the client's `checksum: false`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<bool>,
+    /// Makes the request idempotent ([`crate::client_token`]): the same
+    /// token with the same request, while that upload is open, answers the
+    /// upload already created; with another request, a 422. 16 to 64 of
+    /// `[A-Za-z0-9_-]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
 }
 
 /// The answer to [`CreateMultipartRequest`].

@@ -74,6 +74,14 @@ const MIGRATIONS: &[M<'static>] = &[
     ),
     // Uploads started with `checksum: false` carry no part checksums.
     M::up("ALTER TABLE upload_sessions ADD COLUMN checksums INTEGER NOT NULL DEFAULT 1;"),
+    // A create request's client_token, and the request it came with
+    // (canonical JSON), unique per user while the upload is open.
+    M::up(
+        "ALTER TABLE upload_sessions ADD COLUMN client_token TEXT;
+    ALTER TABLE upload_sessions ADD COLUMN create_request TEXT;
+    CREATE UNIQUE INDEX upload_sessions_by_client_token
+        ON upload_sessions (user_id, client_token) WHERE client_token IS NOT NULL;",
+    ),
 ];
 
 /// A database failure. Details are for the log; clients get a generic 500.

@@ -35,6 +35,10 @@ pub enum ApiError {
     /// `checksum_mismatch`): the request was well-formed, the result is wrong.
     #[error("{0}")]
     Conflict(String),
+    /// Well-formed, but it contradicts an earlier request: a client token
+    /// sent again with another request (422 `bad_request`).
+    #[error("{0}")]
+    Unprocessable(String),
     #[error("{0}")]
     RateLimited(String),
     /// 429 with `Retry-After` (whole seconds, at least 1).
@@ -79,6 +83,11 @@ impl ApiError {
             ApiError::UnsupportedType(m) => client(ErrorCode::UnsupportedType, m),
             ApiError::ChecksumMismatch(m) => client(ErrorCode::ChecksumMismatch, m),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, ErrorCode::ChecksumMismatch, m.clone()),
+            ApiError::Unprocessable(m) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::BadRequest,
+                m.clone(),
+            ),
             ApiError::RateLimited(m) => client(ErrorCode::RateLimited, m),
             ApiError::RateLimitedFor(m, _) => client(ErrorCode::RateLimited, m),
             ApiError::Unauthorized(m) => client(ErrorCode::Unauthorized, m),

@@ -4,12 +4,14 @@
 //! Kept in SQLite ([`crate::db`], table `upload_sessions`), so open uploads
 //! survive a restart: a client can go on uploading parts and complete after
 //! the server came back. The API is the small one the routes use: `insert`,
-//! `get`, `remove`, `open_count`; and for operations `total_open` (metrics)
+//! `get`, `remove`, `open_count`, `by_client_token` (an idempotent create,
+//! [`presign_core::client_token`]); and for operations `total_open` (metrics)
 //! and `started_before` (the stale-upload collector, [`crate::gc`]). All are
 //! async: the database runs off the runtime.
 
 use crate::db::{Db, DbError};
 use jiff::Timestamp;
+use presign_core::client_token::ClientToken;
 use presign_core::file_type::FileType;
 use presign_core::part_plan::PartPlan;
 use presign_core::{ObjectKey, UserId};
@@ -73,6 +75,14 @@ pub struct UploadSession {
     pub checksums: bool,
 }
 
+/// What makes a create request idempotent: the client's token, and the
+/// request it came with (canonical JSON, compared as text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotency {
+    pub token: ClientToken,
+    pub request: String,
+}
+
 /// Why a session was not registered.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -80,6 +90,10 @@ pub enum SessionError {
     TooMany { limit: usize },
     #[error("upload id {0} is taken")]
     Taken(UploadId),
+    /// Another open upload of the same user holds the client token (a
+    /// concurrent attempt of the same create won).
+    #[error("client_token {0} is taken by another open upload")]
+    TokenTaken(ClientToken),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -151,19 +165,43 @@ impl UploadSessions {
     }
 
     /// Registers `session` under `id`, unless its user already holds the
-    /// maximum of open uploads.
-    pub async fn insert(&self, id: UploadId, session: UploadSession) -> Result<(), SessionError> {
+    /// maximum of open uploads, or (with `idempotency`) another open upload
+    /// of the user holds the same client token.
+    pub async fn insert(
+        &self,
+        id: UploadId,
+        session: UploadSession,
+        idempotency: Option<Idempotency>,
+    ) -> Result<(), SessionError> {
         let limit = self.max_per_user;
         self.db
             .call(move |c| {
                 let tx = c.transaction()?;
+                // A token taken first: the upload that holds it is the
+                // answer, even when it filled the user's last slot.
+                if let Some(i) = &idempotency {
+                    let taken: bool = tx.query_row(
+                        "SELECT EXISTS (SELECT 1 FROM upload_sessions
+                         WHERE user_id = ?1 AND client_token = ?2)",
+                        [session.user.as_str(), i.token.as_str()],
+                        |r| r.get(0),
+                    )?;
+                    if taken {
+                        return Ok(Err(SessionError::TokenTaken(i.token.clone())));
+                    }
+                }
                 if count(&tx, session.user.as_str())? >= limit {
                     return Ok(Err(SessionError::TooMany { limit }));
                 }
+                let (token, request) = match &idempotency {
+                    Some(i) => (Some(i.token.as_str()), Some(i.request.as_str())),
+                    None => (None, None),
+                };
                 let inserted = tx.execute(
                     "INSERT INTO upload_sessions (id, user_id, object_key, store_upload_id,
-                        size, part_size, content_type, file_type, created_at, checksums)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                        size, part_size, content_type, file_type, created_at, checksums,
+                        client_token, create_request)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                      ON CONFLICT (id) DO NOTHING",
                     params![
                         id.as_str(),
@@ -176,8 +214,16 @@ impl UploadSessions {
                         session.file_type.as_str(),
                         session.created_at.to_string(),
                         session.checksums,
+                        token,
+                        request,
                     ],
-                )?;
+                );
+                let inserted = match (inserted, idempotency) {
+                    (Err(e), Some(i)) if unique_violation(&e) => {
+                        return Ok(Err(SessionError::TokenTaken(i.token)))
+                    }
+                    (inserted, _) => inserted?,
+                };
                 if inserted == 0 {
                     return Ok(Err(SessionError::Taken(id)));
                 }
@@ -185,6 +231,38 @@ impl UploadSessions {
                 Ok(Ok(()))
             })
             .await?
+    }
+
+    /// The open upload of `user` created with `token`: its id, its session
+    /// and the create request it came with.
+    pub async fn by_client_token(
+        &self,
+        user: &UserId,
+        token: &ClientToken,
+    ) -> Result<Option<(UploadId, UploadSession, String)>, DbError> {
+        let (user, token) = (user.as_str().to_owned(), token.as_str().to_owned());
+        self.db
+            .call(move |c| {
+                let found = c
+                    .prepare_cached(&format!(
+                        "SELECT {COLUMNS}, create_request FROM upload_sessions
+                         WHERE user_id = ?1 AND client_token = ?2"
+                    ))?
+                    .query_row([&user, &token], |r| {
+                        Ok((Row::read(r)?, r.get::<_, Option<String>>(10)?))
+                    })
+                    .optional()?;
+                let Some((row, request)) = found else {
+                    return Ok(None);
+                };
+                let id = UploadId::parse(&row.id)
+                    .ok_or_else(|| DbError::Corrupt(format!("upload session id {}", row.id)))?;
+                let request = request.ok_or_else(|| {
+                    DbError::Corrupt(format!("create request of upload session {id}"))
+                })?;
+                Ok(Some((id, row.session()?, request)))
+            })
+            .await
     }
 
     /// The session `id` when it belongs to `user`; `None` for an unknown id
@@ -224,6 +302,12 @@ fn count(c: &Connection, user: &str) -> Result<usize, DbError> {
         |r| r.get(0),
     )?;
     Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+/// A UNIQUE constraint refused the statement (here: the client token's index).
+fn unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
 }
 
 /// Deletes the session `id` of `user` (inside a caller's transaction).
@@ -349,7 +433,7 @@ mod tests {
         let other = UserId::parse("other").expect("user");
         let id = UploadId::random();
         let theirs = session("other");
-        reg.insert(id.clone(), theirs.clone())
+        reg.insert(id.clone(), theirs.clone(), None)
             .await
             .expect("inserted");
         assert_eq!(reg.get(&id, &dev).await.expect("db"), None);
@@ -359,7 +443,7 @@ mod tests {
             Some(theirs.clone())
         );
         assert!(matches!(
-            reg.insert(id.clone(), session("other")).await,
+            reg.insert(id.clone(), session("other"), None).await,
             Err(SessionError::Taken(taken)) if taken == id
         ));
         assert_eq!(reg.remove(&id, &other).await.expect("db"), Some(theirs));
@@ -367,20 +451,92 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_client_token_is_one_open_upload_per_user_and_freed_with_it() {
+        let reg = UploadSessions::in_memory().expect("db");
+        let (dev, other) = (
+            UserId::parse("dev").expect("user"),
+            UserId::parse("other").expect("user"),
+        );
+        let token = ClientToken::parse("0123456789abcdef").expect("token");
+        let with = |request: &str| {
+            Some(Idempotency {
+                token: token.clone(),
+                request: request.into(),
+            })
+        };
+        let (first, theirs) = (UploadId::random(), UploadId::random());
+        reg.insert(first.clone(), session("dev"), with("{\"a\":1}"))
+            .await
+            .expect("first");
+        // Another user's uploads do not see the dev user's tokens.
+        reg.insert(theirs.clone(), session("other"), with("{\"b\":2}"))
+            .await
+            .expect("another user, the same token");
+        assert!(matches!(
+            reg.insert(UploadId::random(), session("dev"), with("{\"a\":1}")).await,
+            Err(SessionError::TokenTaken(t)) if t == token
+        ));
+        assert_eq!(reg.open_count(&dev).await.expect("db"), 1);
+        assert_eq!(
+            reg.by_client_token(&dev, &token).await.expect("db"),
+            Some((first.clone(), session("dev"), "{\"a\":1}".into()))
+        );
+        assert_eq!(
+            reg.by_client_token(&other, &token)
+                .await
+                .expect("db")
+                .map(|f| (f.0, f.2)),
+            Some((theirs, "{\"b\":2}".into()))
+        );
+        // At the cap, a taken token is still the answer (not "too many").
+        let capped = UploadSessions::new(Db::open_in_memory().expect("db"), 1);
+        capped
+            .insert(UploadId::random(), session("dev"), with("{\"a\":1}"))
+            .await
+            .expect("the only slot");
+        assert!(matches!(
+            capped
+                .insert(UploadId::random(), session("dev"), with("{\"a\":1}"))
+                .await,
+            Err(SessionError::TokenTaken(_))
+        ));
+        assert!(matches!(
+            capped
+                .insert(UploadId::random(), session("dev"), None)
+                .await,
+            Err(SessionError::TooMany { limit: 1 })
+        ));
+        // Once the upload is gone, its token names nothing and may open another.
+        reg.remove(&first, &dev).await.expect("db");
+        assert_eq!(reg.by_client_token(&dev, &token).await.expect("db"), None);
+        reg.insert(UploadId::random(), session("dev"), with("{\"c\":3}"))
+            .await
+            .expect("the token again");
+        // Without tokens, nothing is unique but the id.
+        reg.insert(UploadId::random(), session("dev"), None)
+            .await
+            .expect("none");
+        reg.insert(UploadId::random(), session("dev"), None)
+            .await
+            .expect("none");
+        assert_eq!(reg.open_count(&dev).await.expect("db"), 3);
+    }
+
+    #[tokio::test]
     async fn open_uploads_per_user_are_capped() {
         let reg = UploadSessions::new(Db::open_in_memory().expect("db"), 2);
         let dev = UserId::parse("dev").expect("user");
-        reg.insert(UploadId::random(), session("dev"))
+        reg.insert(UploadId::random(), session("dev"), None)
             .await
             .expect("1");
-        reg.insert(UploadId::random(), session("dev"))
+        reg.insert(UploadId::random(), session("dev"), None)
             .await
             .expect("2");
         assert!(matches!(
-            reg.insert(UploadId::random(), session("dev")).await,
+            reg.insert(UploadId::random(), session("dev"), None).await,
             Err(SessionError::TooMany { limit: 2 })
         ));
-        reg.insert(UploadId::random(), session("other"))
+        reg.insert(UploadId::random(), session("other"), None)
             .await
             .expect("others are counted apart");
         assert_eq!(reg.open_count(&dev).await.expect("db"), 2);
@@ -395,8 +551,12 @@ mod tests {
         old.created_at = at("2026-11-28T04:00:00Z");
         let mut new = session("other");
         new.created_at = at("2026-11-28T04:00:00.5Z");
-        reg.insert(new_id.clone(), new.clone()).await.expect("new");
-        reg.insert(old_id.clone(), old.clone()).await.expect("old");
+        reg.insert(new_id.clone(), new.clone(), None)
+            .await
+            .expect("new");
+        reg.insert(old_id.clone(), old.clone(), None)
+            .await
+            .expect("old");
         assert_eq!(reg.total_open().await.expect("db"), 2);
         // As text, "…00.25Z" sorts before "…00Z"; as instants it is after.
         let stale = reg

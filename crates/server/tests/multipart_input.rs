@@ -63,7 +63,7 @@ async fn other_users_and_malformed_ids_are_not_found() {
     let other = UserId::parse("other").expect("user");
     t.server
         .upload_sessions()
-        .insert(theirs.clone(), fake_session("other"))
+        .insert(theirs.clone(), fake_session("other"), None)
         .await
         .expect("inserted");
 
@@ -98,7 +98,7 @@ async fn open_uploads_per_user_are_capped() {
     let sessions = t.server.upload_sessions();
     for _ in 0..sessions.max_per_user() {
         sessions
-            .insert(UploadId::random(), fake_session("dev"))
+            .insert(UploadId::random(), fake_session("dev"), None)
             .await
             .expect("under the cap");
     }

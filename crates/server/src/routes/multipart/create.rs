@@ -1,6 +1,8 @@
 //! `POST /api/multipart`: plans the parts, starts a multipart upload in the
 //! store (SHA-256 checksums unless `checksum: false`, the object's
-//! Content-Type), and registers it under a fresh opaque id.
+//! Content-Type), and registers it under a fresh opaque id. With a
+//! `client_token` ([`presign_core::client_token`]) a request sent again
+//! answers the upload it created while that upload is open.
 
 use crate::error::ApiError;
 use crate::extract::ApiJson;
@@ -9,9 +11,10 @@ use crate::policy::UploadMethod;
 use crate::routes::new_object::NewObject;
 use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;
-use crate::upload_sessions::{SessionError, UploadId, UploadSession};
+use crate::upload_sessions::{Idempotency, SessionError, UploadId, UploadSession};
 use axum::extract::State;
 use axum::Json;
+use presign_core::client_token::ClientToken;
 use presign_core::multipart_protocol::{CreateMultipartRequest, CreateMultipartResponse};
 use presign_core::part_plan::{PartPlan, PlanError, DEFAULT_PART_SIZE};
 use presign_core::protocol::ErrorBody;
@@ -27,6 +30,7 @@ use std::time::Duration;
         (status = 200, description = "The upload, its id and the part plan to follow", body = CreateMultipartResponse),
         (status = 413, description = "Larger than the file type's limit or S3's", body = ErrorBody),
         (status = 415, description = "Content type or extension not allowed for this file type", body = ErrorBody),
+        (status = 422, description = "The client_token was sent before with another request", body = ErrorBody),
         ApiErrors,
     ),
     security(("bearer" = []))
@@ -37,6 +41,7 @@ pub async fn handler(
     ApiJson(req): ApiJson<CreateMultipartRequest>,
 ) -> Result<Json<CreateMultipartResponse>, ApiError> {
     let now = state.clock.now();
+    let idempotency = idempotency(&req)?;
     let object = NewObject::new(
         &identity,
         &req.filename,
@@ -47,6 +52,12 @@ pub async fn handler(
     )?;
     let plan = plan(req.size, req.part_size)?;
     let allowed = object.check(&state.policy, Some(req.size), UploadMethod::Multipart)?;
+    let expires_in = allowed.expires_in.as_secs();
+    if let Some(i) = &idempotency {
+        if let Some(created) = created_before(&state, &identity, i, expires_in).await? {
+            return Ok(Json(created));
+        }
+    }
     let limit = state.sessions.max_per_user();
     if state.sessions.open_count(&identity.user).await? >= limit {
         return Err(too_many(limit));
@@ -68,8 +79,13 @@ pub async fn handler(
         created_at: now,
         checksums,
     };
-    if let Err(e) = state.sessions.insert(id.clone(), session).await {
-        // Another request took the last slot meanwhile: leave nothing open.
+    if let Err(e) = state
+        .sessions
+        .insert(id.clone(), session, idempotency.clone())
+        .await
+    {
+        // Another request took the last slot or the token meanwhile: leave
+        // nothing open.
         if let Err(abort) = state
             .store
             .abort_multipart(&object.key, &store_upload_id)
@@ -79,6 +95,16 @@ pub async fn handler(
         }
         return Err(match e {
             SessionError::TooMany { limit } => too_many(limit),
+            // A concurrent attempt of this request won: its upload is the answer.
+            SessionError::TokenTaken(_) => {
+                let i = idempotency
+                    .as_ref()
+                    .ok_or_else(|| ApiError::Internal(e.to_string()))?;
+                return match created_before(&state, &identity, i, expires_in).await? {
+                    Some(created) => Ok(Json(created)),
+                    None => Err(ApiError::Internal(format!("{e}, then gone"))),
+                };
+            }
             SessionError::Taken(_) => ApiError::Internal(e.to_string()),
             SessionError::Db(e) => e.into(),
         });
@@ -95,7 +121,53 @@ pub async fn handler(
         key: object.key.as_str().to_owned(),
         part_size: plan.part_size(),
         part_count: plan.part_count(),
-        expires_in: allowed.expires_in.as_secs(),
+        expires_in,
+    }))
+}
+
+/// The request's client token, checked, with the request it came with
+/// (canonical JSON, the token left out).
+fn idempotency(req: &CreateMultipartRequest) -> Result<Option<Idempotency>, ApiError> {
+    let Some(token) = req.client_token.as_deref() else {
+        return Ok(None);
+    };
+    let token = ClientToken::parse(token).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let request = serde_json::to_string(&CreateMultipartRequest {
+        client_token: None,
+        ..req.clone()
+    })
+    .map_err(|e| ApiError::Internal(format!("create request as JSON: {e}")))?;
+    Ok(Some(Idempotency { token, request }))
+}
+
+/// The answer already given to this request, while its upload is open; a
+/// 422 when the token came with another request.
+async fn created_before(
+    state: &AppState,
+    identity: &Identity,
+    idempotency: &Idempotency,
+    expires_in: u64,
+) -> Result<Option<CreateMultipartResponse>, ApiError> {
+    let Some((id, session, request)) = state
+        .sessions
+        .by_client_token(&identity.user, &idempotency.token)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if request != idempotency.request {
+        return Err(ApiError::Unprocessable(format!(
+            "client_token {} was sent with another request (upload {id}); use a new token for each upload",
+            idempotency.token
+        )));
+    }
+    tracing::info!(upload_id = %id, key = session.key.as_str(), "multipart create sent again: the same upload");
+    Ok(Some(CreateMultipartResponse {
+        upload_id: id.to_string(),
+        key: session.key.as_str().to_owned(),
+        part_size: session.plan.part_size(),
+        part_count: session.plan.part_count(),
+        expires_in,
     }))
 }
 
