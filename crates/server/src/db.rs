@@ -261,6 +261,42 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_open_upload_of_version_2_keeps_working_after_the_client_token_migration() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        {
+            let mut conn = Connection::open(dir.path().join(DB_FILE)).expect("file");
+            Migrations::from_slice(&MIGRATIONS[..2])
+                .to_latest(&mut conn)
+                .expect("version 2");
+            conn.execute(
+                "INSERT INTO upload_sessions (id, user_id, object_key, store_upload_id, size,
+                    part_size, content_type, file_type, created_at, checksums)
+                 VALUES ('0123456789abcdef0123456789abcdef', 'dev', 'users/dev/ecu/2026-12-01/x-a.bin',
+                    'store-id', 12, 5242880, 'application/octet-stream', 'ecu',
+                    '2026-12-01T00:00:00Z', 1)",
+                [],
+            )
+            .expect("a version 2 row");
+        }
+        let sessions = crate::upload_sessions::UploadSessions::new(
+            Db::open(dir.path()).expect("migrated"),
+            20,
+        );
+        let id = crate::upload_sessions::UploadId::parse("0123456789abcdef0123456789abcdef")
+            .expect("id");
+        let dev = presign_core::UserId::parse("dev").expect("user");
+        let session = sessions.get(&id, &dev).await.expect("db").expect("the row");
+        assert_eq!(session.store_upload_id, "store-id");
+        // It holds no token: a token's lookup does not find it.
+        let token =
+            presign_core::client_token::ClientToken::parse("0123456789abcdef").expect("token");
+        assert_eq!(
+            sessions.by_client_token(&dev, &token).await.expect("db"),
+            None
+        );
+    }
+
+    #[tokio::test]
     async fn a_file_database_is_wal_and_migrates_once() {
         let dir = tempfile::tempdir().expect("temp dir");
         let data = dir.path().join("nested/data");
@@ -273,14 +309,15 @@ mod tests {
             .await
             .expect("query")
         };
+        let latest = i64::try_from(MIGRATIONS.len()).expect("count");
         let db = Db::open(&data).expect("created on an empty folder");
         assert!(data.join(DB_FILE).is_file());
-        assert_eq!(version(db.clone()).await, (2, "wal".to_owned()));
+        assert_eq!(version(db.clone()).await, (latest, "wal".to_owned()));
         insert_upload(&db, "users/dev/x").await.expect("insert");
         drop(db);
         // Opening again runs no migration twice and keeps the rows.
         let db = Db::open(&data).expect("reopened");
-        assert_eq!(version(db.clone()).await, (2, "wal".to_owned()));
+        assert_eq!(version(db.clone()).await, (latest, "wal".to_owned()));
         let rows: i64 = db
             .call(|c| Ok(c.query_row("SELECT count(*) FROM uploads", [], |r| r.get(0))?))
             .await
