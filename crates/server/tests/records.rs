@@ -270,8 +270,8 @@ async fn open_uploads_survive_a_restart_and_the_database_is_wal() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("pragma");
     assert_eq!(
-        version, 2,
-        "two migrations: the schema, then the checksums column"
+        version, 3,
+        "three migrations: the schema, the checksums column, the client token"
     );
 }
 
