@@ -13,7 +13,9 @@
 // `workerModuleUrl` option) names another `--target web` build's JS, for a
 // renamed or relocated build (or a test runner's).
 
-// The worker's name, its mark: `self.name` in the worker.
+// The worker's name, its mark: `self.name` in the worker. (scripts/package
+// renames the bundler build's copy `presigned-upload-hash-bundler`, so that
+// webpack gives each build's worker a chunk of its own.)
 const NAME = 'presigned-upload-hash';
 const TAG = 'presignedUpload';
 
