@@ -178,7 +178,10 @@ impl UploadSessions {
             .call(move |c| {
                 let tx = c.transaction()?;
                 // A token taken first: the upload that holds it is the
-                // answer, even when it filled the user's last slot.
+                // answer, even when it filled the user's last slot. (The
+                // database thread runs one closure at a time, so nothing
+                // comes between this check and the insert; the unique index
+                // only guards against a bug.)
                 if let Some(i) = &idempotency {
                     let taken: bool = tx.query_row(
                         "SELECT EXISTS (SELECT 1 FROM upload_sessions
@@ -217,13 +220,7 @@ impl UploadSessions {
                         token,
                         request,
                     ],
-                );
-                let inserted = match (inserted, idempotency) {
-                    (Err(e), Some(i)) if unique_violation(&e) => {
-                        return Ok(Err(SessionError::TokenTaken(i.token)))
-                    }
-                    (inserted, _) => inserted?,
-                };
+                )?;
                 if inserted == 0 {
                     return Ok(Err(SessionError::Taken(id)));
                 }
@@ -249,7 +246,7 @@ impl UploadSessions {
                          WHERE user_id = ?1 AND client_token = ?2"
                     ))?
                     .query_row([&user, &token], |r| {
-                        Ok((Row::read(r)?, r.get::<_, Option<String>>(10)?))
+                        Ok((Row::read(r)?, r.get::<_, Option<String>>("create_request")?))
                     })
                     .optional()?;
                 let Some((row, request)) = found else {
@@ -302,12 +299,6 @@ fn count(c: &Connection, user: &str) -> Result<usize, DbError> {
         |r| r.get(0),
     )?;
     Ok(usize::try_from(n).unwrap_or(usize::MAX))
-}
-
-/// A UNIQUE constraint refused the statement (here: the client token's index).
-fn unique_violation(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _)
-        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
 }
 
 /// Deletes the session `id` of `user` (inside a caller's transaction).
