@@ -7,11 +7,13 @@ use std::time::Duration;
 /// What happens to one request instead of (or while) forwarding it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
-    /// Answer `status` with an S3 XML error; the store never sees the request.
+    /// Answer `status` with an S3 XML error (and a `Retry-After`, when
+    /// given); the store never sees the request.
     Status {
         status: u16,
         code: String,
         message: String,
+        retry_after: Option<String>,
     },
     /// Forward after a delay.
     Delay(Duration),
@@ -61,6 +63,7 @@ impl FaultKind {
                 status: 403,
                 code: "AccessDenied".into(),
                 message: "Request has expired".into(),
+                retry_after: None,
             },
             FaultKind::Reset => Fault::Reset,
             FaultKind::Stall => Fault::Stall,
@@ -85,6 +88,7 @@ impl Fault {
             status,
             code: code.into(),
             message: message.into(),
+            retry_after: None,
         }
     }
 

@@ -4,10 +4,15 @@
 use crate::fault::Fault;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 /// One request as logged (`GET /__log`).
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Entry {
+    /// When it arrived: milliseconds since the proxy started (or its log
+    /// was cleared).
+    pub at_ms: f64,
     pub method: String,
     pub url: String,
     /// The status the client got; 0 while there is none (or never: a stall,
@@ -16,6 +21,9 @@ pub struct Entry {
     pub fault: Option<String>,
     /// The URL's `X-Amz-Signature`, to tell re-signed URLs apart.
     pub signature: Option<String>,
+    /// The `Retry-After` a faulted answer carried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<String>,
 }
 
 /// `GET /__stats`.
@@ -32,10 +40,21 @@ pub struct Stats {
     pub by_kind: BTreeMap<String, u64>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Journal {
+    started: Instant,
     entries: Vec<Entry>,
     stats: Stats,
+}
+
+impl Default for Journal {
+    fn default() -> Self {
+        Self {
+            started: Instant::now(),
+            entries: Vec::new(),
+            stats: Stats::default(),
+        }
+    }
 }
 
 impl Journal {
@@ -49,7 +68,13 @@ impl Journal {
             self.stats.faulted += 1;
             *self.stats.by_kind.entry(kind(fault)).or_default() += 1;
         }
+        let retry_after = match fault {
+            Some(Fault::Status { retry_after, .. }) => retry_after.clone(),
+            _ => None,
+        };
         self.entries.push(Entry {
+            at_ms: self.started.elapsed().as_secs_f64() * 1000.0,
+            retry_after,
             method: method.to_owned(),
             url: url.to_owned(),
             status: 0,

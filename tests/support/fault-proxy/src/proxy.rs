@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::{Frame, Incoming};
-use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, ORIGIN};
+use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, ORIGIN, RETRY_AFTER};
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode, Uri};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -95,7 +95,7 @@ impl State {
             return None;
         }
         self.rules()
-            .take(method, url)
+            .take(method, url, std::time::Instant::now())
             .or_else(|| self.chaos().as_mut()?.decide(method, url))
     }
 }
@@ -174,13 +174,18 @@ async fn handle(
             status,
             code,
             message,
+            retry_after,
         }) => {
             let origin = req.headers().get(ORIGIN).cloned();
             // Read the body first, as a store does before it answers.
             let _ = req.into_body().collect().await;
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             answered(status);
-            Ok(s3_error(status, &code, &message, origin))
+            let mut response = s3_error(status, &code, &message, origin);
+            if let Some(value) = retry_after.and_then(|v| HeaderValue::from_str(&v).ok()) {
+                response.headers_mut().insert(RETRY_AFTER, value);
+            }
+            Ok(response)
         }
         Some(Fault::Stall) => {
             tokio::time::sleep(state.stall_for).await;
@@ -292,7 +297,7 @@ fn s3_error(
     );
     headers.insert(
         "access-control-expose-headers",
-        HeaderValue::from_static("ETag"),
+        HeaderValue::from_static("ETag, Retry-After"),
     );
     response
 }

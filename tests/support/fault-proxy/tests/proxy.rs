@@ -78,6 +78,7 @@ enum Outcome {
     Answer {
         status: u16,
         etag: Option<String>,
+        retry_after: Option<String>,
         body: String,
     },
     Timeout,
@@ -118,11 +119,14 @@ async fn send(method: &str, url: impl AsRef<str>, body: impl Into<Bytes>) -> Out
             .await
             .map_err(|e| format!("{e:?}"))?;
         let status = response.status().as_u16();
-        let etag = response
-            .headers()
-            .get("etag")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (etag, retry_after) = (header("etag"), header("retry-after"));
         let bytes = response
             .into_body()
             .collect()
@@ -132,6 +136,7 @@ async fn send(method: &str, url: impl AsRef<str>, body: impl Into<Bytes>) -> Out
         Ok::<_, String>(Outcome::Answer {
             status,
             etag,
+            retry_after,
             body: String::from_utf8_lossy(&bytes).into_owned(),
         })
     };
@@ -163,6 +168,7 @@ async fn forwards_requests_unchanged() {
         status,
         etag,
         body: text,
+        ..
     } = send("PUT", &url, body.clone()).await
     else {
         panic!("no answer");
@@ -184,7 +190,7 @@ async fn forwards_requests_unchanged() {
 async fn rules_answer_errors_corrupt_reset_and_stall() {
     let (store, seen) = upstream().await;
     let proxy = proxy_to(&store, Duration::from_secs(30)).await;
-    let rules = r#"[{"match": "n=1", "status": 503, "times": 2},
+    let rules = r#"[{"match": "n=1", "status": 503, "times": 2, "retryAfter": "2"},
         {"match": "n=2", "status": 403, "code": "AccessDenied", "message": "Request has expired"},
         {"match": "n=3", "corrupt": true},
         {"match": "n=4", "reset": true},
@@ -194,6 +200,10 @@ async fn rules_answer_errors_corrupt_reset_and_stall() {
     for _ in 0..2 {
         let refused = put(1).await;
         assert_eq!(refused.status(), 503);
+        assert!(
+            matches!(&refused, Outcome::Answer { retry_after: Some(v), .. } if v == "2"),
+            "{refused:?}"
+        );
         assert!(
             refused.body().contains("<Code>SlowDown</Code>"),
             "{refused:?}"
