@@ -7,7 +7,8 @@
 //! set on those (Content-Type, the checksum headers, any `x-amz-*`; never
 //! Content-Length or Host, which browsers set themselves), and exposes ETag
 //! (without it a script cannot read part ETags, so cannot complete a
-//! multipart upload) and the SHA-256 checksum. It is identified by the ID
+//! multipart upload), the SHA-256 checksum and `Retry-After` (how long a
+//! store shedding load asks the client to wait). It is identified by the ID
 //! [`RULE_ID`], so applying it again replaces it and keeps the bucket's
 //! other rules.
 
@@ -25,7 +26,7 @@ pub const ALLOWED_HEADERS: [&str; 4] = [
     "x-amz-checksum-algorithm",
     "x-amz-*",
 ];
-pub const EXPOSE_HEADERS: [&str; 2] = ["ETag", "x-amz-checksum-sha256"];
+pub const EXPOSE_HEADERS: [&str; 3] = ["ETag", "x-amz-checksum-sha256", "Retry-After"];
 /// How long browsers may cache a preflight answer (they cap it: Chrome at 2 h).
 pub const MAX_AGE_SECONDS: u32 = 3600;
 
@@ -229,7 +230,7 @@ mod tests {
                 "AllowedOrigins": ["https://app.example.com", "http://localhost:8080"],
                 "AllowedMethods": ["PUT", "POST", "GET", "HEAD"],
                 "AllowedHeaders": ["content-type", "x-amz-checksum-sha256", "x-amz-checksum-algorithm", "x-amz-*"],
-                "ExposeHeaders": ["ETag", "x-amz-checksum-sha256"],
+                "ExposeHeaders": ["ETag", "x-amz-checksum-sha256", "Retry-After"],
                 "MaxAgeSeconds": 3600,
             }]})
         );

@@ -201,7 +201,7 @@ async fn apply_sets_the_rule_keeps_others_and_reads_it_back() {
     );
     assert_eq!(
         ours.expose_headers.as_deref(),
-        Some(&["ETag", "x-amz-checksum-sha256"].map(String::from)[..])
+        Some(&["ETag", "x-amz-checksum-sha256", "Retry-After"].map(String::from)[..])
     );
     assert_eq!(ours.max_age_seconds, Some(3600));
 
@@ -265,7 +265,7 @@ async fn print_gives_the_json_for_the_configured_origins() {
     );
     assert_eq!(
         rule["ExposeHeaders"],
-        serde_json::json!(["ETag", "x-amz-checksum-sha256"])
+        serde_json::json!(["ETag", "x-amz-checksum-sha256", "Retry-After"])
     );
     assert_eq!(json["CORSRules"].as_array().map(Vec::len), Some(1));
     // With --dev, any origin; with no origin at all, a clear refusal.

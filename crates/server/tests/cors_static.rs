@@ -54,6 +54,7 @@ async fn store_preflight_allows_checksum_header_and_responses_expose_etag() {
     let exposed = header(&put, "access-control-expose-headers").to_ascii_lowercase();
     assert!(exposed.contains("etag"), "{exposed}");
     assert!(exposed.contains("x-amz-checksum-sha256"), "{exposed}");
+    assert!(exposed.contains("retry-after"), "{exposed}");
     assert!(!header(&put, "etag").is_empty());
 
     let dl: presign_core::protocol::DownloadUrlResponse = t
@@ -97,6 +98,17 @@ async fn api_allows_any_origin_in_dev() {
         allowed.contains("content-type") && allowed.contains("authorization"),
         "{allowed}"
     );
+    // A page reads how long a 429 or 503 asks it to wait.
+    let answer = t
+        .http
+        .post(t.api("get-upload-url"))
+        .header("Origin", ORIGIN)
+        .json(&serde_json::json!({"filename": "a.bin", "file_type": "demo"}))
+        .send()
+        .await
+        .expect("API reachable");
+    let exposed = header(&answer, "access-control-expose-headers").to_ascii_lowercase();
+    assert!(exposed.contains("retry-after"), "{exposed}");
     // Aborting a multipart upload is a DELETE from the page.
     let id = "0123456789abcdef0123456789abcdef";
     let preflight = t

@@ -87,14 +87,14 @@ mod tests {
              <AllowedHeader>x-amz-*</AllowedHeader><AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod>\
              <AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod>\
              <AllowedOrigin>https://app.example.com</AllowedOrigin><ExposeHeader>ETag</ExposeHeader>\
-             <ExposeHeader>x-amz-checksum-sha256</ExposeHeader><MaxAgeSeconds>3600</MaxAgeSeconds>\
+             <ExposeHeader>x-amz-checksum-sha256</ExposeHeader><ExposeHeader>Retry-After</ExposeHeader><MaxAgeSeconds>3600</MaxAgeSeconds>\
              </CORSRule></CORSConfiguration>"
         );
         let time = Timestamp::from_second(1_369_353_600).expect("time");
         let req = signer.presign_put_bucket_cors(&body, Duration::from_secs(60), time);
         assert_eq!(
             req.headers.get("content-md5").map(String::as_str),
-            Some("/wT4t3a2zo3j3EH2H7bC7w==")
+            Some("9DtLxcZC7F8CoC8cht1vJg==")
         );
         assert_eq!(
             req.headers.get("content-type").map(String::as_str),
@@ -106,7 +106,7 @@ mod tests {
              &X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request\
              &X-Amz-Date=20130524T000000Z&X-Amz-Expires=60\
              &X-Amz-SignedHeaders=content-md5%3Bcontent-type%3Bhost&cors=\
-             &X-Amz-Signature=fd3e5895f6438e3f1bf7d1e1e56ff8fb6824be9a54cae165ff51d590267f0ff5"
+             &X-Amz-Signature=4fcb0a8a32cbb546b19a6de7c6c3a122da8b178064d5ae932db8260a9096c19a"
         );
         let get = signer.presign_get_bucket_cors(Duration::from_secs(60), time);
         assert!(

@@ -185,8 +185,9 @@ fn plan(size: u64, part_size: Option<u64>) -> Result<PartPlan, ApiError> {
 }
 
 /// `Retry-After` of the open-uploads cap: a slot frees when the caller
-/// completes or aborts one, so a short wait is the honest hint.
-pub const OPEN_UPLOADS_RETRY_AFTER: Duration = Duration::from_secs(10);
+/// completes or aborts one (in this tab or another), so a short wait is the
+/// honest hint; the client waits as long, and asks again.
+pub const OPEN_UPLOADS_RETRY_AFTER: Duration = Duration::from_secs(3);
 
 fn too_many(limit: usize) -> ApiError {
     ApiError::RateLimitedFor(
