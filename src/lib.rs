@@ -5,12 +5,15 @@
 //! that needs no browser lives in `presign-core`; this crate is the IO shell.
 
 mod abort;
+mod attempt;
+mod batch;
 mod batched_calls;
 mod blob_reader;
 mod checksums;
 mod client_token;
 mod form_post;
 mod hashing;
+mod job;
 mod js_fields;
 mod listener;
 mod multipart;
@@ -30,9 +33,11 @@ mod typescript;
 mod upload_control;
 mod upload_error;
 mod upload_handle;
+mod upload_queue;
 mod uploader;
 mod verify;
 mod xhr_put;
 
+pub use batch::Batch;
 pub use upload_handle::Upload;
 pub use uploader::Uploader;

@@ -23,12 +23,8 @@ pub mod scheduler;
 use crate::abort::{self, LinkedAbort};
 use crate::blob_reader::blob_size;
 use crate::client_token;
-use crate::hashing::Hasher;
-use crate::options::UploadOptions;
-use crate::progress_reporter::ProgressReporter;
-use crate::signer_client::SignerClient;
+use crate::job::Job;
 use crate::single_put::{content_type, filename};
-use crate::upload_control::UploadControl;
 use crate::upload_error::UploadError;
 use presign_core::multipart_protocol::{CreateMultipartRequest, CreateMultipartResponse};
 use presign_core::part_plan::PartPlan;
@@ -37,8 +33,7 @@ use presign_core::upload_state::UploadState;
 use presign_core::ErrorCode;
 use resume::Resume;
 use serde::Serialize;
-use std::rc::Rc;
-use web_sys::{AbortSignal, Blob};
+use web_sys::AbortSignal;
 
 /// `uploader.upload()`'s result for a multipart upload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -61,28 +56,24 @@ pub struct MultipartResult {
     pub part_size: u64,
 }
 
-/// What every step of one multipart upload works with.
-#[derive(Debug, Clone, Copy)]
-pub struct Job<'a> {
-    pub signer: &'a Rc<SignerClient>,
-    pub hasher: &'a Hasher,
-    pub file: &'a Blob,
-    pub options: &'a UploadOptions,
-    pub progress: &'a Rc<ProgressReporter>,
-    pub control: &'a Rc<UploadControl>,
-    /// The saved state, when this upload can resume.
-    pub resume: Option<&'a Resume>,
+/// Uploads the job's file in parts, under its controls (pause, resume,
+/// abort).
+pub async fn upload(job: Job<'_>) -> Result<MultipartResult, UploadError> {
+    let outcome = created_and_sent(job).await;
+    // A slot under the signer's cap of open uploads may be free now.
+    job.control.queue().multipart_ended.notify_all();
+    outcome
 }
 
-/// Uploads `file` in parts through `signer`, under `control` (pause,
-/// resume, abort).
-pub async fn upload(
-    signer: &Rc<SignerClient>,
-    hasher: &Hasher,
-    file: &Blob,
-    options: &UploadOptions,
-    control: &Rc<UploadControl>,
-) -> Result<MultipartResult, UploadError> {
+async fn created_and_sent(job: Job<'_>) -> Result<MultipartResult, UploadError> {
+    let Job {
+        signer,
+        file,
+        options,
+        control,
+        retrying,
+        ..
+    } = job;
     let upload_signal = control.signal();
     let signal = Some(&upload_signal);
     abort::ensure_live(signal)?;
@@ -91,21 +82,13 @@ pub async fn upload(
     let size = blob_size(file);
     let wanted = PartPlan::new(size, options.part_size)
         .map_err(|e| UploadError::new(ErrorCode::TooLarge, e.to_string()))?;
-    let progress = Rc::new(ProgressReporter::new(options.on_progress.clone()));
+    let progress = control.progress();
     progress.start(Phase::Signing, size);
     let name = filename(file);
     // Resuming matches stored parts by their SHA-256: not without checksums.
     let resume = match options.resume && options.checksum {
         true => {
-            let found = Resume::find(
-                signer,
-                hasher,
-                file,
-                &name,
-                options,
-                wanted.part_size(),
-                &upload_signal,
-            );
+            let found = Resume::find(job, &name, wanted.part_size(), &upload_signal);
             found.await?
         }
         false => None,
@@ -128,7 +111,7 @@ pub async fn upload(
                 // The same in every attempt (the signer client's retries).
                 client_token: Some(client_token::fresh().to_string()),
             };
-            let created = signer.create_multipart(&request, signal).await?;
+            let created = signer.create_multipart(&request, retrying, signal).await?;
             if let Some(resume) = &resume {
                 resume.started(&created, &options.file_type, size).await;
             }
@@ -142,18 +125,7 @@ pub async fn upload(
     // leaves it for the next attempt.
     let linked = LinkedAbort::new(signal);
     let outcome = match linked {
-        Ok(ref linked) => {
-            let job = Job {
-                signer,
-                hasher,
-                file,
-                options,
-                progress: &progress,
-                control,
-                resume: resume.as_ref(),
-            };
-            run(job, &created, linked.signal()).await
-        }
+        Ok(ref linked) => run(job, resume.as_ref(), &created, linked.signal()).await,
         Err(ref e) => Err(e.clone()),
     };
     if let Ok(linked) = &linked {
@@ -179,7 +151,7 @@ pub async fn upload(
         resume.forget().await;
     }
     // Best effort: the upload's failure is what the caller must see.
-    if let Err(e) = signer.abort_multipart(&created.upload_id).await {
+    if let Err(e) = signer.abort_multipart(&created.upload_id, retrying).await {
         web_sys::console::warn_1(
             &format!("presigned-upload: could not abort the multipart upload: {e}").into(),
         );
@@ -200,6 +172,7 @@ fn resumable(error: &UploadError) -> bool {
 /// Steps 2 to 4 for an upload the signer created.
 async fn run(
     job: Job<'_>,
+    resume: Option<&Resume>,
     created: &CreateMultipartResponse,
     signal: AbortSignal,
 ) -> Result<MultipartResult, UploadError> {
@@ -208,10 +181,11 @@ async fn run(
         hasher,
         file,
         options,
-        progress,
         control,
+        retrying,
         ..
     } = job;
+    let progress = control.progress();
     let size = blob_size(file);
     let plan = PartPlan::exact(size, created.part_size)
         .ok()
@@ -225,13 +199,21 @@ async fn run(
                 ),
             )
         })?;
-    let sent = scheduler::send_parts(job, &created.upload_id, plan, signal.clone()).await?;
+    let sent = scheduler::send_parts(job, resume, &created.upload_id, plan, signal.clone()).await?;
     abort::ensure_live(Some(&signal))?;
     control.wait_while_paused().await?;
     control.step(UploadState::Completing);
     progress.announce(Phase::Verifying);
-    let result =
-        completion::complete(signer, hasher, file, &created.upload_id, sent, &signal).await?;
+    let result = completion::complete(
+        signer,
+        retrying,
+        hasher,
+        file,
+        &created.upload_id,
+        sent,
+        &signal,
+    )
+    .await?;
     progress.announce(Phase::Done);
     Ok(MultipartResult {
         // Also computed when the store's answer needed it; shown if asked for.

@@ -13,7 +13,7 @@ use presign_core::content_type;
 use presign_core::hash_strategy::{WorkerCounts, MAX_WORKERS};
 use presign_core::part_plan::{DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE};
 use presign_core::resume_state::DEFAULT_RESUME_MAX_AGE_MS;
-use presign_core::retry_policy::{RetryPolicy, DEFAULT_MAX_ATTEMPTS};
+use presign_core::retry_policy::{RetryPolicy, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_WAIT_MS};
 use std::fmt;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
@@ -33,7 +33,21 @@ pub struct UploaderOptions {
     /// Where the workers load the package's JS from (`None`: beside its
     /// `snippets/`, where wasm-pack puts it).
     pub worker_module_url: Option<String>,
+    /// Files uploading at once; the others wait their turn.
+    pub max_concurrent_files: u32,
+    /// Requests to the store in flight at once, over every running file.
+    pub max_concurrent_requests: u32,
 }
+
+/// Files uploading at once by default.
+pub const DEFAULT_CONCURRENT_FILES: u32 = 4;
+/// Most files uploading at once.
+pub const MAX_CONCURRENT_FILES: u32 = 16;
+/// Requests to the store in flight at once by default: the browser's
+/// HTTP/1.1 connections per host.
+pub const DEFAULT_CONCURRENT_REQUESTS: u32 = 6;
+/// Most requests to the store in flight at once.
+pub const MAX_CONCURRENT_REQUESTS: u32 = 32;
 
 impl fmt::Debug for UploaderOptions {
     /// Header values may be credentials: only their names are printed.
@@ -45,13 +59,16 @@ impl fmt::Debug for UploaderOptions {
             .field("token", &self.token)
             .field("workers", &self.workers)
             .field("worker_module_url", &self.worker_module_url)
+            .field("max_concurrent_files", &self.max_concurrent_files)
+            .field("max_concurrent_requests", &self.max_concurrent_requests)
             .finish()
     }
 }
 
 impl UploaderOptions {
     /// Reads `{ endpoint?, headers?, token?, getToken?, workers?,
-    /// workerModuleUrl? }`; `undefined` or `null` gives the defaults.
+    /// workerModuleUrl?, maxConcurrentFiles?, maxConcurrentRequests? }`;
+    /// `undefined` or `null` gives the defaults.
     pub fn from_js(value: &JsValue) -> Result<Self, UploadError> {
         if is_absent(value) {
             return Ok(Self {
@@ -60,6 +77,8 @@ impl UploaderOptions {
                 token: None,
                 workers: default_workers(),
                 worker_module_url: None,
+                max_concurrent_files: DEFAULT_CONCURRENT_FILES,
+                max_concurrent_requests: DEFAULT_CONCURRENT_REQUESTS,
             });
         }
         if !value.is_object() {
@@ -103,12 +122,28 @@ impl UploaderOptions {
                 url => Ok(url.to_owned()),
             })
             .transpose()?;
+        let max_concurrent_files = integer_field(
+            value,
+            "maxConcurrentFiles",
+            1,
+            u64::from(MAX_CONCURRENT_FILES),
+        )?
+        .map_or(DEFAULT_CONCURRENT_FILES, |n| n as u32);
+        let max_concurrent_requests = integer_field(
+            value,
+            "maxConcurrentRequests",
+            1,
+            u64::from(MAX_CONCURRENT_REQUESTS),
+        )?
+        .map_or(DEFAULT_CONCURRENT_REQUESTS, |n| n as u32);
         Ok(Self {
             endpoint,
             headers,
             token,
             workers,
             worker_module_url,
+            max_concurrent_files,
+            max_concurrent_requests,
         })
     }
 }
@@ -154,6 +189,8 @@ pub struct UploadOptions {
     pub concurrency: u32,
     /// Attempts per request (a part's PUT, a signer call), the first included.
     pub max_attempts: u32,
+    /// Longest the upload may wait on backpressure (429, 503) in all.
+    pub max_wait_ms: u64,
     /// Whether a multipart result carries the whole file's SHA-256.
     pub whole_file_sha256: bool,
     /// Whether the file is hashed and its SHA-256 (per part for multipart)
@@ -179,6 +216,8 @@ pub const MAX_CONCURRENCY: u32 = 16;
 pub const DEFAULT_CONCURRENCY: u32 = 4;
 /// A PUT showing no progress for this long is considered stalled.
 pub const DEFAULT_STALL_TIMEOUT_MS: u32 = 30_000;
+/// Longest `maxWaitMs` accepted (one day).
+pub const MAX_WAIT_MS: u64 = 86_400_000;
 /// Longest `stallTimeoutMs` accepted (one hour).
 pub const MAX_STALL_TIMEOUT_MS: u32 = 3_600_000;
 
@@ -187,6 +226,7 @@ impl UploadOptions {
     pub fn retry_policy(&self) -> RetryPolicy {
         RetryPolicy {
             max_attempts: self.max_attempts,
+            max_wait_ms: self.max_wait_ms,
             ..RetryPolicy::default()
         }
     }
@@ -205,6 +245,7 @@ impl UploadOptions {
                 part_size: DEFAULT_PART_SIZE,
                 concurrency: DEFAULT_CONCURRENCY,
                 max_attempts: DEFAULT_MAX_ATTEMPTS,
+                max_wait_ms: DEFAULT_MAX_WAIT_MS,
                 whole_file_sha256: false,
                 checksum: true,
                 resume: true,
@@ -244,6 +285,8 @@ impl UploadOptions {
             .map_or(DEFAULT_CONCURRENCY, |n| n as u32);
         let max_attempts =
             integer_field(value, "maxAttempts", 1, 100)?.map_or(DEFAULT_MAX_ATTEMPTS, |n| n as u32);
+        let max_wait_ms =
+            integer_field(value, "maxWaitMs", 0, MAX_WAIT_MS)?.unwrap_or(DEFAULT_MAX_WAIT_MS);
         let whole_file_sha256 = bool_field(value, "wholeFileSha256")?;
         let abort_in_flight_on_pause = bool_field(value, "abortInFlightOnPause")?;
         let checksum = match field(value, "checksum")? {
@@ -294,6 +337,7 @@ impl UploadOptions {
             part_size,
             concurrency,
             max_attempts,
+            max_wait_ms,
             whole_file_sha256,
             checksum,
             resume,
@@ -462,6 +506,8 @@ mod tests {
             token: Some(TokenOption::Static("other-secret".into())),
             workers: WorkerCounts::both(1),
             worker_module_url: None,
+            max_concurrent_files: DEFAULT_CONCURRENT_FILES,
+            max_concurrent_requests: DEFAULT_CONCURRENT_REQUESTS,
         };
         let text = format!("{options:?}");
         assert!(text.contains("Authorization"), "{text}");

@@ -8,10 +8,10 @@
 //! (`POST /api/files-uploaded`).
 //!
 //! A signer without the batch endpoint (the seed's: 404 or 405) gets one
-//! request per file from then on. A failure of a whole batch (the network,
-//! a 5xx after the retries, a 401) is every one of its files' failure; a
-//! file the signer refuses fails alone, with the error its own request
-//! would have had.
+//! request per file from then on. A batch is sent once: its failure (the
+//! network, a 5xx, a 429, a 401) is each of its files' failed attempt, which
+//! each file's own attempt loop retries (in a later batch); a file the signer
+//! refuses fails alone, with the error its own request would have had.
 
 use crate::abort;
 use crate::signer_client::SignerClient;
@@ -23,6 +23,7 @@ use presign_core::ErrorCode;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::pin::pin;
+use std::rc::Rc;
 use web_sys::AbortSignal;
 
 /// A kind of request that can go alone or in a batch.
@@ -88,7 +89,7 @@ impl<B: Batched> fmt::Debug for RequestBatch<B> {
 /// `request`'s answer: batched with the others waiting, or alone on a
 /// signer without batches. `signal` stops the wait, not the batch.
 pub(crate) async fn send<B: Batched>(
-    client: &SignerClient,
+    client: &Rc<SignerClient>,
     request: &B::Request,
     signal: Option<&AbortSignal>,
 ) -> Result<B::Answer, UploadError> {
@@ -103,7 +104,7 @@ pub(crate) async fn send<B: Batched>(
         reply,
     });
     if !queue.sending.replace(true) {
-        wasm_bindgen_futures::spawn_local(send_waiting::<B>(client.with_same_retry()));
+        wasm_bindgen_futures::spawn_local(send_waiting::<B>(Rc::clone(client)));
     }
     let answer = async {
         answer.await.unwrap_or_else(|_| {
@@ -125,7 +126,7 @@ pub(crate) async fn send<B: Batched>(
 /// Sends the waiting requests through `client` until none wait. Those
 /// queued in the same task as the first (a page's `Promise.all` over its
 /// files) go in the first request.
-async fn send_waiting<B: Batched>(client: SignerClient) {
+async fn send_waiting<B: Batched>(client: Rc<SignerClient>) {
     let queue = B::queue(&client);
     loop {
         // Let the uploads started in this task queue theirs first.

@@ -3,19 +3,19 @@
 //! [`crate::request_batch`]), the multipart control plane, download-url,
 //! with the signer's errors mapped to codes.
 //!
-//! A request that fails transiently (the network, a 5xx, a 429) is sent
-//! again with the upload's backoff ([`RetryPolicy`], `maxAttempts`), so a
-//! signer that restarts in the middle of an upload does not fail it. Every
-//! call may be repeated: signing twice is harmless, Complete and
-//! file-uploaded answer a repeat from the record, and a Create whose answer
-//! was lost leaves one unused open upload in the store (until it is
-//! collected).
+//! Every call runs in the caller's attempt loop ([`crate::attempt`]): a
+//! transient failure is sent again with the upload's backoff, backpressure
+//! (429, 503) waits as its `Retry-After` asks, so a signer that restarts or
+//! sheds load in the middle of an upload does not fail it. Every call may be
+//! repeated: signing twice is harmless, Complete and file-uploaded answer a
+//! repeat from the record, and a Create carries the upload's client token,
+//! so a repeat whose first answer was lost gets the same upload.
 
 use crate::abort::LinkedAbort;
+use crate::attempt::{self, Call, Peer, Retrying, Stop};
 use crate::batched_calls::{Confirming, Signing};
 use crate::options::UploaderOptions;
 use crate::request_batch::{self, RequestBatch};
-use crate::retry;
 use crate::token_source::TokenSource;
 use crate::upload_error::UploadError;
 use gloo_net::http::{Request, RequestBuilder};
@@ -28,10 +28,11 @@ use presign_core::protocol::{
     DownloadUrlResponse, ErrorBody, FileUploadedRequest, FileUploadedResponse, GetUploadUrlRequest,
     GetUploadUrlResponse,
 };
-use presign_core::retry_policy::{Failure, RetryDecision, RetryPolicy};
+use presign_core::retry_policy::Attempts;
 use presign_core::ErrorCode;
 use serde::Serialize;
 use std::fmt;
+use std::future::Future;
 use std::rc::Rc;
 use web_sys::AbortSignal;
 
@@ -41,11 +42,9 @@ pub struct SignerClient {
     headers: Vec<(String, String)>,
     /// Shared by every upload of one `Uploader`.
     tokens: Rc<TokenSource>,
-    /// How transient failures are retried.
-    retry: RetryPolicy,
-    /// Single-PUT signing and confirming, batched; shared like the tokens.
-    signing: Rc<RequestBatch<Signing>>,
-    confirming: Rc<RequestBatch<Confirming>>,
+    /// Single-PUT signing and confirming, batched.
+    signing: RequestBatch<Signing>,
+    confirming: RequestBatch<Confirming>,
 }
 
 impl fmt::Debug for SignerClient {
@@ -56,9 +55,15 @@ impl fmt::Debug for SignerClient {
             .field("endpoint", &self.endpoint)
             .field("header_names", &names)
             .field("tokens", &self.tokens)
-            .field("retry", &self.retry)
             .finish()
     }
+}
+
+/// One answer: its status, its `Retry-After` and its body text.
+struct Answer {
+    status: u16,
+    retry_after: Option<String>,
+    text: String,
 }
 
 impl SignerClient {
@@ -67,28 +72,9 @@ impl SignerClient {
             endpoint: options.endpoint,
             headers: options.headers,
             tokens: Rc::new(TokenSource::new(options.token)),
-            retry: RetryPolicy::default(),
-            signing: Rc::default(),
-            confirming: Rc::default(),
+            signing: RequestBatch::default(),
+            confirming: RequestBatch::default(),
         }
-    }
-
-    /// The same signer (and tokens), its requests retried under `retry`:
-    /// one upload's `maxAttempts`.
-    pub fn with_retry(&self, retry: RetryPolicy) -> Self {
-        Self {
-            endpoint: self.endpoint.clone(),
-            headers: self.headers.clone(),
-            tokens: Rc::clone(&self.tokens),
-            retry,
-            signing: Rc::clone(&self.signing),
-            confirming: Rc::clone(&self.confirming),
-        }
-    }
-
-    /// The same signer under the same retry policy.
-    pub(crate) fn with_same_retry(&self) -> Self {
-        self.with_retry(self.retry)
     }
 
     pub(crate) fn signing(&self) -> &RequestBatch<Signing> {
@@ -106,14 +92,16 @@ impl SignerClient {
     /// A presigned PUT for one file: batched with the other files of this
     /// `Uploader` waiting to be signed ([`crate::request_batch`]), or alone.
     pub async fn get_upload_url(
-        &self,
+        self: &Rc<Self>,
         request: &GetUploadUrlRequest,
+        retrying: &Retrying,
         signal: Option<&AbortSignal>,
     ) -> Result<GetUploadUrlResponse, UploadError> {
-        request_batch::send::<Signing>(self, request, signal).await
+        let send = || request_batch::send::<Signing>(self, request, signal);
+        retried(Peer::Signer, "signing the upload", send, retrying, signal).await
     }
 
-    /// `POST /api/get-upload-url`.
+    /// `POST /api/get-upload-url`, once.
     pub async fn get_upload_url_alone(
         &self,
         request: &GetUploadUrlRequest,
@@ -127,24 +115,37 @@ impl SignerClient {
     pub async fn get_upload_form(
         &self,
         request: &GetUploadFormRequest,
+        retrying: &Retrying,
         signal: Option<&AbortSignal>,
     ) -> Result<GetUploadFormResponse, UploadError> {
-        let text = self.post("/api/get-upload-form", request, signal).await?;
-        parse(&text, "get-upload-form")
+        let send = || async {
+            let text = self.post("/api/get-upload-form", request, signal).await?;
+            parse(&text, "get-upload-form")
+        };
+        retried(Peer::Signer, "signing the form", send, retrying, signal).await
     }
 
     /// An upload confirmed: batched with the others of this `Uploader`
     /// waiting to be confirmed ([`crate::request_batch`]), or alone.
     pub async fn file_uploaded(
-        &self,
+        self: &Rc<Self>,
         request: &FileUploadedRequest,
+        retrying: &Retrying,
         signal: Option<&AbortSignal>,
     ) -> Result<Option<FileUploadedResponse>, UploadError> {
-        request_batch::send::<Confirming>(self, request, signal).await
+        let send = || request_batch::send::<Confirming>(self, request, signal);
+        retried(
+            Peer::Signer,
+            "confirming the upload",
+            send,
+            retrying,
+            signal,
+        )
+        .await
     }
 
-    /// `POST /api/file-uploaded`. `None` when the answer is not our JSON (a
-    /// signer written like the seed may answer anything on success).
+    /// `POST /api/file-uploaded`, once. `None` when the answer is not our
+    /// JSON (a signer written like the seed may answer anything on success).
     pub async fn file_uploaded_alone(
         &self,
         request: &FileUploadedRequest,
@@ -158,6 +159,7 @@ impl SignerClient {
     pub async fn download_url(
         &self,
         key: &str,
+        retrying: &Retrying,
         signal: Option<&AbortSignal>,
     ) -> Result<DownloadUrlResponse, UploadError> {
         let url = format!(
@@ -165,25 +167,41 @@ impl SignerClient {
             self.endpoint,
             encode_query_component(key)
         );
-        let text = self
-            .send(&|| Request::get(&url), None, &url, signal)
-            .await?;
-        serde_json::from_str(&text).map_err(|e| {
-            UploadError::new(
-                ErrorCode::Server,
-                format!("the signer's answer to download-url is not usable: {e}"),
-            )
-        })
+        let send = || async {
+            let text = self
+                .send(&|| Request::get(&url), None, &url, signal)
+                .await?;
+            parse(&text, "download-url")
+        };
+        retried(
+            Peer::Signer,
+            "asking for a download link",
+            send,
+            retrying,
+            signal,
+        )
+        .await
     }
 
     /// `POST /api/multipart`.
     pub async fn create_multipart(
         &self,
         request: &CreateMultipartRequest,
+        retrying: &Retrying,
         signal: Option<&AbortSignal>,
     ) -> Result<CreateMultipartResponse, UploadError> {
-        let text = self.post("/api/multipart", request, signal).await?;
-        parse(&text, "multipart")
+        let send = || async {
+            let text = self.post("/api/multipart", request, signal).await?;
+            parse(&text, "multipart")
+        };
+        retried(
+            Peer::Create,
+            "creating the multipart upload",
+            send,
+            retrying,
+            signal,
+        )
+        .await
     }
 
     /// `POST /api/multipart/{id}/part-urls`.
@@ -191,20 +209,25 @@ impl SignerClient {
         &self,
         upload_id: &str,
         request: &PartUrlsRequest,
+        retrying: &Retrying,
         signal: Option<&AbortSignal>,
     ) -> Result<PartUrlsResponse, UploadError> {
         let path = format!(
             "/api/multipart/{}/part-urls",
             encode_query_component(upload_id)
         );
-        let text = self.post(&path, request, signal).await?;
-        parse(&text, "part-urls")
+        let send = || async {
+            let text = self.post(&path, request, signal).await?;
+            parse(&text, "part-urls")
+        };
+        retried(Peer::Signer, "signing part URLs", send, retrying, signal).await
     }
 
     /// `GET /api/multipart/{id}/parts`: the parts the store holds.
     pub async fn list_parts(
         &self,
         upload_id: &str,
+        retrying: &Retrying,
         signal: Option<&AbortSignal>,
     ) -> Result<ListPartsResponse, UploadError> {
         let url = format!(
@@ -212,10 +235,20 @@ impl SignerClient {
             self.endpoint,
             encode_query_component(upload_id)
         );
-        let text = self
-            .send(&|| Request::get(&url), None, &url, signal)
-            .await?;
-        parse(&text, "parts")
+        let send = || async {
+            let text = self
+                .send(&|| Request::get(&url), None, &url, signal)
+                .await?;
+            parse(&text, "parts")
+        };
+        retried(
+            Peer::Signer,
+            "listing the stored parts",
+            send,
+            retrying,
+            signal,
+        )
+        .await
     }
 
     /// `POST /api/multipart/{id}/complete`.
@@ -223,30 +256,48 @@ impl SignerClient {
         &self,
         upload_id: &str,
         request: &CompleteMultipartRequest,
+        retrying: &Retrying,
         signal: Option<&AbortSignal>,
     ) -> Result<CompleteMultipartResponse, UploadError> {
         let path = format!(
             "/api/multipart/{}/complete",
             encode_query_component(upload_id)
         );
-        let text = self.post(&path, request, signal).await?;
-        parse(&text, "complete")
+        let send = || async {
+            let text = self.post(&path, request, signal).await?;
+            parse(&text, "complete")
+        };
+        retried(
+            Peer::Signer,
+            "completing the upload",
+            send,
+            retrying,
+            signal,
+        )
+        .await
     }
 
     /// `DELETE /api/multipart/{id}`: the signer aborts the upload in the store.
-    pub async fn abort_multipart(&self, upload_id: &str) -> Result<(), UploadError> {
+    pub async fn abort_multipart(
+        &self,
+        upload_id: &str,
+        retrying: &Retrying,
+    ) -> Result<(), UploadError> {
         let url = format!(
             "{}/api/multipart/{}",
             self.endpoint,
             encode_query_component(upload_id)
         );
-        self.send(&|| Request::delete(&url), None, &url, None)
-            .await?;
-        Ok(())
+        let send = || async {
+            self.send(&|| Request::delete(&url), None, &url, None)
+                .await?;
+            Ok(())
+        };
+        retried(Peer::Signer, "aborting the upload", send, retrying, None).await
     }
 
-    /// `POST {path}` with a JSON body (no upload's signal: a batch's own
-    /// request), its JSON answer.
+    /// `POST {path}` with a JSON body, once (no upload's signal: a batch's
+    /// own request), its JSON answer.
     pub(crate) async fn post_parsed<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
@@ -269,9 +320,9 @@ impl SignerClient {
         self.send(&builder, Some(json), &url, signal).await
     }
 
-    /// Sends the request; the body text of a 2xx answer, an error otherwise.
-    /// Transient failures are sent again after a backoff, up to the policy's
-    /// attempts; the last failure is the answer.
+    /// Sends the request once with the current token (a 401 renews the
+    /// token, with `getToken`, and sends it once more): the body text of a
+    /// 2xx answer, an error otherwise.
     async fn send(
         &self,
         builder: &dyn Fn() -> RequestBuilder,
@@ -279,62 +330,27 @@ impl SignerClient {
         url: &str,
         signal: Option<&AbortSignal>,
     ) -> Result<String, UploadError> {
-        let mut rng = retry::seeded_rng();
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let error = match self
-                .send_authorized(builder, body.clone(), url, signal)
-                .await
-            {
-                Ok(text) => return Ok(text),
-                Err(error) => error,
-            };
-            let failure = Failure {
-                code: error.code(),
-                status: error.status(),
-            };
-            // `rehashed: true`: a checksum refusal is never sent again here.
-            match self.retry.decide(failure, attempts, true, &mut rng) {
-                RetryDecision::Backoff { delay_ms } => retry::sleep(delay_ms, signal).await?,
-                _ => return Err(error),
-            }
-        }
-    }
-
-    /// One request with the current token; a 401 renews the token (with
-    /// `getToken`) and sends it once more.
-    async fn send_authorized(
-        &self,
-        builder: &dyn Fn() -> RequestBuilder,
-        body: Option<String>,
-        url: &str,
-        signal: Option<&AbortSignal>,
-    ) -> Result<String, UploadError> {
         let token = self.tokens.current().await?;
-        let (status, text) = self
-            .send_once(builder(), body.clone(), token.as_deref(), url, signal)
-            .await?;
-        if status == 401 {
+        let request = self.request(builder(), body.clone(), token.as_deref(), url, signal);
+        let answer = request.await?;
+        if answer.status == 401 {
             if let Some(fresh) = self.tokens.renew().await? {
-                let (status, text) = self
-                    .send_once(builder(), body, Some(&fresh), url, signal)
-                    .await?;
-                return answer(status, &text);
+                let again = self.request(builder(), body, Some(&fresh), url, signal);
+                return result(again.await?);
             }
         }
-        answer(status, &text)
+        result(answer)
     }
 
-    /// One request: its status and body text.
-    async fn send_once(
+    /// One request: its answer.
+    async fn request(
         &self,
         builder: RequestBuilder,
         body: Option<String>,
         token: Option<&str>,
         url: &str,
         signal: Option<&AbortSignal>,
-    ) -> Result<(u16, String), UploadError> {
+    ) -> Result<Answer, UploadError> {
         let abort = LinkedAbort::new(signal)?;
         let abort_signal = abort.signal();
         let mut builder = builder
@@ -356,19 +372,44 @@ impl SignerClient {
             .await
             .map_err(|e| fetch_failure(&e, &abort_signal, url))?;
         let status = response.status();
+        let retry_after = response.headers().get("retry-after");
         let text = response
             .text()
             .await
             .map_err(|e| fetch_failure(&e, &abort_signal, url))?;
-        Ok((status, text))
+        Ok(Answer {
+            status,
+            retry_after,
+            text,
+        })
     }
 }
 
-fn answer(status: u16, text: &str) -> Result<String, UploadError> {
-    if (200..300).contains(&status) {
-        Ok(text.to_owned())
+/// Runs `send` in the attempt loop under `retrying`.
+async fn retried<T, F, Fut>(
+    peer: Peer,
+    what: &'static str,
+    send: F,
+    retrying: &Retrying,
+    signal: Option<&AbortSignal>,
+) -> Result<T, UploadError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, UploadError>>,
+{
+    let mut call = Call::new(peer, what, send);
+    let mut attempts = Attempts::without_rehash();
+    attempt::run(retrying, &mut attempts, &mut call, signal)
+        .await
+        .map_err(Stop::into_error)
+}
+
+fn result(answer: Answer) -> Result<String, UploadError> {
+    if (200..300).contains(&answer.status) {
+        Ok(answer.text)
     } else {
-        Err(signer_error(status, text))
+        let error = signer_error(answer.status, &answer.text);
+        Err(error.with_retry_after(answer.retry_after.as_deref()))
     }
 }
 

@@ -5,45 +5,51 @@
 //! 2. Ask the signer for a URL bound to that size and digest (`signing`), or
 //!    with `method: "post"` for a form whose policy binds them.
 //! 3. PUT the `Blob` with exactly the signed headers, or POST the form with
-//!    the file last ([`crate::form_post`]) (`uploading`); transient
-//!    failures are retried with the multipart parts' policy (backoff, a fresh
-//!    URL for an expired one, one re-read on a checksum rejection).
+//!    the file last ([`crate::form_post`]) (`uploading`), in the attempt
+//!    loop every request shares ([`crate::attempt`]: backoff, waits on
+//!    backpressure, a fresh URL for an expired one, one re-read on a
+//!    checksum rejection), each attempt in one of the uploader's request
+//!    slots.
 //! 4. Ask the signer what was stored and check it is the file (`verifying`).
 
 use crate::abort::{self, LinkedAbort};
+use crate::attempt::{self, Attempt, Peer, Retrying, Stop};
 use crate::blob_reader::blob_size;
 use crate::form_post;
 use crate::hashing::{BlobRange, Hasher};
+use crate::job::Job;
 use crate::options::{UploadMethod, UploadOptions};
 use crate::progress_reporter::{now_ms, ProgressReporter};
 use crate::put_headers;
 use crate::results::UploadResult;
-use crate::retry;
 use crate::signer_client::SignerClient;
-use crate::upload_control::UploadControl;
 use crate::upload_error::UploadError;
+use crate::upload_queue::Slot;
 use crate::verify;
-use crate::xhr_put::{self, Body};
+use crate::xhr_put::{self, Body, PutOutcome};
 use presign_core::content_type::DEFAULT_CONTENT_TYPE;
 use presign_core::form_protocol::{GetUploadFormRequest, GetUploadFormResponse};
 use presign_core::limits::MAX_SINGLE_PUT;
 use presign_core::progress::Phase;
 use presign_core::protocol::{FileUploadedRequest, GetUploadUrlRequest, GetUploadUrlResponse};
-use presign_core::retry_policy::{Failure, RetryDecision};
+use presign_core::retry_policy::Attempts;
 use presign_core::upload_state::UploadState;
 use presign_core::{ErrorCode, Sha256Digest};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use web_sys::{AbortSignal, Blob};
 
-/// Uploads `file` through `signer`, under `control` (pause, resume, abort).
-pub async fn upload(
-    signer: &SignerClient,
-    hasher: &Hasher,
-    file: &Blob,
-    options: &UploadOptions,
-    control: &UploadControl,
-) -> Result<UploadResult, UploadError> {
+/// Uploads the job's file in one request, under its controls (pause,
+/// resume, abort).
+pub async fn upload(job: Job<'_>) -> Result<UploadResult, UploadError> {
+    let Job {
+        signer,
+        hasher,
+        file,
+        options,
+        control,
+        retrying,
+    } = job;
     let upload_signal = control.signal();
     let signal = Some(&upload_signal);
     abort::ensure_live(signal)?;
@@ -54,12 +60,12 @@ pub async fn upload(
             format!("{size} bytes is more than a single PUT may carry ({MAX_SINGLE_PUT})"),
         ));
     }
-    let progress = Rc::new(ProgressReporter::new(options.on_progress.clone()));
+    let progress = control.progress();
 
     let digest = match options.checksum {
         true => {
             control.step(UploadState::Hashing);
-            Some(hash(hasher, file, &upload_signal, Some(&progress)).await?)
+            Some(hash(hasher, file, &upload_signal, Some(progress)).await?)
         }
         false => None,
     };
@@ -75,36 +81,115 @@ pub async fn upload(
         size: Some(size),
         sha256: digest,
     };
-    let sign_again = || sign(signer, options.method, &request, signal);
-    let mut signed = sign_again().await?;
+    let signed = sign(signer, options.method, &request, retrying, signal).await?;
 
     control.wait_while_paused().await?;
     control.step(UploadState::Uploading);
     progress.start(Phase::Uploading, size);
-    let policy = options.retry_policy();
-    let mut rng = retry::seeded_rng();
+    let mut put = SinglePut {
+        job,
+        request: &request,
+        signed,
+        digest,
+        slot: None,
+    };
     // Without a digest there is nothing to read again and compare.
-    let (mut attempts, mut rehashed) = (0, digest.is_none());
-    let put = loop {
-        control.wait_while_paused().await?;
-        // Too old to start with (after a backoff or a pause): a fresh one.
-        if now_ms() > signed.use_before_ms {
-            signed = sign_again().await?;
+    let mut attempts = match digest {
+        Some(_) => Attempts::new(),
+        None => Attempts::without_rehash(),
+    };
+    let stored = attempt::run(retrying, &mut attempts, &mut put, signal)
+        .await
+        .map_err(Stop::into_error)?;
+    // The browser's last progress event may fall short of the total.
+    progress.advance(size);
+
+    control.wait_while_paused().await?;
+    control.step(UploadState::Completing);
+    progress.set_parts(1, 1);
+    progress.announce(Phase::Verifying);
+    let signed = &put.signed;
+    let confirm = FileUploadedRequest {
+        key: signed.key().to_owned(),
+        file_type: options.file_type.clone(),
+        size: Some(size),
+        // Declared only when the store was told it (a signed header
+        // or form field), so that it kept a checksum to compare.
+        sha256: digest.filter(|_| signed.carries_checksum()),
+    };
+    let answer = signer.file_uploaded(&confirm, retrying, signal).await?;
+    let verified = verify::verify(digest.as_ref(), size, answer.as_ref(), stored.etag)?;
+    progress.announce(Phase::Done);
+
+    Ok(UploadResult {
+        key: signed.key().to_owned(),
+        size: verified.size,
+        etag: verified.etag,
+        sha256: digest.map(|d| d.to_base64()),
+    })
+}
+
+/// The file's PUT (or POST), as the attempt loop sends it: a fresh URL when
+/// it expires, the file hashed again (once) when the store refuses its
+/// checksum, a slot among the uploader's requests for each attempt.
+struct SinglePut<'a> {
+    job: Job<'a>,
+    request: &'a GetUploadUrlRequest,
+    signed: Signed,
+    digest: Option<Sha256Digest>,
+    slot: Option<Slot>,
+}
+
+impl Attempt for SinglePut<'_> {
+    type Output = PutOutcome;
+
+    fn peer(&self) -> Peer {
+        Peer::Store
+    }
+
+    fn what(&self) -> String {
+        "the upload".to_owned()
+    }
+
+    async fn ready(&mut self) -> Result<(), Stop> {
+        let control = self.job.control;
+        loop {
+            control.wait_while_paused().await?;
+            if self.slot.is_none() {
+                self.slot = Some(control.request_slot(Some(&control.signal())).await?);
+            }
+            if !control.is_paused() {
+                return Ok(());
+            }
+            self.slot = None;
         }
-        attempts += 1;
+    }
+
+    fn fresh(&self) -> bool {
+        now_ms() <= self.signed.use_before_ms
+    }
+
+    async fn send(&mut self) -> Result<PutOutcome, UploadError> {
+        let _slot = self.slot.take();
+        let Job {
+            file,
+            control,
+            options,
+            ..
+        } = self.job;
         // Aborted by the upload's signal, or by a pause (abortInFlightOnPause).
-        let attempt = LinkedAbort::either(signal, &control.pause_signal())?;
+        let attempt = LinkedAbort::either(Some(&control.signal()), &control.pause_signal())?;
         let attempt_signal = attempt.signal();
         let on_progress = {
-            let progress = Rc::clone(&progress);
+            let progress = Rc::clone(control.progress());
             move |loaded| progress.advance(loaded)
         };
         let stall = options.stall_timeout_ms;
-        let sent = match &signed.target {
+        let signal = Some(&attempt_signal);
+        match &self.signed.target {
             Target::Put(put) => {
                 let headers = put_headers::for_put(put.headers.as_ref());
                 let body = Body::Blob(file);
-                let signal = Some(&attempt_signal);
                 xhr_put::send(
                     &put.upload_url,
                     "PUT",
@@ -117,86 +202,42 @@ pub async fn upload(
                 .await
             }
             Target::Form(form) => {
-                let data = form_post::form_data(&form.fields, file, &request.filename)?;
+                let data = form_post::form_data(&form.fields, file, &self.request.filename)?;
                 let body = Body::Form(&data);
-                let signal = Some(&attempt_signal);
                 xhr_put::send(&form.url, "POST", &[], body, signal, stall, on_progress).await
             }
-        };
-        let error = match sent {
-            Ok(put) => break put,
-            Err(e) if e.code() == ErrorCode::Aborted => {
-                abort::ensure_live(signal)?;
-                // A pause stopped this attempt: it does not count.
-                attempts -= 1;
-                continue;
+        }
+    }
+
+    async fn recover(&mut self, stop: Stop, attempts: &mut Attempts) -> Result<(), Stop> {
+        let Job {
+            signer,
+            hasher,
+            file,
+            options,
+            control,
+            retrying,
+        } = self.job;
+        let upload_signal = control.signal();
+        match stop {
+            Stop::Expired => {
+                let signal = Some(&upload_signal);
+                self.signed = sign(signer, options.method, self.request, retrying, signal).await?;
             }
-            Err(e) => e,
-        };
-        let failure = Failure {
-            code: error.code(),
-            status: error.status(),
-        };
-        match policy.decide(failure, attempts, rehashed, &mut rng) {
-            RetryDecision::Backoff { delay_ms } => {
-                // The loop's top signs again if the URL got too old meanwhile
-                // (a store may answer an expired URL by closing the connection).
-                retry::sleep(delay_ms, signal).await?;
-            }
-            RetryDecision::Represign => signed = sign_again().await?,
-            RetryDecision::Rehash => {
-                if Some(hash(hasher, file, &upload_signal, None).await?) != digest {
-                    return Err(UploadError::new(
+            Stop::ChecksumRefused => {
+                if Some(hash(hasher, file, &upload_signal, None).await?) != self.digest {
+                    return Err(Stop::Failed(UploadError::new(
                         ErrorCode::ChecksumMismatch,
                         "the file changed while it was being uploaded",
-                    ));
+                    )));
                 }
-                rehashed = true;
+                attempts.rehashed();
             }
-            RetryDecision::Fail => {
-                let failed = UploadError::new(
-                    error.code(),
-                    format!(
-                        "the upload failed after {attempts} attempt(s): {}",
-                        error.message()
-                    ),
-                );
-                return Err(match error.status() {
-                    Some(status) => failed.with_status(status),
-                    None => failed,
-                });
-            }
+            Stop::Paused => control.wait_while_paused().await?,
+            Stop::Failed(error) => return Err(Stop::Failed(error)),
         }
-    };
-    // The browser's last progress event may fall short of the total.
-    progress.advance(size);
-
-    control.wait_while_paused().await?;
-    control.step(UploadState::Completing);
-    progress.set_parts(1, 1);
-    progress.announce(Phase::Verifying);
-    let answer = signer
-        .file_uploaded(
-            &FileUploadedRequest {
-                key: signed.key().to_owned(),
-                file_type: options.file_type.clone(),
-                size: Some(size),
-                // Declared only when the store was told it (a signed header
-                // or form field), so that it kept a checksum to compare.
-                sha256: digest.filter(|_| signed.carries_checksum()),
-            },
-            signal,
-        )
-        .await?;
-    let verified = verify::verify(digest.as_ref(), size, answer.as_ref(), put.etag)?;
-    progress.announce(Phase::Done);
-
-    Ok(UploadResult {
-        key: signed.key().to_owned(),
-        size: verified.size,
-        etag: verified.etag,
-        sha256: digest.map(|d| d.to_base64()),
-    })
+        Ok(())
+    }
 }
 
 /// SHA-256 of the whole file (in a hash worker when there is one),
@@ -255,15 +296,16 @@ impl Signed {
 /// Asks the signer for a PUT URL (or a POST form) bound to the file's size
 /// and digest.
 async fn sign(
-    signer: &SignerClient,
+    signer: &Rc<SignerClient>,
     method: UploadMethod,
     request: &GetUploadUrlRequest,
+    retrying: &Retrying,
     signal: Option<&AbortSignal>,
 ) -> Result<Signed, UploadError> {
     let asked_at = now_ms();
     let (target, expires_in) = match method {
         UploadMethod::Put => {
-            let url = signer.get_upload_url(request, signal).await?;
+            let url = signer.get_upload_url(request, retrying, signal).await?;
             if !url.method.eq_ignore_ascii_case("PUT") {
                 return Err(UploadError::new(
                     ErrorCode::Server,
@@ -284,7 +326,9 @@ async fn sign(
                 size: request.size,
                 sha256: request.sha256,
             };
-            let form = signer.get_upload_form(&form_request, signal).await?;
+            let form = signer
+                .get_upload_form(&form_request, retrying, signal)
+                .await?;
             let expires_in = form.expires_in;
             (Target::Form(form), expires_in)
         }

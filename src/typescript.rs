@@ -50,6 +50,19 @@ export interface UploaderOptions {
    * relocated build). Default: the package the worker script came with.
    */
   workerModuleUrl?: string;
+  /**
+   * Files uploading at once, 1 to 16 (default 4). The others wait their
+   * turn (`queued`) without reading a byte; a paused upload gives its turn
+   * to the next file.
+   */
+  maxConcurrentFiles?: number;
+  /**
+   * Requests to the store in flight at once over every running file's parts
+   * and PUTs, 1 to 32 (default 6: a browser's HTTP/1.1 connections per
+   * host). A free slot goes to the running file holding the fewest, so a
+   * small file is not stuck behind a large one's parts.
+   */
+  maxConcurrentRequests?: number;
 }
 
 /**
@@ -127,6 +140,25 @@ export type UploadState =
 export type UploadPhase = "hashing" | "signing" | "uploading" | "verifying" | "done";
 
 /**
+ * Why an upload that started waits (`UploadProgress.waiting.reason`):
+ * - `rate_limited`: the signer's request rate limit (429)
+ * - `open_uploads`: the signer's cap on open multipart uploads per user
+ *   (429 to a create); it waits until one of the user's uploads ends
+ * - `busy`: the store or the signer is busy (503, S3's `SlowDown`, a
+ *   store's 429)
+ *
+ * @example
+ * ```ts
+ * const labels: Record<WaitReason, string> = {
+ *   rate_limited: "Too many requests, waiting",
+ *   open_uploads: "Waiting for other uploads to finish",
+ *   busy: "Storage busy, waiting",
+ * };
+ * ```
+ */
+export type WaitReason = "rate_limited" | "open_uploads" | "busy";
+
+/**
  * One progress report; byte counts are the current phase's. A multipart
  * upload runs `signing` → `uploading` (hashing and sending overlap; bytes
  * are those the store acknowledged) → `verifying` → `done`. `loaded` and
@@ -155,6 +187,12 @@ export interface UploadProgress {
   etaSeconds: number | null;
   /** The signer's id of a multipart upload, once created (for diagnostics). */
   uploadId?: string;
+  /**
+   * While the upload waits on a busy signer or store (its state is
+   * `queued`): why, how long this wait lasts from when it began, and what
+   * the server said. Absent otherwise.
+   */
+  waiting?: { reason: WaitReason; retryInMs: number; message: string };
 }
 
 /**
@@ -183,8 +221,19 @@ export interface UploadOptions {
   partSize?: number;
   /** Parts in flight at once, 1 to 16 (default 4). */
   concurrency?: number;
-  /** Attempts per request to the store or the signer, the first included (default 5). */
+  /**
+   * Attempts per request to the store or the signer, the first included
+   * (default 5). Network errors and 5xx use them up; waits on backpressure
+   * (a 429, S3's `SlowDown`, a 503 with `Retry-After`) do not.
+   */
   maxAttempts?: number;
+  /**
+   * Longest the upload may wait on backpressure in all, in ms (default
+   * 600000, ten minutes; 0 to 86400000). A 429, `SlowDown` or 503 with
+   * `Retry-After` waits as long as that asks (at most 60 s a time), else the
+   * backoff; once this is spent the upload fails with `rate_limited`.
+   */
+  maxWaitMs?: number;
   /** Also return the whole file's SHA-256 of a multipart upload (default false). */
   wholeFileSha256?: boolean;
   /**
@@ -276,6 +325,98 @@ export interface MultipartUploadResult {
 export type UploadResult = SingleUploadResult | MultipartUploadResult;
 
 /**
+ * Options of `uploader.uploadAll(files, options)`: every file is uploaded
+ * with the `UploadOptions` given here (`signal` cancels them all), and
+ * `onProgress` reports the whole batch.
+ *
+ * @example
+ * ```ts
+ * const options: BatchOptions = {
+ *   fileType: "photos",
+ *   onProgress: (p) => (bar.value = p.fraction),
+ *   onFileComplete: (result, index) => console.log(index, result.key),
+ *   onFileError: (error, index) => console.warn(index, error.code),
+ * };
+ * const batch = uploader.uploadAll(input.files!, options);
+ * ```
+ */
+export interface BatchOptions extends Omit<UploadOptions, "onProgress" | "onStateChange"> {
+  /** The batch's progress, about 20 times a second at most, and on every file's change of state. */
+  onProgress?: (progress: BatchProgress) => void;
+  /** Each file's own progress, with its index in the batch. */
+  onFileProgress?: (progress: UploadProgress, index: number) => void;
+  /** Each file's change of state, with its index. */
+  onFileStateChange?: (state: UploadState, index: number) => void;
+  /** A file stored, with its index. */
+  onFileComplete?: (result: UploadResult, index: number) => void;
+  /** A file failed or was cancelled, with its index. */
+  onFileError?: (error: UploadError, index: number) => void;
+}
+
+/**
+ * A batch's progress. `loaded` (bytes the store acknowledged) never goes
+ * back; `fraction` is the work settled (a file that ended counts whole) and
+ * goes back only when files are added or failed ones retried.
+ *
+ * @example
+ * ```ts
+ * const show = ({ files, fraction, etaSeconds }: BatchProgress) =>
+ *   `${files.done} of ${files.total} uploaded, ${Math.round(fraction * 100)}%` +
+ *   (etaSeconds == null ? "" : `, ${Math.ceil(etaSeconds)} s left`);
+ * ```
+ */
+export interface BatchProgress {
+  /** Bytes the store acknowledged, over every file. */
+  loaded: number;
+  /** Bytes of every file. */
+  total: number;
+  /** Work settled, 0 to 1; 1 once every file has ended. */
+  fraction: number;
+  /** Recent upload rate of the batch; 0 until known. */
+  bytesPerSecond: number;
+  /** Seconds until every running and waiting file is sent, at that rate; `null` until known. */
+  etaSeconds: number | null;
+  files: {
+    total: number;
+    /** Waiting their turn, or for a busy signer or store. */
+    waiting: number;
+    /** Hashing, uploading or completing. */
+    running: number;
+    paused: number;
+    done: number;
+    failed: number;
+    /** Cancelled. */
+    aborted: number;
+  };
+}
+
+/**
+ * How one file of a batch ended (`BatchResult.files`, in the batch's order).
+ *
+ * @example
+ * ```ts
+ * const keys = (await batch.result).files.flatMap((f: BatchFileEnd) => (f.state === "done" ? [f.result.key] : []));
+ * ```
+ */
+export type BatchFileEnd =
+  | { state: "done"; result: UploadResult }
+  | { state: "failed" | "aborted"; error: UploadError };
+
+/**
+ * What `batch.result` resolves with once every file has ended.
+ *
+ * @example
+ * ```ts
+ * const { files, progress }: BatchResult = await batch.result;
+ * console.log(`${progress.files.done} stored, ${progress.files.failed} failed`);
+ * ```
+ */
+export interface BatchResult {
+  progress: BatchProgress;
+  files: BatchFileEnd[];
+}
+
+/**
  * What `uploader.downloadUrl()` resolves with.
  *
  * @example
@@ -302,7 +443,8 @@ export interface DownloadLink {
  * - `checksum_mismatch`: the store holds other bytes than those hashed
  * - `aborted`: the caller aborted (`signal`, `upload.abort()`)
  * - `server`: the signer or the store failed (5xx)
- * - `rate_limited`: too many requests (429), after the retries
+ * - `rate_limited`: the signer or the store still refused with 429 or 503
+ *   after `maxWaitMs` of waiting
  * - `storage_full`: the store (or the signer's database) is out of space (507)
  * - `bad_request`: a malformed argument or option, or a 4xx the signer
  *   gave no more precise code for

@@ -1,26 +1,47 @@
 //! The running side of an upload's handle: its state (the core's
-//! [`Lifecycle`]), `pause()`/`resume()`/`abort()`, and what the engine asks
-//! of them — "wait here while paused", "stop this PUT, we are pausing".
+//! [`Lifecycle`]), `pause()`/`resume()`/`abort()`, its turn in the
+//! uploader's queue, its waits on backpressure, and what the engine asks of
+//! them: "wait for a file slot", "wait here while paused", "stop this PUT,
+//! we are pausing", "a slot for one request to the store".
 //!
 //! Pausing stops anything new from starting (parts, hashing, signing,
-//! completing). With `abortInFlightOnPause`, the PUTs in flight are aborted
-//! too (the "pause epoch" signal fires) and sent again after `resume()`;
-//! otherwise they finish.
+//! completing) and gives the upload's file slot to the next file waiting;
+//! `resume()` waits for a slot again. With `abortInFlightOnPause`, the PUTs
+//! in flight are aborted too (the "pause epoch" signal fires) and sent again
+//! after `resume()`; otherwise they finish.
 
 use crate::abort;
 use crate::listener::Listener;
+use crate::progress_reporter::{now_ms, ProgressReporter, Waiting};
 use crate::upload_error::UploadError;
+use crate::upload_queue::{Slot, UploadQueue};
 use futures::channel::oneshot;
+use presign_core::fair_slots::Owner;
 use presign_core::upload_state::{Lifecycle, UploadState};
+use presign_core::wait_clock::WaitClock;
 use std::cell::RefCell;
 use std::fmt;
-use wasm_bindgen::JsValue;
+use std::rc::Rc;
 use web_sys::{AbortController, AbortSignal};
+
+/// Receives every change of an upload's state.
+pub type StateSink = Rc<dyn Fn(UploadState)>;
+
+/// A sink calling a JavaScript `onStateChange(state)`; what it throws is
+/// logged, never allowed to break the upload.
+pub fn js_state_sink(callback: js_sys::Function) -> StateSink {
+    Rc::new(move |state: UploadState| {
+        let state = wasm_bindgen::JsValue::from_str(state.as_str());
+        if let Err(thrown) = callback.call1(&wasm_bindgen::JsValue::UNDEFINED, &state) {
+            web_sys::console::error_2(&"presigned-upload: onStateChange threw".into(), &thrown);
+        }
+    })
+}
 
 /// One upload's controls. Shared (`Rc`) by the handle and the engine.
 pub struct UploadControl {
     lifecycle: RefCell<Lifecycle>,
-    on_state: Option<js_sys::Function>,
+    on_state: Option<StateSink>,
     /// Fires on `abort()` or when the caller's signal fires.
     abort: AbortController,
     _follow_caller: Option<Listener>,
@@ -28,12 +49,19 @@ pub struct UploadControl {
     epoch: RefCell<AbortController>,
     abort_in_flight_on_pause: bool,
     waiters: RefCell<Vec<oneshot::Sender<()>>>,
+    queue: Rc<UploadQueue>,
+    owner: Owner,
+    /// This upload's turn among the uploader's files, while it has one.
+    file_slot: RefCell<Option<Slot>>,
+    waits: RefCell<WaitClock>,
+    progress: Rc<ProgressReporter>,
 }
 
 impl fmt::Debug for UploadControl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UploadControl")
             .field("state", &self.state())
+            .field("owner", &self.owner)
             .field("abort_in_flight_on_pause", &self.abort_in_flight_on_pause)
             .finish_non_exhaustive()
     }
@@ -44,13 +72,30 @@ fn controller() -> Result<AbortController, UploadError> {
         .map_err(|_| UploadError::bad_request("this environment has no AbortController"))
 }
 
+/// What [`UploadControl::new`] needs besides the queue.
+#[derive(Default)]
+pub struct ControlOptions {
+    /// The caller's signal, which aborts the upload.
+    pub signal: Option<AbortSignal>,
+    pub on_state: Option<StateSink>,
+    pub abort_in_flight_on_pause: bool,
+    pub progress: Option<Rc<ProgressReporter>>,
+}
+
+impl fmt::Debug for ControlOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ControlOptions")
+            .field("has_signal", &self.signal.is_some())
+            .field("has_on_state", &self.on_state.is_some())
+            .field("abort_in_flight_on_pause", &self.abort_in_flight_on_pause)
+            .finish_non_exhaustive()
+    }
+}
+
 impl UploadControl {
-    /// Controls following the caller's `signal` (if any).
-    pub fn new(
-        signal: Option<&AbortSignal>,
-        on_state: Option<js_sys::Function>,
-        abort_in_flight_on_pause: bool,
-    ) -> Result<Self, UploadError> {
+    /// Controls of one upload in `queue`.
+    pub fn new(queue: &Rc<UploadQueue>, options: ControlOptions) -> Result<Self, UploadError> {
+        let signal = options.signal.as_ref();
         let abort = controller()?;
         if signal.is_some_and(AbortSignal::aborted) {
             abort.abort();
@@ -61,12 +106,19 @@ impl UploadControl {
         });
         Ok(Self {
             lifecycle: RefCell::new(Lifecycle::new()),
-            on_state,
+            on_state: options.on_state,
             abort,
             _follow_caller: follow,
             epoch: RefCell::new(controller()?),
-            abort_in_flight_on_pause,
+            abort_in_flight_on_pause: options.abort_in_flight_on_pause,
             waiters: RefCell::new(Vec::new()),
+            owner: queue.owner(),
+            queue: Rc::clone(queue),
+            file_slot: RefCell::new(None),
+            waits: RefCell::new(WaitClock::default()),
+            progress: options
+                .progress
+                .unwrap_or_else(|| Rc::new(ProgressReporter::new(None))),
         })
     }
 
@@ -80,6 +132,14 @@ impl UploadControl {
         self.epoch.borrow().signal()
     }
 
+    pub fn progress(&self) -> &Rc<ProgressReporter> {
+        &self.progress
+    }
+
+    pub fn queue(&self) -> &Rc<UploadQueue> {
+        &self.queue
+    }
+
     pub fn state(&self) -> UploadState {
         self.lifecycle.borrow().state()
     }
@@ -90,17 +150,22 @@ impl UploadControl {
         self.notify(changed);
     }
 
-    /// The upload ended.
+    /// The upload ended; its file slot goes to the next file.
     pub fn end(&self, end: UploadState) {
         let changed = self.lifecycle.borrow_mut().end(end);
+        self.file_slot.borrow_mut().take();
+        self.progress.set_waiting(None);
         self.notify(changed);
         self.wake();
     }
 
     pub fn pause(&self) {
         let changed = self.lifecycle.borrow_mut().pause();
-        if changed && self.abort_in_flight_on_pause {
-            self.epoch.borrow().abort();
+        if changed {
+            if self.abort_in_flight_on_pause {
+                self.epoch.borrow().abort();
+            }
+            self.file_slot.borrow_mut().take();
         }
         self.notify(changed);
     }
@@ -126,17 +191,57 @@ impl UploadControl {
         self.lifecycle.borrow().is_paused()
     }
 
-    /// Returns at once unless paused; else when resumed. Fails with
-    /// `aborted` if the upload is aborted meanwhile.
+    /// Waits until the upload may run: not paused, and holding one of the
+    /// uploader's file slots (`queued` until then). Fails with `aborted` if
+    /// the upload is aborted meanwhile.
     pub async fn wait_while_paused(&self) -> Result<(), UploadError> {
         let signal = self.signal();
-        while self.is_paused() {
+        loop {
+            while self.is_paused() {
+                abort::ensure_live(Some(&signal))?;
+                let (tx, rx) = oneshot::channel();
+                self.waiters.borrow_mut().push(tx);
+                let _ = rx.await;
+            }
             abort::ensure_live(Some(&signal))?;
-            let (tx, rx) = oneshot::channel();
-            self.waiters.borrow_mut().push(tx);
-            let _ = rx.await;
+            if self.file_slot.borrow().is_some() {
+                return Ok(());
+            }
+            let slot = self.queue.files.acquire(self.owner, Some(&signal)).await?;
+            // Paused while it waited: the slot goes to the next file.
+            if !self.is_paused() {
+                self.file_slot.borrow_mut().get_or_insert(slot);
+            }
         }
-        abort::ensure_live(Some(&signal))
+    }
+
+    /// A slot for one request to the store, shared fairly with the other
+    /// running files' requests; `signal` stops the wait.
+    pub async fn request_slot(&self, signal: Option<&AbortSignal>) -> Result<Slot, UploadError> {
+        self.queue.requests.acquire(self.owner, signal).await
+    }
+
+    /// A request starts waiting on backpressure, as `waiting` says.
+    pub fn begin_wait(&self, waiting: Waiting) {
+        self.waits.borrow_mut().begin(now_ms());
+        let changed = self.lifecycle.borrow_mut().begin_wait();
+        self.progress.set_waiting(Some(waiting));
+        self.notify(changed);
+    }
+
+    /// A wait on backpressure ended.
+    pub fn end_wait(&self) {
+        self.waits.borrow_mut().end(now_ms());
+        let changed = self.lifecycle.borrow_mut().end_wait();
+        if !self.lifecycle.borrow().is_waiting() {
+            self.progress.set_waiting(None);
+        }
+        self.notify(changed);
+    }
+
+    /// Milliseconds this upload has waited on backpressure so far.
+    pub fn waited_ms(&self) -> u64 {
+        self.waits.borrow().waited_ms(now_ms())
     }
 
     fn wake(&self) {
@@ -146,12 +251,8 @@ impl UploadControl {
     }
 
     fn notify(&self, changed: bool) {
-        let Some(callback) = self.on_state.as_ref().filter(|_| changed) else {
-            return;
-        };
-        let state = JsValue::from_str(self.state().as_str());
-        if let Err(thrown) = callback.call1(&JsValue::UNDEFINED, &state) {
-            web_sys::console::error_2(&"presigned-upload: onStateChange threw".into(), &thrown);
+        if let Some(sink) = self.on_state.as_ref().filter(|_| changed) {
+            sink(self.state());
         }
     }
 }

@@ -30,6 +30,8 @@ pub struct UploadError {
     code: ErrorCode,
     message: String,
     status: Option<u16>,
+    /// The wait the answer's `Retry-After` asked for (capped), if any.
+    retry_after_ms: Option<u64>,
 }
 
 impl UploadError {
@@ -38,6 +40,7 @@ impl UploadError {
             code,
             message: message.into(),
             status: None,
+            retry_after_ms: None,
         }
     }
 
@@ -60,6 +63,18 @@ impl UploadError {
     pub fn with_status(mut self, status: u16) -> Self {
         self.status = Some(status);
         self
+    }
+
+    /// Records the wait the answer's `Retry-After` header asked for, if it
+    /// had a valid one (see [`presign_core::retry_after`]).
+    pub fn with_retry_after(mut self, header: Option<&str>) -> Self {
+        self.retry_after_ms =
+            header.and_then(|value| presign_core::retry_after::parse(value, js_sys::Date::now()));
+        self
+    }
+
+    pub fn retry_after_ms(&self) -> Option<u64> {
+        self.retry_after_ms
     }
 
     pub fn code(&self) -> ErrorCode {

@@ -1,18 +1,25 @@
 //! The exported `Uploader` class: options in, promises out.
 
+use crate::attempt::Retrying;
+use crate::batch::Batch;
 use crate::blob_reader::blob_size;
 use crate::checksums::{self, ChecksumOptions};
-use crate::hashing::{Hasher, Hashing, Purpose};
+use crate::hashing::{Hashing, Purpose};
+use crate::job::Job;
 use crate::multipart;
 use crate::options::{self, UploadOptions, UploaderOptions};
+use crate::progress_reporter::{js_sink, ProgressReporter};
 use crate::results::{self, DownloadLink};
 use crate::signer_client::SignerClient;
 use crate::single_put;
-use crate::upload_control::UploadControl;
+use crate::upload_control::{js_state_sink, ControlOptions, UploadControl};
 use crate::upload_error::UploadError;
 use crate::upload_handle::Upload;
+use crate::upload_queue::UploadQueue;
+use presign_core::retry_policy::RetryPolicy;
 use presign_core::upload_state::UploadState;
 use presign_core::ErrorCode;
+use std::future::Future;
 use std::rc::Rc;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -48,6 +55,7 @@ use web_sys::Blob;
 pub struct Uploader {
     signer: Rc<SignerClient>,
     hashing: Rc<Hashing>,
+    queue: Rc<UploadQueue>,
 }
 
 #[wasm_bindgen]
@@ -72,9 +80,14 @@ impl Uploader {
     ) -> Result<Uploader, JsValue> {
         let options = UploaderOptions::from_js(&options)?;
         let hashing = Hashing::new(options.workers, options.worker_module_url.clone());
+        let queue = UploadQueue::new(
+            options.max_concurrent_files,
+            options.max_concurrent_requests,
+        );
         Ok(Self {
             signer: Rc::new(SignerClient::new(options)),
             hashing: Rc::new(hashing),
+            queue: Rc::new(queue),
         })
     }
 
@@ -136,6 +149,8 @@ impl Uploader {
 
     /// Uploads a `File` or `Blob`: with one presigned PUT up to
     /// `multipartThreshold` bytes (default 16 MiB), else as a multipart upload.
+    /// It waits its turn in the uploader's queue first (`maxConcurrentFiles`
+    /// run at once; the state is `queued` meanwhile).
     ///
     /// `options` is `{ fileType, contentType?, onProgress?, signal?,
     /// multipartThreshold?, partSize?, concurrency?, maxAttempts?,
@@ -154,10 +169,15 @@ impl Uploader {
     /// Multipart: each part (`partSize`, default 8 MiB) is read with
     /// `Blob.slice` when its turn comes and hashed before its URL is asked
     /// for (the signer signs the checksum); `concurrency` parts (default 4)
-    /// upload at once while the next ones are hashed. Network errors, 5xx and
-    /// 429 are retried with backoff (`maxAttempts`, default 5, for the store's
-    /// PUTs and the signer's calls alike), an expired URL
-    /// is signed again, a checksum rejection re-reads the part once. Progress
+    /// upload at once while the next ones are hashed, within the uploader's
+    /// `maxConcurrentRequests`. Network errors and 5xx are retried with
+    /// backoff (`maxAttempts`, default 5, for the store's PUTs and the
+    /// signer's calls alike); a 429, S3's `SlowDown` or a 503 with
+    /// `Retry-After` waits as that asks, else the backoff (at most 60 s a
+    /// time, `maxWaitMs` in all, default ten minutes) without
+    /// using up attempts, the upload `queued` meanwhile with the reason in
+    /// its progress reports (`waiting`); an expired URL is signed again, a
+    /// checksum rejection re-reads the part once. Progress
     /// reports add `partsDone`/`partsTotal` and `uploadId`. Resolves with `{
     /// key, size, etag, checksumSha256, parts, partSize, sha256? }`:
     /// `checksumSha256` is the composite checksum, checked against the
@@ -225,35 +245,49 @@ impl Uploader {
         #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
         #[wasm_bindgen(unchecked_param_type = "UploadOptions | string")] options: JsValue,
     ) -> Result<Upload, JsValue> {
-        let signer = Rc::clone(&self.signer);
-        let hashing = Rc::clone(&self.hashing);
         let prepared = as_blob(file).and_then(|blob| Ok((blob, UploadOptions::from_js(&options)?)));
         let control = match &prepared {
-            Ok((_, options)) => UploadControl::new(
-                options.signal.as_ref(),
-                options.on_state_change.clone(),
-                options.abort_in_flight_on_pause,
-            ),
-            Err(_) => UploadControl::new(None, None, false),
+            Ok((_, options)) => ControlOptions {
+                signal: options.signal.clone(),
+                on_state: options.on_state_change.clone().map(js_state_sink),
+                abort_in_flight_on_pause: options.abort_in_flight_on_pause,
+                progress: Some(Rc::new(ProgressReporter::new(
+                    options.on_progress.clone().map(js_sink),
+                ))),
+            },
+            Err(_) => ControlOptions::default(),
         };
-        let control = Rc::new(control?);
-        let running = Rc::clone(&control);
-        let result = future_to_promise(async move {
-            let outcome = match prepared {
-                Ok(prepared) => {
-                    let hasher = hashing.hasher(Purpose::Uploads).await;
-                    run(&signer, &hasher, prepared, &running).await
-                }
-                Err(e) => Err(e),
-            };
-            running.end(match &outcome {
-                Ok(_) => UploadState::Done,
-                Err(e) if e.code() == ErrorCode::Aborted => UploadState::Aborted,
-                Err(_) => UploadState::Failed,
-            });
-            Ok(outcome?)
-        });
+        let control = Rc::new(self.control(control)?);
+        let running = self.launch(prepared, Rc::clone(&control));
+        let result = future_to_promise(async move { Ok(running.await?) });
         Ok(Upload::new(control, result))
+    }
+
+    /// Uploads many files as one batch: each as `upload()` would (the same
+    /// `options`, minus `onProgress` and `onStateChange`, which become the
+    /// batch's and its files'), through this uploader's queue. Returns the
+    /// `Batch` at once: its progress over every file (bytes, files done,
+    /// failed, waiting; a rate and an ETA), `pause()`, `resume()`,
+    /// `cancel()`, `retryFailed()`, each file's handle, and `result`.
+    /// Bad options throw an `UploadError` (`bad_request`).
+    ///
+    /// @example
+    /// ```js
+    /// const batch = uploader.uploadAll(input.files, {
+    ///   fileType: "photos",
+    ///   onProgress: (p) => (bar.value = p.fraction),
+    ///   onFileError: (error, index) => console.warn(input.files[index].name, error.code),
+    /// });
+    /// cancelButton.onclick = () => batch.cancel();
+    /// const { done, failed } = (await batch.result).progress.files;
+    /// ```
+    #[wasm_bindgen(js_name = uploadAll)]
+    pub fn upload_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Iterable<Blob> | ArrayLike<Blob>")] files: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "BatchOptions | string")] options: JsValue,
+    ) -> Result<Batch, JsValue> {
+        Ok(Batch::start(self.clone(), &files, &options)?)
     }
 
     /// Asks the signer for a presigned GET URL of `key` (an object this
@@ -275,31 +309,73 @@ impl Uploader {
         let signal = options::signal_only(&options);
         future_to_promise(async move {
             let signal = signal?;
-            let answer = signer.download_url(&key, signal.as_ref()).await?;
+            let retrying = Retrying::standalone(RetryPolicy::default());
+            let answer = signer
+                .download_url(&key, &retrying, signal.as_ref())
+                .await?;
             Ok(results::to_js(&DownloadLink::from(answer))?)
         })
     }
 }
 
-/// Uploads in one request or in parts, by size.
+impl Uploader {
+    /// Controls of one more upload in this uploader's queue.
+    pub(crate) fn control(&self, options: ControlOptions) -> Result<UploadControl, UploadError> {
+        UploadControl::new(&self.queue, options)
+    }
+
+    /// Runs one upload under `control` to its end (which `control` then
+    /// shows): its result as JavaScript receives it.
+    pub(crate) fn launch(
+        &self,
+        prepared: Result<(Blob, UploadOptions), UploadError>,
+        control: Rc<UploadControl>,
+    ) -> impl Future<Output = Result<JsValue, UploadError>> + 'static {
+        let signer = Rc::clone(&self.signer);
+        let hashing = Rc::clone(&self.hashing);
+        async move {
+            let outcome = match prepared {
+                Ok(prepared) => run(&signer, &hashing, prepared, &control).await,
+                Err(e) => Err(e),
+            };
+            control.end(match &outcome {
+                Ok(_) => UploadState::Done,
+                Err(e) if e.code() == ErrorCode::Aborted => UploadState::Aborted,
+                Err(_) => UploadState::Failed,
+            });
+            outcome
+        }
+    }
+}
+
+/// Waits for the upload's turn, then uploads in one request or in parts,
+/// by size.
 async fn run(
     signer: &Rc<SignerClient>,
-    hasher: &Hasher,
+    hashing: &Hashing,
     (blob, options): (Blob, UploadOptions),
     control: &Rc<UploadControl>,
 ) -> Result<JsValue, UploadError> {
-    let signer = &Rc::new(signer.with_retry(options.retry_policy()));
+    control.wait_while_paused().await?;
+    let hasher = hashing.hasher(Purpose::Uploads).await;
+    let retrying = Rc::new(Retrying::for_upload(options.retry_policy(), control));
+    let job = Job {
+        signer,
+        hasher: &hasher,
+        file: &blob,
+        options: &options,
+        control,
+        retrying: &retrying,
+    };
     if blob_size(&blob) > options.multipart_threshold {
-        let result = multipart::upload(signer, hasher, &blob, &options, control).await?;
-        results::to_js(&result)
+        results::to_js(&multipart::upload(job).await?)
     } else {
-        let result = single_put::upload(signer, hasher, &blob, &options, control).await?;
-        results::to_js(&result)
+        results::to_js(&single_put::upload(job).await?)
     }
 }
 
 /// A `Blob` or `File`, duck-typed so blobs from another realm pass too.
-fn as_blob(file: JsValue) -> Result<Blob, UploadError> {
+pub(crate) fn as_blob(file: JsValue) -> Result<Blob, UploadError> {
     if file.is_instance_of::<Blob>() {
         return Ok(file.unchecked_into());
     }

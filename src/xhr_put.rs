@@ -178,7 +178,9 @@ pub async fn send(
         Ok(PutOutcome { etag })
     } else {
         let body = xhr.response_text().ok().flatten().unwrap_or_default();
-        Err(store_error::classify(status, &body))
+        // Readable when the store's CORS rules expose it.
+        let retry_after = xhr.get_response_header("Retry-After").ok().flatten();
+        Err(store_error::classify(status, &body).with_retry_after(retry_after.as_deref()))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Step 4: Complete with every part's ETag and SHA-256, then hold the store's
 //! answer against our own digests (only its size, with `checksum: false`).
 
+use crate::attempt::Retrying;
 use crate::blob_reader::blob_size;
 use crate::hashing::{BlobRange, Hasher};
 use crate::multipart::scheduler::SentParts;
@@ -19,6 +20,7 @@ use web_sys::{AbortSignal, Blob};
 /// was asked for.
 pub async fn complete(
     signer: &SignerClient,
+    retrying: &Retrying,
     hasher: &Hasher,
     file: &Blob,
     upload_id: &str,
@@ -44,7 +46,12 @@ pub async fn complete(
         })
         .collect();
     let answer = signer
-        .complete_multipart(upload_id, &CompleteMultipartRequest { parts }, Some(signal))
+        .complete_multipart(
+            upload_id,
+            &CompleteMultipartRequest { parts },
+            retrying,
+            Some(signal),
+        )
         .await?;
     let checksum = answer.checksum_sha256.as_deref().filter(|_| checksums);
     let whole = match whole {

@@ -1,18 +1,20 @@
-//! One part's PUTs: send the part's `Blob` slice to its presigned URL, retry
-//! transient failures with backoff, and hand back to the scheduler what only
-//! it can do (a fresh URL, a re-hash). Runs as its own task, so parts progress
-//! while the scheduler reads and hashes the next ones.
+//! One part's PUTs: send the part's `Blob` slice to its presigned URL in the
+//! attempt loop ([`crate::attempt`]: backoff, waits on backpressure), each
+//! attempt in one of the uploader's request slots, and hand back to the
+//! scheduler what only it can do (a fresh URL, a re-hash, holding the part
+//! through a pause). Runs as its own task, so parts progress while the
+//! scheduler reads and hashes the next ones.
 
 use crate::abort::LinkedAbort;
+use crate::attempt::{self, Attempt, Peer, Retrying, Stop};
 use crate::progress_reporter::now_ms;
 use crate::put_headers;
-use crate::retry;
 use crate::upload_control::UploadControl;
 use crate::upload_error::UploadError;
+use crate::upload_queue::Slot;
 use crate::xhr_put;
-use presign_core::retry_policy::{Failure, RetryDecision, RetryPolicy, SplitMix64};
+use presign_core::retry_policy::Attempts;
 use presign_core::{ErrorCode, Sha256Digest};
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use web_sys::{AbortSignal, Blob};
@@ -28,9 +30,7 @@ pub struct Part {
     /// `None` for an upload with `checksum: false`.
     pub sha256: Option<Sha256Digest>,
     /// PUTs sent so far, over every URL this part had.
-    pub attempts: u32,
-    /// Whether a checksum rejection already made us read it again.
-    pub rehashed: bool,
+    pub attempts: Attempts,
 }
 
 impl Part {
@@ -69,11 +69,10 @@ pub enum PartOutcome {
 pub struct PartContext {
     pub file: Blob,
     pub signal: AbortSignal,
-    pub policy: RetryPolicy,
-    pub rng: Rc<RefCell<SplitMix64>>,
+    pub retrying: Rc<Retrying>,
     /// See [`crate::options::UploadOptions::stall_timeout_ms`].
     pub stall_timeout_ms: Option<u32>,
-    /// Pause and resume.
+    /// Pause and resume, and the request slots.
     pub control: Rc<UploadControl>,
 }
 
@@ -84,17 +83,9 @@ pub async fn run(
     signed: SignedPart,
     on_sent: impl Fn(u32, u64) + Clone + 'static,
 ) -> PartOutcome {
-    let SignedPart {
-        mut part,
-        url,
-        headers,
-        use_before_ms,
-    } = signed;
-    let signed_headers = headers;
-    let headers = put_headers::for_put(Some(&signed_headers));
     let slice = match ctx
         .file
-        .slice_with_f64_and_f64(part.start as f64, part.end as f64)
+        .slice_with_f64_and_f64(signed.part.start as f64, signed.part.end as f64)
     {
         Ok(slice) => slice,
         Err(_) => {
@@ -103,86 +94,90 @@ pub async fn run(
             ))
         }
     };
-    loop {
-        part.attempts += 1;
-        let number = part.number;
-        let report = on_sent.clone();
+    let mut attempts = signed.part.attempts;
+    let mut put = PartPut {
+        headers: put_headers::for_put(Some(&signed.headers)),
+        signed,
+        slice,
+        ctx: ctx.clone(),
+        on_sent,
+        slot: None,
+    };
+    let sent = attempt::run(&ctx.retrying, &mut attempts, &mut put, Some(&ctx.signal)).await;
+    let PartPut { mut signed, .. } = put;
+    signed.part.attempts = attempts;
+    let number = signed.part.number;
+    match sent {
+        Ok(outcome) => match outcome.etag {
+            Some(etag) => PartOutcome::Stored { number, etag },
+            None => PartOutcome::Failed(UploadError::new(
+                ErrorCode::Server,
+                "the store did not expose the part's ETag header (its CORS rules need ExposeHeaders: [\"ETag\"])",
+            )),
+        },
+        Err(Stop::Expired) => PartOutcome::NeedsUrl(signed.part),
+        Err(Stop::ChecksumRefused) => PartOutcome::NeedsRehash(signed.part),
+        Err(Stop::Paused) => PartOutcome::Paused(signed),
+        Err(Stop::Failed(error)) => PartOutcome::Failed(error),
+    }
+}
+
+/// One part's PUT as the attempt loop sends it.
+struct PartPut<F> {
+    signed: SignedPart,
+    headers: Vec<(String, String)>,
+    slice: Blob,
+    ctx: PartContext,
+    on_sent: F,
+    slot: Option<Slot>,
+}
+
+impl<F: Fn(u32, u64) + Clone + 'static> Attempt for PartPut<F> {
+    type Output = xhr_put::PutOutcome;
+
+    fn peer(&self) -> Peer {
+        Peer::Store
+    }
+
+    fn what(&self) -> String {
+        format!("part {}", self.signed.part.number)
+    }
+
+    async fn ready(&mut self) -> Result<(), Stop> {
+        if self.slot.is_none() {
+            let control = &self.ctx.control;
+            self.slot = Some(control.request_slot(Some(&self.ctx.signal)).await?);
+        }
+        // Paused while waiting for the slot: nothing new starts.
+        if self.ctx.control.is_paused() {
+            self.slot = None;
+            return Err(Stop::Paused);
+        }
+        Ok(())
+    }
+
+    fn fresh(&self) -> bool {
+        // Never a URL past its use-by time: a store may answer an expired
+        // URL by closing the connection (a network error, not a 403).
+        now_ms() <= self.signed.use_before_ms
+    }
+
+    async fn send(&mut self) -> Result<xhr_put::PutOutcome, UploadError> {
+        let _slot = self.slot.take();
+        let number = self.signed.part.number;
+        let report = self.on_sent.clone();
         // Aborted by the upload's signal, or by a pause (abortInFlightOnPause).
-        let attempt = match LinkedAbort::either(Some(&ctx.signal), &ctx.control.pause_signal()) {
-            Ok(attempt) => attempt,
-            Err(e) => return PartOutcome::Failed(e),
-        };
-        let sent = xhr_put::send(
-            &url,
+        let attempt =
+            LinkedAbort::either(Some(&self.ctx.signal), &self.ctx.control.pause_signal())?;
+        xhr_put::send(
+            &self.signed.url,
             "PUT",
-            &headers,
-            xhr_put::Body::Blob(&slice),
+            &self.headers,
+            xhr_put::Body::Blob(&self.slice),
             Some(&attempt.signal()),
-            ctx.stall_timeout_ms,
+            self.ctx.stall_timeout_ms,
             move |bytes| report(number, bytes),
         )
-        .await;
-        let error = match sent {
-            Ok(outcome) => {
-                return match outcome.etag {
-                    Some(etag) => PartOutcome::Stored { number, etag },
-                    None => PartOutcome::Failed(UploadError::new(
-                        ErrorCode::Server,
-                        "the store did not expose the part's ETag header (its CORS rules need ExposeHeaders: [\"ETag\"])",
-                    )),
-                };
-            }
-            Err(e) => e,
-        };
-        if error.code() == ErrorCode::Aborted {
-            if ctx.signal.aborted() {
-                return PartOutcome::Failed(error);
-            }
-            // Paused: this attempt does not count.
-            part.attempts -= 1;
-            return PartOutcome::Paused(SignedPart {
-                part,
-                url,
-                headers: signed_headers,
-                use_before_ms,
-            });
-        }
-        let failure = Failure {
-            code: error.code(),
-            status: error.status(),
-        };
-        let decision = ctx.policy.decide(
-            failure,
-            part.attempts,
-            part.rehashed,
-            &mut ctx.rng.borrow_mut(),
-        );
-        match decision {
-            RetryDecision::Backoff { delay_ms } => {
-                if let Err(aborted) = retry::sleep(delay_ms, Some(&ctx.signal)).await {
-                    return PartOutcome::Failed(aborted);
-                }
-                // Never retry with a URL past its use-by time: a store may
-                // answer an expired URL by closing the connection (a network
-                // error, not a 403), so ask for a fresh one instead.
-                if now_ms() > use_before_ms {
-                    return PartOutcome::NeedsUrl(part);
-                }
-            }
-            RetryDecision::Represign => return PartOutcome::NeedsUrl(part),
-            RetryDecision::Rehash => return PartOutcome::NeedsRehash(part),
-            RetryDecision::Fail => {
-                let message = format!(
-                    "part {number} failed after {} attempt(s): {}",
-                    part.attempts,
-                    error.message()
-                );
-                let failed = UploadError::new(error.code(), message);
-                return PartOutcome::Failed(match error.status() {
-                    Some(status) => failed.with_status(status),
-                    None => failed,
-                });
-            }
-        }
+        .await
     }
 }

@@ -3,6 +3,7 @@
 //! ahead of need but never for the whole file at once, so no URL waits long
 //! enough to expire.
 
+use crate::attempt::Retrying;
 use crate::multipart::part_upload::{Part, SignedPart};
 use crate::progress_reporter::now_ms;
 use crate::signer_client::SignerClient;
@@ -35,6 +36,7 @@ pub fn batch_due(
 /// Signs up to [`MAX_BATCH`] parts from the front of `parts`.
 pub async fn sign(
     signer: &SignerClient,
+    retrying: &Retrying,
     upload_id: &str,
     parts: Vec<Part>,
     signal: &AbortSignal,
@@ -50,7 +52,9 @@ pub async fn sign(
             .collect(),
     };
     let asked_at = now_ms();
-    let mut answer = signer.part_urls(upload_id, &request, Some(signal)).await?;
+    let mut answer = signer
+        .part_urls(upload_id, &request, retrying, Some(signal))
+        .await?;
     parts
         .into_iter()
         .map(|part| {

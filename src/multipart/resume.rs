@@ -4,10 +4,9 @@
 //! IO around it).
 
 use crate::abort;
-use crate::hashing::{BlobRange, Hasher};
-use crate::options::UploadOptions;
+use crate::hashing::BlobRange;
+use crate::job::Job;
 use crate::resume_store::ResumeStore;
-use crate::signer_client::SignerClient;
 use crate::upload_error::UploadError;
 use presign_core::multipart_protocol::{CreateMultipartResponse, UploadedPart};
 use presign_core::resume_state::{already_stored, FileFingerprint, ResumeRecord};
@@ -54,14 +53,19 @@ impl Resume {
     /// impossible here (no IndexedDB); otherwise the state, with the saved
     /// upload (and the parts the store holds) when there is one to resume.
     pub async fn find(
-        signer: &SignerClient,
-        hasher: &Hasher,
-        file: &Blob,
+        job: Job<'_>,
         name: &str,
-        options: &UploadOptions,
         part_size: u64,
         signal: &AbortSignal,
     ) -> Result<Option<(Self, Option<CreateMultipartResponse>)>, UploadError> {
+        let Job {
+            signer,
+            hasher,
+            file,
+            options,
+            retrying,
+            ..
+        } = job;
         let (file_type, max_age_ms) = (options.file_type.as_str(), options.resume_max_age_ms);
         let Some(store) = ResumeStore::open().await else {
             return Ok(None);
@@ -92,7 +96,10 @@ impl Resume {
         let Some(record) = saved else {
             return Ok(Some((resume, None)));
         };
-        match signer.list_parts(&record.upload_id, Some(signal)).await {
+        match signer
+            .list_parts(&record.upload_id, retrying, Some(signal))
+            .await
+        {
             Ok(list) => {
                 abort::ensure_live(Some(signal))?;
                 resume.listed = list.parts.into_iter().map(|p| (p.number, p)).collect();

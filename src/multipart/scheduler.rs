@@ -4,13 +4,13 @@
 //! presign them in batches; keep up to `concurrency` part tasks running; take
 //! in their outcomes (stored, needs a fresh URL, needs a re-hash, failed).
 
+use crate::attempt::Retrying;
 use crate::hashing::{BlobRange, Hasher, WholeFile};
+use crate::job::Job;
 use crate::multipart::part_upload::{self, Part, PartContext, PartOutcome, SignedPart};
 use crate::multipart::part_urls;
 use crate::multipart::resume::Resume;
-use crate::multipart::Job;
 use crate::progress_reporter::{now_ms, ProgressReporter};
-use crate::retry;
 use crate::signer_client::SignerClient;
 use crate::upload_error::UploadError;
 use futures::channel::mpsc;
@@ -18,6 +18,7 @@ use futures::StreamExt;
 use presign_core::multipart_progress::MultipartProgress;
 use presign_core::part_plan::PartPlan;
 use presign_core::progress::Phase;
+use presign_core::retry_policy::Attempts;
 use presign_core::{ErrorCode, Sha256Digest};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -48,6 +49,7 @@ enum Event {
 /// The scheduler's state over one upload.
 struct Scheduler<'a> {
     signer: &'a Rc<SignerClient>,
+    retrying: &'a Rc<Retrying>,
     hasher: &'a Hasher,
     upload_id: &'a str,
     file: &'a Blob,
@@ -82,6 +84,7 @@ struct Scheduler<'a> {
 /// Sends every part of `plan`; returns once all are stored.
 pub async fn send_parts(
     job: Job<'_>,
+    resume: Option<&Resume>,
     upload_id: &str,
     plan: PartPlan,
     signal: AbortSignal,
@@ -91,10 +94,10 @@ pub async fn send_parts(
         hasher,
         file,
         options,
-        progress,
         control,
-        resume,
+        retrying,
     } = job;
+    let progress = control.progress();
     let size = plan.size();
     let count = plan.part_count();
     let sizes = (1..=count)
@@ -107,8 +110,7 @@ pub async fn send_parts(
     let ctx = PartContext {
         file: file.clone(),
         signal: signal.clone(),
-        policy: options.retry_policy(),
-        rng: Rc::new(RefCell::new(retry::seeded_rng())),
+        retrying: Rc::clone(retrying),
         stall_timeout_ms: options.stall_timeout_ms,
         control: Rc::clone(control),
     };
@@ -124,6 +126,7 @@ pub async fn send_parts(
     let whole = options.whole_file_sha256.then(|| hasher.whole_file(file));
     let mut s = Scheduler {
         signer,
+        retrying,
         hasher,
         upload_id,
         file,
@@ -195,7 +198,8 @@ pub async fn send_parts(
         ) {
             let take = s.hashed.len().min(part_urls::MAX_BATCH);
             let batch: Vec<Part> = s.hashed.drain(..take).collect();
-            let signed = part_urls::sign(s.signer, s.upload_id, batch, &s.signal).await?;
+            let signed =
+                part_urls::sign(s.signer, s.retrying, s.upload_id, batch, &s.signal).await?;
             s.signed.extend(signed);
             continue;
         }
@@ -281,9 +285,8 @@ impl Scheduler<'_> {
             start,
             end,
             sha256: None,
-            attempts: 0,
             // Nothing to read again and compare: a checksum refusal fails.
-            rehashed: true,
+            attempts: Attempts::without_rehash(),
         });
         Ok(())
     }
@@ -309,8 +312,7 @@ impl Scheduler<'_> {
                 start,
                 end,
                 sha256: Some(sha256),
-                attempts: 0,
-                rehashed: false,
+                attempts: Attempts::new(),
             };
             // Resuming: a part the store already holds, the same bytes, is
             // not sent again.
@@ -383,7 +385,7 @@ impl Scheduler<'_> {
                         format!("part {} changed while it was being uploaded", part.number),
                     ));
                 }
-                part.rehashed = true;
+                part.attempts.rehashed();
                 self.hashed.push_front(part);
             }
             PartOutcome::Failed(error) => return Err(error),

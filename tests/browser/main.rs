@@ -12,6 +12,7 @@
 //! `PRESIGN_ENDPOINT_SHORT_EXPIRY` and `PRESIGN_FAULT_PROXY_SHORT_EXPIRY`.
 #![cfg(target_arch = "wasm32")]
 
+mod backpressure;
 mod faults;
 mod form_post;
 mod multipart;

@@ -41,13 +41,51 @@ pub struct Progress {
 /// How far back the rate looks.
 const RATE_WINDOW_MS: f64 = 3_000.0;
 
+/// The recent rate of a growing byte count: bytes per second over the last
+/// few seconds of samples.
+#[derive(Debug, Clone, Default)]
+pub struct RateWindow {
+    samples: VecDeque<(f64, u64)>,
+}
+
+impl RateWindow {
+    /// Forgets every sample.
+    pub fn clear(&mut self) {
+        self.samples.clear();
+    }
+
+    /// `count` bytes at `now_ms`.
+    pub fn sample(&mut self, now_ms: f64, count: u64) {
+        self.samples.push_back((now_ms, count));
+        while self.samples.len() > 2
+            && self
+                .samples
+                .front()
+                .is_some_and(|&(t, _)| now_ms - t > RATE_WINDOW_MS)
+        {
+            self.samples.pop_front();
+        }
+    }
+
+    /// Bytes per second between the oldest and newest sample; 0 until there
+    /// are two apart in time.
+    pub fn rate(&self) -> f64 {
+        match (self.samples.front(), self.samples.back()) {
+            (Some(&(t0, b0)), Some(&(t1, b1))) if t1 > t0 && b1 >= b0 => {
+                (b1 - b0) as f64 * 1000.0 / (t1 - t0)
+            }
+            _ => 0.0,
+        }
+    }
+}
+
 /// Tracks one phase's bytes. `loaded` never goes backwards, whatever is reported.
 #[derive(Debug, Clone)]
 pub struct ProgressTracker {
     phase: Phase,
     total: u64,
     loaded: u64,
-    samples: VecDeque<(f64, u64)>,
+    samples: RateWindow,
     last_emit_ms: Option<f64>,
     min_interval_ms: f64,
 }
@@ -59,7 +97,7 @@ impl ProgressTracker {
             phase,
             total,
             loaded: 0,
-            samples: VecDeque::new(),
+            samples: RateWindow::default(),
             last_emit_ms: None,
             min_interval_ms,
         }
@@ -71,7 +109,7 @@ impl ProgressTracker {
         self.total = total;
         self.loaded = 0;
         self.samples.clear();
-        self.samples.push_back((now_ms, 0));
+        self.samples.sample(now_ms, 0);
         self.last_emit_ms = None;
     }
 
@@ -81,15 +119,7 @@ impl ProgressTracker {
     pub fn update(&mut self, loaded: u64, now_ms: f64) -> Option<Progress> {
         let loaded = loaded.min(self.total).max(self.loaded);
         self.loaded = loaded;
-        self.samples.push_back((now_ms, loaded));
-        while self.samples.len() > 2
-            && self
-                .samples
-                .front()
-                .is_some_and(|&(t, _)| now_ms - t > RATE_WINDOW_MS)
-        {
-            self.samples.pop_front();
-        }
+        self.samples.sample(now_ms, loaded);
         let due = match self.last_emit_ms {
             None => true,
             Some(last) => now_ms - last >= self.min_interval_ms || loaded == self.total,
@@ -121,10 +151,7 @@ impl ProgressTracker {
     }
 
     fn rate(&self) -> f64 {
-        match (self.samples.front(), self.samples.back()) {
-            (Some(&(t0, b0)), Some(&(t1, b1))) if t1 > t0 => (b1 - b0) as f64 * 1000.0 / (t1 - t0),
-            _ => 0.0,
-        }
+        self.samples.rate()
     }
 }
 

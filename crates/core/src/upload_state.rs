@@ -7,6 +7,9 @@
 //!    ╰───────┴──────────┴── paused ⇄ (back where it was)
 //! any state that is not final → failed | aborted
 //! ```
+//!
+//! `queued` is also where a started upload shows while the signer or the
+//! store has asked it to wait (429, 503): see [`WaitReason`].
 
 use serde::Serialize;
 
@@ -55,12 +58,41 @@ impl UploadState {
     }
 }
 
-/// The state, and where a paused upload goes back to.
+/// Why an upload is `queued` after it started: the signer or the store
+/// asked it to wait (HTTP 429 or 503), and it waits instead of failing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitReason {
+    /// The signer's request rate limit (429).
+    RateLimited,
+    /// The signer's cap on open multipart uploads per user (429 to a
+    /// create): it waits until one of the user's uploads ends.
+    OpenUploads,
+    /// The store or the signer is busy (503, S3's `SlowDown`, a store's 429).
+    Busy,
+}
+
+impl WaitReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaitReason::RateLimited => "rate_limited",
+            WaitReason::OpenUploads => "open_uploads",
+            WaitReason::Busy => "busy",
+        }
+    }
+}
+
+/// The state, computed from the engine's latest step, a pause, the waits
+/// in progress and the end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lifecycle {
-    state: UploadState,
-    /// While paused: the state to resume into (the engine's latest step).
-    resume_to: Option<UploadState>,
+    /// The engine's latest step: `queued`, `hashing`, `uploading` or
+    /// `completing`; a paused upload resumes into it.
+    step: UploadState,
+    paused: bool,
+    /// Requests waiting on backpressure now (the upload is `queued` then).
+    waits: u32,
+    end: Option<UploadState>,
 }
 
 impl Default for Lifecycle {
@@ -72,65 +104,85 @@ impl Default for Lifecycle {
 impl Lifecycle {
     pub fn new() -> Self {
         Self {
-            state: UploadState::Queued,
-            resume_to: None,
+            step: UploadState::Queued,
+            paused: false,
+            waits: 0,
+            end: None,
         }
     }
 
     pub fn state(&self) -> UploadState {
-        self.state
+        match self.end {
+            Some(end) => end,
+            None if self.paused => UploadState::Paused,
+            None if self.waits > 0 => UploadState::Queued,
+            None => self.step,
+        }
     }
 
     pub fn is_paused(&self) -> bool {
-        self.state == UploadState::Paused
+        self.state() == UploadState::Paused
+    }
+
+    /// Whether a request is waiting on backpressure now.
+    pub fn is_waiting(&self) -> bool {
+        self.end.is_none() && self.waits > 0
     }
 
     /// The engine reached `step` (hashing, uploading, completing). While
     /// paused the state stays `paused` and `step` is where resume goes.
     /// Returns whether the visible state changed.
     pub fn step(&mut self, step: UploadState) -> bool {
-        if self.state.is_final() || step == UploadState::Paused || step.is_final() {
+        if self.end.is_some() || step == UploadState::Paused || step.is_final() {
             return false;
         }
-        if self.state == UploadState::Paused {
-            self.resume_to = Some(step);
-            return false;
-        }
-        let changed = self.state != step;
-        self.state = step;
-        changed
+        self.change(|l| l.step = step)
     }
 
     /// The caller paused. Only an upload that has not reached `completing`
     /// (or an end) can pause. Returns whether the state changed.
     pub fn pause(&mut self) -> bool {
-        match self.state {
-            UploadState::Queued | UploadState::Hashing | UploadState::Uploading => {
-                self.resume_to = Some(self.state);
-                self.state = UploadState::Paused;
-                true
-            }
-            _ => false,
+        let can = matches!(
+            self.step,
+            UploadState::Queued | UploadState::Hashing | UploadState::Uploading
+        );
+        if self.end.is_some() || self.paused || !can {
+            return false;
         }
+        self.change(|l| l.paused = true)
     }
 
     /// The caller resumed a paused upload. Returns whether the state changed.
     pub fn resume(&mut self) -> bool {
-        if self.state != UploadState::Paused {
+        if self.end.is_some() || !self.paused {
             return false;
         }
-        self.state = self.resume_to.take().unwrap_or(UploadState::Queued);
-        true
+        self.change(|l| l.paused = false)
+    }
+
+    /// A request starts waiting on backpressure: the upload is `queued`
+    /// until every such wait ends. Returns whether the state changed.
+    pub fn begin_wait(&mut self) -> bool {
+        self.change(|l| l.waits += 1)
+    }
+
+    /// A wait on backpressure ended. Returns whether the state changed.
+    pub fn end_wait(&mut self) -> bool {
+        self.change(|l| l.waits = l.waits.saturating_sub(1))
     }
 
     /// The upload ended: `done`, `failed` or `aborted`. The first end wins.
     pub fn end(&mut self, end: UploadState) -> bool {
-        if self.state.is_final() || !end.is_final() {
+        if self.end.is_some() || !end.is_final() {
             return false;
         }
-        self.state = end;
-        self.resume_to = None;
-        true
+        self.change(|l| l.end = Some(end))
+    }
+
+    fn change(&mut self, f: impl FnOnce(&mut Self)) -> bool {
+        let before = self.state();
+        f(self);
+        self.state() != before
     }
 }
 
@@ -191,6 +243,28 @@ mod tests {
         assert!(!l.resume());
         assert_eq!(l.state(), Aborted);
         assert!(!Lifecycle::new().end(Uploading), "not an end");
+    }
+
+    #[test]
+    fn waits_show_as_queued_until_the_last_ends() {
+        let mut l = Lifecycle::new();
+        l.step(Uploading);
+        assert!(l.begin_wait());
+        assert_eq!(l.state(), Queued);
+        assert!(!l.begin_wait(), "a second part waiting changes nothing");
+        assert!(!l.end_wait());
+        assert!(l.end_wait());
+        assert_eq!(l.state(), Uploading);
+        // A pause shows over a wait, and a wait can be paused.
+        l.begin_wait();
+        assert!(l.pause());
+        assert_eq!(l.state(), Paused);
+        assert!(l.resume());
+        assert_eq!(l.state(), Queued);
+        assert!(l.end(Failed));
+        assert!(!l.end_wait());
+        assert_eq!(l.state(), Failed);
+        assert_eq!(WaitReason::OpenUploads.as_str(), "open_uploads");
     }
 
     #[test]

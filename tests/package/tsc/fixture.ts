@@ -2,9 +2,14 @@
 // the public API as an app would use it, and misuses that must not compile
 // (each `@ts-expect-error` fails the build if its line compiles).
 import init, {
+  Batch,
   Uploader,
   Upload,
   UploadError,
+  type BatchFileEnd,
+  type BatchOptions,
+  type BatchProgress,
+  type BatchResult,
   type ChecksumOptions,
   type DownloadLink,
   type FileChecksums,
@@ -13,6 +18,7 @@ import init, {
   type UploadProgress,
   type UploadResult,
   type UploadState,
+  type WaitReason,
 } from "presigned-upload";
 import * as bundler from "presigned-upload/bundler";
 import {
@@ -51,6 +57,36 @@ export async function uploadOne(file: File): Promise<string> {
     }
     throw err;
   }
+}
+
+// Many files through the queue, with the batch's progress and controls.
+export async function uploadMany(files: FileList): Promise<string[]> {
+  await init();
+  const uploader = new Uploader({ maxConcurrentFiles: 4, maxConcurrentRequests: 6 });
+  const options: BatchOptions = {
+    fileType: "photos",
+    maxWaitMs: 60_000,
+    onProgress: (p: BatchProgress) => console.log(p.files.done, p.files.total, p.fraction, p.etaSeconds ?? "?"),
+    onFileProgress: (p: UploadProgress, index: number) => {
+      const reason: WaitReason | undefined = p.waiting?.reason;
+      console.log(index, reason ?? p.phase, p.waiting?.retryInMs ?? 0);
+    },
+    onFileStateChange: (state: UploadState, index: number) => console.log(index, state),
+    onFileComplete: (result: UploadResult, index: number) => console.log(index, result.key),
+    onFileError: (error: UploadError, index: number) => console.log(index, error.code),
+  };
+  const batch: Batch = uploader.uploadAll(files, options);
+  const first: number = batch.add([new Blob(["more"])]);
+  batch.upload(first)?.pause();
+  batch.pause();
+  batch.resume();
+  const retried: number = batch.retryFailed();
+  const again: boolean = batch.retry(0);
+  const now: BatchProgress = batch.progress;
+  console.log(batch.length, retried, again, now.loaded);
+  const done: BatchResult = await batch.result;
+  batch.cancel();
+  return done.files.flatMap((f: BatchFileEnd) => (f.state === "done" ? [f.result.key] : [f.error.code]));
 }
 
 // Hash workers and checksums() without uploading.
@@ -106,6 +142,12 @@ made.code = "network";
 export const badEndpoint = new Uploader({ endpoint: 42 });
 // @ts-expect-error: workers is a number
 export const badWorkers = new Uploader({ workers: "2" });
+// @ts-expect-error: the batch reports progress for the batch, not per file
+export const badBatchProgress: BatchOptions = { fileType: "x", onProgress: (p: UploadProgress) => p.phase };
+// @ts-expect-error: not a wait reason
+export const badReason: WaitReason = "sleepy";
+// @ts-expect-error: maxConcurrentFiles is a number
+export const badQueue = new Uploader({ maxConcurrentFiles: "4" });
 // @ts-expect-error: not a digest method
 export const badDigest = (u: Uploader, f: File) => u.checksums(f, { partDigest: "md5" });
 // @ts-expect-error: hashWorkers is read-only
