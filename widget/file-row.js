@@ -1,7 +1,9 @@
-// One file in the widget's list: its row (name, size, an ARIA progressbar,
-// phase, speed, time left, the error or the final link, and its buttons) and
-// the upload behind it: start, pause, resume, cancel, retry, remove.
-import { formatBytes, formatEta, formatRate, overallFraction, PHASE_LABELS } from "./format.js";
+// One file in the widget's list, as the user sees it: its row (name, size,
+// an ARIA progressbar, phase, speed, time left, the error or the final link,
+// and its buttons), drawn from the element's record of that file. The row
+// keeps no upload state of its own: the element owns the record and the
+// batch behind it, and asks the row to draw it again when it changed.
+import { formatBytes, formatEta, formatRate, PHASE_LABELS, WAIT_LABELS } from "./format.js";
 
 // What a row shows for each state, and which buttons it offers then.
 const STATE_LABELS = {
@@ -15,7 +17,7 @@ const STATE_LABELS = {
   aborted: "Cancelled",
 };
 const ACTIONS = {
-  queued: ["cancel"],
+  queued: ["pause", "cancel"],
   hashing: ["pause", "cancel"],
   uploading: ["pause", "cancel"],
   paused: ["resume", "cancel"],
@@ -41,7 +43,14 @@ const ERROR_TITLES = {
   bad_request: "Rejected",
 };
 
-const ENDED = new Set(["done", "failed", "aborted"]);
+export const ENDED = new Set(["done", "failed", "aborted"]);
+
+/** The line a failed row shows: a title for its code, then the message. */
+export function errorText(error) {
+  if (error?.code === "aborted") return "";
+  const message = error?.message || String(error);
+  return `${ERROR_TITLES[error?.code] ?? "Upload failed"}: ${message}`;
+}
 
 const template = () => {
   const li = document.createElement("li");
@@ -66,27 +75,21 @@ const template = () => {
 
 export class FileRow {
   /**
-   * `host`: `{ uploader(): Promise<Uploader>, release(uploader), options(): object,
-   * emit(type, detail): boolean, announce(text), removed(row) }` — what the
-   * element lends its rows. Each uploader a row got is released once the row
-   * is done with it.
+   * `record`: the element's record of one file (`file`, `state`, `progress`,
+   * `fraction`, `error`, `retryable`, `result`, `downloadUrl`);
+   * `act(action, record)`: what the buttons do (pause, resume, cancel,
+   * retry, remove).
    */
-  constructor(file, host) {
-    this.file = file;
-    this.host = host;
+  constructor(record, act) {
+    this.record = record;
     this.element = template();
-    this.state = "queued";
-    this.fraction = 0;
-    this.error = null;
-    this.retryable = true;
-    this.upload = null;
-    this.attempt = 0;
     const $ = (cls) => this.element.querySelector("." + cls);
     this.parts = {
       progress: $("progress"), value: $("value"), phase: $("phase"), percent: $("percent"),
       speed: $("speed"), eta: $("eta"), count: $("parts"), actions: $("actions"), error: $("error"),
       result: $("result"), link: $("link"), key: $("key"),
     };
+    const { file } = record;
     $("name").textContent = file.name;
     $("name").title = file.name;
     $("size").textContent = formatBytes(file.size);
@@ -99,166 +102,75 @@ export class FileRow {
       button.textContent = label;
       button.setAttribute("part", `button ${action}`);
       button.setAttribute("aria-label", `${label} ${file.name}`);
-      button.addEventListener("click", () => this[action]());
+      button.addEventListener("click", () => act(action, this.record));
       this.parts.actions.append(button);
       this.buttons[action] = button;
     }
-    this.render();
+    this.shownState = null;
+    this.update();
   }
 
-  /** Starts (or, after a failure or a cancel, starts again) the upload. */
-  async start() {
-    const attempt = ++this.attempt;
-    if (!this.host.emit("upload-start", { file: this.file })) {
-      if (attempt === 1) this.remove();
-      return;
+  /** Draws the record as it is now. */
+  update() {
+    const record = this.record;
+    if (record.state !== this.shownState) {
+      this.shownState = record.state;
+      this.#renderState();
     }
-    this.error = null;
-    this.fraction = 0;
-    delete this.element.dataset.code;
-    this.setState("queued");
-    let uploader;
-    try {
-      uploader = await this.host.uploader();
-    } catch (error) {
-      if (attempt === this.attempt) this.settleError(error);
-      return;
-    }
-    try {
-      await this.#run(uploader, attempt);
-    } finally {
-      this.host.release(uploader);
-    }
+    this.#showResult();
+    this.#showProgress();
   }
 
-  /** The upload of attempt `attempt` with `uploader`, to its end on the row. */
-  async #run(uploader, attempt) {
-    let result;
-    try {
-      if (attempt !== this.attempt) return; // cancelled or removed meanwhile
-      this.upload = uploader.start(this.file, {
-        ...this.host.options(),
-        onProgress: (progress) => attempt === this.attempt && this.progress(progress),
-        // The ends are shown once the result has settled (with its link or error).
-        onStateChange: (state) => attempt === this.attempt && !ENDED.has(state) && this.setState(state),
-      });
-      result = await this.upload.result;
-    } catch (error) {
-      if (attempt === this.attempt) this.settleError(error);
-      return;
-    }
-    if (attempt !== this.attempt) return;
-    let downloadUrl = null;
-    try {
-      downloadUrl = (await uploader.downloadUrl(result.key)).url;
-    } catch {
-      // The upload is stored; without a link the row shows its key alone.
-    }
-    if (attempt !== this.attempt) return;
-    this.upload = null;
-    this.fraction = 1;
-    this.parts.result.hidden = false;
-    this.parts.key.textContent = result.key;
-    if (downloadUrl) {
-      this.parts.link.href = downloadUrl;
-      this.parts.link.download = this.file.name;
-      this.parts.link.textContent = "Download";
-      this.parts.link.setAttribute("aria-label", `Download ${this.file.name}`);
-    }
-    this.parts.link.hidden = !downloadUrl;
-    this.setState("done");
-    this.host.announce(`${this.file.name} uploaded.`);
-    this.host.emit("upload-complete", { file: this.file, result, downloadUrl });
-  }
-
-  /** A file the widget refuses before any request (size, type). */
-  refuse(error) {
-    this.retryable = false;
-    this.settleError(error);
-  }
-
-  pause() {
-    this.upload?.pause();
-  }
-
-  resume() {
-    this.upload?.resume();
-  }
-
-  cancel() {
-    if (this.upload) {
-      this.upload.abort(); // the result rejects with code "aborted"
-    } else if (this.state === "queued") {
-      this.attempt++;
-      this.settleError(this.host.aborted());
-    }
-  }
-
-  retry() {
-    this.parts.result.hidden = true;
-    this.start();
-  }
-
-  remove() {
-    this.attempt++;
-    this.upload?.abort();
-    this.element.remove();
-    this.host.removed(this);
-  }
-
-  settleError(error) {
-    this.upload = null;
-    this.error = error;
-    const aborted = error?.code === "aborted";
-    this.setState(aborted ? "aborted" : "failed");
-    const message = error?.message || String(error);
-    this.parts.error.textContent = aborted
-      ? ""
-      : `${ERROR_TITLES[error?.code] ?? "Upload failed"}: ${message}`;
-    this.element.dataset.code = error?.code ?? "error";
-    this.host.announce(aborted ? `${this.file.name}: cancelled.` : `${this.file.name} failed: ${message}`);
-    this.host.emit("upload-error", { file: this.file, error });
-  }
-
-  progress(progress) {
-    this.fraction = Math.max(this.fraction, overallFraction(progress));
-    this.showProgress(progress);
-    this.host.emit("upload-progress", { file: this.file, progress });
-  }
-
-  setState(state) {
-    this.state = state;
-    this.render();
-  }
-
-  showProgress(progress) {
-    const percent = Math.floor(this.fraction * 100);
-    const { progress: bar, value, phase, percent: pct, speed, eta, count } = this.parts;
-    value.style.width = `${this.fraction * 100}%`;
-    bar.setAttribute("aria-valuenow", String(percent));
-    const moving = progress && (progress.phase === "hashing" || progress.phase === "uploading");
-    const active = !ENDED.has(this.state) && this.state !== "paused";
-    phase.textContent = active && progress ? PHASE_LABELS[progress.phase] ?? progress.phase : STATE_LABELS[this.state];
-    pct.textContent = ENDED.has(this.state) ? "" : `${percent}%`;
-    speed.textContent = active && moving ? formatRate(progress.bytesPerSecond) : "";
-    eta.textContent = active && moving && progress.fraction < 1 ? formatEta(progress.etaSeconds) : "";
-    count.textContent = active && progress?.partsTotal > 1 ? `part ${progress.partsDone}/${progress.partsTotal}` : "";
-    const words = [phase.textContent, pct.textContent, speed.textContent, eta.textContent].filter(Boolean);
-    bar.setAttribute("aria-valuetext", words.join(", "));
-  }
-
-  render() {
-    this.element.dataset.state = this.state;
+  #renderState() {
+    const { state, error, retryable } = this.record;
+    this.element.dataset.state = state;
+    if (ENDED.has(state) && state !== "done") this.element.dataset.code = error?.code ?? "error";
+    else delete this.element.dataset.code;
+    this.parts.error.textContent = state === "failed" || state === "aborted" ? errorText(error) : "";
     const root = this.element.getRootNode();
     const focused = root.activeElement;
-    const shown = (ACTIONS[this.state] ?? []).filter((a) => a !== "retry" || this.retryable);
+    const shown = (ACTIONS[state] ?? []).filter((a) => a !== "retry" || retryable);
     for (const [action, button] of Object.entries(this.buttons)) button.hidden = !shown.includes(action);
     // Keyboard users keep their place: Pause becomes Resume, Cancel becomes
     // Retry; while the row has no buttons (completing) the row itself holds
     // the focus, and hands it to the first button that comes back.
     const lost = Object.values(this.buttons).includes(focused) ? focused.hidden : focused === this.element;
     if (lost) (this.buttons[shown[0]] ?? this.element).focus();
-    if (!ENDED.has(this.state)) this.parts.error.textContent = "";
-    this.showProgress(null);
+  }
+
+  #showResult() {
+    const { state, result, downloadUrl, file } = this.record;
+    const { result: line, key, link } = this.parts;
+    line.hidden = state !== "done" || !result;
+    if (line.hidden) return;
+    key.textContent = result.key;
+    if (downloadUrl && link.getAttribute("href") !== downloadUrl) {
+      link.href = downloadUrl;
+      link.download = file.name;
+      link.textContent = "Download";
+      link.setAttribute("aria-label", `Download ${file.name}`);
+    }
+    link.hidden = !downloadUrl;
+  }
+
+  #showProgress() {
+    const { state, progress, fraction } = this.record;
+    const percent = Math.floor(fraction * 100);
+    const { progress: bar, value, phase, percent: pct, speed, eta, count } = this.parts;
+    value.style.width = `${fraction * 100}%`;
+    bar.setAttribute("aria-valuenow", String(percent));
+    const moving = progress && (progress.phase === "hashing" || progress.phase === "uploading");
+    const active = !ENDED.has(state) && state !== "paused" && state !== "queued";
+    if (state === "queued" && progress?.waiting) {
+      phase.textContent = `Waiting: ${WAIT_LABELS[progress.waiting.reason] ?? progress.waiting.reason}`;
+    } else {
+      phase.textContent = active && progress ? PHASE_LABELS[progress.phase] ?? progress.phase : STATE_LABELS[state];
+    }
+    pct.textContent = ENDED.has(state) ? "" : `${percent}%`;
+    speed.textContent = active && moving ? formatRate(progress.bytesPerSecond) : "";
+    eta.textContent = active && moving && progress.fraction < 1 ? formatEta(progress.etaSeconds) : "";
+    count.textContent = active && progress?.partsTotal > 1 ? `part ${progress.partsDone}/${progress.partsTotal}` : "";
+    const words = [phase.textContent, pct.textContent, speed.textContent, eta.textContent].filter(Boolean);
+    bar.setAttribute("aria-valuetext", words.join(", "));
   }
 }

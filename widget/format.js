@@ -45,6 +45,13 @@ export const PHASE_LABELS = {
   done: "Done",
 };
 
+/** Why a started upload waits (`progress.waiting.reason`), in words. */
+export const WAIT_LABELS = {
+  rate_limited: "too many requests",
+  open_uploads: "other uploads must finish first",
+  busy: "storage busy",
+};
+
 /**
  * Whether `file` matches an `accept` attribute as `<input type=file>` reads it:
  * comma-separated `.ext`, `type/subtype` and `type/*` tokens; empty accepts all.

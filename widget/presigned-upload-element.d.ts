@@ -101,8 +101,12 @@ export interface PresignedUploadEventMap extends HTMLElementEventMap {
 
 /**
  * `<presigned-upload>`: drop or choose files (click, or Enter/Space on the
- * drop zone); each gets a row with a progressbar, speed, time left, pause,
- * resume, cancel and retry, the error message, and the final link.
+ * drop zone); they upload through the uploader's queue as one batch, each
+ * with a row (a progressbar, speed, time left, pause, resume, cancel and
+ * retry, the error message, and the final link; "Waiting" until its turn),
+ * under a summary of them all ("12 of 250 uploaded", Retry failed, Cancel
+ * all). A list of more than 50 files shows the running, failed and next
+ * waiting files and counts the rest in the summary.
  *
  * @example
  * ```html
@@ -124,8 +128,9 @@ export class PresignedUploadElement extends HTMLElement {
   maxSize: number | null;
   /** Returns the signer's bearer token (or a promise of it); `null`: none. */
   getToken: (() => string | Promise<string>) | null;
-  /** More options of its Uploader (`headers`, `workers`, …); a new value
-   * gives the next upload a new Uploader. */
+  /** More options of its Uploader (`headers`, `workers`,
+   * `maxConcurrentFiles`, …); a new value gives the next upload a new
+   * Uploader. */
   uploaderOptions: WidgetUploaderOptions;
   /** More options for every upload. */
   uploadOptions: WidgetUploadOptions;

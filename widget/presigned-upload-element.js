@@ -8,12 +8,25 @@
 // (cancelable), upload-progress, upload-complete, upload-error. Importing the
 // module defines <presigned-upload> unless that name is taken; define(name)
 // adds another name. Types: presigned-upload-element.d.ts.
+//
+// Files go through the Uploader's queue as one batch (uploader.uploadAll):
+// a few run at once, the others wait. The element keeps a record of every
+// file; rows are drawn for the files worth seeing (all of them in a short
+// list; in a long one the running, failed and next few waiting files, the
+// finished ones counted in the summary line), at most once a frame.
 import init, { Uploader, UploadError } from "../presigned_upload.js";
-import { FileRow } from "./file-row.js";
-import { accepts, formatBytes } from "./format.js";
+import { ENDED, errorText, FileRow } from "./file-row.js";
+import { accepts, formatBytes, overallFraction } from "./format.js";
 import { STYLES } from "./styles.js";
+import { UploadSummary } from "./upload-summary.js";
 
 export const DEFAULT_NAME = "presigned-upload";
+
+// A list this long or shorter shows every file; a longer one collapses.
+const MAX_ROWS = 50;
+// In a collapsed list: how many waiting and how many failed rows are drawn.
+const WAITING_ROWS = 5;
+const FAILED_ROWS = 20;
 
 // One wasm instance per page, loaded when the first element connects.
 let wasm = null;
@@ -29,7 +42,8 @@ const SHADOW = `<style>${STYLES}</style>
   <input class="input" type="file" hidden>
 </div>
 <p class="status" part="status" role="status" aria-live="polite"></p>
-<ul class="list" part="list" aria-label="Uploads"></ul>`;
+<ul class="list" part="list" aria-label="Uploads"></ul>
+<p class="more" part="more"></p>`;
 
 // Outside a browser (server-side rendering imports the module too) there is
 // no HTMLElement to extend and nothing to define.
@@ -43,13 +57,21 @@ export class PresignedUploadElement extends Base {
   #uploaderOptions = {};
   #uploader = null;
   #uploaderFor = null; // the endpoint, getToken and uploaderOptions #uploader was made with
-  #users = new Map(); // uploader -> rows using it now
-  #rows = new Set();
+  // The batch new files join: its uploader and the options it was made with.
+  #batch = null;
+  // Every batch not freed yet: { batch, uploader, records (by batch index) }.
+  #batches = new Set();
+  // Every file shown or counted, in the order they were added.
+  #records = [];
+  #rowOf = new WeakMap(); // row element -> record
+  #drawing = false;
   #root;
   #zone;
   #input;
   #status;
   #list;
+  #more;
+  #summary;
 
   constructor() {
     super();
@@ -60,6 +82,12 @@ export class PresignedUploadElement extends Base {
     this.#input = $(".input");
     this.#status = $(".status");
     this.#list = $(".list");
+    this.#more = $(".more");
+    this.#summary = new UploadSummary((action) => {
+      this.#actOnAll(action);
+      this.#drawNow();
+    });
+    this.#list.before(this.#summary.element);
     this.#wire();
     // Properties set before the element was upgraded (defined) shadow the accessors.
     for (const name of ["getToken", "uploaderOptions", "uploadOptions"]) {
@@ -113,8 +141,9 @@ export class PresignedUploadElement extends Base {
   }
 
   /** More options of the element's Uploader (`headers`, `workers`,
-   * `workerModuleUrl`); `endpoint` and `getToken` are the element's own.
-   * Setting them makes a new Uploader for the next upload. */
+   * `workerModuleUrl`, `maxConcurrentFiles`, …); `endpoint` and `getToken`
+   * are the element's own. Setting them makes a new Uploader for the next
+   * upload. */
   get uploaderOptions() { return this.#uploaderOptions; }
   set uploaderOptions(options) {
     if (options != null && typeof options !== "object") throw new TypeError("uploaderOptions must be an object");
@@ -136,14 +165,21 @@ export class PresignedUploadElement extends Base {
       this.#announce(`One file at a time: ${list.length - 1} more not added.`);
       list = list.slice(0, 1);
     }
+    const accepted = [];
     for (const file of list) {
-      const row = new FileRow(file, this.#host);
-      this.#rows.add(row);
-      this.#list.append(row.element);
       const refusal = this.#refusal(file);
-      if (refusal) row.refuse(refusal);
-      else row.start();
+      if (!refusal && !this.#emit("upload-start", { file })) continue;
+      const record = {
+        file, state: "queued", progress: null, fraction: 0, sent: 0, started: false,
+        error: null, retryable: !refusal, result: null, downloadUrl: null,
+        entry: null, index: -1, removed: false, row: null, dirty: true,
+      };
+      this.#records.push(record);
+      if (refusal) this.#failed(record, refusal);
+      else accepted.push(record);
     }
+    if (accepted.length > 0) this.#enqueue(accepted);
+    this.#draw();
   }
 
   /** Opens the browser's file chooser. */
@@ -152,32 +188,195 @@ export class PresignedUploadElement extends Base {
     this.#input.click();
   }
 
-  // What the rows borrow from their element.
-  #host = {
-    uploader: async () => {
-      const uploader = await this.#uploaderNow();
-      this.#users.set(uploader, (this.#users.get(uploader) ?? 0) + 1);
-      return uploader;
-    },
-    // An uploader replaced (a new endpoint, getToken or uploaderOptions) is freed, and its hash
-    // workers stopped, once no row uses it.
-    release: (uploader) => {
-      const left = (this.#users.get(uploader) ?? 1) - 1;
-      if (left > 0) return void this.#users.set(uploader, left);
-      this.#users.delete(uploader);
-      if (uploader !== this.#uploader) uploader.free();
-    },
-    options: () => ({ ...this.#uploadOptions, fileType: this.fileType }),
-    emit: (type, detail) => this.dispatchEvent(new CustomEvent(type, {
+  /** Adds `records` to the current batch (a new one for a new uploader or new options). */
+  async #enqueue(records) {
+    let uploader;
+    try {
+      uploader = await this.#uploaderNow();
+    } catch (error) {
+      for (const record of records) if (!ENDED.has(record.state)) this.#failed(record, error);
+      return;
+    }
+    records = records.filter((record) => !record.removed && !ENDED.has(record.state));
+    if (records.length === 0) return;
+    const options = { ...this.#uploadOptions, fileType: this.fileType };
+    const made = this.#batch;
+    const same = made && made.uploader === uploader && made.options === this.#uploadOptions && made.fileType === this.fileType;
+    let entry;
+    let first = 0;
+    try {
+      if (same) {
+        entry = made.entry;
+        first = entry.batch.add(records.map((r) => r.file));
+      } else {
+        entry = { uploader, records: [], batch: null, progress: null };
+        entry.batch = uploader.uploadAll(records.map((r) => r.file), this.#batchOptions(entry, options));
+        this.#batches.add(entry);
+        this.#batch = { uploader, options: this.#uploadOptions, fileType: this.fileType, entry };
+      }
+    } catch (error) {
+      for (const record of records) this.#failed(record, error);
+      this.#draw();
+      return;
+    }
+    records.forEach((record, k) => {
+      record.entry = entry;
+      record.index = first + k;
+      entry.records[first + k] = record;
+    });
+  }
+
+  /** The batch's callbacks, finding each file's record by its index. */
+  #batchOptions(entry, options) {
+    const recordAt = (index) => {
+      const record = entry.records[index];
+      return record && !record.removed ? record : null;
+    };
+    return {
+      ...options,
+      onProgress: (progress) => {
+        entry.progress = progress;
+        this.#draw();
+      },
+      onFileStateChange: (state, index) => {
+        const record = recordAt(index);
+        // The ends are shown once the result has settled (with its link or error).
+        if (!record || ENDED.has(state)) return;
+        record.state = state;
+        record.started ||= state !== "queued";
+        this.#changed(record);
+      },
+      onFileProgress: (progress, index) => {
+        const record = recordAt(index);
+        if (!record) return;
+        record.progress = progress;
+        record.fraction = Math.max(record.fraction, overallFraction(progress));
+        if (progress.phase !== "hashing" && progress.phase !== "signing") {
+          record.sent = Math.max(record.sent, progress.loaded);
+        }
+        this.#changed(record);
+        this.#emit("upload-progress", { file: record.file, progress });
+      },
+      onFileComplete: (result, index) => {
+        const record = recordAt(index);
+        if (record) this.#stored(record, result);
+      },
+      onFileError: (error, index) => {
+        const record = recordAt(index);
+        if (record) this.#failed(record, error);
+      },
+    };
+  }
+
+  /** A file is stored: its row shows the key and (when drawn) a download link. */
+  async #stored(record, result) {
+    const { entry } = record;
+    let downloadUrl = null;
+    // A link for a row that is drawn; files collapsed into the summary get none.
+    if (this.#visible().includes(record)) {
+      try {
+        downloadUrl = (await entry.uploader.downloadUrl(result.key)).url;
+      } catch {
+        // The upload is stored; without a link the row shows its key alone.
+      }
+    }
+    if (record.entry !== entry || record.removed) return this.#release();
+    Object.assign(record, { state: "done", fraction: 1, result, downloadUrl, askedLink: true, error: null });
+    this.#changed(record);
+    if (this.#short()) this.#announce(`${record.file.name} uploaded.`);
+    else this.#announceEnd();
+    this.#emit("upload-complete", { file: record.file, result, downloadUrl });
+    this.#release();
+  }
+
+  /** A file failed, was refused or was cancelled. */
+  #failed(record, error) {
+    const aborted = error?.code === "aborted";
+    Object.assign(record, { state: aborted ? "aborted" : "failed", error });
+    this.#changed(record);
+    if (this.#short()) {
+      this.#announce(aborted ? `${record.file.name}: cancelled.` : `${record.file.name} failed: ${error?.message || error}`);
+    } else {
+      this.#announceEnd();
+    }
+    this.#emit("upload-error", { file: record.file, error });
+    this.#release();
+  }
+
+  /** What a row's button does. */
+  #act(action, record) {
+    const live = record.entry && this.#batches.has(record.entry) && !ENDED.has(record.state);
+    const upload = live ? record.entry.batch.upload(record.index) : undefined;
+    switch (action) {
+      case "pause": return upload?.pause();
+      case "resume": return upload?.resume();
+      case "cancel":
+        if (upload) upload.abort(); // the batch reports "aborted"
+        else if (!record.entry && !ENDED.has(record.state)) this.#failed(record, this.#cancelled());
+        return undefined;
+      case "retry": return this.#retry(record);
+      case "remove": return this.#remove(record);
+      default: return undefined;
+    }
+  }
+
+  /** What the summary's buttons do. */
+  #actOnAll(action) {
+    const live = this.#records.filter((r) => !r.removed);
+    if (action === "retry-failed") {
+      for (const record of live) if (record.state === "failed" && record.retryable) this.#retry(record);
+    } else if (action === "cancel-all") {
+      for (const record of live) if (!ENDED.has(record.state)) this.#act("cancel", record);
+    }
+  }
+
+  /** Starts a failed or cancelled file again: in its batch while its uploader is current. */
+  #retry(record) {
+    if (!ENDED.has(record.state) || record.state === "done") return;
+    if (!this.#emit("upload-start", { file: record.file })) return;
+    const { entry } = record;
+    Object.assign(record, { state: "queued", error: null, fraction: 0, sent: 0, progress: null, started: false, result: null });
+    this.#changed(record);
+    if (entry && entry.uploader === this.#uploader && entry.batch.retry(record.index)) return;
+    if (entry) entry.records[record.index] = undefined;
+    record.entry = null;
+    this.#enqueue([record]);
+  }
+
+  #remove(record) {
+    record.removed = true;
+    if (!ENDED.has(record.state)) record.entry?.batch.upload(record.index)?.abort();
+    const hadFocus = record.row && this.#root.activeElement && record.row.element.contains(this.#root.activeElement);
+    record.row?.element.remove();
+    record.row = null;
+    this.#records = this.#records.filter((r) => r !== record);
+    if (hadFocus || !this.#root.activeElement) this.#zone.focus();
+    this.#draw();
+  }
+
+  #cancelled() {
+    return new UploadError("aborted", "the upload was cancelled before it started");
+  }
+
+  #emit(type, detail) {
+    return this.dispatchEvent(new CustomEvent(type, {
       detail, bubbles: true, composed: true, cancelable: type === "upload-start",
-    })),
-    announce: (text) => this.#announce(text),
-    aborted: () => new UploadError("aborted", "the upload was cancelled before it started"),
-    removed: (row) => {
-      this.#rows.delete(row);
-      if (!this.#root.activeElement || this.#root.activeElement === document.body) this.#zone.focus();
-    },
-  };
+    }));
+  }
+
+  /** Batches whose every file ended, of an uploader no longer current, are freed (and their hash workers stopped). */
+  #release() {
+    for (const entry of this.#batches) {
+      if (entry.uploader === this.#uploader) continue;
+      if (entry.records.some((r) => r?.entry === entry && !r.removed && !ENDED.has(r.state))) continue;
+      this.#batches.delete(entry);
+      if (this.#batch?.entry === entry) this.#batch = null;
+      queueMicrotask(() => {
+        entry.batch.free();
+        if (![...this.#batches].some((e) => e.uploader === entry.uploader)) entry.uploader.free();
+      });
+    }
+  }
 
   async #uploaderNow() {
     await loadWasm();
@@ -191,9 +390,126 @@ export class PresignedUploadElement extends Base {
       const old = this.#uploader;
       this.#uploader = new Uploader(options); // throws an UploadError for a bad endpoint
       this.#uploaderFor = { endpoint, getToken, extra };
-      if (old && !this.#users.has(old)) old.free();
+      if (old && ![...this.#batches].some((e) => e.uploader === old)) old.free();
+      this.#release();
     }
     return this.#uploader;
+  }
+
+  #changed(record) {
+    record.dirty = true;
+    this.#draw();
+  }
+
+  /** Whether the list is short enough to show every file. */
+  #short() {
+    return this.#records.length <= MAX_ROWS;
+  }
+
+  /** In a long list, one announcement once every file has ended. */
+  #announceEnd() {
+    const live = this.#records;
+    if (live.some((r) => !ENDED.has(r.state))) return;
+    const done = live.filter((r) => r.state === "done").length;
+    const failed = live.filter((r) => r.state === "failed").length;
+    this.#announce(`${done} of ${live.length} uploaded${failed ? `, ${failed} failed` : ""}.`);
+  }
+
+  /** The records drawn as rows, in order. */
+  #visible() {
+    const live = this.#records;
+    if (this.#short()) return live;
+    const focused = this.#rowOf.get(this.#root.activeElement?.closest?.(".file"));
+    let waiting = 0;
+    let failed = 0;
+    return live.filter((r) => {
+      if (r === focused) return true;
+      if (r.state === "done") return false;
+      if (r.state === "failed" || r.state === "aborted") return failed++ < FAILED_ROWS;
+      if (r.state === "queued" && !r.started) return waiting++ < WAITING_ROWS;
+      return true;
+    });
+  }
+
+  /** Draws the rows and the summary, at most once a frame. */
+  #draw() {
+    if (this.#drawing) return;
+    this.#drawing = true;
+    let done = false;
+    const run = () => {
+      if (done) return;
+      done = true;
+      this.#drawing = false;
+      this.#drawNow();
+    };
+    // A frame, or soon when frames do not come (a hidden page).
+    requestAnimationFrame?.(run);
+    setTimeout(run, 100);
+  }
+
+  #drawNow() {
+    const visible = this.#visible();
+    const shown = new Set(visible);
+    for (const record of this.#records) {
+      if (record.row && !shown.has(record)) {
+        record.row.element.remove();
+        record.row = null;
+      }
+    }
+    // Rows keep their place: only new ones are inserted, before the next drawn row.
+    let next = this.#list.firstElementChild;
+    for (const record of visible) {
+      if (!record.row) {
+        record.row = new FileRow(record, (action, r) => {
+          this.#act(action, r);
+          this.#drawNow(); // what a click changed shows at once
+        });
+        this.#rowOf.set(record.row.element, record);
+        record.dirty = false;
+        this.#list.insertBefore(record.row.element, next);
+        continue;
+      }
+      if (record.dirty) {
+        record.dirty = false;
+        record.row.update();
+      }
+      next = record.row.element.nextElementSibling;
+    }
+    // Links for stored files drawn later (a collapsed row that came back).
+    for (const record of visible) {
+      if (record.state === "done" && !record.askedLink && this.#batches.has(record.entry)) {
+        record.askedLink = true;
+        record.entry?.uploader.downloadUrl(record.result.key).then(({ url }) => {
+          record.downloadUrl = url;
+          this.#changed(record);
+        }, () => {});
+      }
+    }
+    this.#drawSummary();
+  }
+
+  #drawSummary() {
+    const counts = { total: 0, done: 0, failed: 0, aborted: 0, waiting: 0, running: 0, retryable: 0 };
+    let size = 0;
+    let settled = 0;
+    for (const r of this.#records) {
+      counts.total++;
+      if (r.state === "done") counts.done++;
+      else if (r.state === "failed") counts.failed++;
+      else if (r.state === "aborted") counts.aborted++;
+      else if (r.state === "queued") counts.waiting++;
+      else counts.running++;
+      if (r.state === "failed" && r.retryable) counts.retryable++;
+      size += r.file.size;
+      settled += ENDED.has(r.state) ? r.file.size : Math.min(r.sent, r.file.size);
+    }
+    const progress = this.#batch?.entry.progress;
+    counts.fraction = size > 0 ? settled / size : counts.total > 0 && counts.done + counts.failed + counts.aborted === counts.total ? 1 : 0;
+    counts.bytesPerSecond = progress?.bytesPerSecond ?? 0;
+    counts.etaSeconds = progress?.etaSeconds ?? null;
+    this.#summary.update(counts);
+    const waitingHidden = this.#records.filter((r) => r.state === "queued" && !r.started && !r.row).length;
+    this.#more.textContent = waitingHidden > 0 ? `and ${waitingHidden} more waiting` : "";
   }
 
   #refusal(file) {

@@ -83,6 +83,23 @@ export const STYLES = `
 .status { margin: 0.5rem 0 0; min-height: 1.4em; color: var(--_muted); font-size: 0.9em; }
 .status:empty { display: none; }
 
+.summary {
+  margin: var(--_gap) 0 0;
+  padding: 0.75rem 0.9rem;
+  border: 1px solid var(--_border);
+  border-radius: var(--_radius);
+  display: grid;
+  gap: 0.4rem;
+}
+.summary-head { display: flex; flex-wrap: wrap; gap: 0.25rem 0.75rem; align-items: baseline; }
+.summary-text { font-weight: 600; font-variant-numeric: tabular-nums; }
+.summary-detail { color: var(--_muted); font-size: 0.9em; font-variant-numeric: tabular-nums; }
+.summary-actions { display: flex; gap: 0.4rem; justify-content: flex-end; }
+.summary-actions:not(:has(button:not([hidden]))) { display: none; }
+button.cancel-all:hover { border-color: var(--_err); color: var(--_err); }
+.more { margin: 0.5rem 0 0; color: var(--_muted); font-size: 0.9em; }
+.more:empty { display: none; }
+
 .list { list-style: none; margin: var(--_gap) 0 0; padding: 0; display: grid; gap: var(--_gap); }
 .list:empty { display: none; }
 

@@ -1,0 +1,65 @@
+// The line above the widget's rows once it holds more than one file: an
+// overall progress bar, "12 of 250 uploaded" with what failed, waits and how
+// fast it goes, and the buttons that act on every file (Retry failed,
+// Cancel all). Drawn from counts the element computes; it keeps nothing.
+import { formatEta, formatRate } from "./format.js";
+
+const template = () => {
+  const div = document.createElement("div");
+  div.className = "summary";
+  div.setAttribute("part", "summary");
+  div.hidden = true;
+  div.innerHTML = `
+    <div class="summary-head">
+      <span class="summary-text" part="summary-text"></span>
+      <span class="summary-detail" part="summary-detail"></span>
+    </div>
+    <div class="progress" part="summary-progress" role="progressbar" aria-label="All uploads" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0">
+      <div class="value" part="summary-progress-value"></div>
+    </div>
+    <div class="summary-actions" part="summary-actions">
+      <button type="button" class="retry-failed" part="button retry-failed">Retry failed</button>
+      <button type="button" class="cancel-all" part="button cancel-all">Cancel all</button>
+    </div>`;
+  return div;
+};
+
+export class UploadSummary {
+  /** `act(action)`: what its buttons do (`"retry-failed"`, `"cancel-all"`). */
+  constructor(act) {
+    this.element = template();
+    const $ = (cls) => this.element.querySelector("." + cls);
+    this.parts = {
+      text: $("summary-text"), detail: $("summary-detail"), bar: $("progress"), value: $("value"),
+      retry: $("retry-failed"), cancel: $("cancel-all"),
+    };
+    this.parts.retry.addEventListener("click", () => act("retry-failed"));
+    this.parts.cancel.addEventListener("click", () => act("cancel-all"));
+  }
+
+  /**
+   * `counts`: `{ total, done, failed, aborted, waiting, running, fraction,
+   * bytesPerSecond, etaSeconds, retryable }`; shown while `total > 1`.
+   */
+  update(counts) {
+    const { text, detail, bar, value, retry, cancel } = this.parts;
+    this.element.hidden = counts.total < 2;
+    if (this.element.hidden) return;
+    const ended = counts.done + counts.failed + counts.aborted;
+    text.textContent = `${counts.done} of ${counts.total} uploaded`;
+    const moving = counts.running > 0;
+    detail.textContent = [
+      counts.failed ? `${counts.failed} failed` : "",
+      counts.aborted ? `${counts.aborted} cancelled` : "",
+      counts.waiting ? `${counts.waiting} waiting` : "",
+      moving ? formatRate(counts.bytesPerSecond) : "",
+      moving && ended < counts.total ? formatEta(counts.etaSeconds) : "",
+    ].filter(Boolean).join(" · ");
+    const percent = Math.floor(counts.fraction * 100);
+    value.style.width = `${counts.fraction * 100}%`;
+    bar.setAttribute("aria-valuenow", String(percent));
+    bar.setAttribute("aria-valuetext", [text.textContent, detail.textContent].filter(Boolean).join(", "));
+    retry.hidden = counts.retryable === 0;
+    cancel.hidden = ended === counts.total;
+  }
+}
