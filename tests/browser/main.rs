@@ -13,6 +13,7 @@
 #![cfg(target_arch = "wasm32")]
 
 mod backpressure;
+mod batch;
 mod faults;
 mod form_post;
 mod multipart;
