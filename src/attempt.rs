@@ -1,6 +1,6 @@
 //! The client's one attempt loop, for every request it sends: a signer
 //! call, a part's PUT, a file's PUT or POST. The core's
-//! [`RetryPolicy`](presign_core::retry_policy::RetryPolicy) decides after
+//! [`RetryPolicy`](presign_core::upload::retry_policy::RetryPolicy) decides after
 //! each failure; this loop carries the decision out:
 //!
 //! - a transient failure (the network, a 5xx) is sent again after a backoff,
@@ -22,9 +22,11 @@ use crate::retry;
 use crate::upload_control::UploadControl;
 use crate::upload_error::UploadError;
 use futures::future::{select, Either};
-use presign_core::retry_policy::{Attempts, Failure, RetryDecision, RetryPolicy, SplitMix64};
-use presign_core::upload_state::WaitReason;
-use presign_core::wait_clock::WaitClock;
+use presign_core::upload::retry_policy::{
+    Attempts, Failure, RetryDecision, RetryPolicy, SplitMix64,
+};
+use presign_core::upload::state::WaitReason;
+use presign_core::upload::wait_clock::WaitClock;
 use presign_core::ErrorCode;
 use std::cell::RefCell;
 use std::fmt;

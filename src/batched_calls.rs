@@ -6,13 +6,13 @@
 use crate::request_batch::{Batched, RequestBatch};
 use crate::signer_client::SignerClient;
 use crate::upload_error::UploadError;
-use presign_core::batch_protocol::{
+use presign_core::protocol::batch::{
     BatchOutcome, FilesUploadedRequest, FilesUploadedResponse, GetUploadUrlsRequest,
     GetUploadUrlsResponse,
 };
-use presign_core::protocol::{
-    ErrorDetail, FileUploadedRequest, FileUploadedResponse, GetUploadUrlRequest,
-    GetUploadUrlResponse,
+use presign_core::protocol::error::ErrorDetail;
+use presign_core::protocol::single::{
+    FileUploadedRequest, FileUploadedResponse, GetUploadUrlRequest, GetUploadUrlResponse,
 };
 use presign_core::ErrorCode;
 use web_sys::AbortSignal;

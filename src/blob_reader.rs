@@ -11,7 +11,7 @@
 //! (bench/browser/memory.mjs measures the uploader's peak).
 
 use crate::upload_error::UploadError;
-use presign_core::limits::MIB;
+use presign_core::s3::limits::MIB;
 use std::fmt;
 use wasm_bindgen::{JsCast as _, JsValue};
 use wasm_bindgen_futures::JsFuture;

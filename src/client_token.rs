@@ -1,9 +1,9 @@
 //! A fresh `client_token` for each multipart create
-//! ([`presign_core::client_token`]): sent with every attempt of the
+//! ([`presign_core::protocol::client_token`]): sent with every attempt of the
 //! request, so a retry after a lost answer gets the upload the first
 //! attempt created.
 
-use presign_core::client_token::ClientToken;
+use presign_core::protocol::client_token::ClientToken;
 use wasm_bindgen::JsCast;
 
 /// 128 random bits from `crypto.getRandomValues` (in every page, secure or

@@ -9,11 +9,11 @@
 use crate::js_fields::{bool_field, field, integer_field, is_absent, read_signal, string_field};
 use crate::token_source::TokenOption;
 use crate::upload_error::UploadError;
-use presign_core::content_type;
-use presign_core::hash_strategy::{WorkerCounts, MAX_WORKERS};
-use presign_core::part_plan::{DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE};
-use presign_core::resume_state::DEFAULT_RESUME_MAX_AGE_MS;
-use presign_core::retry_policy::{RetryPolicy, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_WAIT_MS};
+use presign_core::protocol::content_type;
+use presign_core::s3::part_plan::{DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE};
+use presign_core::upload::hash_strategy::{WorkerCounts, MAX_WORKERS};
+use presign_core::upload::resume_state::DEFAULT_RESUME_MAX_AGE_MS;
+use presign_core::upload::retry_policy::{RetryPolicy, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_WAIT_MS};
 use std::fmt;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;

@@ -6,8 +6,8 @@
 //! the caller's `onProgress` (a plain object of numbers, `etaSeconds` `null`
 //! when unknown) or a batch's accounting.
 
-use presign_core::progress::{Phase, Progress, ProgressTracker};
-use presign_core::upload_state::WaitReason;
+use presign_core::upload::progress::{Phase, Progress, ProgressTracker};
+use presign_core::upload::state::WaitReason;
 use serde::Serialize;
 use std::cell::RefCell;
 use std::fmt;

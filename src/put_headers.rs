@@ -7,7 +7,7 @@
 //! seed sends no `headers` and signs `Content-Type: application/octet-stream`,
 //! which is then what we send, as the seed's frontend does.
 
-use presign_core::content_type::DEFAULT_CONTENT_TYPE;
+use presign_core::protocol::content_type::DEFAULT_CONTENT_TYPE;
 use std::collections::BTreeMap;
 
 /// The headers to pass to `setRequestHeader`, in a stable order.

@@ -18,7 +18,7 @@ use crate::signer_client::SignerClient;
 use crate::upload_error::UploadError;
 use futures::channel::oneshot;
 use futures::future::{join_all, select, Either};
-use presign_core::batch_protocol::MAX_BATCH;
+use presign_core::protocol::batch::MAX_BATCH;
 use presign_core::ErrorCode;
 use std::cell::{Cell, RefCell};
 use std::fmt;

@@ -2,7 +2,7 @@
 //! numbers for sizes, `null` for unknown values).
 
 use crate::upload_error::UploadError;
-use presign_core::protocol::DownloadUrlResponse;
+use presign_core::protocol::single::DownloadUrlResponse;
 use presign_core::ErrorCode;
 use serde::Serialize;
 use wasm_bindgen::JsValue;

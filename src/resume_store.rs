@@ -7,7 +7,7 @@
 //! missing or refuses (Node, some private modes, a full quota), uploads work
 //! as before, they just cannot resume; a failed write is logged, never fatal.
 
-use presign_core::resume_state::ResumeRecord;
+use presign_core::upload::resume_state::ResumeRecord;
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use serde::Serialize;
 use std::fmt;

@@ -1,10 +1,10 @@
 //! The IO half of retrying: an abortable sleep on `setTimeout`, and the
 //! random source of the backoff's jitter (the policy itself is in
-//! `presign_core::retry_policy`).
+//! `presign_core::upload::retry_policy`).
 
 use crate::abort;
 use crate::upload_error::UploadError;
-use presign_core::retry_policy::SplitMix64;
+use presign_core::upload::retry_policy::SplitMix64;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;

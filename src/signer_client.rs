@@ -19,16 +19,17 @@ use crate::request_batch::{self, RequestBatch};
 use crate::token_source::TokenSource;
 use crate::upload_error::UploadError;
 use gloo_net::http::{Request, RequestBuilder};
-use presign_core::form_protocol::{GetUploadFormRequest, GetUploadFormResponse};
-use presign_core::multipart_protocol::{
+use presign_core::protocol::error::ErrorBody;
+use presign_core::protocol::form::{GetUploadFormRequest, GetUploadFormResponse};
+use presign_core::protocol::multipart::{
     CompleteMultipartRequest, CompleteMultipartResponse, CreateMultipartRequest,
     CreateMultipartResponse, ListPartsResponse, PartUrlsRequest, PartUrlsResponse,
 };
-use presign_core::protocol::{
-    DownloadUrlResponse, ErrorBody, FileUploadedRequest, FileUploadedResponse, GetUploadUrlRequest,
+use presign_core::protocol::single::{
+    DownloadUrlResponse, FileUploadedRequest, FileUploadedResponse, GetUploadUrlRequest,
     GetUploadUrlResponse,
 };
-use presign_core::retry_policy::Attempts;
+use presign_core::upload::retry_policy::Attempts;
 use presign_core::ErrorCode;
 use serde::Serialize;
 use std::fmt;

@@ -27,13 +27,15 @@ use crate::upload_error::UploadError;
 use crate::upload_queue::Slot;
 use crate::verify;
 use crate::xhr_put::{self, Body, PutOutcome};
-use presign_core::content_type::DEFAULT_CONTENT_TYPE;
-use presign_core::form_protocol::{GetUploadFormRequest, GetUploadFormResponse};
-use presign_core::limits::MAX_SINGLE_PUT;
-use presign_core::progress::Phase;
-use presign_core::protocol::{FileUploadedRequest, GetUploadUrlRequest, GetUploadUrlResponse};
-use presign_core::retry_policy::Attempts;
-use presign_core::upload_state::UploadState;
+use presign_core::protocol::content_type::DEFAULT_CONTENT_TYPE;
+use presign_core::protocol::form::{GetUploadFormRequest, GetUploadFormResponse};
+use presign_core::protocol::single::{
+    FileUploadedRequest, GetUploadUrlRequest, GetUploadUrlResponse,
+};
+use presign_core::s3::limits::MAX_SINGLE_PUT;
+use presign_core::upload::progress::Phase;
+use presign_core::upload::retry_policy::Attempts;
+use presign_core::upload::state::UploadState;
 use presign_core::{ErrorCode, Sha256Digest};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;

@@ -66,10 +66,10 @@ impl UploadError {
     }
 
     /// Records the wait the answer's `Retry-After` header asked for, if it
-    /// had a valid one (see [`presign_core::retry_after`]).
+    /// had a valid one (see [`presign_core::upload::retry_after`]).
     pub fn with_retry_after(mut self, header: Option<&str>) -> Self {
-        self.retry_after_ms =
-            header.and_then(|value| presign_core::retry_after::parse(value, js_sys::Date::now()));
+        self.retry_after_ms = header
+            .and_then(|value| presign_core::upload::retry_after::parse(value, js_sys::Date::now()));
         self
     }
 

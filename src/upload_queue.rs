@@ -12,7 +12,7 @@ use crate::abort;
 use crate::upload_error::UploadError;
 use futures::channel::oneshot;
 use futures::future::{select, Either};
-use presign_core::fair_slots::{Acquired, FairSlots, Owner, Ticket};
+use presign_core::upload::fair_slots::{Acquired, FairSlots, Owner, Ticket};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt;

@@ -3,7 +3,7 @@
 //! rather than trusts: a lenient store may keep bytes it should have refused.
 
 use crate::upload_error::UploadError;
-use presign_core::protocol::FileUploadedResponse;
+use presign_core::protocol::single::FileUploadedResponse;
 use presign_core::{ErrorCode, Sha256Digest};
 
 /// The stored object, as far as it is known.

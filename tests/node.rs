@@ -245,7 +245,7 @@ fn bad_worker_options_throw_bad_request() {
 /// (Node has it) or sha2, and the checksums are sha2's own (presign-core).
 #[wasm_bindgen_test]
 async fn checksums_without_workers_hash_on_the_main_thread() {
-    use presign_core::{composite_checksum::composite, Sha256Digest};
+    use presign_core::{s3::composite_checksum::composite, Sha256Digest};
     const MIB: usize = 1024 * 1024;
     let bytes: Vec<u8> = (0..11 * MIB).map(|i| (i * 7 % 251) as u8).collect();
     let digests: Vec<Sha256Digest> = bytes.chunks(5 * MIB).map(Sha256Digest::of).collect();

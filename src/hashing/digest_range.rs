@@ -6,7 +6,7 @@ use crate::hashing::part_buffers;
 use crate::hashing::protocol::BlobRange;
 use crate::hashing::webcrypto;
 use crate::upload_error::UploadError;
-use presign_core::hash_strategy::DigestMethod;
+use presign_core::upload::hash_strategy::DigestMethod;
 use presign_core::{Sha256Digest, Sha256Hasher};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;

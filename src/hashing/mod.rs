@@ -12,7 +12,7 @@
 //! file order to one worker, which parts avoid while others exist.
 //!
 //! Which digest a range gets is the core's decision
-//! ([`presign_core::hash_strategy`]): WebCrypto one-shot over a range held in
+//! ([`presign_core::upload::hash_strategy`]): WebCrypto one-shot over a range held in
 //! memory, sha2 (in wasm) for a range too big to hold and for the stream.
 //!
 //! With `workers: 0`, where `Worker` does not exist (Node), or when the
@@ -33,7 +33,7 @@ use futures::channel::oneshot;
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
 use pool_stream::PoolStream;
-use presign_core::hash_strategy::{self, DigestMethod, DigestPreference, WorkerCounts};
+use presign_core::upload::hash_strategy::{self, DigestMethod, DigestPreference, WorkerCounts};
 use presign_core::{ErrorCode, Sha256Digest, Sha256Hasher};
 pub use protocol::BlobRange;
 use std::cell::{Cell, RefCell};

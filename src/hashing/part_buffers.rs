@@ -9,7 +9,7 @@
 
 use crate::blob_reader::{byob_read, byob_reader};
 use crate::upload_error::UploadError;
-use presign_core::hash_strategy;
+use presign_core::upload::hash_strategy;
 use std::cell::RefCell;
 use web_sys::Blob;
 

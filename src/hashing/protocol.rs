@@ -4,7 +4,7 @@
 //! copies a handle, not its bytes — and the worker reads its range there.
 
 use crate::upload_error::UploadError;
-use presign_core::hash_strategy::DigestMethod;
+use presign_core::upload::hash_strategy::DigestMethod;
 use presign_core::{ErrorCode, Sha256Digest};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Blob;

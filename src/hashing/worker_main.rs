@@ -9,7 +9,7 @@ use crate::listener::Listener;
 use crate::upload_error::UploadError;
 use futures::channel::mpsc;
 use futures::StreamExt;
-use presign_core::hash_strategy::DigestMethod;
+use presign_core::upload::hash_strategy::DigestMethod;
 use presign_core::{Sha256Digest, Sha256Hasher};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};

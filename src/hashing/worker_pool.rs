@@ -10,7 +10,7 @@ use crate::retry;
 use crate::upload_error::UploadError;
 use futures::channel::oneshot;
 use futures::future::{self, Either};
-use presign_core::hash_strategy::{self, DigestMethod};
+use presign_core::upload::hash_strategy::{self, DigestMethod};
 use presign_core::Sha256Digest;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;

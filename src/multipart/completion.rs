@@ -8,8 +8,8 @@ use crate::multipart::scheduler::SentParts;
 use crate::multipart::MultipartResult;
 use crate::signer_client::SignerClient;
 use crate::upload_error::UploadError;
-use presign_core::composite_checksum::{composite, StoreChecksum};
-use presign_core::multipart_protocol::{CompleteMultipartRequest, CompletedPart};
+use presign_core::protocol::multipart::{CompleteMultipartRequest, CompletedPart};
+use presign_core::s3::composite_checksum::{composite, StoreChecksum};
 use presign_core::{ErrorCode, Sha256Digest};
 use web_sys::{AbortSignal, Blob};
 

@@ -13,7 +13,7 @@ use crate::upload_control::UploadControl;
 use crate::upload_error::UploadError;
 use crate::upload_queue::Slot;
 use crate::xhr_put;
-use presign_core::retry_policy::Attempts;
+use presign_core::upload::retry_policy::Attempts;
 use presign_core::{ErrorCode, Sha256Digest};
 use std::collections::BTreeMap;
 use std::rc::Rc;

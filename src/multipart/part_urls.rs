@@ -9,7 +9,7 @@ use crate::progress_reporter::now_ms;
 use crate::signer_client::SignerClient;
 use crate::single_put::use_before;
 use crate::upload_error::UploadError;
-use presign_core::multipart_protocol::{PartToSign, PartUrlsRequest};
+use presign_core::protocol::multipart::{PartToSign, PartUrlsRequest};
 use presign_core::ErrorCode;
 use web_sys::AbortSignal;
 

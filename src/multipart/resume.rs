@@ -1,6 +1,6 @@
 //! Resuming a multipart upload: find the saved state of the same file, ask
 //! the signer which parts the store holds, and keep the saved state current
-//! as parts are stored ([`presign_core::resume_state`] decides; this is the
+//! as parts are stored ([`presign_core::upload::resume_state`] decides; this is the
 //! IO around it).
 
 use crate::abort;
@@ -8,8 +8,8 @@ use crate::hashing::BlobRange;
 use crate::job::Job;
 use crate::resume_store::ResumeStore;
 use crate::upload_error::UploadError;
-use presign_core::multipart_protocol::{CreateMultipartResponse, UploadedPart};
-use presign_core::resume_state::{already_stored, FileFingerprint, ResumeRecord};
+use presign_core::protocol::multipart::{CreateMultipartResponse, UploadedPart};
+use presign_core::upload::resume_state::{already_stored, FileFingerprint, ResumeRecord};
 use presign_core::{ErrorCode, Sha256Digest};
 use std::cell::RefCell;
 use std::collections::HashMap;

@@ -252,7 +252,7 @@ pub async fn webcrypto_composite(bytes: &[u8], part_size: usize) -> String {
         let b64 = webcrypto_sha256(chunk).await;
         digests.push(Sha256Digest::from_base64(&b64).expect("digest"));
     }
-    presign_core::composite_checksum::composite(&digests)
+    presign_core::s3::composite_checksum::composite(&digests)
 }
 
 /// An `AbortController` aborted from inside the first progress report of

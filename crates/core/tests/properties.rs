@@ -5,14 +5,14 @@
 //! what decodes re-encodes to the same value.
 #![cfg(not(target_arch = "wasm32"))]
 
-use presign_core::file_type::FileType;
-use presign_core::filename::{sanitize, shorten, MAX_FILENAME_BYTES};
-use presign_core::form_protocol::GetUploadFormRequest;
-use presign_core::multipart_protocol::{
+use presign_core::keys::file_type::FileType;
+use presign_core::keys::filename::{sanitize, shorten, MAX_FILENAME_BYTES};
+use presign_core::keys::object_key::KeyDate;
+use presign_core::protocol::form::GetUploadFormRequest;
+use presign_core::protocol::multipart::{
     CompleteMultipartRequest, CreateMultipartRequest, PartUrlsRequest,
 };
-use presign_core::object_key::KeyDate;
-use presign_core::protocol::{FileUploadedRequest, GetUploadUrlRequest};
+use presign_core::protocol::single::{FileUploadedRequest, GetUploadUrlRequest};
 use presign_core::{ObjectKey, UserId};
 use proptest::prelude::*;
 use unicode_normalization::UnicodeNormalization as _;

@@ -23,7 +23,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use presign_core::composite_checksum::composite;
+use presign_core::s3::composite_checksum::composite;
 use presign_core::Sha256Digest;
 use s3s::dto::{ChecksumType, CompleteMultipartUploadOutput, CompletedMultipartUpload};
 use std::io;

@@ -11,7 +11,7 @@ use crate::gc::{self, GcSettings};
 use crate::settings::{Settings, SettingsError};
 use crate::webhook::{WebhookConfig, WebhookRetry};
 use http::HeaderValue;
-use presign_core::limits::MAX_PRESIGN_EXPIRY_SECS;
+use presign_core::s3::limits::MAX_PRESIGN_EXPIRY_SECS;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;

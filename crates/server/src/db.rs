@@ -288,8 +288,8 @@ mod tests {
         let session = sessions.get(&id, &dev).await.expect("db").expect("the row");
         assert_eq!(session.store_upload_id, "store-id");
         // It holds no token: a token's lookup does not find it.
-        let token =
-            presign_core::client_token::ClientToken::parse("0123456789abcdef").expect("token");
+        let token = presign_core::protocol::client_token::ClientToken::parse("0123456789abcdef")
+            .expect("token");
         assert_eq!(
             sessions.by_client_token(&dev, &token).await.expect("db"),
             None

@@ -35,7 +35,7 @@
 use crate::composite_complete::{internal_info_path, object_file};
 use crate::storage_full::mapped;
 use md5::{Digest as _, Md5};
-use presign_core::composite_checksum::composite;
+use presign_core::s3::composite_checksum::composite;
 use presign_core::Sha256Digest;
 use s3s::dto::{
     ChecksumType, CompleteMultipartUploadInput, CompleteMultipartUploadOutput, CompletedPart, ETag,

@@ -6,7 +6,7 @@ use crate::store_client::StoreError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use presign_core::protocol::ErrorBody;
+use presign_core::protocol::error::ErrorBody;
 use presign_core::ErrorCode;
 
 /// Message of every `not_found`, so that answers reveal nothing about keys

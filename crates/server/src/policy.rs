@@ -14,9 +14,9 @@
 //! shorter of the default lifetime and 300 s (the seed's example).
 
 use crate::error::ApiError;
-use presign_core::file_type::FileType;
-use presign_core::filename;
-use presign_core::limits::{MAX_OBJECT_SIZE, MAX_SINGLE_PUT};
+use presign_core::keys::file_type::FileType;
+use presign_core::keys::filename;
+use presign_core::s3::limits::{MAX_OBJECT_SIZE, MAX_SINGLE_PUT};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -12,7 +12,7 @@ use crate::upload_sessions::{self, UploadId};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use jiff::Timestamp;
-use presign_core::records_protocol::UploadRecord;
+use presign_core::protocol::records::UploadRecord;
 use presign_core::UserId;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::sync::Arc;

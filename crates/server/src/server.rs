@@ -154,7 +154,7 @@ impl Server {
                 StoreConfig::Embedded { .. } => {
                     crate::embedded_store::max_key_bytes(&config.bucket)
                 }
-                StoreConfig::Remote(_) => presign_core::limits::MAX_KEY_BYTES,
+                StoreConfig::Remote(_) => presign_core::s3::limits::MAX_KEY_BYTES,
             },
             metrics: metrics.clone(),
         };

@@ -5,15 +5,15 @@
 //! survive a restart: a client can go on uploading parts and complete after
 //! the server came back. The API is the small one the routes use: `insert`,
 //! `get`, `remove`, `open_count`, `by_client_token` (an idempotent create,
-//! [`presign_core::client_token`]); and for operations `total_open` (metrics)
+//! [`presign_core::protocol::client_token`]); and for operations `total_open` (metrics)
 //! and `started_before` (the stale-upload collector, [`crate::gc`]). All are
 //! async: the database runs off the runtime.
 
 use crate::db::{Db, DbError};
 use jiff::Timestamp;
-use presign_core::client_token::ClientToken;
-use presign_core::file_type::FileType;
-use presign_core::part_plan::PartPlan;
+use presign_core::keys::file_type::FileType;
+use presign_core::protocol::client_token::ClientToken;
+use presign_core::s3::part_plan::PartPlan;
 use presign_core::{ObjectKey, UserId};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::fmt;
@@ -376,7 +376,7 @@ impl Row {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use presign_core::limits::MIB;
+    use presign_core::s3::limits::MIB;
 
     fn session(user: &str) -> UploadSession {
         let user = UserId::parse(user).expect("user");

@@ -57,7 +57,7 @@ async fn store_preflight_allows_checksum_header_and_responses_expose_etag() {
     assert!(exposed.contains("retry-after"), "{exposed}");
     assert!(!header(&put, "etag").is_empty());
 
-    let dl: presign_core::protocol::DownloadUrlResponse = t
+    let dl: presign_core::protocol::single::DownloadUrlResponse = t
         .download_url(&signed.key)
         .await
         .json()

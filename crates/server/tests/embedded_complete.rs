@@ -8,7 +8,7 @@ mod common;
 use common::{create_bucket, own_store, random_bytes};
 use jiff::Timestamp;
 use md5::{Digest as _, Md5};
-use presign_core::composite_checksum::composite;
+use presign_core::s3::composite_checksum::composite;
 use presign_core::{ObjectKey, Sha256Digest, UserId};
 use presign_server::credentials::Credentials;
 use presign_server::signer::{PresignedRequest, Signer};

@@ -6,7 +6,7 @@ mod common;
 
 use common::multipart::MIB;
 use common::{error_code, random_bytes, start};
-use presign_core::multipart_protocol::CompleteMultipartResponse;
+use presign_core::protocol::multipart::CompleteMultipartResponse;
 use serde_json::json;
 
 const REQUESTS: &str = "presign_http_requests_total";

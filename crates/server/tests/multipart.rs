@@ -6,8 +6,8 @@ mod common;
 
 use common::multipart::MIB;
 use common::{error_code, random_bytes, start};
-use presign_core::composite_checksum::composite;
-use presign_core::multipart_protocol::{CompleteMultipartResponse, ListPartsResponse};
+use presign_core::protocol::multipart::{CompleteMultipartResponse, ListPartsResponse};
+use presign_core::s3::composite_checksum::composite;
 use presign_core::Sha256Digest;
 
 /// 11 MiB + 12,345 bytes in 5 MiB parts: 5 MiB, 5 MiB, 1 MiB + 12,345.

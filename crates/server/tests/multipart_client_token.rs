@@ -8,7 +8,7 @@ mod common;
 
 use common::multipart::MIB;
 use common::{error_code, random_bytes, start, TestServer};
-use presign_core::multipart_protocol::CreateMultipartResponse;
+use presign_core::protocol::multipart::CreateMultipartResponse;
 use serde_json::{json, Value};
 
 const TOKEN: &str = "7f3a9c0e5b2d4f6a8c1e3b5d7f9a0c2e";

@@ -7,7 +7,7 @@ mod common;
 
 use common::multipart::MIB;
 use common::{error_code, random_bytes, start, TestServer};
-use presign_core::multipart_protocol::{CompleteMultipartResponse, PartUrl, PartUrlsResponse};
+use presign_core::protocol::multipart::{CompleteMultipartResponse, PartUrl, PartUrlsResponse};
 use presign_core::Sha256Digest;
 use serde_json::{json, Value};
 

@@ -216,7 +216,7 @@ async fn real_answers_match_the_documented_schemas() {
         200,
     )
     .await;
-    let signed: presign_core::protocol::GetUploadUrlResponse =
+    let signed: presign_core::protocol::single::GetUploadUrlResponse =
         serde_json::from_value(signed).expect("typed");
     assert_eq!(t.put(&signed, data).await.status(), 200);
     checked(

@@ -6,7 +6,7 @@ mod common;
 use common::multipart::MIB;
 use common::{error_code, random_bytes, start_with, TestServer};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
-use presign_core::protocol::GetUploadUrlResponse;
+use presign_core::protocol::single::GetUploadUrlResponse;
 use presign_core::Sha256Digest;
 use presign_server::Clock;
 use serde_json::json;

@@ -7,9 +7,9 @@ mod common;
 
 use common::multipart::MIB;
 use common::{error_code, random_bytes, start, start_in, TestServer};
-use presign_core::multipart_protocol::CompleteMultipartResponse;
-use presign_core::protocol::FileUploadedResponse;
-use presign_core::records_protocol::{ListUploadsResponse, UploadRecord};
+use presign_core::protocol::multipart::CompleteMultipartResponse;
+use presign_core::protocol::records::{ListUploadsResponse, UploadRecord};
+use presign_core::protocol::single::FileUploadedResponse;
 use presign_core::Sha256Digest;
 use presign_server::Clock;
 use serde_json::{json, Value};

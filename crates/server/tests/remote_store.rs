@@ -4,7 +4,7 @@
 mod common;
 
 use clap::Parser as _;
-use presign_core::protocol::FileUploadedResponse;
+use presign_core::protocol::single::FileUploadedResponse;
 use presign_server::config::StoreConfig;
 use presign_server::{Cli, Clock, Config, Server};
 use std::collections::HashMap;
@@ -64,7 +64,7 @@ async fn remote_store_from_environment_round_trip() {
         .await
         .expect("API reachable");
     assert_eq!(refused.status(), 401);
-    let signed: presign_core::protocol::GetUploadUrlResponse = dev
+    let signed: presign_core::protocol::single::GetUploadUrlResponse = dev
         .http
         .post(api("get-upload-url"))
         .bearer_auth(&token)

@@ -87,7 +87,7 @@ async fn no_secret_nor_token_reaches_the_logs() {
     // A single upload, confirmed (recorded: a webhook delivery queued).
     let data = vec![42u8; 3000];
     let sha = presign_core::Sha256Digest::of(&data).to_base64();
-    let signed: presign_core::protocol::GetUploadUrlResponse = http
+    let signed: presign_core::protocol::single::GetUploadUrlResponse = http
         .post(api("get-upload-url"))
         .bearer_auth(&good)
         .json(&json!({"filename": "s.bin", "file_type": "ecu", "size": data.len(), "sha256": sha}))

@@ -6,7 +6,7 @@ mod common;
 
 use common::multipart::MIB;
 use common::{random_bytes, start_with};
-use presign_core::protocol::{DownloadUrlResponse, FileUploadedResponse};
+use presign_core::protocol::single::{DownloadUrlResponse, FileUploadedResponse};
 use presign_core::Sha256Digest;
 use presign_server::Clock;
 use std::net::SocketAddr;

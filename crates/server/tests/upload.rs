@@ -4,7 +4,7 @@ mod common;
 
 use common::{random_bytes, start, start_with};
 use jiff::{SignedDuration, Timestamp};
-use presign_core::protocol::{DownloadUrlResponse, FileUploadedResponse};
+use presign_core::protocol::single::{DownloadUrlResponse, FileUploadedResponse};
 use presign_core::Sha256Digest;
 use presign_server::Clock;
 use serde_json::json;

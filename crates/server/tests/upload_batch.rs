@@ -4,7 +4,7 @@
 mod common;
 
 use common::{error_code, random_bytes, start};
-use presign_core::batch_protocol::{FilesUploadedResponse, GetUploadUrlsResponse};
+use presign_core::protocol::batch::{FilesUploadedResponse, GetUploadUrlsResponse};
 use presign_core::{ErrorCode, Sha256Digest};
 use serde_json::{json, Value};
 

@@ -11,7 +11,7 @@ use axum::routing::post;
 use axum::Router;
 use common::{random_bytes, start_in, start_with, TestServer};
 use hmac::{Hmac, Mac};
-use presign_core::records_protocol::{ListUploadsResponse, UploadRecord};
+use presign_core::protocol::records::{ListUploadsResponse, UploadRecord};
 use presign_core::Sha256Digest;
 use presign_server::Clock;
 use serde_json::json;

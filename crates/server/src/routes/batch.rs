@@ -1,10 +1,10 @@
 //! What the two batch endpoints share (`get-upload-urls`,
-//! `files-uploaded`; [`presign_core::batch_protocol`]): the size of a
+//! `files-uploaded`; [`presign_core::protocol::batch`]): the size of a
 //! batch, and a file's refusal as its own request would have carried it.
 
 use crate::error::ApiError;
-use presign_core::batch_protocol::{BatchOutcome, MAX_BATCH};
-use presign_core::protocol::ErrorDetail;
+use presign_core::protocol::batch::{BatchOutcome, MAX_BATCH};
+use presign_core::protocol::error::ErrorDetail;
 
 /// 1 to [`MAX_BATCH`] files, or a 400 for the whole batch.
 pub(crate) fn check_count(count: usize) -> Result<(), ApiError> {

@@ -10,7 +10,7 @@ use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
-use presign_core::protocol::DownloadUrlResponse;
+use presign_core::protocol::single::DownloadUrlResponse;
 use serde::Deserialize;
 use utoipa::IntoParams;
 

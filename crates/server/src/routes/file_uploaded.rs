@@ -22,14 +22,15 @@ use crate::store_client::ObjectInfo;
 use axum::extract::State;
 use axum::Json;
 use jiff::Timestamp;
-use presign_core::composite_checksum::StoreChecksum;
-use presign_core::file_type::FileType;
-use presign_core::protocol::{ErrorBody, FileUploadedResponse};
-use presign_core::records_protocol::UploadRecord;
+use presign_core::keys::file_type::FileType;
+use presign_core::protocol::error::ErrorBody;
+use presign_core::protocol::records::UploadRecord;
+use presign_core::protocol::single::FileUploadedResponse;
+use presign_core::s3::composite_checksum::StoreChecksum;
 
 /// The request: core's `FileUploadedRequest` (key, file type, and the
 /// optional declared size and SHA-256).
-pub use presign_core::protocol::FileUploadedRequest as ConfirmUploadRequest;
+pub use presign_core::protocol::single::FileUploadedRequest as ConfirmUploadRequest;
 
 #[utoipa::path(
     post,

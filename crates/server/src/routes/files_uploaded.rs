@@ -1,5 +1,5 @@
 //! `POST /api/files-uploaded`: up to 100 uploads confirmed in one request
-//! ([`presign_core::batch_protocol`]), each checked, recorded or refused as
+//! ([`presign_core::protocol::batch`]), each checked, recorded or refused as
 //! `POST /api/file-uploaded` would alone; the store is asked about them all
 //! at once. The batch is one request to the rate limit; a malformed batch
 //! (no files, more than 100, bad JSON) is a 400 for the whole, a refused
@@ -15,7 +15,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use futures::future::join_all;
-use presign_core::batch_protocol::{FilesUploadedRequest, FilesUploadedResponse};
+use presign_core::protocol::batch::{FilesUploadedRequest, FilesUploadedResponse};
 
 #[utoipa::path(
     post,

@@ -15,8 +15,8 @@ use crate::signer::FormUpload;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
-use presign_core::form_protocol::{GetUploadFormRequest, GetUploadFormResponse};
-use presign_core::protocol::ErrorBody;
+use presign_core::protocol::error::ErrorBody;
+use presign_core::protocol::form::{GetUploadFormRequest, GetUploadFormResponse};
 
 /// A presigned POST form (the seed's `generate_presigned_post`): fields to
 /// send before the file, a policy pinning the key, the size range and the

@@ -12,8 +12,9 @@ use crate::signer::PutBody;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
-use presign_core::limits::MAX_SINGLE_PUT;
-use presign_core::protocol::{ErrorBody, GetUploadUrlRequest, GetUploadUrlResponse};
+use presign_core::protocol::error::ErrorBody;
+use presign_core::protocol::single::{GetUploadUrlRequest, GetUploadUrlResponse};
+use presign_core::s3::limits::MAX_SINGLE_PUT;
 
 #[utoipa::path(
     post,

@@ -1,5 +1,5 @@
 //! `POST /api/get-upload-urls`: presigned PUTs for up to 100 files in one
-//! request ([`presign_core::batch_protocol`]), each signed or refused as
+//! request ([`presign_core::protocol::batch`]), each signed or refused as
 //! `POST /api/get-upload-url` would alone. The batch is one request to the
 //! rate limit; a malformed batch (no files, more than 100, bad JSON) is a
 //! 400 for the whole, a refused file only that file's outcome.
@@ -13,7 +13,7 @@ use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
-use presign_core::batch_protocol::{GetUploadUrlsRequest, GetUploadUrlsResponse};
+use presign_core::protocol::batch::{GetUploadUrlsRequest, GetUploadUrlsResponse};
 
 #[utoipa::path(
     post,

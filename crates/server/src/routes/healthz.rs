@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use presign_core::protocol::ErrorDetail;
+use presign_core::protocol::error::ErrorDetail;
 use presign_core::ErrorCode;
 use serde::{Deserialize, Serialize};
 use std::future::Future;

@@ -20,7 +20,7 @@ use crate::state::AppState;
 use axum::http::Method;
 use axum::routing::{any, delete, get, post};
 use axum::Router;
-use presign_core::object_key::KeyError;
+use presign_core::keys::object_key::KeyError;
 use presign_core::ObjectKey;
 
 /// The API routes under `/api`. Unknown paths there answer a JSON 404, wrong

@@ -8,9 +8,9 @@ use crate::identity::Identity;
 use crate::policy::{Allowed, Policy, UploadMethod, UploadRequest};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
-use presign_core::content_type::{self, DEFAULT_CONTENT_TYPE};
-use presign_core::file_type::FileType;
-use presign_core::filename;
+use presign_core::keys::file_type::FileType;
+use presign_core::keys::filename;
+use presign_core::protocol::content_type::{self, DEFAULT_CONTENT_TYPE};
 use presign_core::{KeyDate, ObjectKey};
 
 /// A new object's key and the type it will be stored with.

@@ -12,7 +12,7 @@ use crate::routes::{
     healthz, metrics, multipart,
 };
 use axum::Json;
-use presign_core::protocol::ErrorBody;
+use presign_core::protocol::error::ErrorBody;
 use std::sync::LazyLock;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{IntoResponses, Modify, OpenApi};

@@ -11,7 +11,7 @@ use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
-use presign_core::records_protocol::ListUploadsResponse;
+use presign_core::protocol::records::ListUploadsResponse;
 use serde::Deserialize;
 use utoipa::IntoParams;
 

@@ -13,7 +13,7 @@
 use super::xml::{self, XmlError};
 use super::{StoreClient, StoreError, OWN_REQUEST_EXPIRY};
 use jiff::Timestamp;
-use presign_core::limits::MAX_PARTS;
+use presign_core::s3::limits::MAX_PARTS;
 use presign_core::ObjectKey;
 use std::future::Future;
 

@@ -10,7 +10,7 @@ pub mod metrics;
 pub mod multipart;
 
 use clap::Parser as _;
-use presign_core::protocol::GetUploadUrlResponse;
+use presign_core::protocol::single::GetUploadUrlResponse;
 use presign_core::Sha256Digest;
 use presign_server::{Cli, Clock, Config, Server};
 use serde_json::{json, Value};
@@ -166,7 +166,7 @@ impl TestServer {
     pub async fn download(&self, key: &str) -> reqwest::Response {
         let resp = self.download_url(key).await;
         assert_eq!(resp.status(), 200, "download-url {key}");
-        let dl: presign_core::protocol::DownloadUrlResponse =
+        let dl: presign_core::protocol::single::DownloadUrlResponse =
             resp.json().await.expect("DownloadUrlResponse");
         let got = self
             .http

@@ -1,7 +1,7 @@
 //! Driving the multipart endpoints the way the browser client does.
 
 use super::TestServer;
-use presign_core::multipart_protocol::{CreateMultipartResponse, PartUrl, PartUrlsResponse};
+use presign_core::protocol::multipart::{CreateMultipartResponse, PartUrl, PartUrlsResponse};
 use presign_core::Sha256Digest;
 use presign_core::UserId;
 use presign_server::identity::DEV_USER;

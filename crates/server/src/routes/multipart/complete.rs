@@ -27,13 +27,13 @@ use crate::upload_sessions::{UploadId, UploadSession};
 use axum::extract::State;
 use axum::Json;
 use jiff::Timestamp;
-use presign_core::composite_checksum::{composite, StoreChecksum};
-use presign_core::multipart_protocol::{
+use presign_core::protocol::error::ErrorBody;
+use presign_core::protocol::multipart::{
     CompleteMultipartRequest, CompleteMultipartResponse, CompletedPart,
 };
-use presign_core::part_plan::PartPlan;
-use presign_core::protocol::ErrorBody;
-use presign_core::records_protocol::UploadRecord;
+use presign_core::protocol::records::UploadRecord;
+use presign_core::s3::composite_checksum::{composite, StoreChecksum};
+use presign_core::s3::part_plan::PartPlan;
 use presign_core::Sha256Digest;
 
 /// Most part numbers named in one error message.
@@ -303,7 +303,7 @@ fn client_error(err: &StoreError) -> Option<ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use presign_core::limits::MIB;
+    use presign_core::s3::limits::MIB;
 
     fn part(number: u32) -> CompletedPart {
         CompletedPart {

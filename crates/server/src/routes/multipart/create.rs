@@ -1,7 +1,7 @@
 //! `POST /api/multipart`: plans the parts, starts a multipart upload in the
 //! store (SHA-256 checksums unless `checksum: false`, the object's
 //! Content-Type), and registers it under a fresh opaque id. With a
-//! `client_token` ([`presign_core::client_token`]) a request sent again
+//! `client_token` ([`presign_core::protocol::client_token`]) a request sent again
 //! answers the upload it created while that upload is open.
 
 use crate::error::ApiError;
@@ -14,10 +14,10 @@ use crate::state::AppState;
 use crate::upload_sessions::{Idempotency, SessionError, UploadId, UploadSession};
 use axum::extract::State;
 use axum::Json;
-use presign_core::client_token::ClientToken;
-use presign_core::multipart_protocol::{CreateMultipartRequest, CreateMultipartResponse};
-use presign_core::part_plan::{PartPlan, PlanError, DEFAULT_PART_SIZE};
-use presign_core::protocol::ErrorBody;
+use presign_core::protocol::client_token::ClientToken;
+use presign_core::protocol::error::ErrorBody;
+use presign_core::protocol::multipart::{CreateMultipartRequest, CreateMultipartResponse};
+use presign_core::s3::part_plan::{PartPlan, PlanError, DEFAULT_PART_SIZE};
 use std::time::Duration;
 
 #[utoipa::path(
@@ -199,7 +199,7 @@ fn too_many(limit: usize) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use presign_core::limits::{MAX_OBJECT_SIZE, MIB};
+    use presign_core::s3::limits::{MAX_OBJECT_SIZE, MIB};
 
     #[test]
     fn plans_and_refusals() {

@@ -12,8 +12,8 @@ use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
-use presign_core::multipart_protocol::{PartToSign, PartUrl, PartUrlsRequest, PartUrlsResponse};
-use presign_core::part_plan::PartPlan;
+use presign_core::protocol::multipart::{PartToSign, PartUrl, PartUrlsRequest, PartUrlsResponse};
+use presign_core::s3::part_plan::PartPlan;
 use std::collections::HashSet;
 
 /// Most parts one request may ask URLs for: clients ask in batches, ahead of
@@ -111,7 +111,7 @@ pub fn check_sha256(checksums: bool, number: u32, given: bool) -> Result<(), Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use presign_core::limits::MIB;
+    use presign_core::s3::limits::MIB;
     use presign_core::Sha256Digest;
 
     fn part(number: u32, size: u64) -> PartToSign {

@@ -9,7 +9,7 @@ use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
-use presign_core::multipart_protocol::{ListPartsResponse, UploadedPart};
+use presign_core::protocol::multipart::{ListPartsResponse, UploadedPart};
 
 #[utoipa::path(
     get,

@@ -9,7 +9,7 @@
 //! big to hold (and the whole-file SHA-256, fed part after part) streams
 //! through sha2.
 
-use crate::limits::MIB;
+use crate::s3::limits::MIB;
 
 /// Largest range read into memory whole for a one-shot digest. Parts are
 /// 8 MiB by default; a range above this streams through sha2 in chunks, so

@@ -2,8 +2,7 @@
 //! follow the seed's Flask API (`snake_case`), so a client written for the seed
 //! and a signer written like the seed both interoperate with ours.
 
-use crate::digest::Sha256Digest;
-use crate::error_code::ErrorCode;
+use crate::s3::digest::Sha256Digest;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -88,31 +87,6 @@ pub struct DownloadUrlResponse {
     pub expires_in: u64,
 }
 
-/// Every error answer: `{"error": {"code", "message"}}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ErrorDetail {
-    pub code: ErrorCode,
-    pub message: String,
-}
-
-impl ErrorBody {
-    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            error: ErrorDetail {
-                code,
-                message: message.into(),
-            },
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,15 +124,5 @@ mod tests {
                 "{bad}"
             );
         }
-    }
-
-    #[test]
-    fn error_body_shape() {
-        let body = ErrorBody::new(ErrorCode::TooLarge, "size 11 exceeds 10");
-        let json = serde_json::to_value(&body).expect("serialises");
-        assert_eq!(
-            json,
-            serde_json::json!({"error": {"code": "too_large", "message": "size 11 exceeds 10"}})
-        );
     }
 }

@@ -8,7 +8,7 @@
 //! Randomness is injected ([`SplitMix64`], seeded by the caller), so the
 //! schedule is exact in tests.
 
-use crate::error_code::ErrorCode;
+use crate::protocol::error::ErrorCode;
 
 /// A small, fast, seedable PRNG (Steele, Lea and Flood's SplitMix64). Not for
 /// secrets: only for spreading retries apart.
@@ -61,7 +61,7 @@ pub enum RetryDecision {
 
 /// How a failure looks to the policy: the error's stable code, the HTTP
 /// status when there was an answer, and the wait its `Retry-After` asked
-/// for (already capped, see [`crate::retry_after`]).
+/// for (already capped, see [`crate::upload::retry_after`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Failure {
     pub code: ErrorCode,
@@ -445,7 +445,7 @@ mod tests {
         };
         let mut rng = SplitMix64::new(5);
         let a_day = Failure {
-            retry_after_ms: Some(crate::retry_after::MAX_RETRY_AFTER_MS),
+            retry_after_ms: Some(crate::upload::retry_after::MAX_RETRY_AFTER_MS),
             ..failure(ErrorCode::Server, Some(503))
         };
         let mut a = Attempts::new();

@@ -234,7 +234,7 @@ mod tests {
     /// every slot to its owner.
     #[test]
     fn invariants_hold_over_random_sequences() {
-        let mut rng = crate::retry_policy::SplitMix64::new(2024);
+        let mut rng = crate::upload::retry_policy::SplitMix64::new(2024);
         for round in 0..200 {
             let capacity = 1 + (round % 6);
             let mut s = FairSlots::new(capacity);

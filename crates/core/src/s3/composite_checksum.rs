@@ -3,7 +3,7 @@
 //! FULL_OBJECT digest of the whole object instead; [`StoreChecksum`] reads
 //! either form so a client can check the one it got.
 
-use crate::digest::{Sha256Digest, Sha256Hasher};
+use crate::s3::digest::{Sha256Digest, Sha256Hasher};
 
 /// The composite checksum of parts whose digests are given in part order.
 pub fn composite(part_digests: &[Sha256Digest]) -> String {

@@ -2,7 +2,7 @@
 //! control plane (create, presign parts, list, complete, abort); the bytes go
 //! from the browser to the store and never pass the signer.
 
-use crate::digest::Sha256Digest;
+use crate::s3::digest::Sha256Digest;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -18,7 +18,7 @@ pub struct CreateMultipartRequest {
     /// The whole file's size in bytes.
     pub size: u64,
     /// The part size the client wants; the signer may grow it (see
-    /// [`crate::part_plan::PartPlan`]) and answers with the one to use.
+    /// [`crate::s3::part_plan::PartPlan`]) and answers with the one to use.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part_size: Option<u64>,
     /// Whether the parts carry SHA-256 checksums (the default). `false`: the
@@ -26,7 +26,7 @@ pub struct CreateMultipartRequest {
     /// signed and completed without checksums (the client's `checksum: false`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<bool>,
-    /// Makes the request idempotent ([`crate::client_token`]): the same
+    /// Makes the request idempotent ([`crate::protocol::client_token`]): the same
     /// token with the same request, while that upload is open, answers the
     /// upload already created; with another request, a 422. 16 to 64 of
     /// `[A-Za-z0-9_-]`.

@@ -1,7 +1,7 @@
 //! The JSON protocol of presigned POST forms (the seed's
 //! `generate_presigned_post`): `POST /api/get-upload-form`.
 
-use crate::digest::Sha256Digest;
+use crate::s3::digest::Sha256Digest;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

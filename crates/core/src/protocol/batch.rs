@@ -14,9 +14,9 @@
 //! (`src/request_batch.rs`), and falls back to one request per file on a
 //! signer without these endpoints (the seed's).
 
-use crate::protocol::{
-    ErrorDetail, FileUploadedRequest, FileUploadedResponse, GetUploadUrlRequest,
-    GetUploadUrlResponse,
+use crate::protocol::error::ErrorDetail;
+use crate::protocol::single::{
+    FileUploadedRequest, FileUploadedResponse, GetUploadUrlRequest, GetUploadUrlResponse,
 };
 use serde::{Deserialize, Serialize};
 

@@ -9,10 +9,10 @@
 //!   every file has ended, and goes back only when files are added or failed
 //!   ones retried (new work).
 //!
-//! Time is injected, as in [`crate::progress`].
+//! Time is injected, as in [`crate::upload::progress`].
 
-use crate::progress::RateWindow;
-use crate::upload_state::UploadState;
+use crate::upload::progress::RateWindow;
+use crate::upload::state::UploadState;
 use serde::Serialize;
 
 /// Files of a batch by where they are.
@@ -196,7 +196,7 @@ impl BatchProgress {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::upload_state::UploadState::*;
+    use crate::upload::state::UploadState::*;
 
     #[test]
     fn counts_bytes_and_files() {
@@ -273,7 +273,7 @@ mod tests {
     /// (no files added, none retried).
     #[test]
     fn never_goes_back() {
-        let mut rng = crate::retry_policy::SplitMix64::new(99);
+        let mut rng = crate::upload::retry_policy::SplitMix64::new(99);
         for _ in 0..100 {
             let mut b = BatchProgress::new(0.0);
             let n = 1 + rng.up_to(20) as usize;

@@ -1,4 +1,6 @@
-//! Stable error codes, shared by the signer's JSON errors and the JS `Error.code`.
+//! Errors on the wire: the body of every error answer (`{"error": {"code",
+//! "message"}}`) and its stable codes, shared by the signer's JSON errors
+//! and the JS `Error.code`.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -115,6 +117,31 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+/// Every error answer: `{"error": {"code", "message"}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            error: ErrorDetail {
+                code,
+                message: message.into(),
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,5 +187,15 @@ mod tests {
                 )
             });
         }
+    }
+
+    #[test]
+    fn error_body_shape() {
+        let body = ErrorBody::new(ErrorCode::TooLarge, "size 11 exceeds 10");
+        let json = serde_json::to_value(&body).expect("serialises");
+        assert_eq!(
+            json,
+            serde_json::json!({"error": {"code": "too_large", "message": "size 11 exceeds 10"}})
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Object keys and the per-user prefix every key must live under.
 
-use crate::file_type::FileType;
-use crate::limits::MAX_KEY_BYTES;
+use crate::keys::file_type::FileType;
+use crate::s3::limits::MAX_KEY_BYTES;
 use std::fmt;
 
 /// The identity a key prefix is derived from: 1..=128 of `[A-Za-z0-9._-]`,
@@ -100,7 +100,7 @@ impl ObjectKey {
     /// `users/{user}/{file_type}/{date}/{id}-{filename}`. `date` is the UTC day
     /// of the upload and `id` is random (the caller injects both: core has no
     /// clock and no randomness); `id` must be 1..=64 of `[A-Za-z0-9_-]` and
-    /// `filename` must already be sanitised ([`crate::filename::sanitize`]).
+    /// `filename` must already be sanitised ([`crate::keys::filename::sanitize`]).
     pub fn for_upload(
         user: &UserId,
         file_type: &FileType,

@@ -1,6 +1,6 @@
 //! Splitting an object into multipart parts within S3's limits.
 
-use crate::limits::{MAX_OBJECT_SIZE, MAX_PARTS, MAX_PART_SIZE, MIB, MIN_PART_SIZE};
+use crate::s3::limits::{MAX_OBJECT_SIZE, MAX_PARTS, MAX_PART_SIZE, MIB, MIN_PART_SIZE};
 
 /// The default part size the client asks for.
 pub const DEFAULT_PART_SIZE: u64 = 8 * MIB;
@@ -95,7 +95,7 @@ impl PartPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::limits::{GIB, MAX_OBJECT_SIZE};
+    use crate::s3::limits::{GIB, MAX_OBJECT_SIZE};
 
     fn plan(size: u64, wanted: u64) -> PartPlan {
         PartPlan::new(size, wanted).expect("plannable")

@@ -7,8 +7,8 @@
 //! asks the signer for the parts the store holds and keeps a part only if
 //! [`already_stored`] says the store's copy is the part it just hashed.
 
-use crate::digest::{Sha256Digest, Sha256Hasher};
-use crate::multipart_protocol::UploadedPart;
+use crate::protocol::multipart::UploadedPart;
+use crate::s3::digest::{Sha256Digest, Sha256Hasher};
 use serde::{Deserialize, Serialize};
 
 /// How long a saved upload may be resumed, by default (one day).

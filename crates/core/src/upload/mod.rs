@@ -1,0 +1,15 @@
+//! The browser client's decisions, pure (time and randomness passed in):
+//! an upload's states, when and how a request is tried again or waits,
+//! the queue's fair slots, progress of a file and of a batch, the saved
+//! state that lets a multipart upload resume, and how parts are hashed.
+
+pub mod batch_progress;
+pub mod fair_slots;
+pub mod hash_strategy;
+pub mod multipart_progress;
+pub mod progress;
+pub mod resume_state;
+pub mod retry_after;
+pub mod retry_policy;
+pub mod state;
+pub mod wait_clock;
