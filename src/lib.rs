@@ -1,43 +1,28 @@
 //! presigned-upload: browser uploads straight to S3-compatible storage through
 //! presigned URLs, with SHA-256 checksums, progress and cancellation.
 //!
-//! JavaScript sees one class, [`Uploader`]; see its documentation. The logic
-//! that needs no browser lives in `presign-core`; this crate is the IO shell.
+//! JavaScript sees the classes [`Uploader`], [`Upload`] and [`Batch`]; see
+//! their documentation. The logic that needs no browser lives in
+//! `presign-core`; this crate is the IO shell around it:
+//!
+//! - `api`: what JavaScript sees: the classes, their options read from JS
+//!   objects, results, errors and the TypeScript declarations;
+//! - `upload`: one upload from its turn in the queue to its verified end:
+//!   the attempt loop every request goes through, single and multipart
+//!   uploads, controls, progress;
+//! - `transport`: one request at a time: the signer's JSON API (with its
+//!   batching) and the store's presigned PUTs and POSTs;
+//! - `hashing`: SHA-256 of files and parts, in Web Workers;
+//! - `web`: the browser's primitives: timers, clocks, randomness, abort
+//!   signals, listeners, blobs, IndexedDB.
 
-mod abort;
-mod attempt;
-mod batch;
-mod batched_calls;
-mod blob_reader;
-mod checksums;
-mod client_token;
-mod form_post;
+mod api;
+mod error;
 mod hashing;
-mod job;
-mod js_fields;
-mod listener;
-mod multipart;
-mod options;
-mod progress_reporter;
-mod put_headers;
-mod request_batch;
-mod results;
-mod resume_store;
-mod retry;
-mod signer_client;
-mod single_put;
-mod stall_watchdog;
-mod store_error;
-mod token_source;
-mod typescript;
-mod upload_control;
-mod upload_error;
-mod upload_handle;
-mod upload_queue;
-mod uploader;
-mod verify;
-mod xhr_put;
+mod transport;
+mod upload;
+mod web;
 
-pub use batch::Batch;
-pub use upload_handle::Upload;
-pub use uploader::Uploader;
+pub use api::batch::Batch;
+pub use api::upload_handle::Upload;
+pub use api::uploader::Uploader;

@@ -1,11 +1,11 @@
 //! The work itself: the SHA-256 of one byte range of a blob, by the method
 //! the core chose — the same code in a hash worker and on the main thread.
 
-use crate::blob_reader::{self, BlobReader, CHUNK_SIZE};
+use crate::error::UploadError;
 use crate::hashing::part_buffers;
 use crate::hashing::protocol::BlobRange;
 use crate::hashing::webcrypto;
-use crate::upload_error::UploadError;
+use crate::web::blob_reader::{self, BlobReader, CHUNK_SIZE};
 use presign_core::upload::hash_strategy::DigestMethod;
 use presign_core::{Sha256Digest, Sha256Hasher};
 use wasm_bindgen::JsCast;

@@ -19,6 +19,7 @@
 //! workers cannot start or die, the same work runs on the main thread
 //! ([`Hasher::main_thread`]), as it did before workers.
 
+pub mod checksums;
 pub mod digest_range;
 mod part_buffers;
 mod pool_stream;
@@ -27,8 +28,8 @@ mod webcrypto;
 mod worker_main;
 mod worker_pool;
 
-use crate::abort;
-use crate::upload_error::UploadError;
+use crate::error::UploadError;
+use crate::web::abort;
 use futures::channel::oneshot;
 use futures::future::LocalBoxFuture;
 use futures::FutureExt;
@@ -279,7 +280,7 @@ impl Hasher {
 
     /// The whole-file SHA-256 of `blob`, to be fed through [`Hasher::part`].
     pub fn whole_file(&self, blob: &Blob) -> WholeFile {
-        let target = match self.pool.as_ref().and_then(|p| p.open_stream()) {
+        let target = match self.pool.as_deref().and_then(PoolStream::open) {
             Some(stream) => WholeTarget::Worker(stream),
             None => WholeTarget::Here(Rc::new(RefCell::new(Some(Sha256Hasher::new())))),
         };

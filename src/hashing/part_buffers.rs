@@ -7,8 +7,8 @@
 //! 1 GiB one (bench/browser/memory.mjs). At most [`KEEP`] buffers are kept:
 //! the jobs a worker runs at once.
 
-use crate::blob_reader::{byob_read, byob_reader};
-use crate::upload_error::UploadError;
+use crate::error::UploadError;
+use crate::web::blob_reader::{byob_read, byob_reader};
 use presign_core::upload::hash_strategy;
 use std::cell::RefCell;
 use web_sys::Blob;

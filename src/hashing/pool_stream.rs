@@ -3,7 +3,7 @@
 //! answers the digest after the last.
 
 use crate::hashing::protocol::{BlobRange, Request};
-use crate::hashing::worker_pool::{JobError, Shared};
+use crate::hashing::worker_pool::{JobError, Shared, WorkerPool};
 use presign_core::Sha256Digest;
 use std::fmt;
 use std::rc::Rc;
@@ -29,9 +29,9 @@ impl fmt::Debug for PoolStream {
 
 impl PoolStream {
     /// A stream on the pool's first live worker; `None` without one.
-    pub(super) fn open(shared: &Rc<Shared>) -> Option<Self> {
-        let slot = shared.stream_slot()?;
-        shared.streams.set(shared.streams.get() + 1);
+    pub(super) fn open(pool: &WorkerPool) -> Option<Self> {
+        let shared = pool.shared();
+        let slot = shared.open_stream()?;
         Some(Self {
             shared: Rc::clone(shared),
             slot,
@@ -81,9 +81,7 @@ impl PoolStream {
 
 impl Drop for PoolStream {
     fn drop(&mut self) {
-        self.shared
-            .streams
-            .set(self.shared.streams.get().saturating_sub(1));
+        self.shared.close_stream();
         if !self.finished {
             let request = Request::DropStream {
                 stream: self.stream,

@@ -3,7 +3,7 @@
 //! a page may see). Blobs travel as themselves — posting a `Blob` or `File`
 //! copies a handle, not its bytes — and the worker reads its range there.
 
-use crate::upload_error::UploadError;
+use crate::error::UploadError;
 use presign_core::upload::hash_strategy::DigestMethod;
 use presign_core::{ErrorCode, Sha256Digest};
 use wasm_bindgen::{JsCast, JsValue};

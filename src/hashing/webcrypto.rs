@@ -3,7 +3,7 @@
 //! digests a range held in memory several times faster than sha2 in wasm
 //! (figures in the README). It cannot stream, so it only takes whole ranges.
 
-use crate::upload_error::UploadError;
+use crate::error::UploadError;
 use presign_core::{ErrorCode, Sha256Digest};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;

@@ -3,10 +3,10 @@
 //! worker) and the jobs it runs — digests of single ranges, each its own
 //! task, and whole-file streams, each fed its ranges in order.
 
+use crate::error::UploadError;
 use crate::hashing::digest_range;
 use crate::hashing::protocol::{BlobRange, Reply, Request};
-use crate::listener::Listener;
-use crate::upload_error::UploadError;
+use crate::web::listener::Listener;
 use futures::channel::mpsc;
 use futures::StreamExt;
 use presign_core::upload::hash_strategy::DigestMethod;

@@ -2,12 +2,11 @@
 //! hands each job to the least loaded one, routes their answers back, and
 //! reports a worker that died, so that its jobs can run on the main thread.
 
-use crate::abort;
-use crate::hashing::pool_stream::PoolStream;
+use crate::error::UploadError;
 use crate::hashing::protocol::{BlobRange, Reply, Request};
-use crate::listener::Listener;
-use crate::retry;
-use crate::upload_error::UploadError;
+use crate::web::abort;
+use crate::web::listener::Listener;
+use crate::web::timer;
 use futures::channel::oneshot;
 use futures::future::{self, Either};
 use presign_core::upload::hash_strategy::{self, DigestMethod};
@@ -55,7 +54,7 @@ pub(super) struct Shared {
     pending: RefCell<HashMap<u32, Pending>>,
     next_id: Cell<u32>,
     /// Whole-file streams open (on the first live worker).
-    pub(super) streams: Cell<usize>,
+    streams: Cell<usize>,
     /// Where workers started later load the package's JS from.
     module_url: Option<String>,
 }
@@ -147,7 +146,7 @@ impl WorkerPool {
             return;
         }
         let all = future::join_all(started);
-        let timeout = retry::sleep(START_TIMEOUT_MS, None);
+        let timeout = timer::sleep(START_TIMEOUT_MS, None);
         let _ = future::select(all, Box::pin(timeout)).await;
         for slot in shared.slots.borrow_mut().iter_mut().skip(first) {
             if slot.starting.take().is_some() {
@@ -193,9 +192,9 @@ impl WorkerPool {
         self.shared.answer(id, reply, signal).await
     }
 
-    /// A whole-file stream on the first live worker.
-    pub fn open_stream(&self) -> Option<PoolStream> {
-        PoolStream::open(&self.shared)
+    /// What a whole-file stream ([`super::pool_stream`]) talks to.
+    pub(super) fn shared(&self) -> &Rc<Shared> {
+        &self.shared
     }
 }
 
@@ -346,8 +345,17 @@ impl Shared {
         (0..slots.len()).filter(|&i| slots[i].alive).collect()
     }
 
-    pub(super) fn stream_slot(&self) -> Option<usize> {
-        self.live().first().copied()
+    /// The worker a new whole-file stream goes to (the first live one),
+    /// counted as streaming from now on; `None` without one.
+    pub(super) fn open_stream(&self) -> Option<usize> {
+        let slot = self.live().first().copied()?;
+        self.streams.set(self.streams.get() + 1);
+        Some(slot)
+    }
+
+    /// A whole-file stream ended.
+    pub(super) fn close_stream(&self) {
+        self.streams.set(self.streams.get().saturating_sub(1));
     }
 
     /// The worker for the next digest among the first `limit` live ones

@@ -1,4 +1,4 @@
-//! The `file_type` of the seed's API: a short label that becomes one segment of
+//! The `file_type` of the design note's API: a short label that becomes one segment of
 //! the object key (`users/{user}/{file_type}/...`), so it is strictly checked.
 
 use std::fmt;

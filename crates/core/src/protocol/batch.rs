@@ -12,7 +12,7 @@
 //! six connections a browser opens to one origin. The client sends the
 //! requests that wait while one of their kind is out as one batch
 //! (`src/request_batch.rs`), and falls back to one request per file on a
-//! signer without these endpoints (the seed's).
+//! signer without these endpoints (the design note's).
 
 use crate::protocol::error::ErrorDetail;
 use crate::protocol::single::{

@@ -1,6 +1,6 @@
 //! Content-Type values the signer is willing to sign.
 
-/// The type the seed signs when the client names none.
+/// The type the design note signs when the client names none.
 pub const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
 
 /// Why a Content-Type was refused.

@@ -1,4 +1,4 @@
-//! The JSON protocol of presigned POST forms (the seed's
+//! The JSON protocol of presigned POST forms (the design note's
 //! `generate_presigned_post`): `POST /api/get-upload-form`.
 
 use crate::s3::digest::Sha256Digest;

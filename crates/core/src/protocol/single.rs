@@ -1,6 +1,6 @@
 //! The JSON protocol between the browser client and the signer. Field names
-//! follow the seed's Flask API (`snake_case`), so a client written for the seed
-//! and a signer written like the seed both interoperate with ours.
+//! follow the original design note's Flask API (`snake_case`), so a client written for the design note's API
+//! and a signer written like the design note's both interoperate with ours.
 
 use crate::s3::digest::Sha256Digest;
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,7 @@ pub struct GetUploadUrlRequest {
     pub filename: String,
     pub file_type: String,
     /// Signed into the URL; the browser must send exactly this. Default
-    /// `application/octet-stream` (the seed's).
+    /// `application/octet-stream` (the design note's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     /// Body size in bytes; when given it is signed, so no other size is stored.
@@ -33,11 +33,11 @@ pub struct GetUploadUrlResponse {
     pub upload_url: String,
     pub key: String,
     pub expires_in: u64,
-    /// Always `PUT` from our signer; absent from a seed-style signer.
+    /// Always `PUT` from our signer; absent from a signer written like the design note's.
     #[serde(default = "default_method")]
     pub method: String,
     /// Exactly the headers the browser must send with the PUT. Absent from a
-    /// seed-style signer, whose URL signs `Content-Type: application/octet-stream`.
+    /// signer written like the design note's, whose URL signs `Content-Type: application/octet-stream`.
     #[serde(default)]
     pub headers: Option<BTreeMap<String, String>>,
 }
@@ -94,7 +94,7 @@ mod tests {
     #[test]
     fn seed_request_parses() {
         let req: GetUploadUrlRequest =
-            serde_json::from_str(r#"{"filename":"a.bin","file_type":"ecu"}"#).expect("seed shape");
+            serde_json::from_str(r#"{"filename":"a.bin","file_type":"ecu"}"#).expect("the design note's shape");
         assert_eq!(req.filename, "a.bin");
         assert_eq!(req.size, None);
     }
@@ -104,7 +104,7 @@ mod tests {
         let resp: GetUploadUrlResponse = serde_json::from_str(
             r#"{"upload_url":"http://s3/x?X-Amz-Signature=1","key":"temp/1/x","expires_in":900}"#,
         )
-        .expect("seed shape");
+        .expect("the design note's shape");
         assert_eq!(resp.method, "PUT");
         assert_eq!(resp.headers, None);
     }

@@ -7,6 +7,7 @@ pub mod batch_progress;
 pub mod fair_slots;
 pub mod hash_strategy;
 pub mod multipart_progress;
+pub mod part_pipeline;
 pub mod progress;
 pub mod resume_state;
 pub mod retry_after;

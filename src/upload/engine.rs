@@ -1,0 +1,104 @@
+//! What runs one `Uploader`'s uploads: its signer, its hash workers and its
+//! queue. An upload waits for its turn, then goes in one request or in
+//! parts, by size; its end (stored, failed, aborted) is what its controls
+//! show. Shared by the uploader and its batches.
+
+use crate::error::UploadError;
+use crate::hashing::{Hashing, Purpose};
+use crate::transport::signer::client::SignerClient;
+use crate::upload::attempt::Retrying;
+use crate::upload::control::{ControlOptions, UploadControl};
+use crate::upload::job::Job;
+use crate::upload::multipart::{self, MultipartResult};
+use crate::upload::options::UploadOptions;
+use crate::upload::queue::UploadQueue;
+use crate::upload::single::{self, SingleResult};
+use crate::web::blob_reader::blob_size;
+use presign_core::upload::state::UploadState;
+use presign_core::ErrorCode;
+use serde::Serialize;
+use std::future::Future;
+use std::rc::Rc;
+use web_sys::Blob;
+
+/// A stored upload's result, as `upload()` resolves with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Stored {
+    Single(SingleResult),
+    Multipart(MultipartResult),
+}
+
+impl Stored {
+    /// The object's key.
+    pub fn key(&self) -> &str {
+        match self {
+            Stored::Single(r) => &r.key,
+            Stored::Multipart(r) => &r.key,
+        }
+    }
+}
+
+/// One uploader's signer, hash workers and queue.
+#[derive(Debug)]
+pub struct Engine {
+    pub signer: Rc<SignerClient>,
+    pub hashing: Rc<Hashing>,
+    pub queue: Rc<UploadQueue>,
+}
+
+impl Engine {
+    /// Controls of one more upload in this uploader's queue.
+    pub fn control(&self, options: ControlOptions) -> Result<UploadControl, UploadError> {
+        UploadControl::new(&self.queue, options)
+    }
+
+    /// Runs one upload under `control` to its end, which `control` then
+    /// shows.
+    pub fn launch(
+        &self,
+        prepared: Result<(Blob, UploadOptions), UploadError>,
+        control: Rc<UploadControl>,
+    ) -> impl Future<Output = Result<Stored, UploadError>> + 'static {
+        let signer = Rc::clone(&self.signer);
+        let hashing = Rc::clone(&self.hashing);
+        async move {
+            let outcome = match prepared {
+                Ok(prepared) => run(&signer, &hashing, prepared, &control).await,
+                Err(e) => Err(e),
+            };
+            control.end(match &outcome {
+                Ok(_) => UploadState::Done,
+                Err(e) if e.code() == ErrorCode::Aborted => UploadState::Aborted,
+                Err(_) => UploadState::Failed,
+            });
+            outcome
+        }
+    }
+}
+
+/// Waits for the upload's turn, then uploads in one request or in parts,
+/// by size.
+async fn run(
+    signer: &Rc<SignerClient>,
+    hashing: &Hashing,
+    (blob, options): (Blob, UploadOptions),
+    control: &Rc<UploadControl>,
+) -> Result<Stored, UploadError> {
+    control.wait_while_paused().await?;
+    let hasher = hashing.hasher(Purpose::Uploads).await;
+    let retrying = Rc::new(Retrying::for_upload(options.retry_policy(), control));
+    let job = Job {
+        signer,
+        hasher: &hasher,
+        file: &blob,
+        options: &options,
+        control,
+        retrying: &retrying,
+    };
+    if blob_size(&blob) > options.multipart_threshold {
+        Ok(Stored::Multipart(multipart::upload(job).await?))
+    } else {
+        Ok(Stored::Single(single::upload(job).await?))
+    }
+}

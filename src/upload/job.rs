@@ -1,0 +1,22 @@
+//! What every step of one upload works with: the signer, the hasher, the
+//! file, its options, its controls (pause, resume, abort, progress, request
+//! slots) and how its requests are retried. Copied freely (references).
+
+use crate::hashing::Hasher;
+use crate::transport::signer::client::SignerClient;
+use crate::upload::attempt::Retrying;
+use crate::upload::control::UploadControl;
+use crate::upload::options::UploadOptions;
+use std::rc::Rc;
+use web_sys::Blob;
+
+/// One upload's collaborators.
+#[derive(Debug, Clone, Copy)]
+pub struct Job<'a> {
+    pub signer: &'a Rc<SignerClient>,
+    pub hasher: &'a Hasher,
+    pub file: &'a Blob,
+    pub options: &'a UploadOptions,
+    pub control: &'a Rc<UploadControl>,
+    pub retrying: &'a Rc<Retrying>,
+}
