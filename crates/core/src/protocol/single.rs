@@ -92,15 +92,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn seed_request_parses() {
+    fn design_note_request_parses() {
         let req: GetUploadUrlRequest =
-            serde_json::from_str(r#"{"filename":"a.bin","file_type":"ecu"}"#).expect("the design note's shape");
+            serde_json::from_str(r#"{"filename":"a.bin","file_type":"ecu"}"#)
+                .expect("the design note's shape");
         assert_eq!(req.filename, "a.bin");
         assert_eq!(req.size, None);
     }
 
     #[test]
-    fn seed_response_parses_with_defaults() {
+    fn design_note_response_parses_with_defaults() {
         let resp: GetUploadUrlResponse = serde_json::from_str(
             r#"{"upload_url":"http://s3/x?X-Amz-Signature=1","key":"temp/1/x","expires_in":900}"#,
         )
