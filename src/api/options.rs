@@ -42,6 +42,9 @@ pub struct UploaderOptions {
     /// Where the workers load the package's JS from (`None`: beside its
     /// `snippets/`, where wasm-pack puts it).
     pub worker_module_url: Option<String>,
+    /// Whose saved uploads are resumed (the app's user id, say); with the
+    /// endpoint, the scope of the uploads saved in IndexedDB.
+    pub resume_scope: Option<String>,
     /// Files uploading at once; the others wait their turn.
     pub max_concurrent_files: u32,
     /// Requests to the store in flight at once, over every running file.
@@ -68,6 +71,7 @@ impl fmt::Debug for UploaderOptions {
             .field("token", &self.token)
             .field("workers", &self.workers)
             .field("worker_module_url", &self.worker_module_url)
+            .field("has_resume_scope", &self.resume_scope.is_some())
             .field("max_concurrent_files", &self.max_concurrent_files)
             .field("max_concurrent_requests", &self.max_concurrent_requests)
             .finish()
@@ -76,7 +80,8 @@ impl fmt::Debug for UploaderOptions {
 
 impl UploaderOptions {
     /// Reads `{ endpoint?, headers?, token?, getToken?, workers?,
-    /// workerModuleUrl?, maxConcurrentFiles?, maxConcurrentRequests? }`;
+    /// workerModuleUrl?, resumeScope?, maxConcurrentFiles?,
+    /// maxConcurrentRequests? }`;
     /// `undefined` or `null` gives the defaults.
     pub fn from_js(value: &JsValue) -> Result<Self, UploadError> {
         if is_absent(value) {
@@ -86,6 +91,7 @@ impl UploaderOptions {
                 token: None,
                 workers: default_workers(),
                 worker_module_url: None,
+                resume_scope: None,
                 max_concurrent_files: DEFAULT_CONCURRENT_FILES,
                 max_concurrent_requests: DEFAULT_CONCURRENT_REQUESTS,
             });
@@ -145,12 +151,14 @@ impl UploaderOptions {
             u64::from(MAX_CONCURRENT_REQUESTS),
         )?
         .map_or(DEFAULT_CONCURRENT_REQUESTS, |n| n as u32);
+        let resume_scope = string_field(value, "resumeScope")?;
         Ok(Self {
             endpoint,
             headers,
             token,
             workers,
             worker_module_url,
+            resume_scope,
             max_concurrent_files,
             max_concurrent_requests,
         })
@@ -459,6 +467,7 @@ mod tests {
             token: Some(TokenOption::Static("other-secret".into())),
             workers: WorkerCounts::both(1),
             worker_module_url: None,
+            resume_scope: None,
             max_concurrent_files: DEFAULT_CONCURRENT_FILES,
             max_concurrent_requests: DEFAULT_CONCURRENT_REQUESTS,
         };

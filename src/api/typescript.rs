@@ -51,6 +51,15 @@ export interface UploaderOptions {
    */
   workerModuleUrl?: string;
   /**
+   * Whose unfinished uploads this uploader resumes: the app's user id, say.
+   * Saved uploads (in IndexedDB: the object key, the upload id, sizes and
+   * part digests, under a hash of the file's name, size, date and first
+   * part) belong to the signer's endpoint and this scope (kept hashed), so
+   * another user of the same browser never resumes, or sees, them.
+   * `uploader.forgetResumable()` clears them.
+   */
+  resumeScope?: string;
+  /**
    * Files uploading at once, 1 to 16 (default 4). The others wait their
    * turn (`queued`) without reading a byte; a paused upload gives its turn
    * to the next file.

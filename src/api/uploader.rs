@@ -14,6 +14,7 @@ use crate::upload::engine::Engine;
 use crate::upload::options::UploadOptions;
 use crate::upload::progress::{js_sink, ProgressReporter};
 use crate::upload::queue::UploadQueue;
+use presign_core::upload::resume_state::scope;
 use presign_core::upload::retry_policy::RetryPolicy;
 use std::rc::Rc;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -76,12 +77,14 @@ impl Uploader {
             options.max_concurrent_files,
             options.max_concurrent_requests,
         );
+        let resume_scope = scope(&options.endpoint, options.resume_scope.as_deref());
         let signer = SignerClient::new(options.endpoint, options.headers, options.token);
         Ok(Self {
             engine: Rc::new(Engine {
                 signer: Rc::new(signer),
                 hashing: Rc::new(hashing),
                 queue: Rc::new(queue),
+                resume_scope: resume_scope.into(),
             }),
         })
     }
@@ -263,6 +266,25 @@ impl Uploader {
         #[wasm_bindgen(unchecked_param_type = "BatchOptions | string")] options: JsValue,
     ) -> Result<Batch, JsValue> {
         Ok(Batch::start(Rc::clone(&self.engine), &files, &options)?)
+    }
+
+    /// Forgets every unfinished multipart upload this uploader saved to
+    /// resume (those of its signer and its `resumeScope`): call it when the
+    /// user signs out on a shared browser. The uploads stay open in the
+    /// store until the signer's collector aborts them. Resolves with how
+    /// many were forgotten.
+    ///
+    /// @example
+    /// ```js
+    /// signOutButton.onclick = async () => {
+    ///   await uploader.forgetResumable();
+    ///   location.assign("/logout");
+    /// };
+    /// ```
+    #[wasm_bindgen(js_name = forgetResumable, unchecked_return_type = "Promise<number>")]
+    pub fn forget_resumable(&self) -> js_sys::Promise {
+        let engine = Rc::clone(&self.engine);
+        future_to_promise(async move { Ok(engine.forget_resumable().await.into()) })
     }
 
     /// Asks the signer for a presigned GET URL of `key` (an object this

@@ -14,6 +14,7 @@ use crate::upload::options::UploadOptions;
 use crate::upload::queue::UploadQueue;
 use crate::upload::single::{self, SingleResult};
 use crate::web::blob_reader::blob_size;
+use crate::web::resume_store::ResumeStore;
 use presign_core::upload::state::UploadState;
 use presign_core::ErrorCode;
 use serde::Serialize;
@@ -45,12 +46,23 @@ pub struct Engine {
     pub signer: Rc<SignerClient>,
     pub hashing: Rc<Hashing>,
     pub queue: Rc<UploadQueue>,
+    /// Whose saved uploads this uploader's uploads may resume.
+    pub resume_scope: Rc<str>,
 }
 
 impl Engine {
     /// Controls of one more upload in this uploader's queue.
     pub fn control(&self, options: ControlOptions) -> Result<UploadControl, UploadError> {
         UploadControl::new(&self.queue, options)
+    }
+
+    /// Forgets every upload this uploader saved to resume (its signer, its
+    /// `resumeScope`); returns how many.
+    pub async fn forget_resumable(&self) -> u32 {
+        match ResumeStore::open().await {
+            Some(store) => store.forget_scope(&self.resume_scope).await,
+            None => 0,
+        }
     }
 
     /// Runs one upload under `control` to its end, which `control` then
@@ -62,9 +74,10 @@ impl Engine {
     ) -> impl Future<Output = Result<Stored, UploadError>> + 'static {
         let signer = Rc::clone(&self.signer);
         let hashing = Rc::clone(&self.hashing);
+        let scope = Rc::clone(&self.resume_scope);
         async move {
             let outcome = match prepared {
-                Ok(prepared) => run(&signer, &hashing, prepared, &control).await,
+                Ok(prepared) => run(&signer, &hashing, &scope, prepared, &control).await,
                 Err(e) => Err(e),
             };
             control.end(match &outcome {
@@ -82,6 +95,7 @@ impl Engine {
 async fn run(
     signer: &Rc<SignerClient>,
     hashing: &Hashing,
+    resume_scope: &str,
     (blob, options): (Blob, UploadOptions),
     control: &Rc<UploadControl>,
 ) -> Result<Stored, UploadError> {
@@ -95,6 +109,7 @@ async fn run(
         options: &options,
         control,
         retrying: &retrying,
+        resume_scope,
     };
     if blob_size(&blob) > options.multipart_threshold {
         Ok(Stored::Multipart(multipart::upload(job).await?))

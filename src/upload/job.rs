@@ -19,4 +19,7 @@ pub struct Job<'a> {
     pub options: &'a UploadOptions,
     pub control: &'a Rc<UploadControl>,
     pub retrying: &'a Rc<Retrying>,
+    /// Whose saved uploads this one may resume
+    /// ([`presign_core::upload::resume_state::scope`]).
+    pub resume_scope: &'a str,
 }

@@ -52,6 +52,7 @@ pub async fn upload(job: Job<'_>) -> Result<SingleResult, UploadError> {
         options,
         control,
         retrying,
+        ..
     } = job;
     let upload_signal = control.signal();
     let signal = Some(&upload_signal);
@@ -257,6 +258,7 @@ impl Attempt for SinglePut<'_> {
             options,
             control,
             retrying,
+            ..
         } = self.job;
         let upload_signal = control.signal();
         match stop {

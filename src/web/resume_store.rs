@@ -108,6 +108,18 @@ impl ResumeStore {
 
     /// Forgets every record older than `max_age_ms`.
     pub async fn prune(&self, now_ms: f64, max_age_ms: f64) {
+        self.forget_where(|r| r.is_expired(now_ms, max_age_ms))
+            .await;
+    }
+
+    /// Forgets every record of `scope`; returns how many there were.
+    pub async fn forget_scope(&self, scope: &str) -> u32 {
+        self.forget_where(|r| r.scope == scope).await
+    }
+
+    /// Forgets the records `doomed` picks, and any unreadable one (an older
+    /// format, dropped by its key); returns how many went.
+    async fn forget_where(&self, doomed: impl Fn(&ResumeRecord) -> bool) -> u32 {
         let all = async {
             let tx = self.db.transaction(&[STORE], TransactionMode::ReadOnly)?;
             let values = tx.store(STORE)?.get_all(None, None).await?;
@@ -116,21 +128,26 @@ impl ResumeStore {
         .await;
         let values = match all {
             Ok(values) => values,
-            Err(e) => return warn("read failed", e),
+            Err(e) => {
+                warn("read failed", e);
+                return 0;
+            }
         };
+        let mut forgotten = 0;
         for value in values {
             let record = serde_wasm_bindgen::from_value::<ResumeRecord>(value.clone());
-            let stale_id = match record {
-                Ok(r) if r.is_expired(now_ms, max_age_ms) => Some(r.id),
+            let id = match record {
+                Ok(r) if doomed(&r) => Some(r.id),
                 Ok(_) => None,
-                // Unreadable (an older format): drop it by its key.
                 Err(_) => js_sys::Reflect::get(&value, &"id".into())
                     .ok()
                     .and_then(|id| id.as_string()),
             };
-            if let Some(id) = stale_id {
+            if let Some(id) = id {
                 self.delete(&id).await;
+                forgotten += 1;
             }
         }
+        forgotten
     }
 }

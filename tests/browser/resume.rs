@@ -117,3 +117,54 @@ async fn resume_false_aborts_a_failed_upload_instead() {
     expect_code(failed, "server");
     assert_signer_forgot(&log).await;
 }
+
+#[wasm_bindgen_test]
+async fn saved_uploads_belong_to_their_user_and_can_be_forgotten() {
+    let proxy = fault_proxy();
+    let name = "scoped-resume.bin";
+    inject(
+        proxy,
+        r#"{"match": ["scoped-resume.bin", "partNumber=2&"], "method": "PUT", "status": 500, "times": 1000}"#,
+    )
+    .await;
+    let bytes = test_bytes(12 * MIB, 25);
+    let the_file = file(&bytes, name, "application/octet-stream");
+    let options = |callback: &wasm_bindgen::closure::Closure<dyn Fn(JsValue)>| {
+        obj(&[
+            ("fileType", "demo".into()),
+            ("partSize", (5 * MIB as u32).into()),
+            ("multipartThreshold", (5 * MIB as u32).into()),
+            ("concurrency", 1.into()),
+            ("maxAttempts", 1.into()),
+            ("onProgress", callback.as_ref().clone()),
+        ])
+    };
+    let alice = uploader_with(endpoint(), &[("resumeScope", "alice".into())]);
+    let bob = uploader_with(endpoint(), &[("resumeScope", "bob".into())]);
+    let (log, cb) = progress_log(|_| {});
+    expect_code(upload(&alice, &the_file, options(&cb)).await, "server");
+    let alices = upload_id_of(&log);
+    proxy_control(proxy, "/__faults/reset", "{}").await;
+
+    // Another user of the same browser neither resumes nor sees it.
+    let (log, cb) = progress_log(|_| {});
+    upload(&bob, &the_file, options(&cb))
+        .await
+        .expect("bob's own upload");
+    assert_ne!(
+        upload_id_of(&log),
+        alices,
+        "bob did not resume alice's upload"
+    );
+
+    // Alice signs out: her saved upload is forgotten, the next one is new.
+    let forgotten = wasm_bindgen_futures::JsFuture::from(alice.forget_resumable())
+        .await
+        .expect("forgetResumable resolves");
+    assert_eq!(forgotten.as_f64(), Some(1.0));
+    let (log, cb) = progress_log(|_| {});
+    upload(&alice, &the_file, options(&cb))
+        .await
+        .expect("a fresh upload");
+    assert_ne!(upload_id_of(&log), alices, "forgotten, so not resumed");
+}

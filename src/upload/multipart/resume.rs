@@ -22,6 +22,7 @@ use web_sys::{AbortSignal, Blob};
 pub struct Resume {
     store: ResumeStore,
     id: String,
+    scope: String,
     record: RefCell<Option<ResumeRecord>>,
     /// Parts the store held when this upload was resumed.
     listed: HashMap<u32, UploadedPart>,
@@ -65,6 +66,7 @@ impl Resume {
             file,
             options,
             retrying,
+            resume_scope,
             ..
         } = job;
         let (file_type, max_age_ms) = (options.file_type.as_str(), options.resume_max_age_ms);
@@ -77,6 +79,7 @@ impl Resume {
             .digest(BlobRange::new(file, 0, part_size.min(size)), signal, None)
             .await?;
         let id = FileFingerprint {
+            scope: resume_scope,
             name,
             size,
             last_modified_ms: last_modified(file),
@@ -91,6 +94,7 @@ impl Resume {
         let mut resume = Self {
             store,
             id,
+            scope: resume_scope.to_owned(),
             record: RefCell::new(None),
             listed: HashMap::new(),
         };
@@ -126,6 +130,7 @@ impl Resume {
     pub async fn started(&self, created: &CreateMultipartResponse, file_type: &str, size: u64) {
         let record = ResumeRecord {
             id: self.id.clone(),
+            scope: self.scope.clone(),
             upload_id: created.upload_id.clone(),
             key: created.key.clone(),
             file_type: file_type.to_owned(),

@@ -3,9 +3,12 @@
 //!
 //! The browser stores a [`ResumeRecord`] (in IndexedDB) under the
 //! [`FileFingerprint`] of the file: its name, size, `lastModified` and the
-//! SHA-256 of its first part. When the same file is chosen again, the client
-//! asks the signer for the parts the store holds and keeps a part only if
-//! [`already_stored`] says the store's copy is the part it just hashed.
+//! SHA-256 of its first part, within a [`scope`]: the signer it went to and
+//! the user the app says it was (`resumeScope`), so that another user of the
+//! same browser, or another signer, never finds it. When the same file is
+//! chosen again, the client asks the signer for the parts the store holds and
+//! keeps a part only if [`already_stored`] says the store's copy is the part
+//! it just hashed.
 
 use crate::protocol::multipart::UploadedPart;
 use crate::s3::digest::{Sha256Digest, Sha256Hasher};
@@ -14,9 +17,25 @@ use serde::{Deserialize, Serialize};
 /// How long a saved upload may be resumed, by default (one day).
 pub const DEFAULT_RESUME_MAX_AGE_MS: f64 = 24.0 * 3600.0 * 1000.0;
 
-/// What identifies "the same file" across page loads.
+/// The scope of saved uploads: hex SHA-256 of the signer's endpoint and the
+/// app's `resumeScope` (its user id, say; `None`: one scope per signer). The
+/// user id itself is never stored.
+pub fn scope(endpoint: &str, resume_scope: Option<&str>) -> String {
+    let mut h = Sha256Hasher::new();
+    let text = format!(
+        "presigned-upload/resume-scope/v1\n{endpoint}\n{}\n{}",
+        resume_scope.is_some(),
+        resume_scope.unwrap_or_default()
+    );
+    h.update(text.as_bytes());
+    h.finish().to_hex()
+}
+
+/// What identifies "the same file" across page loads, within a scope.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileFingerprint<'a> {
+    /// [`scope`].
+    pub scope: &'a str,
     pub name: &'a str,
     pub size: u64,
     /// `File.lastModified` (ms since the epoch; 0 for a plain `Blob`).
@@ -32,7 +51,8 @@ impl FileFingerprint<'_> {
     pub fn id(&self) -> String {
         let mut h = Sha256Hasher::new();
         let text = format!(
-            "presigned-upload/resume/v1\n{}\n{}\n{}\n{}\n{}",
+            "presigned-upload/resume/v2\n{}\n{}\n{}\n{}\n{}\n{}",
+            self.scope,
             self.size,
             self.last_modified_ms,
             self.part_size,
@@ -57,6 +77,9 @@ pub struct RecordedPart {
 pub struct ResumeRecord {
     /// [`FileFingerprint::id`].
     pub id: String,
+    /// [`scope`]: whose upload this is.
+    #[serde(default)]
+    pub scope: String,
     /// The signer's upload id.
     pub upload_id: String,
     pub key: String,
@@ -119,6 +142,7 @@ mod tests {
 
     fn fp(name: &str, size: u64, modified: f64, first: &[u8]) -> String {
         FileFingerprint {
+            scope: "s",
             name,
             size,
             last_modified_ms: modified,
@@ -141,6 +165,34 @@ mod tests {
         ] {
             assert_ne!(base, other);
         }
+    }
+
+    #[test]
+    fn scopes_part_signers_and_users() {
+        let a = scope("https://signer.example", Some("alice"));
+        assert_eq!(a, scope("https://signer.example", Some("alice")));
+        assert_eq!(a.len(), 64);
+        assert!(!a.contains("alice"), "the user id is not kept");
+        for other in [
+            scope("https://signer.example", Some("bob")),
+            scope("https://other.example", Some("alice")),
+            scope("https://signer.example", None),
+            scope("https://signer.example", Some("")),
+        ] {
+            assert_ne!(a, other);
+        }
+        let fingerprint = |scope: &str| {
+            FileFingerprint {
+                scope,
+                name: "a.bin",
+                size: 1,
+                last_modified_ms: 0.0,
+                first_part: Sha256Digest::of(b"x"),
+                part_size: 8,
+            }
+            .id()
+        };
+        assert_ne!(fingerprint("one"), fingerprint("two"));
     }
 
     fn listed(size: u64, sha: Option<&[u8]>) -> UploadedPart {
@@ -171,6 +223,7 @@ mod tests {
     fn records_parts_and_expires() {
         let mut r = ResumeRecord {
             id: "i".into(),
+            scope: "s".into(),
             upload_id: "u".into(),
             key: "k".into(),
             file_type: "demo".into(),
