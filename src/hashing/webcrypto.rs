@@ -1,7 +1,8 @@
 //! WebCrypto's one-shot SHA-256, `crypto.subtle.digest`: where it exists
 //! (secure contexts — https and loopback pages, their workers — and Node) it
 //! digests a range held in memory several times faster than sha2 in wasm
-//! (figures in the README). It cannot stream, so it only takes whole ranges.
+//! (figures in docs/design/hashing.md and BENCHMARKS.md). It cannot stream,
+//! so it only takes whole ranges.
 
 use crate::error::UploadError;
 use presign_core::{ErrorCode, Sha256Digest};

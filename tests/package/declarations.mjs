@@ -2,7 +2,7 @@
 // public API lacks: a top-level export without a doc comment that has an
 // `@example`, a class member without a doc comment, or an `any` type.
 // wasm-bindgen's loader glue (init, initSync and their input/output types)
-// is generated and documented in the README instead; its InitOutput lists
+// is generated and documented in docs/client.md instead; its InitOutput lists
 // the raw wasm exports, typed `any` by wasm-bindgen.
 import ts from 'typescript';
 import { readFileSync } from 'node:fs';

@@ -3,7 +3,7 @@
 //! workers a pool starts, and which worker takes the next job.
 //!
 //! Measured in headless Chromium on these machines (`bench/hash_speed.mjs`,
-//! figures in the README): WebCrypto's one-shot `digest` over an 8 MiB part
+//! figures in docs/design/hashing.md): WebCrypto's one-shot `digest` over an 8 MiB part
 //! runs about 3.5x faster than sha2 compiled to wasm, so a range that fits in
 //! memory goes to WebCrypto; WebCrypto has no streaming API, so a range too
 //! big to hold (and the whole-file SHA-256, fed part after part) streams
