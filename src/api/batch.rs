@@ -13,11 +13,14 @@ use crate::upload::engine::Engine;
 use crate::upload::options::UploadOptions;
 use crate::upload::progress::{ProgressReport, ProgressReporter, ProgressSink};
 use crate::web::clock::now_ms;
+use crate::web::timer;
+use futures::future::LocalBoxFuture;
 use presign_core::upload::batch_progress::{BatchProgress, BatchReport};
 use presign_core::upload::progress::Phase;
 use presign_core::upload::state::UploadState;
 use presign_core::ErrorCode;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::fmt;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::closure::Closure;
@@ -28,6 +31,10 @@ use web_sys::Blob;
 /// Byte progress of a batch is reported at most this often (file changes
 /// always are).
 const MIN_INTERVAL_MS: f64 = 50.0;
+/// Files of one `add` whose upload starts at once (more than can run); the
+/// others start this many per task, so adding a thousand files makes no
+/// long task.
+const STARTS_PER_TASK: usize = 32;
 
 /// Many uploads as one: what `uploader.uploadAll()` returns.
 ///
@@ -68,6 +75,10 @@ struct Inner {
     progress: RefCell<BatchProgress>,
     /// `result` promises waiting for every file to end.
     waiting: RefCell<Vec<js_sys::Function>>,
+    /// Uploads made but not started yet (their turn to wait in the queue
+    /// comes a task later), and whether a task is starting them.
+    unstarted: RefCell<VecDeque<LocalBoxFuture<'static, ()>>>,
+    starting: Cell<bool>,
 }
 
 impl fmt::Debug for Inner {
@@ -102,6 +113,8 @@ impl Batch {
             entries: RefCell::new(Vec::new()),
             progress: RefCell::new(BatchProgress::new(MIN_INTERVAL_MS)),
             waiting: RefCell::new(Vec::new()),
+            unstarted: RefCell::new(VecDeque::new()),
+            starting: Cell::new(false),
         });
         Inner::add(&inner, blobs)?;
         Ok(Self { inner })
@@ -213,7 +226,7 @@ impl Batch {
             matches!(entries.get(index).map(|e| &e.outcome), Some(Some(Err(_))))
         };
         if ended_badly {
-            Inner::start_file(&self.inner, index);
+            Inner::start_file(&self.inner, index, true);
         }
         ended_badly
     }
@@ -236,7 +249,7 @@ impl Batch {
                 .collect()
         };
         for &index in &failed {
-            Inner::start_file(&self.inner, index);
+            Inner::start_file(&self.inner, index, true);
         }
         failed.len() as u32
     }
@@ -278,9 +291,38 @@ impl Inner {
         }
         let last = inner.entries.borrow().len();
         for index in first..last {
-            Inner::start_file(inner, index);
+            Inner::start_file(inner, index, index - first < STARTS_PER_TASK);
         }
         Ok(())
+    }
+
+    /// Starts the unstarted uploads, [`STARTS_PER_TASK`] a task.
+    fn start_later(inner: &Rc<Self>, upload: LocalBoxFuture<'static, ()>) {
+        inner.unstarted.borrow_mut().push_back(upload);
+        if inner.starting.replace(true) {
+            return;
+        }
+        let weak = Rc::downgrade(inner);
+        wasm_bindgen_futures::spawn_local(async move {
+            loop {
+                let _ = timer::sleep(0, None).await;
+                let Some(inner) = weak.upgrade() else {
+                    return;
+                };
+                let next: Vec<_> = {
+                    let mut unstarted = inner.unstarted.borrow_mut();
+                    let n = unstarted.len().min(STARTS_PER_TASK);
+                    unstarted.drain(..n).collect()
+                };
+                if next.is_empty() {
+                    inner.starting.set(false);
+                    return;
+                }
+                for upload in next {
+                    wasm_bindgen_futures::spawn_local(upload);
+                }
+            }
+        });
     }
 
     /// The handles of every file that has not ended.
@@ -293,8 +335,9 @@ impl Inner {
             .collect()
     }
 
-    /// Starts (or starts again) file `index`.
-    fn start_file(inner: &Rc<Self>, index: usize) {
+    /// Starts (or starts again) file `index`: its handle at once, its
+    /// upload `now` or a task later.
+    fn start_file(inner: &Rc<Self>, index: usize, now: bool) {
         let weak = Rc::downgrade(inner);
         let on_state: StateSink = Rc::new({
             let weak = Weak::clone(&weak);
@@ -340,13 +383,17 @@ impl Inner {
             entries[index].outcome = None;
         }
         inner.file_state(index, UploadState::Queued);
-        wasm_bindgen_futures::spawn_local(async move {
+        let upload = Box::pin(async move {
             let outcome = running.await.and_then(|stored| results::to_js(&stored));
             settle(&outcome);
             if let Some(inner) = weak.upgrade() {
                 inner.settled(index, outcome);
             }
         });
+        match now {
+            true => wasm_bindgen_futures::spawn_local(upload),
+            false => Inner::start_later(inner, upload),
+        }
     }
 
     fn file_state(&self, index: usize, state: UploadState) {
