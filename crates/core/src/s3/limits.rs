@@ -1,7 +1,9 @@
-//! Limits S3 imposes (AWS documentation; see S3-NOTES.md in the design notes).
+//! Limits S3 imposes (AWS's documentation of object sizes and multipart
+//! upload limits).
 
 pub const MIB: u64 = 1024 * 1024;
 pub const GIB: u64 = 1024 * MIB;
+pub const TIB: u64 = 1024 * GIB;
 
 /// Largest object a single PUT may carry.
 pub const MAX_SINGLE_PUT: u64 = 5 * GIB;
@@ -11,8 +13,9 @@ pub const MIN_PART_SIZE: u64 = 5 * MIB;
 pub const MAX_PART_SIZE: u64 = 5 * GIB;
 /// Highest part number.
 pub const MAX_PARTS: u64 = 10_000;
-/// Largest object S3 stores (48.8 TiB).
-pub const MAX_OBJECT_SIZE: u64 = MAX_PARTS * MAX_PART_SIZE;
+/// Largest object S3 stores (5 TiB; fewer than `MAX_PARTS` parts of
+/// `MAX_PART_SIZE` reach it).
+pub const MAX_OBJECT_SIZE: u64 = 5 * TIB;
 /// Longest lifetime of a SigV4 presigned URL (7 days).
 pub const MAX_PRESIGN_EXPIRY_SECS: u64 = 604_800;
 /// Longest object key, in UTF-8 bytes.

@@ -130,7 +130,13 @@ mod tests {
             (10_000 * five, five, five, 10_000),
             // One byte more than 10,000 × 5 MiB: the part size grows.
             (10_000 * five + 1, five, five + 1, 10_000),
-            (MAX_OBJECT_SIZE, DEFAULT_PART_SIZE, MAX_PART_SIZE, 10_000),
+            // The largest object: 10,000 parts of about 524 MiB.
+            (
+                MAX_OBJECT_SIZE,
+                DEFAULT_PART_SIZE,
+                MAX_OBJECT_SIZE.div_ceil(10_000),
+                10_000,
+            ),
             // Requests outside the limits are clamped.
             (100 * MIB, 1, five, 20),
             (20 * GIB, 6 * GIB, 5 * GIB, 4),
