@@ -4,7 +4,7 @@
 use crate::clock::Clock;
 use crate::config::{Config, StoreConfig};
 use crate::db::{Db, DbError};
-use crate::embedded_store::EmbeddedStore;
+use crate::embedded::EmbeddedStore;
 use crate::gc::{self, GcReport, GcRuns};
 use crate::identity::{Authenticator, IdentityError, DEV_USER};
 use crate::metrics::Metrics;
@@ -151,9 +151,7 @@ impl Server {
             policy: Arc::new(config.settings.policy),
             rate_limiter: Arc::new(UserRateLimiter::new(config.settings.rate_limit)),
             max_key_bytes: match config.store {
-                StoreConfig::Embedded { .. } => {
-                    crate::embedded_store::max_key_bytes(&config.bucket)
-                }
+                StoreConfig::Embedded { .. } => crate::embedded::max_key_bytes(&config.bucket),
                 StoreConfig::Remote(_) => presign_core::s3::limits::MAX_KEY_BYTES,
             },
             metrics: metrics.clone(),

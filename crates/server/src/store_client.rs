@@ -18,6 +18,10 @@ pub mod list_parts;
 pub mod multipart;
 pub mod xml;
 
+/// The S3 error code of a full disk: MinIO's (S3 itself never fills up),
+/// which the embedded store answers too.
+pub const STORAGE_FULL_CODE: &str = "XMinioStorageFull";
+
 /// Lifetime of the URLs the server signs for itself.
 const OWN_REQUEST_EXPIRY: Duration = Duration::from_secs(60);
 
@@ -85,7 +89,7 @@ impl StoreError {
     pub fn is_storage_full(&self) -> bool {
         match self {
             StoreError::Rejected { status, code, .. } => {
-                *status == StatusCode::INSUFFICIENT_STORAGE || code == crate::storage_full::CODE
+                *status == StatusCode::INSUFFICIENT_STORAGE || code == STORAGE_FULL_CODE
             }
             StoreError::Status { status, .. } => *status == StatusCode::INSUFFICIENT_STORAGE,
             _ => false,

@@ -4,8 +4,8 @@
 //! subcommands (`gc`, `cors apply`).
 
 use crate::config::{StoreConfig, DEV_REGION};
-use crate::dev_credentials::{self, DevCredentialsError};
-use crate::embedded_store::{EmbeddedStore, EmbeddedStoreError};
+use crate::embedded::dev_credentials::{self, DevCredentialsError};
+use crate::embedded::{EmbeddedStore, EmbeddedStoreError};
 use crate::signer::{Signer, SignerError};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use url::Url;

@@ -19,7 +19,7 @@ const MIB: usize = 1024 * 1024;
 const HOUR: Duration = Duration::from_secs(3600);
 
 struct Store {
-    _store: presign_server::embedded_store::EmbeddedStore,
+    _store: presign_server::embedded::EmbeddedStore,
     _dir: tempfile::TempDir,
     root: std::path::PathBuf,
     signer: Signer,

@@ -193,8 +193,8 @@ impl TestServer {
 pub async fn own_store(
     root: &Path,
     creds: &presign_server::credentials::Credentials,
-) -> (presign_server::embedded_store::EmbeddedStore, String) {
-    let store = presign_server::embedded_store::EmbeddedStore::start_with(
+) -> (presign_server::embedded::EmbeddedStore, String) {
+    let store = presign_server::embedded::EmbeddedStore::start_with(
         root,
         "127.0.0.1:0".parse().expect("addr"),
         creds.clone(),

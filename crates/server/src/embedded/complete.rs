@@ -5,12 +5,11 @@
 //!
 //! Why: s3s-fs 0.17's Complete reads every part back in 64 KiB `tokio::fs`
 //! reads (one blocking-pool round trip each), MD5s the whole object and, for
-//! a SHA-256 upload, SHA-256s it again. That was 3.6 to 4.0 s of an 8 s
-//! 1 GiB upload in 8 MiB parts here, so that every multipart upload to the
-//! demo store ran at about half a single PUT's speed. S3 itself answers
-//! from what it already knows: the ETag `md5(part MD5s)-N` and, for a
-//! SHA-256 upload, the COMPOSITE checksum of the part digests
-//! ([`crate::composite_complete`]). So does this.
+//! a SHA-256 upload, SHA-256s it again: seconds per GiB, which would make a
+//! multipart upload to the demo store much slower than a single PUT. S3
+//! itself answers from what it already knows: the ETag `md5(part MD5s)-N`
+//! and, for a SHA-256 upload, the COMPOSITE checksum of the part digests
+//! ([`super::composite`]). So does this.
 //!
 //! What it answers is what s3s-fs would answer, plus S3's checks s3s-fs
 //! skips (a listed ETag must be the part's), for the requests the signer and
@@ -21,7 +20,7 @@
 //!
 //! s3s-fs's files, all under its root (s3s-fs `=0.17.0`, pinned in
 //! Cargo.toml because this reads and writes them; `b64` is base64url without
-//! padding):
+//! padding; [`super::s3s_files`] names the object's):
 //! - `.upload-{id}.json`: the access key that created the upload (JSON);
 //! - `.bucket-{b64}.object-{b64}.upload-{id}.metadata.json`: the upload's
 //!   attributes (content type, checksum algorithm), which become the
@@ -32,10 +31,11 @@
 //!   its ETag and checksums, which HEAD and GET report;
 //! - `.tmp.*.internal.part`: files being written, removed when s3s-fs starts.
 
-use crate::composite_complete::{internal_info_path, object_file};
-use crate::storage_full::mapped;
+use super::s3s_files::{internal_info_path, object_file};
+use super::storage_full::mapped;
 use md5::{Digest as _, Md5};
 use presign_core::s3::composite_checksum::composite;
+use presign_core::s3::limits::MIN_PART_SIZE;
 use presign_core::Sha256Digest;
 use s3s::dto::{
     ChecksumType, CompleteMultipartUploadInput, CompleteMultipartUploadOutput, CompletedPart, ETag,
@@ -45,9 +45,6 @@ use serde_json::{Map, Value};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use uuid::Uuid;
-
-/// S3's smallest part but the last.
-const MIN_PART: u64 = 5 * 1024 * 1024;
 
 /// A Complete this module carries out: what the request asked, checked
 /// against the upload s3s-fs keeps.
@@ -271,7 +268,7 @@ impl Plan {
                     "checksum_sha256 mismatch for part {number}"
                 ));
             }
-            if number < self.parts.len() && size < MIN_PART {
+            if number < self.parts.len() && size < MIN_PART_SIZE {
                 return Err(s3_error!(EntityTooSmall));
             }
             stored.push(StoredPart {

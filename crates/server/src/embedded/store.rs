@@ -1,11 +1,11 @@
 //! The development store: s3s-fs (an S3-compatible store on a folder) served
 //! in-process over real HTTP on its own loopback port, behind CORS, so the
 //! browser talks to it exactly as it would talk to S3. Where s3s-fs differs
-//! from S3 in a way clients notice, [`crate::embedded_s3`] answers as S3.
+//! from S3 in a way clients notice, [`super::service`] answers as S3.
 
-use crate::cors;
+use super::cors;
+use super::service::EmbeddedS3;
 use crate::credentials::Credentials;
-use crate::embedded_s3::EmbeddedS3;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -75,7 +75,7 @@ impl EmbeddedStore {
             .map_err(|e| EmbeddedStoreError::Bind(listen, e))?;
         let app = Router::new()
             .fallback(move |req: Request| call_store(service.clone(), req))
-            .layer(cors::store_layer());
+            .layer(cors::layer());
         let task = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::error!(error = %e, "embedded store stopped");

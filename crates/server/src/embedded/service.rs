@@ -1,14 +1,14 @@
 //! The embedded store's S3 service: s3s-fs's `FileSystem`, every action it
 //! implements forwarded, with these differences from s3s-fs alone, each in
-//! its own module: a full disk answers `507` ([`crate::storage_full`]);
+//! its own module: a full disk answers `507` ([`super::storage_full`]);
 //! CompleteMultipartUpload joins the parts itself, without reading them
-//! back ([`crate::embedded_complete`]); and a SHA-256 multipart upload
-//! completes with S3's COMPOSITE checksum ([`crate::composite_complete`]).
+//! back ([`super::complete`]); and a SHA-256 multipart upload
+//! completes with S3's COMPOSITE checksum ([`super::composite`]).
 //! Actions s3s-fs does not implement are left to the trait's defaults
 //! (`NotImplemented`).
 
-use crate::storage_full::mapped;
-use crate::{composite_complete, embedded_complete};
+use super::storage_full::mapped;
+use super::{complete, composite};
 use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result, S3};
 use std::path::PathBuf;
@@ -25,7 +25,7 @@ impl EmbeddedS3 {
         Self { fs, root }
     }
 
-    /// Complete by [`embedded_complete`] when it covers the request;
+    /// Complete by [`complete`] when it covers the request;
     /// otherwise s3s-fs's, its FULL_OBJECT SHA-256 then replaced by the
     /// parts' COMPOSITE one (in the answer and in what HEAD and GET report).
     async fn complete(
@@ -33,10 +33,10 @@ impl EmbeddedS3 {
         req: S3Request<CompleteMultipartUploadInput>,
     ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
         let access_key = req.credentials.as_ref().map(|c| c.access_key.as_str());
-        if let Some(plan) = embedded_complete::plan(&self.root, access_key, &req.input).await {
+        if let Some(plan) = complete::plan(&self.root, access_key, &req.input).await {
             return Ok(S3Response::new(plan.complete().await?));
         }
-        let composite = composite_complete::of_parts(req.input.multipart_upload.as_ref());
+        let composite = composite::of_parts(req.input.multipart_upload.as_ref());
         let mut resp = self
             .fs
             .complete_multipart_upload(req)
@@ -49,7 +49,7 @@ impl EmbeddedS3 {
             None => std::mem::take(&mut resp.output),
         };
         resp.output = match composite {
-            Some(composite) => composite_complete::answer(&self.root, output, &composite).await,
+            Some(composite) => composite::answer(&self.root, output, &composite).await,
             None => output,
         };
         Ok(resp)

@@ -5,7 +5,7 @@
 //! Why: a client can check a COMPOSITE checksum against the part digests it
 //! already has; a FULL_OBJECT one only by hashing the whole file again after
 //! Complete (about a second per 256 MiB in a browser), which S3, Garage and
-//! MinIO never make it do. The embedded store now answers what a client meets
+//! MinIO never make it do. So the embedded store answers what a client meets
 //! in production.
 //!
 //! Why it is sound: s3s-fs computes each part's SHA-256 as it stores the part
@@ -15,19 +15,18 @@
 //! has a SHA-256 and s3s-fs answered one, the listed digests are the stored
 //! parts' digests, and their composite describes the stored object.
 //!
-//! s3s-fs keeps an object's checksums in `.bucket-{b64}.object-{b64}.internal.json`
-//! under its root (base64url without padding; s3s-fs 0.17, pinned in
-//! Cargo.lock); the composite replaces the SHA-256 there, so HEAD and GET
-//! report what Complete did. If that file cannot be rewritten, Complete
-//! keeps s3s-fs's FULL_OBJECT answer (clients accept either) and it is logged.
+//! s3s-fs keeps an object's checksums in its internal info file
+//! ([`super::s3s_files::internal_info_path`]); the composite replaces the
+//! SHA-256 there, so HEAD and GET report what Complete did. If that file
+//! cannot be rewritten, Complete keeps s3s-fs's FULL_OBJECT answer (clients
+//! accept either) and it is logged.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
+use super::s3s_files::internal_info_path;
 use presign_core::s3::composite_checksum::composite;
 use presign_core::Sha256Digest;
 use s3s::dto::{ChecksumType, CompleteMultipartUploadOutput, CompletedMultipartUpload};
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The COMPOSITE checksum of the parts a Complete lists, when each lists a
 /// SHA-256 (`None` otherwise: s3s-fs's answer is then kept).
@@ -67,22 +66,6 @@ pub async fn answer(
     output.checksum_sha256 = Some(composite.to_owned());
     output.checksum_type = Some(ChecksumType::from_static(ChecksumType::COMPOSITE));
     output
-}
-
-/// Where s3s-fs 0.17 keeps an object's ETag and checksums.
-pub fn internal_info_path(root: &Path, bucket: &str, key: &str) -> PathBuf {
-    object_file(root, bucket, key, ".internal.json")
-}
-
-/// One of the files s3s-fs 0.17 keeps about object `key` of `bucket`:
-/// `.bucket-{b64}.object-{b64}{suffix}` under its root (base64url without
-/// padding).
-pub fn object_file(root: &Path, bucket: &str, key: &str, suffix: &str) -> PathBuf {
-    root.join(format!(
-        ".bucket-{}.object-{}{suffix}",
-        URL_SAFE_NO_PAD.encode(bucket),
-        URL_SAFE_NO_PAD.encode(key)
-    ))
 }
 
 /// Replaces the SHA-256 in the record at `path` by `composite`, atomically
@@ -137,16 +120,6 @@ mod tests {
             assert_eq!(of_parts(Some(&bad)), None, "{bad:?}");
         }
         assert_eq!(of_parts(None), None);
-    }
-
-    #[test]
-    fn the_record_path_is_s3s_fs_naming() {
-        // base64url without padding of "uploads" and "users/dev/a b.bin".
-        let path = internal_info_path(Path::new("/s"), "uploads", "users/dev/a b.bin");
-        assert_eq!(
-            path,
-            Path::new("/s/.bucket-dXBsb2Fkcw.object-dXNlcnMvZGV2L2EgYi5iaW4.internal.json")
-        );
     }
 
     fn output(sha256: Option<&str>) -> CompleteMultipartUploadOutput {

@@ -3,16 +3,14 @@
 //! `500 InternalError`, so that a client can tell "no space left" from a
 //! crash and stop retrying.
 //!
-//! [`crate::embedded_s3::EmbeddedS3`] passes every s3s-fs failure through
+//! [`super::service::EmbeddedS3`] passes every s3s-fs failure through
 //! [`mapped`]: one whose cause is the file system's `ENOSPC` (or `EDQUOT`)
 //! becomes [`storage_full`].
 
+use crate::store_client::STORAGE_FULL_CODE as CODE;
 use s3s::{S3Error, S3ErrorCode};
 use std::error::Error;
 use std::io::ErrorKind;
-
-/// The S3 error code of a full disk (MinIO's; S3 itself never fills up).
-pub const CODE: &str = "XMinioStorageFull";
 
 /// `507 XMinioStorageFull`.
 pub fn storage_full() -> S3Error {
