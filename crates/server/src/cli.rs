@@ -1,7 +1,7 @@
 //! The command line, as clap parses it; [`crate::config::Config::resolve`]
 //! checks it and adds the environment.
 
-use crate::credentials::Secret;
+use crate::secret::Secret;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;

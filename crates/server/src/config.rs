@@ -5,9 +5,10 @@
 
 pub use crate::cli::Cli;
 use crate::cli::StoreKind;
-use crate::credentials::{Credentials, Secret};
 use crate::duration_text;
 use crate::gc::{self, GcSettings};
+use crate::s3::credentials::Credentials;
+use crate::secret::Secret;
 use crate::settings::{Settings, SettingsError};
 use crate::webhook::{WebhookConfig, WebhookRetry};
 use http::HeaderValue;
@@ -88,6 +89,22 @@ pub enum ApiCors {
     AnyOrigin,
     /// These origins.
     Origins(Vec<HeaderValue>),
+}
+
+impl ApiCors {
+    /// The origins a bucket CORS rule must allow for pages calling this API
+    /// to upload straight to the store: `*` for any, none for the server's
+    /// own page only (`cors print` refuses that).
+    pub fn bucket_origins(&self) -> Vec<String> {
+        match self {
+            ApiCors::SameOrigin => Vec::new(),
+            ApiCors::AnyOrigin => vec!["*".to_owned()],
+            ApiCors::Origins(list) => list
+                .iter()
+                .filter_map(|o| o.to_str().ok().map(str::to_owned))
+                .collect(),
+        }
+    }
 }
 
 /// Why the server refuses to start.

@@ -2,7 +2,7 @@
 //! (core's [`ErrorBody`]). Client errors say what was wrong; store and internal
 //! errors are logged in full and answered with a generic message.
 
-use crate::store_client::StoreError;
+use crate::s3::store_client::StoreError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;

@@ -20,7 +20,7 @@
 use crate::clock::Clock;
 use crate::db::DbError;
 use crate::metrics::Metrics;
-use crate::store_client::StoreClient;
+use crate::s3::store_client::StoreClient;
 use crate::upload_sessions::{UploadId, UploadSessions};
 use jiff::Timestamp;
 use presign_core::{ObjectKey, UserId};

@@ -13,18 +13,16 @@
 //! ([`metrics`]), `GET /api/openapi.json` ([`routes::openapi`]), one log
 //! line per request ([`request_observer`]), the stale-upload collector
 //! ([`gc`]), and the `gc` and `cors` subcommands ([`commands`],
-//! [`bucket_cors`]).
+//! [`s3::bucket_cors_rule`]).
 //!
 //! [`app`] builds the router from an [`AppState`], testable without a socket;
 //! [`Server`] starts everything on real listeners.
 
-pub mod bucket_cors;
 pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod cors;
-pub mod credentials;
 pub mod db;
 pub mod duration_text;
 pub mod embedded;
@@ -34,17 +32,16 @@ pub mod gc;
 pub mod identity;
 pub mod metrics;
 pub mod policy;
-pub mod post_policy;
 pub mod rate_limit;
 pub mod records;
 pub mod request_observer;
 pub mod routes;
+pub mod s3;
+pub mod secret;
 pub mod server;
 pub mod settings;
-pub mod signer;
 pub mod state;
 pub mod static_files;
-pub mod store_client;
 pub mod store_setup;
 pub mod upload_sessions;
 pub mod webhook;

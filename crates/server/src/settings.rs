@@ -31,10 +31,10 @@
 //! expires_in = 300              # seconds
 //! ```
 
-use crate::credentials::Secret;
 use crate::identity::{IdentityConfig, JwtConfig, JwtKeySource};
 use crate::policy::{FileTypeRule, Policy};
 use crate::rate_limit::RateLimit;
+use crate::secret::Secret;
 use crate::upload_sessions::DEFAULT_MAX_OPEN_PER_USER;
 use clap::Args;
 use presign_core::keys::file_type::FileType;

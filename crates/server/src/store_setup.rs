@@ -6,7 +6,7 @@
 use crate::config::{StoreConfig, DEV_REGION};
 use crate::embedded::dev_credentials::{self, DevCredentialsError};
 use crate::embedded::{EmbeddedStore, EmbeddedStoreError};
-use crate::signer::{Signer, SignerError};
+use crate::s3::signer::{Signer, SignerError};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use url::Url;
 

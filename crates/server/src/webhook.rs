@@ -25,8 +25,8 @@
 //! doubling each time up to `max_delay`, at most `max_attempts` attempts in
 //! all; then the row stays in the outbox, marked with its last error.
 
-use crate::credentials::Secret;
 use crate::db::{Db, DbError};
+use crate::secret::Secret;
 use hmac::{Hmac, Mac};
 use jiff::Timestamp;
 use rusqlite::params;
@@ -141,7 +141,7 @@ pub fn spawn(
     config: WebhookConfig,
     queued: Arc<Notify>,
 ) -> Result<tokio::task::JoinHandle<()>, reqwest::Error> {
-    crate::store_client::install_crypto_provider();
+    crate::s3::store_client::install_crypto_provider();
     let http = reqwest::Client::builder()
         .timeout(ATTEMPT_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())

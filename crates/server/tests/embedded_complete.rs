@@ -10,8 +10,8 @@ use jiff::Timestamp;
 use md5::{Digest as _, Md5};
 use presign_core::s3::composite_checksum::composite;
 use presign_core::{ObjectKey, Sha256Digest, UserId};
-use presign_server::credentials::Credentials;
-use presign_server::signer::{PresignedRequest, Signer};
+use presign_server::s3::credentials::Credentials;
+use presign_server::s3::signer::{PresignedRequest, Signer};
 use std::path::Path;
 use std::time::Duration;
 

@@ -322,7 +322,7 @@ async fn a_completion_the_server_missed_is_recorded_on_retry() {
         .iter()
         .zip(&digests)
         .map(|((number, etag, _), sha256)| {
-            presign_server::store_client::multipart::PartToComplete {
+            presign_server::s3::store_client::multipart::PartToComplete {
                 number: *number,
                 etag,
                 sha256: Some(sha256),

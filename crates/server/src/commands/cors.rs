@@ -1,12 +1,12 @@
 //! `presign-server cors print` and `cors apply`: the bucket CORS rule of
-//! [`crate::bucket_cors`] for the configured origins, printed as JSON, or
+//! [`crate::s3::bucket_cors_rule`] for the configured origins, printed as JSON, or
 //! set on the bucket and read back.
 
 use super::CommandError;
-use crate::bucket_cors::{CorsConfiguration, CorsRule};
 use crate::cli::{Cli, CorsCommand};
 use crate::config::{api_cors, StoreConfig, StoreSettings};
-use crate::store_client::StoreClient;
+use crate::s3::bucket_cors_rule::{CorsConfiguration, CorsRule};
+use crate::s3::store_client::StoreClient;
 use crate::store_setup;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -17,7 +17,7 @@ pub async fn run(
     env: impl Fn(&str) -> Option<String>,
     out: &mut impl std::io::Write,
 ) -> Result<ExitCode, CommandError> {
-    let rule = CorsRule::for_origins(&api_cors(cli)?)?;
+    let rule = CorsRule::for_origins(api_cors(cli)?.bucket_origins())?;
     let text = match which {
         CorsCommand::Print => CorsConfiguration { rules: vec![rule] }.to_json(),
         CorsCommand::Apply => apply(rule, cli, env).await?,

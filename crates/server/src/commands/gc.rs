@@ -7,7 +7,7 @@ use crate::cli::Cli;
 use crate::config::StoreSettings;
 use crate::db::Db;
 use crate::gc;
-use crate::store_client::StoreClient;
+use crate::s3::store_client::StoreClient;
 use crate::store_setup;
 use crate::upload_sessions::{UploadSessions, DEFAULT_MAX_OPEN_PER_USER};
 use jiff::{SignedDuration, Timestamp};

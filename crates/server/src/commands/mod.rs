@@ -5,11 +5,11 @@
 pub mod cors;
 pub mod gc;
 
-use crate::bucket_cors::BucketCorsError;
 use crate::cli::{Cli, Command};
 use crate::config::ConfigError;
 use crate::db::DbError;
-use crate::store_client::StoreError;
+use crate::s3::bucket_cors_rule::BucketCorsError;
+use crate::s3::store_client::StoreError;
 use crate::store_setup::StoreSetupError;
 use std::process::ExitCode;
 

@@ -5,7 +5,7 @@
 //! would be refused. The file is created with mode 0600 (on Unix); it only
 //! opens the local development store.
 
-use crate::credentials::Credentials;
+use crate::s3::credentials::Credentials;
 use serde::{Deserialize, Serialize};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -7,7 +7,7 @@
 //! [`mapped`]: one whose cause is the file system's `ENOSPC` (or `EDQUOT`)
 //! becomes [`storage_full`].
 
-use crate::store_client::STORAGE_FULL_CODE as CODE;
+use crate::s3::store_client::STORAGE_FULL_CODE as CODE;
 use s3s::{S3Error, S3ErrorCode};
 use std::error::Error;
 use std::io::ErrorKind;

@@ -5,7 +5,7 @@
 
 use super::cors;
 use super::service::EmbeddedS3;
-use crate::credentials::Credentials;
+use crate::s3::credentials::Credentials;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -1,6 +1,6 @@
 //! What the identity settings resolve to, and why key material is refused.
 
-use crate::credentials::Secret;
+use crate::secret::Secret;
 use std::path::PathBuf;
 
 /// How the server learns who calls it.

@@ -2,7 +2,7 @@
 //! caller's prefix (the seed's `generate_presigned_post`). The same identity,
 //! rate limit, key and policy as `get-upload-url`, with the POST ceiling
 //! (`max_post_size`) and lifetime ([`crate::policy::Policy::form_expires_in`]);
-//! the policy the store enforces is described in [`crate::signer::FormUpload`].
+//! the policy the store enforces is described in [`crate::s3::signer::post_form::FormUpload`].
 //! `POST /api/file-uploaded` confirms and records the upload, as for a PUT.
 
 use super::new_object::NewObject;
@@ -11,7 +11,7 @@ use crate::extract::ApiJson;
 use crate::identity::Identity;
 use crate::metrics::PresignKind;
 use crate::policy::UploadMethod;
-use crate::signer::FormUpload;
+use crate::s3::signer::post_form::FormUpload;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;

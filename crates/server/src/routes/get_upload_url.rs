@@ -8,7 +8,7 @@ use crate::identity::Identity;
 use crate::metrics::PresignKind;
 use crate::policy::UploadMethod;
 use crate::routes::openapi::ApiErrors;
-use crate::signer::PutBody;
+use crate::s3::signer::PutBody;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;

@@ -14,8 +14,8 @@ pub mod parts;
 
 use crate::error::ApiError;
 use crate::identity::Identity;
+use crate::s3::store_client::StoreError;
 use crate::state::AppState;
-use crate::store_client::StoreError;
 use crate::upload_sessions::{UploadId, UploadSession};
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;

@@ -1,5 +1,5 @@
 //! Presigning a POST form (S3's POST Object, the seed's
-//! `generate_presigned_post`): a policy signed with [`crate::post_policy`],
+//! `generate_presigned_post`): a policy signed with [`crate::s3::post_policy`],
 //! and the fields the browser sends before the file.
 //!
 //! The policy holds, in this order: the bucket; `starts-with $key
@@ -11,7 +11,7 @@
 //! field, so fields and policy agree by construction.
 
 use super::Signer;
-use crate::post_policy::{self, Condition, PostPolicy};
+use crate::s3::post_policy::{self, Condition, PostPolicy};
 use jiff::Timestamp;
 use presign_core::{ObjectKey, Sha256Digest, UserId};
 use std::collections::BTreeMap;
@@ -122,7 +122,8 @@ impl Signer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::{Credentials, Secret};
+    use crate::s3::credentials::Credentials;
+    use crate::secret::Secret;
     use base64::Engine as _;
 
     const KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";

@@ -2,7 +2,8 @@
 //! PutBucketCors with its body's `Content-MD5` signed (S3 requires the
 //! header on this call; signed, it binds the unsigned body too) and
 //! GetBucketCors. rusty-s3 has no action for them; they go through its
-//! public `rusty_s3::signing::sign`, like the multipart calls.
+//! public `rusty_s3::signing::sign` (`Signer::sign_url`), like the
+//! multipart calls. The rule itself is [`crate::s3::bucket_cors_rule`]'s.
 
 use super::{PresignedRequest, Signer};
 use base64::engine::general_purpose::STANDARD;
@@ -53,10 +54,9 @@ impl Signer {
 
 #[cfg(test)]
 mod tests {
-    use crate::bucket_cors::{CorsConfiguration, CorsRule};
-    use crate::config::ApiCors;
-    use crate::credentials::Credentials;
-    use crate::signer::Signer;
+    use crate::s3::bucket_cors_rule::{CorsConfiguration, CorsRule};
+    use crate::s3::credentials::Credentials;
+    use crate::s3::signer::Signer;
     use jiff::Timestamp;
     use std::time::Duration;
 
@@ -76,8 +76,7 @@ mod tests {
             ),
         )
         .expect("signer");
-        let origin = http::HeaderValue::from_static("https://app.example.com");
-        let rule = CorsRule::for_origins(&ApiCors::Origins(vec![origin])).expect("rule");
+        let rule = CorsRule::for_origins(vec!["https://app.example.com".into()]).expect("rule");
         let body = CorsConfiguration { rules: vec![rule] }.to_xml();
         assert_eq!(
             body,

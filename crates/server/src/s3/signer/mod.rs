@@ -3,13 +3,17 @@
 //! in `X-Amz-SignedHeaders`), so `content-length` and `x-amz-checksum-sha256`
 //! are enforced by the store rather than ignored as query parameters would be.
 
-use crate::credentials::Credentials;
+use crate::s3::credentials::Credentials;
 use jiff::Timestamp;
 use presign_core::{ObjectKey, Sha256Digest};
-use rusty_s3::{Bucket, S3Action, UrlStyle};
+use rusty_s3::{Bucket, Method, S3Action, UrlStyle};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use url::Url;
+
+pub mod bucket_cors_signing;
+pub mod multipart;
+pub mod post_form;
 
 /// Signs requests for one bucket with one key pair.
 #[derive(Debug, Clone)]
@@ -192,13 +196,37 @@ impl Signer {
             .create_bucket(&self.credentials)
             .sign_with_time(expires_in, &now)
     }
+
+    /// Signs `method` on `url` (the bucket's or an object's) with these
+    /// query parameters and headers (lowercase names; `host` is added by
+    /// rusty-s3), through rusty-s3's public [`rusty_s3::signing::sign`], the
+    /// function its own actions use: the actions rusty-s3 lacks (the
+    /// multipart calls, bucket CORS) are signed with it.
+    fn sign_url(
+        &self,
+        method: Method,
+        url: Url,
+        query: &[(&str, &str)],
+        headers: &BTreeMap<String, String>,
+        expires_in: Duration,
+        now: Timestamp,
+    ) -> Url {
+        let mut query = query.to_vec();
+        query.sort_unstable();
+        rusty_s3::signing::sign(
+            &now,
+            method,
+            url,
+            self.credentials.key(),
+            self.credentials.secret(),
+            self.credentials.token(),
+            self.bucket.region(),
+            expires_in.as_secs(),
+            query.iter().copied(),
+            headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        )
+    }
 }
-
-mod bucket_cors;
-mod multipart;
-mod post_form;
-
-pub use post_form::{FormUpload, PresignedForm, SUCCESS_ACTION_STATUS};
 
 #[cfg(test)]
 mod tests {

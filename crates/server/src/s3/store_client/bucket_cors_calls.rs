@@ -1,9 +1,10 @@
-//! The bucket's CORS configuration, read (GetBucketCors) and written
-//! (PutBucketCors), for `presign-server cors apply`.
+//! The store client's bucket CORS calls: the configuration read
+//! (GetBucketCors) and written (PutBucketCors), for `presign-server cors
+//! apply`. The rule is [`crate::s3::bucket_cors_rule`]'s; the signing,
+//! [`crate::s3::signer::bucket_cors_signing`]'s.
 
-use super::multipart::{error_from, exchange};
-use super::{StoreClient, StoreError, OWN_REQUEST_EXPIRY};
-use crate::bucket_cors::CorsConfiguration;
+use super::{error_from, exchange, StoreClient, StoreError, OWN_REQUEST_EXPIRY};
+use crate::s3::bucket_cors_rule::CorsConfiguration;
 use jiff::Timestamp;
 use reqwest::StatusCode;
 

@@ -1,11 +1,14 @@
 //! The server's own calls to the S3 store, over HTTP with `reqwest`: HEAD an
-//! object after an upload, make sure the bucket exists at start, and drive
-//! multipart uploads ([`multipart`]: create, list parts, complete, abort).
+//! object after an upload, make sure the bucket exists at start, drive
+//! multipart uploads ([`multipart`]: create, complete, abort;
+//! [`list_parts`]), and read and write the bucket's CORS
+//! ([`bucket_cors_calls`]).
 //!
 //! Every request is presigned by [`Signer`] with the system clock and a short
 //! lifetime, so there is one signing path for clients and for the server.
 
-use crate::signer::Signer;
+use crate::s3::signer::Signer;
+use crate::s3::xml;
 use jiff::Timestamp;
 use presign_core::ObjectKey;
 use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, ETAG};
@@ -13,10 +16,9 @@ use reqwest::StatusCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub mod bucket_cors;
+pub mod bucket_cors_calls;
 pub mod list_parts;
 pub mod multipart;
-pub mod xml;
 
 /// The S3 error code of a full disk: MinIO's (S3 itself never fills up),
 /// which the embedded store answers too.
@@ -24,6 +26,9 @@ pub const STORAGE_FULL_CODE: &str = "XMinioStorageFull";
 
 /// Lifetime of the URLs the server signs for itself.
 const OWN_REQUEST_EXPIRY: Duration = Duration::from_secs(60);
+
+/// Longest store error message passed on (to the log, or to a client).
+const MAX_MESSAGE_CHARS: usize = 300;
 
 /// Talks to the store for the server.
 #[derive(Debug, Clone)]
@@ -211,4 +216,58 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
+}
+
+/// Sends `request` to the store; the status and text of its answer.
+async fn exchange(
+    operation: &'static str,
+    request: reqwest::RequestBuilder,
+) -> Result<(StatusCode, String), StoreError> {
+    let resp = request.send().await.map_err(StoreError::Unreachable)?;
+    let status = resp.status();
+    let body = resp.text().await.map_err(StoreError::Unreachable)?;
+    tracing::debug!(operation, %status, "store answered");
+    Ok((status, body))
+}
+
+/// The error an answer describes: its `<Error>` document, or its bare status.
+fn error_from(operation: &'static str, status: StatusCode, body: &str) -> StoreError {
+    match xml::parse(body) {
+        Ok(doc) if doc.name == "Error" => StoreError::Rejected {
+            operation,
+            status,
+            code: doc.text_of("Code").unwrap_or("Unknown").to_owned(),
+            message: doc
+                .text_of("Message")
+                .unwrap_or("")
+                .chars()
+                .take(MAX_MESSAGE_CHARS)
+                .collect(),
+        },
+        _ => StoreError::Status { operation, status },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_keep_the_s3_code_and_a_short_message() {
+        let long = "m".repeat(1000);
+        let err = error_from(
+            "X",
+            StatusCode::BAD_REQUEST,
+            &format!("<Error><Code>InvalidPart</Code><Message>{long}</Message></Error>"),
+        );
+        let StoreError::Rejected { code, message, .. } = err else {
+            panic!("rejected");
+        };
+        assert_eq!(code, "InvalidPart");
+        assert_eq!(message.len(), MAX_MESSAGE_CHARS);
+        assert!(matches!(
+            error_from("X", StatusCode::FORBIDDEN, ""),
+            StoreError::Status { .. }
+        ));
+    }
 }

@@ -12,8 +12,7 @@
 //! [`RULE_ID`], so applying it again replaces it and keeps the bucket's
 //! other rules.
 
-use crate::config::ApiCors;
-use crate::store_client::xml::{self, escape, XmlError};
+use crate::s3::xml::{self, escape, XmlError};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -65,17 +64,12 @@ pub enum BucketCorsError {
 }
 
 impl CorsRule {
-    /// This server's rule for the API's origins (`--allow-origin`; any
-    /// origin, `*`, with `--dev`).
-    pub fn for_origins(cors: &ApiCors) -> Result<Self, BucketCorsError> {
-        let origins = match cors {
-            ApiCors::SameOrigin => return Err(BucketCorsError::NoOrigins),
-            ApiCors::AnyOrigin => vec!["*".to_owned()],
-            ApiCors::Origins(list) => list
-                .iter()
-                .filter_map(|o| o.to_str().ok().map(str::to_owned))
-                .collect(),
-        };
+    /// This server's rule for these origins (the API's: `--allow-origin`;
+    /// `*` with `--dev`); none is an error.
+    pub fn for_origins(origins: Vec<String>) -> Result<Self, BucketCorsError> {
+        if origins.is_empty() {
+            return Err(BucketCorsError::NoOrigins);
+        }
         Ok(Self {
             id: Some(RULE_ID.to_owned()),
             allowed_origins: origins,
@@ -210,13 +204,12 @@ impl CorsConfiguration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::HeaderValue;
 
     fn ours() -> CorsRule {
-        CorsRule::for_origins(&ApiCors::Origins(vec![
-            HeaderValue::from_static("https://app.example.com"),
-            HeaderValue::from_static("http://localhost:8080"),
-        ]))
+        CorsRule::for_origins(vec![
+            "https://app.example.com".into(),
+            "http://localhost:8080".into(),
+        ])
         .expect("a rule")
     }
 
@@ -234,10 +227,10 @@ mod tests {
                 "MaxAgeSeconds": 3600,
             }]})
         );
-        let dev = CorsRule::for_origins(&ApiCors::AnyOrigin).expect("a rule");
+        let dev = CorsRule::for_origins(vec!["*".into()]).expect("a rule");
         assert_eq!(dev.allowed_origins, ["*"]);
         assert_eq!(
-            CorsRule::for_origins(&ApiCors::SameOrigin),
+            CorsRule::for_origins(Vec::new()),
             Err(BucketCorsError::NoOrigins)
         );
     }

@@ -3,8 +3,8 @@
 //! here and escaped; a `200 OK` carrying an `<Error>` is an error), and
 //! AbortMultipartUpload. ListParts lives in [`super::list_parts`].
 
-use super::xml::{self, escape};
-use super::{StoreClient, StoreError, OWN_REQUEST_EXPIRY};
+use super::{error_from, exchange, StoreClient, StoreError, OWN_REQUEST_EXPIRY};
+use crate::s3::xml::{self, escape};
 use jiff::Timestamp;
 use presign_core::{ObjectKey, Sha256Digest};
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
@@ -15,9 +15,6 @@ use std::time::Duration;
 /// CompleteMultipartUpload copies every part into the object: S3 may take
 /// minutes for big objects (it keeps the connection alive meanwhile).
 const COMPLETE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
-
-/// Longest store error message passed on (to the log, or to a client).
-const MAX_MESSAGE_CHARS: usize = 300;
 
 /// A part as CompleteMultipartUpload lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,36 +161,6 @@ pub fn parse_complete(status: StatusCode, body: &str) -> Result<Completed, Store
     }
 }
 
-/// Sends `request` to the store; the status and text of its answer.
-pub(super) async fn exchange(
-    operation: &'static str,
-    request: reqwest::RequestBuilder,
-) -> Result<(StatusCode, String), StoreError> {
-    let resp = request.send().await.map_err(StoreError::Unreachable)?;
-    let status = resp.status();
-    let body = resp.text().await.map_err(StoreError::Unreachable)?;
-    tracing::debug!(operation, %status, "store answered");
-    Ok((status, body))
-}
-
-/// The error an answer describes: its `<Error>` document, or its bare status.
-pub(super) fn error_from(operation: &'static str, status: StatusCode, body: &str) -> StoreError {
-    match xml::parse(body) {
-        Ok(doc) if doc.name == "Error" => StoreError::Rejected {
-            operation,
-            status,
-            code: doc.text_of("Code").unwrap_or("Unknown").to_owned(),
-            message: doc
-                .text_of("Message")
-                .unwrap_or("")
-                .chars()
-                .take(MAX_MESSAGE_CHARS)
-                .collect(),
-        },
-        _ => StoreError::Status { operation, status },
-    }
-}
-
 fn parse(operation: &'static str, body: &str) -> Result<xml::Element, StoreError> {
     xml::parse(body).map_err(|e| bad_xml(operation, e.0))
 }
@@ -252,24 +219,5 @@ mod tests {
         assert_eq!(ok.checksum_sha256.as_deref(), Some("abc=-3"));
         assert!(parse_complete(StatusCode::OK, "").is_err());
         assert!(parse_complete(StatusCode::OK, "<Other/>").is_err());
-    }
-
-    #[test]
-    fn errors_keep_the_s3_code_and_a_short_message() {
-        let long = "m".repeat(1000);
-        let err = error_from(
-            "X",
-            StatusCode::BAD_REQUEST,
-            &format!("<Error><Code>InvalidPart</Code><Message>{long}</Message></Error>"),
-        );
-        let StoreError::Rejected { code, message, .. } = err else {
-            panic!("rejected");
-        };
-        assert_eq!(code, "InvalidPart");
-        assert_eq!(message.len(), MAX_MESSAGE_CHARS);
-        assert!(matches!(
-            error_from("X", StatusCode::FORBIDDEN, ""),
-            StoreError::Status { .. }
-        ));
     }
 }

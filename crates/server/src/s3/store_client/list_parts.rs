@@ -10,8 +10,8 @@
 //! is left out (the client sends it again, which replaces it), not an error
 //! that would make the whole upload unresumable.
 
-use super::xml::{self, XmlError};
-use super::{StoreClient, StoreError, OWN_REQUEST_EXPIRY};
+use super::{error_from, exchange, StoreClient, StoreError, OWN_REQUEST_EXPIRY};
+use crate::s3::xml::{self, XmlError};
 use jiff::Timestamp;
 use presign_core::s3::limits::MAX_PARTS;
 use presign_core::ObjectKey;
@@ -140,9 +140,9 @@ impl StoreClient {
             OWN_REQUEST_EXPIRY,
             Timestamp::now(),
         );
-        let (status, body) = super::multipart::exchange(OP, self.http.get(url)).await?;
+        let (status, body) = exchange(OP, self.http.get(url)).await?;
         if !status.is_success() {
-            return Err(super::multipart::error_from(OP, status, &body));
+            return Err(error_from(OP, status, &body));
         }
         let page = parse_page(&body).map_err(|e| StoreError::BadXml {
             operation: OP,

@@ -2,10 +2,11 @@
 //! SHA-256 signed as headers), and CreateMultipartUpload, ListParts,
 //! CompleteMultipartUpload and AbortMultipartUpload for the server's own calls.
 //!
-//! All of them go through rusty-s3's public [`rusty_s3::signing::sign`], the
-//! function its own actions use (the XML actions of rusty-s3 need its `xml`
-//! feature, and its ListParts parser drops `ChecksumSHA256`, so the server
-//! builds and parses the XML itself, in `store_client`).
+//! All of them go through rusty-s3's public [`rusty_s3::signing::sign`]
+//! (`Signer::sign_url`), the function its own actions use (the XML actions
+//! of rusty-s3 need its `xml` feature, and its ListParts parser drops
+//! `ChecksumSHA256`, so the server builds and parses the XML itself, in
+//! [`crate::s3::store_client`]).
 
 use super::{PresignedRequest, Signer};
 use jiff::Timestamp;
@@ -130,39 +131,12 @@ impl Signer {
         let url = self.bucket.object_url(key.as_str());
         self.sign_url(method, url, query, headers, expires_in, now)
     }
-
-    /// Signs `method` on `url` (the bucket's or an object's) with these
-    /// query parameters and headers, through rusty-s3's signing.
-    pub(super) fn sign_url(
-        &self,
-        method: Method,
-        url: Url,
-        query: &[(&str, &str)],
-        headers: &BTreeMap<String, String>,
-        expires_in: Duration,
-        now: Timestamp,
-    ) -> Url {
-        let mut query = query.to_vec();
-        query.sort_unstable();
-        rusty_s3::signing::sign(
-            &now,
-            method,
-            url,
-            self.credentials.key(),
-            self.credentials.secret(),
-            self.credentials.token(),
-            self.bucket.region(),
-            expires_in.as_secs(),
-            query.iter().copied(),
-            headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        )
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::credentials::Credentials;
-    use crate::signer::Signer;
+    use crate::s3::credentials::Credentials;
+    use crate::s3::signer::Signer;
     use jiff::Timestamp;
     use presign_core::{ObjectKey, Sha256Digest, UserId};
     use rusty_s3::S3Action as _;
