@@ -18,6 +18,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 use url::Url;
 
+pub mod identity;
+
 /// Default listening port (`--listen` and `PORT` override it).
 pub const DEFAULT_PORT: u16 = 8080;
 /// Default bucket of the embedded development store.

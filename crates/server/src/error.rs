@@ -2,6 +2,7 @@
 //! (core's [`ErrorBody`]). Client errors say what was wrong; store and internal
 //! errors are logged in full and answered with a generic message.
 
+use crate::auth::AuthError;
 use crate::s3::store_client::StoreError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -113,6 +114,16 @@ impl ApiError {
                 ErrorCode::Server,
                 "internal server error".to_owned(),
             ),
+        }
+    }
+}
+
+/// 401 for missing or refused credentials.
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::DevUser(_) => ApiError::Internal(e.to_string()),
+            _ => ApiError::Unauthorized(e.to_string()),
         }
     }
 }

@@ -1,14 +1,42 @@
-//! Axum's `Json` and `Query` extractors, with their rejections turned into
-//! [`ApiError`]s, so malformed input gets the API's JSON error shape and a
-//! message naming the problem (serde's text names the field).
+//! What handlers take from a request: the caller ([`Identity`],
+//! authenticated and rate-limited), and axum's `Json` and `Query` extractors
+//! with their rejections turned into [`ApiError`]s, so malformed input gets
+//! the API's JSON error shape and a message naming the problem (serde's
+//! text names the field).
 
+use crate::auth::{Authenticator, Identity};
 use crate::error::ApiError;
+use crate::rate_limit::UserRateLimiter;
+use crate::request_observer::Caller;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
+
+/// The caller, from any state that holds an [`Authenticator`] and a
+/// [`UserRateLimiter`]: every endpoint that takes it is authenticated
+/// (401 without valid credentials), limited per user (429), and names its
+/// caller in the request's log line ([`Caller`]).
+impl<S> FromRequestParts<S> for Identity
+where
+    S: Send + Sync,
+    Arc<Authenticator>: FromRef<S>,
+    Arc<UserRateLimiter>: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let identity = Arc::<Authenticator>::from_ref(state).authenticate(&parts.headers)?;
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            caller.set(&identity.user);
+        }
+        Arc::<UserRateLimiter>::from_ref(state).check(&identity.user)?;
+        Ok(identity)
+    }
+}
 
 /// A JSON body of type `T`, or a JSON 4xx.
 #[derive(Debug, Clone, Copy, Default)]

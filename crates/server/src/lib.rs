@@ -18,6 +18,7 @@
 //! [`app`] builds the router from an [`AppState`], testable without a socket;
 //! [`Server`] starts everything on real listeners.
 
+pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod commands;
@@ -29,7 +30,6 @@ pub mod embedded;
 pub mod error;
 pub mod extract;
 pub mod gc;
-pub mod identity;
 pub mod metrics;
 pub mod policy;
 pub mod rate_limit;

@@ -1,5 +1,5 @@
 //! The per-user request rate limit: a GCRA token bucket per user id
-//! (`governor`), checked by the [`crate::identity::Identity`] extractor, so
+//! (`governor`), checked by the [`crate::auth::Identity`] extractor, so
 //! it covers every API request that names its caller.
 
 use crate::error::ApiError;

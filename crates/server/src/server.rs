@@ -1,12 +1,12 @@
 //! Starting everything: the embedded store (with --dev), the signer, the
 //! store client, and the HTTP server on its listener.
 
+use crate::auth::{Authenticator, IdentityError, DEV_USER};
 use crate::clock::Clock;
 use crate::config::{Config, StoreConfig};
 use crate::db::{Db, DbError};
 use crate::embedded::EmbeddedStore;
 use crate::gc::{self, GcReport, GcRuns};
-use crate::identity::{Authenticator, IdentityError, DEV_USER};
 use crate::metrics::Metrics;
 use crate::rate_limit::UserRateLimiter;
 use crate::records::Records;

@@ -31,7 +31,7 @@
 //! expires_in = 300              # seconds
 //! ```
 
-use crate::identity::{IdentityConfig, JwtConfig, JwtKeySource};
+use crate::config::identity::{IdentityConfig, JwtConfig, JwtKeySource};
 use crate::policy::{FileTypeRule, Policy};
 use crate::rate_limit::RateLimit;
 use crate::secret::Secret;

@@ -1,8 +1,8 @@
 //! What every request handler shares.
 
+use crate::auth::Authenticator;
 use crate::clock::Clock;
 use crate::config::ApiCors;
-use crate::identity::Authenticator;
 use crate::metrics::Metrics;
 use crate::policy::Policy;
 use crate::rate_limit::UserRateLimiter;
@@ -10,6 +10,7 @@ use crate::records::Records;
 use crate::s3::signer::Signer;
 use crate::s3::store_client::StoreClient;
 use crate::upload_sessions::UploadSessions;
+use axum::extract::FromRef;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,4 +51,16 @@ pub struct WebConfig {
     pub www_dir: PathBuf,
     pub pkg_dir: PathBuf,
     pub cors: ApiCors,
+}
+
+impl FromRef<AppState> for Arc<Authenticator> {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<UserRateLimiter> {
+    fn from_ref(state: &AppState) -> Self {
+        state.rate_limiter.clone()
+    }
 }

@@ -2,9 +2,9 @@
 //! own objects, once the store confirms it exists.
 
 use super::owned_key;
+use crate::auth::Identity;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
-use crate::identity::Identity;
 use crate::metrics::PresignKind;
 use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;

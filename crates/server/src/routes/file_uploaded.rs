@@ -12,9 +12,9 @@
 //! Confirming the same key again is idempotent: one record, the same answer.
 
 use super::owned_key;
+use crate::auth::Identity;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::identity::Identity;
 use crate::metrics::CompletionKind;
 use crate::routes::openapi::ApiErrors;
 use crate::s3::store_client::ObjectInfo;

@@ -7,9 +7,9 @@
 
 use super::batch;
 use super::file_uploaded;
+use crate::auth::Identity;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::identity::Identity;
 use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;
 use axum::extract::State;

@@ -6,9 +6,9 @@
 //! `POST /api/file-uploaded` confirms and records the upload, as for a PUT.
 
 use super::new_object::NewObject;
+use crate::auth::Identity;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::identity::Identity;
 use crate::metrics::PresignKind;
 use crate::policy::UploadMethod;
 use crate::s3::signer::post_form::FormUpload;

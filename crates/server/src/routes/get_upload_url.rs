@@ -2,9 +2,9 @@
 //! caller's prefix (the seed's contract, plus signed size and checksum).
 
 use super::new_object::NewObject;
+use crate::auth::Identity;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::identity::Identity;
 use crate::metrics::PresignKind;
 use crate::policy::UploadMethod;
 use crate::routes::openapi::ApiErrors;

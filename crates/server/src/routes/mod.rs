@@ -14,8 +14,8 @@ pub(crate) mod new_object;
 pub mod openapi;
 pub mod uploads;
 
+use crate::auth::Identity;
 use crate::error::ApiError;
-use crate::identity::Identity;
 use crate::state::AppState;
 use axum::http::Method;
 use axum::routing::{any, delete, get, post};

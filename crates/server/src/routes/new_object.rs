@@ -3,8 +3,8 @@
 //! fresh key `users/{user}/{file_type}/{date}/{uuid}-{filename}` under the
 //! caller's prefix (`date`: the UTC day of the server's clock).
 
+use crate::auth::Identity;
 use crate::error::ApiError;
-use crate::identity::Identity;
 use crate::policy::{Allowed, Policy, UploadMethod, UploadRequest};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;

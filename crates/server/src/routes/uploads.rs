@@ -3,9 +3,9 @@
 //! `next_cursor` as `cursor` for the next page; it is absent on the last.
 //! Only the caller's own records are ever listed.
 
+use crate::auth::Identity;
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
-use crate::identity::Identity;
 use crate::records::{DEFAULT_PAGE, MAX_PAGE};
 use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;

@@ -4,7 +4,7 @@ use super::TestServer;
 use presign_core::protocol::multipart::{CreateMultipartResponse, PartUrl, PartUrlsResponse};
 use presign_core::Sha256Digest;
 use presign_core::UserId;
-use presign_server::identity::DEV_USER;
+use presign_server::auth::DEV_USER;
 use presign_server::upload_sessions::{UploadId, UploadSession};
 use serde_json::{json, Value};
 

@@ -3,8 +3,8 @@
 //! kept so the abort can be retried.
 
 use super::{open_session, UploadIdPath};
+use crate::auth::Identity;
 use crate::error::ApiError;
-use crate::identity::Identity;
 use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;
 use axum::extract::State;

@@ -15,9 +15,9 @@
 
 use super::part_urls::check_sha256;
 use super::{forget_if_gone, UploadIdPath};
+use crate::auth::Identity;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::identity::Identity;
 use crate::metrics::CompletionKind;
 use crate::routes::openapi::ApiErrors;
 use crate::s3::store_client::multipart::{Completed, PartToComplete};

@@ -4,9 +4,9 @@
 //! `client_token` ([`presign_core::protocol::client_token`]) a request sent again
 //! answers the upload it created while that upload is open.
 
+use crate::auth::Identity;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::identity::Identity;
 use crate::policy::UploadMethod;
 use crate::routes::new_object::NewObject;
 use crate::routes::openapi::ApiErrors;

@@ -12,8 +12,8 @@ pub mod create;
 pub mod part_urls;
 pub mod parts;
 
+use crate::auth::Identity;
 use crate::error::ApiError;
-use crate::identity::Identity;
 use crate::s3::store_client::StoreError;
 use crate::state::AppState;
 use crate::upload_sessions::{UploadId, UploadSession};

@@ -4,9 +4,9 @@
 //! upload created with `checksum: false` pins only the size).
 
 use super::{open_session, UploadIdPath};
+use crate::auth::Identity;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::identity::Identity;
 use crate::metrics::PresignKind;
 use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;

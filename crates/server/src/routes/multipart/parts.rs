@@ -3,8 +3,8 @@
 //! skips these).
 
 use super::{forget_if_gone, open_session, UploadIdPath};
+use crate::auth::Identity;
 use crate::error::ApiError;
-use crate::identity::Identity;
 use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;
 use axum::extract::State;

@@ -2,23 +2,19 @@
 //! (the user id is the token's `sub`), or, with `--dev` and no JWT settings,
 //! the fixed development user `dev`.
 //!
-//! The [`Identity`] extractor also applies the per-user request rate limit
-//! ([`crate::rate_limit`]), so every endpoint that knows its caller is limited,
-//! and names the caller in the request's log line ([`Caller`]).
+//! Nothing here knows the HTTP API: it reads one header and answers an
+//! [`Identity`] or an [`AuthError`]. The API's `Identity` extractor
+//! ([`crate::extract`]) runs it on every request that names its caller.
 
 mod jwks;
 mod jwt;
-mod settings;
+mod keys;
 
 pub use jwt::{JwtVerifier, VerifyError};
-pub use settings::{IdentityConfig, IdentityError, JwtConfig, JwtKeySource};
+pub use keys::IdentityError;
 
-use crate::error::ApiError;
-use crate::request_observer::Caller;
-use crate::state::AppState;
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
-use axum::http::{header, HeaderMap};
+use crate::config::identity::IdentityConfig;
+use http::{header, HeaderMap};
 use presign_core::UserId;
 
 /// The user every request acts as with `--dev` and no identity configured.
@@ -33,11 +29,28 @@ pub struct Identity {
 
 impl Identity {
     /// The fixed development user.
-    pub fn dev() -> Result<Self, ApiError> {
+    pub fn dev() -> Result<Self, AuthError> {
         UserId::parse(DEV_USER)
             .map(|user| Self { user })
-            .map_err(|e| ApiError::Internal(format!("dev user id: {e}")))
+            .map_err(|e| AuthError::DevUser(e.to_string()))
     }
+}
+
+/// Why a request has no caller. The texts of all but [`AuthError::DevUser`]
+/// are for the client (a 401); that one is a bug, for the log only.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("missing Authorization: Bearer <token> header")]
+    MissingHeader,
+    #[error("the Authorization header is not ASCII")]
+    NotAscii,
+    #[error("the Authorization header must be `Bearer <token>`")]
+    NotBearer,
+    /// The token does not verify.
+    #[error(transparent)]
+    Token(#[from] VerifyError),
+    #[error("dev user id: {0}")]
+    DevUser(String),
 }
 
 /// How callers prove who they are.
@@ -58,8 +71,8 @@ impl Authenticator {
         }
     }
 
-    /// The caller of a request with these headers; 401 without valid credentials.
-    pub fn authenticate(&self, headers: &HeaderMap) -> Result<Identity, ApiError> {
+    /// The caller of a request with these headers.
+    pub fn authenticate(&self, headers: &HeaderMap) -> Result<Identity, AuthError> {
         let verifier = match self {
             Authenticator::DevUser => return Identity::dev(),
             Authenticator::Jwt(verifier) => verifier,
@@ -67,50 +80,30 @@ impl Authenticator {
         let token = bearer_token(headers)?;
         let user = verifier.verify(token).map_err(|e| {
             tracing::debug!(error = %e, "token refused");
-            ApiError::Unauthorized(e.to_string())
+            AuthError::Token(e)
         })?;
         Ok(Identity { user })
     }
 }
 
 /// The token of `Authorization: Bearer <token>`.
-fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
-    let value = headers.get(header::AUTHORIZATION).ok_or_else(|| {
-        ApiError::Unauthorized("missing Authorization: Bearer <token> header".into())
-    })?;
-    let text = value
-        .to_str()
-        .map_err(|_| ApiError::Unauthorized("the Authorization header is not ASCII".into()))?;
+fn bearer_token(headers: &HeaderMap) -> Result<&str, AuthError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or(AuthError::MissingHeader)?;
+    let text = value.to_str().map_err(|_| AuthError::NotAscii)?;
     let (scheme, token) = text.trim().split_once(' ').unwrap_or((text, ""));
     let token = token.trim();
     if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
-        return Err(ApiError::Unauthorized(
-            "the Authorization header must be `Bearer <token>`".into(),
-        ));
+        return Err(AuthError::NotBearer);
     }
     Ok(token)
-}
-
-impl FromRequestParts<AppState> for Identity {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let identity = state.auth.authenticate(&parts.headers)?;
-        if let Some(caller) = parts.extensions.get::<Caller>() {
-            caller.set(&identity.user);
-        }
-        state.rate_limiter.check(&identity.user)?;
-        Ok(identity)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
+    use http::HeaderValue;
 
     #[test]
     fn dev_identity_owns_users_dev() {
@@ -143,7 +136,10 @@ mod tests {
         ] {
             let h = headers(bad);
             assert!(
-                matches!(bearer_token(&h), Err(ApiError::Unauthorized(_))),
+                matches!(
+                    bearer_token(&h),
+                    Err(AuthError::MissingHeader | AuthError::NotAscii | AuthError::NotBearer)
+                ),
                 "{bad:?}"
             );
         }

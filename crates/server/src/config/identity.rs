@@ -1,4 +1,5 @@
-//! What the identity settings resolve to, and why key material is refused.
+//! What the identity settings resolve to: how the server learns who calls
+//! it ([`crate::auth`] loads the keys they name).
 
 use crate::secret::Secret;
 use std::path::PathBuf;
@@ -33,19 +34,4 @@ pub enum JwtKeySource {
     PublicKeyPem(PathBuf),
     /// RS*/PS*/ES* public keys from a JWKS file, picked by the token's `kid`.
     Jwks(PathBuf),
-}
-
-/// Why the configured key material cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum IdentityError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{path} is not an RSA or EC public key in PEM form")]
-    BadPem { path: PathBuf },
-    #[error("{path} is not a usable JWKS file: {reason}")]
-    BadJwks { path: PathBuf, reason: String },
 }

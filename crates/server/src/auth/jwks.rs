@@ -1,18 +1,8 @@
 //! Public keys from a JWKS file (`{"keys": [...]}`), each with its `kid`.
 
-use super::jwt::VerifyKey;
+use super::keys::{VerifyKey, RSA_ALGORITHMS};
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey};
-
-/// What an RSA key may verify when neither the key nor the file pins one.
-pub(super) const RSA_ALGORITHMS: &[Algorithm] = &[
-    Algorithm::RS256,
-    Algorithm::RS384,
-    Algorithm::RS512,
-    Algorithm::PS256,
-    Algorithm::PS384,
-    Algorithm::PS512,
-];
 
 /// The RSA and EC keys of a JWKS document with their `kid`s. Symmetric
 /// (`oct`) keys are refused: a public key file is no place for a secret.

@@ -1,27 +1,12 @@
 //! Verifying bearer JWTs with `jsonwebtoken` (RustCrypto backend).
 
 use super::jwks;
-use super::settings::{IdentityError, JwtConfig, JwtKeySource};
+use super::keys::{IdentityError, VerifyKey, RSA_ALGORITHMS};
+use crate::config::identity::{JwtConfig, JwtKeySource};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use presign_core::UserId;
 use serde::Deserialize;
-use std::fmt;
-
-/// One verification key and the algorithms it may verify.
-pub(super) struct VerifyKey {
-    pub(super) key: DecodingKey,
-    pub(super) algorithms: Vec<Algorithm>,
-}
-
-// `DecodingKey`'s own Debug would print an HMAC secret.
-impl fmt::Debug for VerifyKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VerifyKey")
-            .field("algorithms", &self.algorithms)
-            .finish_non_exhaustive()
-    }
-}
 
 /// The keys tokens are checked against.
 #[derive(Debug)]
@@ -154,7 +139,7 @@ fn pem_key(pem: &str) -> Option<VerifyKey> {
     if let Ok(key) = DecodingKey::from_rsa_pem(pem.as_bytes()) {
         return Some(VerifyKey {
             key,
-            algorithms: jwks::RSA_ALGORITHMS.to_vec(),
+            algorithms: RSA_ALGORITHMS.to_vec(),
         });
     }
     DecodingKey::from_ec_pem(pem.as_bytes())
