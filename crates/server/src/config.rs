@@ -5,12 +5,12 @@
 
 pub use crate::cli::Cli;
 use crate::cli::StoreKind;
+use crate::domain::gc::{self, GcSettings};
+use crate::domain::webhook::{WebhookConfig, WebhookRetry};
 use crate::duration_text;
-use crate::gc::{self, GcSettings};
 use crate::s3::credentials::Credentials;
 use crate::secret::Secret;
 use crate::settings::{Settings, SettingsError};
-use crate::webhook::{WebhookConfig, WebhookRetry};
 use http::HeaderValue;
 use presign_core::s3::limits::MAX_PRESIGN_EXPIRY_SECS;
 use std::net::{Ipv4Addr, SocketAddr};

@@ -3,6 +3,9 @@
 //! errors are logged in full and answered with a generic message.
 
 use crate::auth::AuthError;
+use crate::db::DbError;
+use crate::domain::rate_limit::RateLimited;
+use crate::domain::upload_policy::PolicyError;
 use crate::s3::store_client::StoreError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -115,6 +118,38 @@ impl ApiError {
                 "internal server error".to_owned(),
             ),
         }
+    }
+}
+
+/// A full disk is 507 `storage_full`; any other database failure a 500.
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        if e.is_disk_full() {
+            ApiError::StorageFull(e.to_string())
+        } else {
+            ApiError::Internal(e.to_string())
+        }
+    }
+}
+
+/// 413 over a size limit, 415 for a type or extension the policy refuses,
+/// 400 for a size the policy needs but was not given.
+impl From<PolicyError> for ApiError {
+    fn from(e: PolicyError) -> Self {
+        match e {
+            PolicyError::TooLarge { .. } => ApiError::TooLarge(e.to_string()),
+            PolicyError::SizeRequired { .. } => ApiError::BadRequest(e.to_string()),
+            PolicyError::ContentType { .. } | PolicyError::Extension { .. } => {
+                ApiError::UnsupportedType(e.to_string())
+            }
+        }
+    }
+}
+
+/// 429 with `Retry-After`.
+impl From<RateLimited> for ApiError {
+    fn from(e: RateLimited) -> Self {
+        ApiError::RateLimitedFor(e.to_string(), e.retry_after)
     }
 }
 
@@ -253,5 +288,27 @@ mod tests {
         }
         let (status, code, _) = parts(full(StatusCode::INTERNAL_SERVER_ERROR, "InternalError"));
         assert_eq!((status, code), (StatusCode::BAD_GATEWAY, ErrorCode::Server));
+    }
+
+    #[test]
+    fn a_full_disk_is_storage_full_other_failures_internal() {
+        let failure = |code: i32| {
+            DbError::Sqlite(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(code),
+                None,
+            ))
+        };
+        // SQLITE_FULL (13): "database or disk is full".
+        assert!(matches!(
+            ApiError::from(failure(13)),
+            ApiError::StorageFull(_)
+        ));
+        // SQLITE_IOERR (10), SQLITE_CORRUPT (11).
+        for code in [10, 11] {
+            assert!(matches!(
+                ApiError::from(failure(code)),
+                ApiError::Internal(_)
+            ));
+        }
     }
 }

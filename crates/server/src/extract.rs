@@ -5,8 +5,8 @@
 //! text names the field).
 
 use crate::auth::{Authenticator, Identity};
+use crate::domain::rate_limit::UserRateLimiter;
 use crate::error::ApiError;
-use crate::rate_limit::UserRateLimiter;
 use crate::request_observer::Caller;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Query, Request};

@@ -5,17 +5,17 @@ use crate::auth::{Authenticator, IdentityError, DEV_USER};
 use crate::clock::Clock;
 use crate::config::{Config, StoreConfig};
 use crate::db::{Db, DbError};
+use crate::domain::gc::{self, GcReport, GcRuns};
+use crate::domain::rate_limit::UserRateLimiter;
+use crate::domain::records::Records;
+use crate::domain::upload_sessions::UploadSessions;
+use crate::domain::webhook;
 use crate::embedded::EmbeddedStore;
-use crate::gc::{self, GcReport, GcRuns};
 use crate::metrics::Metrics;
-use crate::rate_limit::UserRateLimiter;
-use crate::records::Records;
 use crate::s3::signer::SignerError;
 use crate::s3::store_client::{StoreClient, StoreError};
 use crate::state::{AppState, WebConfig};
 use crate::store_setup::{self, StoreSetupError};
-use crate::upload_sessions::UploadSessions;
-use crate::webhook;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -125,13 +125,14 @@ impl Server {
         };
         let metrics = Arc::new(Metrics::new());
         let gc = config.gc.interval.map(|interval| {
+            let metrics = metrics.clone();
             let (task, runs) = gc::spawn(
                 sessions.clone(),
                 store_client.clone(),
                 clock.clone(),
-                metrics.clone(),
                 interval,
                 config.gc.older_than,
+                move |report| count_aborted(&metrics, report),
             );
             (AbortOnDrop(task), runs)
         });
@@ -239,8 +240,7 @@ impl Server {
             older_than,
         )
         .await?;
-        self.metrics
-            .gc_aborted(u64::try_from(report.aborted.len()).unwrap_or(u64::MAX));
+        count_aborted(&self.metrics, &report);
         Ok(report)
     }
 
@@ -284,6 +284,11 @@ impl Server {
         drop(self.store);
         result
     }
+}
+
+/// Counts the uploads a collection aborted.
+fn count_aborted(metrics: &Metrics, report: &GcReport) {
+    metrics.gc_aborted(u64::try_from(report.aborted.len()).unwrap_or(u64::MAX));
 }
 
 /// `url` as text without a trailing slash.

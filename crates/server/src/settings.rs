@@ -32,10 +32,10 @@
 //! ```
 
 use crate::config::identity::{IdentityConfig, JwtConfig, JwtKeySource};
-use crate::policy::{FileTypeRule, Policy};
-use crate::rate_limit::RateLimit;
+use crate::domain::rate_limit::RateLimit;
+use crate::domain::upload_policy::{FileTypeRule, UploadPolicy};
+use crate::domain::upload_sessions::DEFAULT_MAX_OPEN_PER_USER;
 use crate::secret::Secret;
-use crate::upload_sessions::DEFAULT_MAX_OPEN_PER_USER;
 use clap::Args;
 use presign_core::keys::file_type::FileType;
 use presign_core::s3::limits::{MAX_OBJECT_SIZE, MAX_PRESIGN_EXPIRY_SECS};
@@ -112,7 +112,7 @@ pub struct SettingsArgs {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
     pub identity: IdentityConfig,
-    pub policy: Policy,
+    pub policy: UploadPolicy,
     pub rate_limit: RateLimit,
     pub max_open_uploads: usize,
 }
@@ -296,7 +296,7 @@ impl Settings {
             file.limits.max_open_uploads,
         )?
         .unwrap_or(DEFAULT_MAX_OPEN_PER_USER);
-        let defaults = Policy::default();
+        let defaults = UploadPolicy::default();
         let default_max_size = layer(
             args.max_size,
             &env,
@@ -336,7 +336,7 @@ impl Settings {
                 return Err(SettingsError::BadTypeExpiry(name.clone()));
             }
         }
-        let policy = Policy {
+        let policy = UploadPolicy {
             default_max_size,
             max_post_size,
             default_expires_in,

@@ -3,13 +3,13 @@
 use crate::auth::Authenticator;
 use crate::clock::Clock;
 use crate::config::ApiCors;
+use crate::domain::rate_limit::UserRateLimiter;
+use crate::domain::records::Records;
+use crate::domain::upload_policy::UploadPolicy;
+use crate::domain::upload_sessions::UploadSessions;
 use crate::metrics::Metrics;
-use crate::policy::Policy;
-use crate::rate_limit::UserRateLimiter;
-use crate::records::Records;
 use crate::s3::signer::Signer;
 use crate::s3::store_client::StoreClient;
-use crate::upload_sessions::UploadSessions;
 use axum::extract::FromRef;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -34,8 +34,8 @@ pub struct AppState {
     pub web: WebConfig,
     /// Who calls: bearer JWTs, or the dev user.
     pub auth: Arc<Authenticator>,
-    /// What may be uploaded ([`Policy::check_upload`]).
-    pub policy: Arc<Policy>,
+    /// What may be uploaded ([`UploadPolicy::check_upload`]).
+    pub policy: Arc<UploadPolicy>,
     /// Requests per user per second.
     pub rate_limiter: Arc<UserRateLimiter>,
     /// Longest key the store takes: S3's 1,024 bytes, less for the embedded

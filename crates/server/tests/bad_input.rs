@@ -7,14 +7,14 @@ use axum::http::{Request, StatusCode};
 use common::{error_code, start};
 use presign_server::auth::Authenticator;
 use presign_server::config::ApiCors;
-use presign_server::policy::Policy;
-use presign_server::rate_limit::{RateLimit, UserRateLimiter};
-use presign_server::records::Records;
+use presign_server::domain::rate_limit::{RateLimit, UserRateLimiter};
+use presign_server::domain::records::Records;
+use presign_server::domain::upload_policy::UploadPolicy;
+use presign_server::domain::upload_sessions::UploadSessions;
 use presign_server::s3::credentials::Credentials;
 use presign_server::s3::signer::Signer;
 use presign_server::s3::store_client::StoreClient;
 use presign_server::state::{AppState, WebConfig};
-use presign_server::upload_sessions::UploadSessions;
 use presign_server::Clock;
 use std::sync::Arc;
 use std::time::Duration;
@@ -297,7 +297,7 @@ async fn unreachable_store_is_a_json_503_without_details() {
             cors: ApiCors::SameOrigin,
         },
         auth: Arc::new(Authenticator::DevUser),
-        policy: Arc::new(Policy::default()),
+        policy: Arc::new(UploadPolicy::default()),
         rate_limiter: Arc::new(UserRateLimiter::new(RateLimit::default())),
         max_key_bytes: 1024,
         metrics: Arc::new(presign_server::metrics::Metrics::new()),

@@ -13,7 +13,7 @@ use presign_core::protocol::multipart::CompleteMultipartResponse;
 use presign_core::protocol::single::DownloadUrlResponse;
 use presign_core::Sha256Digest;
 use presign_server::clock::ManualClock;
-use presign_server::upload_sessions::UploadSession;
+use presign_server::domain::upload_sessions::UploadSession;
 use presign_server::Clock;
 use std::process::Command;
 use std::time::Duration;

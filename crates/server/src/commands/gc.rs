@@ -1,15 +1,15 @@
 //! `presign-server gc --older-than 24h`: one collection of stale multipart
-//! uploads ([`crate::gc`]) against the configured store and data folder, each
+//! uploads ([`crate::domain::gc`]) against the configured store and data folder, each
 //! abort printed; exit 1 when the store refused some (they are kept).
 
 use super::CommandError;
 use crate::cli::Cli;
 use crate::config::StoreSettings;
 use crate::db::Db;
-use crate::gc;
+use crate::domain::gc;
+use crate::domain::upload_sessions::{UploadSessions, DEFAULT_MAX_OPEN_PER_USER};
 use crate::s3::store_client::StoreClient;
 use crate::store_setup;
-use crate::upload_sessions::{UploadSessions, DEFAULT_MAX_OPEN_PER_USER};
 use jiff::{SignedDuration, Timestamp};
 use std::process::ExitCode;
 use std::sync::Arc;

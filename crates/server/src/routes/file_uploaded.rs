@@ -1,6 +1,6 @@
 //! `POST /api/file-uploaded`: the client says an upload finished; the server
 //! asks the store what it holds (size, ETag, SHA-256), checks it against what
-//! the client declares, records the upload ([`crate::records`]) and answers
+//! the client declares, records the upload ([`crate::domain::records`]) and answers
 //! what the store holds.
 //!
 //! The body is core's `FileUploadedRequest` (`key`, `file_type`) plus two

@@ -1,16 +1,16 @@
 //! `POST /api/get-upload-form`: a presigned POST form for a new key under the
 //! caller's prefix (the seed's `generate_presigned_post`). The same identity,
 //! rate limit, key and policy as `get-upload-url`, with the POST ceiling
-//! (`max_post_size`) and lifetime ([`crate::policy::Policy::form_expires_in`]);
+//! (`max_post_size`) and lifetime ([`crate::domain::upload_policy::UploadPolicy::form_expires_in`]);
 //! the policy the store enforces is described in [`crate::s3::signer::post_form::FormUpload`].
 //! `POST /api/file-uploaded` confirms and records the upload, as for a PUT.
 
 use super::new_object::NewObject;
 use crate::auth::Identity;
+use crate::domain::upload_policy::UploadMethod;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::metrics::PresignKind;
-use crate::policy::UploadMethod;
 use crate::s3::signer::post_form::FormUpload;
 use crate::state::AppState;
 use axum::extract::State;

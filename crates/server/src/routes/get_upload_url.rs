@@ -3,10 +3,10 @@
 
 use super::new_object::NewObject;
 use crate::auth::Identity;
+use crate::domain::upload_policy::UploadMethod;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::metrics::PresignKind;
-use crate::policy::UploadMethod;
 use crate::routes::openapi::ApiErrors;
 use crate::s3::signer::PutBody;
 use crate::state::AppState;

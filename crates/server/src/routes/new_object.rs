@@ -4,8 +4,8 @@
 //! caller's prefix (`date`: the UTC day of the server's clock).
 
 use crate::auth::Identity;
+use crate::domain::upload_policy::{Allowed, UploadMethod, UploadPolicy, UploadRequest};
 use crate::error::ApiError;
-use crate::policy::{Allowed, Policy, UploadMethod, UploadRequest};
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use presign_core::keys::file_type::FileType;
@@ -73,7 +73,7 @@ impl NewObject {
     /// Checks this upload of `size` bytes by `method` against the policy.
     pub(crate) fn check(
         &self,
-        policy: &Policy,
+        policy: &UploadPolicy,
         size: Option<u64>,
         method: UploadMethod,
     ) -> Result<Allowed, ApiError> {

@@ -4,9 +4,9 @@
 //! Only the caller's own records are ever listed.
 
 use crate::auth::Identity;
+use crate::domain::records::{DEFAULT_PAGE, MAX_PAGE};
 use crate::error::ApiError;
 use crate::extract::ApiQuery;
-use crate::records::{DEFAULT_PAGE, MAX_PAGE};
 use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;
 use axum::extract::State;

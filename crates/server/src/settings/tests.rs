@@ -64,7 +64,7 @@ fn defaults_with_dev() {
         }
     );
     assert_eq!(s.max_open_uploads, 20);
-    assert_eq!(s.policy, Policy::default());
+    assert_eq!(s.policy, UploadPolicy::default());
 }
 
 #[test]

@@ -9,13 +9,14 @@
 //! a 409 `checksum_mismatch`: the request was fine, the stored object is
 //! not what was agreed. Nothing is deleted, nothing recorded; it is logged.
 //!
-//! A verified upload is recorded ([`crate::records`]) and its session
+//! A verified upload is recorded ([`crate::domain::records`]) and its session
 //! forgotten in one transaction. Completing it again answers the same from
 //! the record, so a client may retry a Complete whose answer it lost.
 
 use super::part_urls::check_sha256;
 use super::{forget_if_gone, UploadIdPath};
 use crate::auth::Identity;
+use crate::domain::upload_sessions::{UploadId, UploadSession};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::metrics::CompletionKind;
@@ -23,7 +24,6 @@ use crate::routes::openapi::ApiErrors;
 use crate::s3::store_client::multipart::{Completed, PartToComplete};
 use crate::s3::store_client::StoreError;
 use crate::state::AppState;
-use crate::upload_sessions::{UploadId, UploadSession};
 use axum::extract::State;
 use axum::Json;
 use jiff::Timestamp;

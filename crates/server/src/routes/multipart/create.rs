@@ -5,13 +5,13 @@
 //! answers the upload it created while that upload is open.
 
 use crate::auth::Identity;
+use crate::domain::upload_policy::UploadMethod;
+use crate::domain::upload_sessions::{Idempotency, SessionError, UploadId, UploadSession};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::policy::UploadMethod;
 use crate::routes::new_object::NewObject;
 use crate::routes::openapi::ApiErrors;
 use crate::state::AppState;
-use crate::upload_sessions::{Idempotency, SessionError, UploadId, UploadSession};
 use axum::extract::State;
 use axum::Json;
 use presign_core::protocol::client_token::ClientToken;

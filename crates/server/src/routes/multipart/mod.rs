@@ -13,10 +13,10 @@ pub mod part_urls;
 pub mod parts;
 
 use crate::auth::Identity;
+use crate::domain::upload_sessions::{UploadId, UploadSession};
 use crate::error::ApiError;
 use crate::s3::store_client::StoreError;
 use crate::state::AppState;
-use crate::upload_sessions::{UploadId, UploadSession};
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 

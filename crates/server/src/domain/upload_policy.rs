@@ -2,18 +2,17 @@
 //! extensions, the largest size and the URLs' lifetime; a default maximum
 //! size for every type; and the maximum of a presigned POST form upload.
 //!
-//! Every endpoint that starts an upload calls [`Policy::check_upload`] with
+//! Every endpoint that starts an upload calls [`UploadPolicy::check_upload`] with
 //! the sanitised filename, the checked file type and Content-Type, and the
 //! declared size: a refusal is 413 `too_large` or 415 `unsupported_type` with
 //! a message naming the limit; an acceptance says how large the object may be
 //! and how long its URLs live.
 //!
-//! The built-in default allows every type and extension up to S3's own limits
-//! (today's behaviour), with 10 MB for POST forms (the seed's example). A
-//! POST form's policy lives as long as its type's `expires_in`, else the
-//! shorter of the default lifetime and 300 s (the seed's example).
+//! The built-in default allows every type and extension up to S3's own
+//! limits, with 10 MB for POST forms. A POST form's policy lives as long as
+//! its type's `expires_in`, else the shorter of the default lifetime and
+//! 300 s.
 
-use crate::error::ApiError;
 use presign_core::keys::file_type::FileType;
 use presign_core::keys::filename;
 use presign_core::s3::limits::{MAX_OBJECT_SIZE, MAX_SINGLE_PUT};
@@ -21,15 +20,15 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// Default largest POST form upload: 10 MB (the seed's example).
+/// Default largest POST form upload: 10 MB.
 pub const DEFAULT_MAX_POST_SIZE: u64 = 10 * 1000 * 1000;
 
-/// Longest default lifetime of a POST form's policy: 300 s (the seed's example).
+/// Longest default lifetime of a POST form's policy: 300 s.
 pub const DEFAULT_POST_EXPIRES_IN: Duration = Duration::from_secs(300);
 
 /// The upload policy, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Policy {
+pub struct UploadPolicy {
     /// Largest object of a type without its own `max_size`.
     pub default_max_size: u64,
     /// Largest presigned POST form upload, whatever the type.
@@ -114,19 +113,7 @@ pub enum PolicyError {
     },
 }
 
-impl From<PolicyError> for ApiError {
-    fn from(e: PolicyError) -> Self {
-        match e {
-            PolicyError::TooLarge { .. } => ApiError::TooLarge(e.to_string()),
-            PolicyError::SizeRequired { .. } => ApiError::BadRequest(e.to_string()),
-            PolicyError::ContentType { .. } | PolicyError::Extension { .. } => {
-                ApiError::UnsupportedType(e.to_string())
-            }
-        }
-    }
-}
-
-impl Default for Policy {
+impl Default for UploadPolicy {
     fn default() -> Self {
         Self {
             default_max_size: MAX_OBJECT_SIZE,
@@ -137,7 +124,7 @@ impl Default for Policy {
     }
 }
 
-impl Policy {
+impl UploadPolicy {
     /// The rule of `file_type`, if the policy has one.
     pub fn rule(&self, file_type: &FileType) -> Option<&FileTypeRule> {
         self.file_types.get(file_type.as_str())

@@ -18,7 +18,7 @@
 //!
 //! # Delivery
 //!
-//! [`crate::records`] writes each record and its outbox row in one SQLite
+//! [`crate::domain::records`] writes each record and its outbox row in one SQLite
 //! transaction; this sender posts pending rows in the background, so a
 //! failing or slow webhook never loses or delays a record, and deliveries
 //! survive a restart. A failed attempt is retried after `first_delay`,

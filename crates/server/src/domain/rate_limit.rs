@@ -1,8 +1,8 @@
 //! The per-user request rate limit: a GCRA token bucket per user id
-//! (`governor`), checked by the [`crate::auth::Identity`] extractor, so
-//! it covers every API request that names its caller.
+//! (`governor`), checked by the API's `Identity` extractor
+//! ([`crate::extract`]), so it covers every API request that names its
+//! caller.
 
-use crate::error::ApiError;
 use governor::clock::Clock as _;
 use governor::{DefaultKeyedRateLimiter, Quota};
 use presign_core::UserId;
@@ -32,6 +32,20 @@ impl Default for RateLimit {
     }
 }
 
+/// A request over the limit, and how long until the user may make another
+/// (whole seconds, at least 1).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "too many requests: the limit is {} per second (bursts of {}) per user; retry in {} s",
+    .limit.per_second,
+    .limit.burst,
+    .retry_after.as_secs()
+)]
+pub struct RateLimited {
+    pub limit: RateLimit,
+    pub retry_after: Duration,
+}
+
 /// One bucket per user.
 pub struct UserRateLimiter {
     limit: RateLimit,
@@ -55,9 +69,9 @@ impl UserRateLimiter {
         Self { limit, limiter }
     }
 
-    /// `Ok` when `user` may make one more request now; else 429 with the
-    /// seconds until it may (at least 1).
-    pub fn check(&self, user: &UserId) -> Result<(), ApiError> {
+    /// `Ok` when `user` may make one more request now; else how long until
+    /// it may.
+    pub fn check(&self, user: &UserId) -> Result<(), RateLimited> {
         let Some(limiter) = &self.limiter else {
             return Ok(());
         };
@@ -67,15 +81,10 @@ impl UserRateLimiter {
         limiter.check_key(user).map_err(|not_until| {
             let wait = not_until.wait_time_from(limiter.clock().now());
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            ApiError::RateLimitedFor(
-                format!(
-                    "too many requests: the limit is {} per second (bursts of {}) per user; retry in {} s",
-                    self.limit.per_second,
-                    self.limit.burst,
-                    secs.max(1)
-                ),
-                Duration::from_secs(secs.max(1)),
-            )
+            RateLimited {
+                limit: self.limit,
+                retry_after: Duration::from_secs(secs.max(1)),
+            }
         })
     }
 }
@@ -96,11 +105,12 @@ mod tests {
             assert!(limiter.check(&alice).is_ok());
         }
         match limiter.check(&alice) {
-            Err(ApiError::RateLimitedFor(msg, after)) => {
-                assert_eq!(after, Duration::from_secs(1));
+            Err(limited) => {
+                assert_eq!(limited.retry_after, Duration::from_secs(1));
+                let msg = limited.to_string();
                 assert!(msg.contains("1 per second"), "{msg}");
             }
-            other => panic!("expected 429, got {other:?}"),
+            other => panic!("expected a refusal, got {other:?}"),
         }
         assert!(limiter.check(&bob).is_ok(), "others have their own bucket");
     }

@@ -5,10 +5,10 @@
 //! When a webhook is configured, the row and its outbox entry
 //! (`webhook_outbox`) are written in one transaction, so a record never
 //! exists without its pending delivery, and a failing webhook cannot lose or
-//! delay it ([`crate::webhook`] delivers in the background).
+//! delay it ([`crate::domain::webhook`] delivers in the background).
 
 use crate::db::{Db, DbError};
-use crate::upload_sessions::{self, UploadId};
+use crate::domain::upload_sessions::{self, UploadId};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use jiff::Timestamp;

@@ -2,10 +2,10 @@
 
 use super::*;
 
-fn images_policy() -> Policy {
-    let mut policy = Policy {
+fn images_policy() -> UploadPolicy {
+    let mut policy = UploadPolicy {
         default_max_size: 1000,
-        ..Policy::default()
+        ..UploadPolicy::default()
     };
     policy.file_types.insert(
         "images".into(),
@@ -20,7 +20,7 @@ fn images_policy() -> Policy {
 }
 
 fn check(
-    policy: &Policy,
+    policy: &UploadPolicy,
     file_type: &str,
     filename: &str,
     content_type: &str,
@@ -154,7 +154,7 @@ fn table() {
 
 #[test]
 fn defaults_keep_todays_behaviour_and_cap_post_forms() {
-    let p = Policy::default();
+    let p = UploadPolicy::default();
     let big = Some(MAX_SINGLE_PUT);
     assert!(check(
         &p,
@@ -171,11 +171,11 @@ fn defaults_keep_todays_behaviour_and_cap_post_forms() {
     assert!(err.to_string().contains("multipart"), "{err}");
     let form = check(&p, "ecu", "a", "x/y", Some(1), UploadMethod::PostForm).expect("ok");
     assert_eq!(form.max_size, DEFAULT_MAX_POST_SIZE);
-    // The seed's 300 s for forms, under the default 900 s of URLs.
+    // 300 s for forms, under the default 900 s of URLs.
     assert_eq!(form.expires_in, DEFAULT_POST_EXPIRES_IN);
-    let short = Policy {
+    let short = UploadPolicy {
         default_expires_in: Duration::from_secs(60),
-        ..Policy::default()
+        ..UploadPolicy::default()
     };
     let form = check(&short, "ecu", "a", "x/y", None, UploadMethod::PostForm).expect("ok");
     assert_eq!(form.expires_in, Duration::from_secs(60));
@@ -221,6 +221,5 @@ fn messages_name_the_limit() {
         err.to_string().contains("text/html") && err.to_string().contains("image/png"),
         "{err}"
     );
-    let api: ApiError = err.into();
-    assert!(matches!(api, ApiError::UnsupportedType(_)));
+    assert!(matches!(err, PolicyError::ContentType { .. }));
 }

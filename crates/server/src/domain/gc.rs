@@ -3,7 +3,7 @@
 //! uploads that clients gave up on.
 //!
 //! It goes through the signer's own records of open uploads (SQLite,
-//! [`crate::upload_sessions`]): for each one started before `now - age` it
+//! [`crate::domain::upload_sessions`]): for each one started before `now - age` it
 //! calls AbortMultipartUpload on the store (which deletes the parts), then
 //! forgets the upload, whose id answers 404 from then on. An upload the store
 //! refuses to abort (unreachable, an error) is kept and tried again on the
@@ -19,9 +19,8 @@
 
 use crate::clock::Clock;
 use crate::db::DbError;
-use crate::metrics::Metrics;
+use crate::domain::upload_sessions::{UploadId, UploadSessions};
 use crate::s3::store_client::StoreClient;
-use crate::upload_sessions::{UploadId, UploadSessions};
 use jiff::Timestamp;
 use presign_core::{ObjectKey, UserId};
 use std::fmt;
@@ -157,14 +156,15 @@ pub async fn collect(
 pub type GcRuns = watch::Receiver<Option<Arc<GcReport>>>;
 
 /// The server's periodic collector: at start, then every `interval`; each
-/// run's report is published on the returned channel and counted in `metrics`.
+/// run's report goes to `on_run` (the server counts it in its metrics) and
+/// is published on the returned channel.
 pub fn spawn(
     sessions: Arc<UploadSessions>,
     store: StoreClient,
     clock: Clock,
-    metrics: Arc<Metrics>,
     interval: Duration,
     older_than: Duration,
+    on_run: impl Fn(&GcReport) + Send + 'static,
 ) -> (JoinHandle<()>, GcRuns) {
     let (runs, receiver) = watch::channel(None);
     let task = tokio::spawn(async move {
@@ -174,7 +174,7 @@ pub fn spawn(
             ticks.tick().await;
             match collect(&sessions, &store, clock.now(), older_than).await {
                 Ok(report) => {
-                    metrics.gc_aborted(u64::try_from(report.aborted.len()).unwrap_or(u64::MAX));
+                    on_run(&report);
                     if !report.aborted.is_empty() || !report.failed.is_empty() {
                         tracing::info!(
                             aborted = report.aborted.len(),

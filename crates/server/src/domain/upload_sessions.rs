@@ -6,7 +6,7 @@
 //! the server came back. The API is the small one the routes use: `insert`,
 //! `get`, `remove`, `open_count`, `by_client_token` (an idempotent create,
 //! [`presign_core::protocol::client_token`]); and for operations `total_open` (metrics)
-//! and `started_before` (the stale-upload collector, [`crate::gc`]). All are
+//! and `started_before` (the stale-upload collector, [`crate::domain::gc`]). All are
 //! async: the database runs off the runtime.
 
 use crate::db::{Db, DbError};
