@@ -36,7 +36,6 @@ pub mod routes;
 pub mod s3;
 pub mod secret;
 pub mod server;
-pub mod settings;
 pub mod state;
 pub mod static_files;
 pub mod store_setup;

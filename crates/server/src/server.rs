@@ -82,7 +82,7 @@ impl Server {
 
     /// Like [`Server::start`], with the clock that signs clients' URLs.
     pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Self, StartError> {
-        let auth = Arc::new(Authenticator::from_config(&config.settings.identity)?);
+        let auth = Arc::new(Authenticator::from_config(&config.identity)?);
         if matches!(*auth, Authenticator::DevUser) {
             tracing::warn!(
                 user = DEV_USER,
@@ -107,10 +107,7 @@ impl Server {
         let public_store_url =
             Some(base_url(public_signer.endpoint())).filter(|url| *url != store_url);
         let db = Db::open(&config.data_dir)?;
-        let sessions = Arc::new(UploadSessions::new(
-            db.clone(),
-            config.settings.max_open_uploads,
-        ));
+        let sessions = Arc::new(UploadSessions::new(db.clone(), config.max_open_uploads));
         let queued = Arc::new(Notify::new());
         let records = Arc::new(Records::new(
             db.clone(),
@@ -149,8 +146,8 @@ impl Server {
                 cors: config.cors,
             },
             auth,
-            policy: Arc::new(config.settings.policy),
-            rate_limiter: Arc::new(UserRateLimiter::new(config.settings.rate_limit)),
+            policy: Arc::new(config.policy),
+            rate_limiter: Arc::new(UserRateLimiter::new(config.rate_limit)),
             max_key_bytes: match config.store {
                 StoreConfig::Embedded { .. } => crate::embedded::max_key_bytes(&config.bucket),
                 StoreConfig::Remote(_) => presign_core::s3::limits::MAX_KEY_BYTES,

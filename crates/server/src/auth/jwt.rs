@@ -2,7 +2,7 @@
 
 use super::jwks;
 use super::keys::{IdentityError, VerifyKey, RSA_ALGORITHMS};
-use crate::config::identity::{JwtConfig, JwtKeySource};
+use crate::config::{JwtConfig, JwtKeySource};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use presign_core::UserId;

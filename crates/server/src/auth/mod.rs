@@ -13,7 +13,7 @@ mod keys;
 pub use jwt::{JwtVerifier, VerifyError};
 pub use keys::IdentityError;
 
-use crate::config::identity::IdentityConfig;
+use crate::config::IdentityConfig;
 use http::{header, HeaderMap};
 use presign_core::UserId;
 

@@ -4,7 +4,7 @@
 
 use super::CommandError;
 use crate::cli::{Cli, CorsCommand};
-use crate::config::{api_cors, StoreConfig, StoreSettings};
+use crate::config::{ApiCors, StoreConfig, StoreTarget};
 use crate::s3::bucket_cors_rule::{CorsConfiguration, CorsRule};
 use crate::s3::store_client::StoreClient;
 use crate::store_setup;
@@ -17,7 +17,7 @@ pub async fn run(
     env: impl Fn(&str) -> Option<String>,
     out: &mut impl std::io::Write,
 ) -> Result<ExitCode, CommandError> {
-    let rule = CorsRule::for_origins(api_cors(cli)?.bucket_origins())?;
+    let rule = CorsRule::for_origins(ApiCors::resolve(cli)?.bucket_origins())?;
     let text = match which {
         CorsCommand::Print => CorsConfiguration { rules: vec![rule] }.to_json(),
         CorsCommand::Apply => apply(rule, cli, env).await?,
@@ -33,7 +33,7 @@ async fn apply(
     cli: &Cli,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<String, CommandError> {
-    let settings = StoreSettings::resolve(cli, env)?;
+    let settings = StoreTarget::resolve(cli, env)?;
     if matches!(settings.store, StoreConfig::Embedded { .. }) {
         return Err(CommandError::Refused(
             "cors apply sets a real bucket's CORS: run it with the AWS_* environment of your store (without --dev, or with --dev --store s3 for any origin); the embedded store answers CORS itself".into(),

@@ -4,7 +4,7 @@
 
 use super::CommandError;
 use crate::cli::Cli;
-use crate::config::StoreSettings;
+use crate::config::StoreTarget;
 use crate::db::Db;
 use crate::domain::gc;
 use crate::domain::upload_sessions::{UploadSessions, DEFAULT_MAX_OPEN_PER_USER};
@@ -26,7 +26,7 @@ pub async fn run(
             "--older-than must be more than 0 (it would abort uploads in progress)".into(),
         ));
     }
-    let settings = StoreSettings::resolve(cli, env)?;
+    let settings = StoreTarget::resolve(cli, env)?;
     // Kept alive until the end: with --dev, the embedded store on the data folder.
     let (_embedded, signer) = store_setup::connect(&settings.store, &settings.bucket).await?;
     let store = StoreClient::new(Arc::new(signer))?;

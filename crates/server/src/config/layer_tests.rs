@@ -1,16 +1,26 @@
 //! Unit tests of the settings' layers: flags > env > TOML > defaults.
 
 use super::*;
-use crate::config::{Cli, Config, ConfigError};
 use clap::Parser as _;
+use presign_core::keys::file_type::FileType;
 use std::collections::HashMap;
+use std::path::Path;
+
+/// A real store's variables, so that resolution reaches the settings
+/// under test without --dev.
+const STORE_ENV: &[(&str, &str)] = &[
+    ("AWS_REGION", "eu-west-1"),
+    ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+    ("AWS_SECRET_ACCESS_KEY", "very-secret"),
+    ("PRESIGN_BUCKET", "my-bucket"),
+];
 
 fn resolve_in(
     dir: &Path,
     args: &[&str],
     env: &[(&str, &str)],
     toml: Option<&str>,
-) -> Result<Settings, SettingsError> {
+) -> Result<Config, ConfigError> {
     let mut argv = vec!["presign-server".to_owned()];
     argv.extend(args.iter().map(|a| (*a).to_owned()));
     if let Some(text) = toml {
@@ -20,20 +30,15 @@ fn resolve_in(
         argv.push(path.to_string_lossy().into_owned());
     }
     let cli = Cli::try_parse_from(argv).expect("flags parse");
-    let env: HashMap<String, String> = env
+    let env: HashMap<String, String> = STORE_ENV
         .iter()
+        .chain(env)
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-    Settings::resolve(cli.dev, &cli.settings, Duration::from_secs(900), |name| {
-        env.get(name).cloned()
-    })
+    Config::resolve(cli, |name| env.get(name).cloned())
 }
 
-fn resolve(
-    args: &[&str],
-    env: &[(&str, &str)],
-    toml: Option<&str>,
-) -> Result<Settings, SettingsError> {
+fn resolve(args: &[&str], env: &[(&str, &str)], toml: Option<&str>) -> Result<Config, ConfigError> {
     let dir = tempfile::tempdir().expect("temp dir");
     resolve_in(dir.path(), args, env, toml)
 }
@@ -42,7 +47,7 @@ const SECRET_A: &str = "flag-secret-0123456789abcdef0123456789";
 const SECRET_B: &str = "env-secret-0123456789abcdef0123456789";
 const SECRET_C: &str = "file-secret-0123456789abcdef0123456789";
 
-fn secret_of(s: &Settings) -> String {
+fn secret_of(s: &Config) -> String {
     match &s.identity {
         IdentityConfig::Jwt(JwtConfig {
             key: JwtKeySource::Secret(secret),
@@ -69,7 +74,7 @@ fn defaults_with_dev() {
 
 #[test]
 fn without_dev_an_identity_is_required() {
-    assert_eq!(resolve(&[], &[], None), Err(SettingsError::NoIdentity));
+    assert_eq!(resolve(&[], &[], None).err(), Some(ConfigError::NoIdentity));
     let s = resolve(&[], &[("PRESIGN_JWT_SECRET", SECRET_B)], None).expect("env secret");
     assert_eq!(secret_of(&s), SECRET_B);
 }
@@ -170,7 +175,7 @@ fn file_paths_are_relative_to_the_file_and_audiences_are_lists() {
     assert_eq!(jwt.leeway_secs, 5);
     // A flag path is taken as given, and replaces the file's source.
     let s = resolve_in(dir.path(), &["--jwt-public-key", "k.pem"], &[], Some(toml));
-    assert_eq!(s.err(), Some(SettingsError::TwoKeySources));
+    assert_eq!(s.err(), Some(ConfigError::TwoKeySources));
 }
 
 #[test]
@@ -256,7 +261,7 @@ fn refusals() {
         None,
     )
     .expect_err("refused");
-    assert!(matches!(missing, SettingsError::ReadFile(..)), "{missing}");
+    assert!(matches!(missing, ConfigError::ReadFile(..)), "{missing}");
 }
 
 #[test]
@@ -272,7 +277,7 @@ fn config_refuses_to_start_without_identity_and_never_prints_the_secret() {
     let cli = Cli::try_parse_from(["presign-server"]).expect("flags");
     assert_eq!(
         Config::resolve(cli, lookup).err(),
-        Some(ConfigError::Settings(SettingsError::NoIdentity))
+        Some(ConfigError::NoIdentity)
     );
     let cli = Cli::try_parse_from(["presign-server", "--jwt-secret", SECRET_A]).expect("flags");
     let debug = format!("{cli:?}");
