@@ -23,42 +23,19 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
-pub mod cors;
 pub mod db;
 pub mod domain;
 pub mod duration_text;
 pub mod embedded;
-pub mod error;
-pub mod extract;
-pub mod metrics;
-pub mod request_observer;
-pub mod routes;
+pub mod http;
 pub mod s3;
 pub mod secret;
 pub mod server;
-pub mod state;
-pub mod static_files;
 pub mod store_setup;
 
+pub use crate::http::app;
+pub use crate::http::state::AppState;
 pub use cli::Cli;
 pub use clock::Clock;
 pub use config::Config;
 pub use server::Server;
-pub use state::AppState;
-
-use axum::Router;
-use tower::util::option_layer;
-
-/// The whole HTTP application: the JSON API under `/api` (with its CORS),
-/// `/healthz` and `/metrics`, the wasm package under `/pkg/`, the demo page
-/// at `/`; every request logged and counted ([`request_observer`]).
-pub fn app(state: AppState) -> Router {
-    routes::router()
-        .layer(option_layer(cors::api_layer(&state.web.cors)))
-        .merge(static_files::router(&state.web))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            request_observer::observe,
-        ))
-        .with_state(state)
-}

@@ -11,10 +11,10 @@ use crate::domain::records::Records;
 use crate::domain::upload_sessions::UploadSessions;
 use crate::domain::webhook;
 use crate::embedded::EmbeddedStore;
-use crate::metrics::Metrics;
+use crate::http::metrics::Metrics;
+use crate::http::state::{AppState, WebConfig};
 use crate::s3::signer::SignerError;
 use crate::s3::store_client::{StoreClient, StoreError};
-use crate::state::{AppState, WebConfig};
 use crate::store_setup::{self, StoreSetupError};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -162,7 +162,7 @@ impl Server {
             .local_addr()
             .map_err(|e| StartError::Bind(config.listen, e))?;
         let (shutdown, stop) = oneshot::channel::<()>();
-        let app = crate::app(state);
+        let app = crate::http::app(state);
         let task = tokio::spawn(async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(async {

@@ -11,10 +11,10 @@ use presign_server::domain::rate_limit::{RateLimit, UserRateLimiter};
 use presign_server::domain::records::Records;
 use presign_server::domain::upload_policy::UploadPolicy;
 use presign_server::domain::upload_sessions::UploadSessions;
+use presign_server::http::state::{AppState, WebConfig};
 use presign_server::s3::credentials::Credentials;
 use presign_server::s3::signer::Signer;
 use presign_server::s3::store_client::StoreClient;
-use presign_server::state::{AppState, WebConfig};
 use presign_server::Clock;
 use std::sync::Arc;
 use std::time::Duration;
@@ -300,7 +300,7 @@ async fn unreachable_store_is_a_json_503_without_details() {
         policy: Arc::new(UploadPolicy::default()),
         rate_limiter: Arc::new(UserRateLimiter::new(RateLimit::default())),
         max_key_bytes: 1024,
-        metrics: Arc::new(presign_server::metrics::Metrics::new()),
+        metrics: Arc::new(presign_server::http::metrics::Metrics::new()),
     };
     let app = presign_server::app(state);
     for (path, json) in [

@@ -5,7 +5,7 @@
 mod common;
 
 use clap::Parser as _;
-use presign_server::routes::healthz::{CheckStatus, HealthResponse};
+use presign_server::http::routes::healthz::{CheckStatus, HealthResponse};
 use presign_server::s3::credentials::Credentials;
 use presign_server::{Cli, Clock, Config, Server};
 use std::collections::HashMap;

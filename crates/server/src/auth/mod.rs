@@ -4,7 +4,7 @@
 //!
 //! Nothing here knows the HTTP API: it reads one header and answers an
 //! [`Identity`] or an [`AuthError`]. The API's `Identity` extractor
-//! ([`crate::extract`]) runs it on every request that names its caller.
+//! ([`crate::http::extract`]) runs it on every request that names its caller.
 
 mod jwks;
 mod jwt;

@@ -1,6 +1,6 @@
 //! What the server knows and decides, apart from HTTP: each module owns one
 //! concept and answers its own error type; the API maps those to HTTP
-//! answers ([`crate::error`]).
+//! answers ([`crate::http::error`]).
 //!
 //! - [`upload_sessions`]: the open multipart uploads;
 //! - [`records`]: the completed uploads;

@@ -1,6 +1,6 @@
 //! The per-user request rate limit: a GCRA token bucket per user id
 //! (`governor`), checked by the API's `Identity` extractor
-//! ([`crate::extract`]), so it covers every API request that names its
+//! ([`crate::http::extract`]), so it covers every API request that names its
 //! caller.
 
 use governor::clock::Clock as _;

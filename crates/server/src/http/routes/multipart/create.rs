@@ -7,11 +7,11 @@
 use crate::auth::Identity;
 use crate::domain::upload_policy::UploadMethod;
 use crate::domain::upload_sessions::{Idempotency, SessionError, UploadId, UploadSession};
-use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::routes::new_object::NewObject;
-use crate::routes::openapi::ApiErrors;
-use crate::state::AppState;
+use crate::http::error::ApiError;
+use crate::http::error::ApiErrors;
+use crate::http::extract::ApiJson;
+use crate::http::routes::new_object::NewObject;
+use crate::http::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use presign_core::protocol::client_token::ClientToken;

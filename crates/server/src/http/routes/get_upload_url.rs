@@ -4,12 +4,12 @@
 use super::new_object::NewObject;
 use crate::auth::Identity;
 use crate::domain::upload_policy::UploadMethod;
-use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::metrics::PresignKind;
-use crate::routes::openapi::ApiErrors;
+use crate::http::error::ApiError;
+use crate::http::error::ApiErrors;
+use crate::http::extract::ApiJson;
+use crate::http::metrics::PresignKind;
+use crate::http::state::AppState;
 use crate::s3::signer::PutBody;
-use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use presign_core::protocol::error::ErrorBody;

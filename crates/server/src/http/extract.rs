@@ -6,8 +6,8 @@
 
 use crate::auth::{Authenticator, Identity};
 use crate::domain::rate_limit::UserRateLimiter;
-use crate::error::ApiError;
-use crate::request_observer::Caller;
+use crate::http::error::ApiError;
+use crate::http::request_observer::Caller;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;

@@ -14,9 +14,9 @@ pub mod parts;
 
 use crate::auth::Identity;
 use crate::domain::upload_sessions::{UploadId, UploadSession};
-use crate::error::ApiError;
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
 use crate::s3::store_client::StoreError;
-use crate::state::AppState;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 

@@ -4,9 +4,9 @@
 
 use super::{open_session, UploadIdPath};
 use crate::auth::Identity;
-use crate::error::ApiError;
-use crate::routes::openapi::ApiErrors;
-use crate::state::AppState;
+use crate::http::error::ApiError;
+use crate::http::error::ApiErrors;
+use crate::http::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 

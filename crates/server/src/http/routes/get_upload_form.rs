@@ -8,11 +8,11 @@
 use super::new_object::NewObject;
 use crate::auth::Identity;
 use crate::domain::upload_policy::UploadMethod;
-use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::metrics::PresignKind;
+use crate::http::error::ApiError;
+use crate::http::extract::ApiJson;
+use crate::http::metrics::PresignKind;
+use crate::http::state::AppState;
 use crate::s3::signer::post_form::FormUpload;
-use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use presign_core::protocol::error::ErrorBody;
@@ -31,7 +31,7 @@ use presign_core::protocol::form::{GetUploadFormRequest, GetUploadFormResponse};
         (status = 200, description = "The form to POST to the store, file last", body = GetUploadFormResponse),
         (status = 413, description = "Larger than the file type's or the POST limit", body = ErrorBody),
         (status = 415, description = "Content type or extension not allowed for this file type", body = ErrorBody),
-        super::openapi::ApiErrors,
+        crate::http::error::ApiErrors,
     ),
     security(("bearer" = []))
 )]

@@ -1,7 +1,7 @@
 //! The demo page at `/` and the wasm-pack output at `/pkg/`, from folders on
 //! disk. A missing folder answers 404s; it never stops the server.
 
-use crate::state::{AppState, WebConfig};
+use crate::http::state::{AppState, WebConfig};
 use axum::Router;
 use std::path::Path;
 use tower_http::services::ServeDir;

@@ -11,14 +11,13 @@
 //! someone's evidence), nothing is recorded, and the mismatch is logged.
 //! Confirming the same key again is idempotent: one record, the same answer.
 
-use super::owned_key;
 use crate::auth::Identity;
-use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::metrics::CompletionKind;
-use crate::routes::openapi::ApiErrors;
+use crate::http::error::ApiError;
+use crate::http::error::ApiErrors;
+use crate::http::extract::ApiJson;
+use crate::http::metrics::CompletionKind;
+use crate::http::state::AppState;
 use crate::s3::store_client::ObjectInfo;
-use crate::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use jiff::Timestamp;
@@ -27,6 +26,7 @@ use presign_core::protocol::error::ErrorBody;
 use presign_core::protocol::records::UploadRecord;
 use presign_core::protocol::single::FileUploadedResponse;
 use presign_core::s3::composite_checksum::StoreChecksum;
+use presign_core::ObjectKey;
 
 /// The request: core's `FileUploadedRequest` (key, file type, and the
 /// optional declared size and SHA-256).
@@ -60,7 +60,7 @@ pub(crate) async fn confirm(
     identity: &Identity,
     req: &ConfirmUploadRequest,
 ) -> Result<FileUploadedResponse, ApiError> {
-    let key = owned_key(&req.key, identity)?;
+    let key = ObjectKey::owned_by(&req.key, &identity.user)?;
     let file_type =
         FileType::parse(&req.file_type).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let type_prefix = format!("{}{}/", identity.user.prefix(), file_type);

@@ -5,7 +5,7 @@
 
 use crate::auth::Identity;
 use crate::domain::upload_policy::{Allowed, UploadMethod, UploadPolicy, UploadRequest};
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use presign_core::keys::file_type::FileType;

@@ -2,7 +2,7 @@
 //! `files-uploaded`; [`presign_core::protocol::batch`]): the size of a
 //! batch, and a file's refusal as its own request would have carried it.
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use presign_core::protocol::batch::{BatchOutcome, MAX_BATCH};
 use presign_core::protocol::error::ErrorDetail;
 

@@ -11,17 +11,14 @@ pub mod healthz;
 pub mod metrics;
 pub mod multipart;
 pub(crate) mod new_object;
-pub mod openapi;
 pub mod uploads;
 
-use crate::auth::Identity;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::http::error::ApiError;
+use crate::http::openapi;
+use crate::http::state::AppState;
 use axum::http::Method;
 use axum::routing::{any, delete, get, post};
 use axum::Router;
-use presign_core::keys::object_key::KeyError;
-use presign_core::ObjectKey;
 
 /// The API routes under `/api`. Unknown paths there answer a JSON 404, wrong
 /// methods a JSON 405 (not the static files' empty 404).
@@ -66,13 +63,4 @@ async fn not_found() -> ApiError {
 
 async fn method_not_allowed(method: Method) -> ApiError {
     ApiError::MethodNotAllowed(method.to_string())
-}
-
-/// A key from a client, accepted only inside the caller's prefix. A key
-/// outside it is "not found" (never "forbidden"), so others' keys cannot be probed.
-pub(crate) fn owned_key(key: &str, identity: &Identity) -> Result<ObjectKey, ApiError> {
-    ObjectKey::owned_by(key, &identity.user).map_err(|e| match e {
-        KeyError::OutsidePrefix => ApiError::not_found(),
-        other => ApiError::BadRequest(other.to_string()),
-    })
 }

@@ -5,11 +5,11 @@
 
 use super::{open_session, UploadIdPath};
 use crate::auth::Identity;
-use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::metrics::PresignKind;
-use crate::routes::openapi::ApiErrors;
-use crate::state::AppState;
+use crate::http::error::ApiError;
+use crate::http::error::ApiErrors;
+use crate::http::extract::ApiJson;
+use crate::http::metrics::PresignKind;
+use crate::http::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use presign_core::protocol::multipart::{PartToSign, PartUrl, PartUrlsRequest, PartUrlsResponse};

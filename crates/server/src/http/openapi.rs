@@ -3,19 +3,18 @@
 //! types (core's, with its `openapi` feature: their serde attributes become
 //! the schemas, so the document cannot drift from what is parsed).
 //!
+//! The errors every endpoint may answer are [`crate::http::error::ApiErrors`].
 //! The test `openapi` checks that every route the router serves is
 //! documented and every documented one is served.
 
-use crate::routes::uploads;
-use crate::routes::{
+use crate::http::routes::{
     download_url, file_uploaded, files_uploaded, get_upload_form, get_upload_url, get_upload_urls,
-    healthz, metrics, multipart,
+    healthz, metrics, multipart, uploads,
 };
 use axum::Json;
-use presign_core::protocol::error::ErrorBody;
 use std::sync::LazyLock;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{IntoResponses, Modify, OpenApi};
+use utoipa::{Modify, OpenApi};
 
 /// Paths the document describes that this router does not serve (none).
 pub const DOCUMENTED_ONLY: &[&str] = &[];
@@ -63,26 +62,6 @@ impl Modify for BearerAuth {
         http.bearer_format = Some("JWT".to_owned());
         components.add_security_scheme("bearer", SecurityScheme::Http(http));
     }
-}
-
-/// The error answers every API endpoint may give.
-#[derive(Debug, IntoResponses)]
-pub enum ApiErrors {
-    /// Malformed request: the message names the field and the problem.
-    #[response(status = 400)]
-    BadRequest(ErrorBody),
-    /// Missing, malformed, forged or expired bearer token.
-    #[response(status = 401)]
-    Unauthorized(ErrorBody),
-    /// No such object or upload for this caller (also another user's).
-    #[response(status = 404)]
-    NotFound(ErrorBody),
-    /// Per-user rate limit or open-upload cap; see `Retry-After`.
-    #[response(status = 429)]
-    RateLimited(ErrorBody),
-    /// The store failed or could not be reached.
-    #[response(status = 502)]
-    StoreFailed(ErrorBody),
 }
 
 /// The document, built once.

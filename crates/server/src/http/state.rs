@@ -7,7 +7,7 @@ use crate::domain::rate_limit::UserRateLimiter;
 use crate::domain::records::Records;
 use crate::domain::upload_policy::UploadPolicy;
 use crate::domain::upload_sessions::UploadSessions;
-use crate::metrics::Metrics;
+use crate::http::metrics::Metrics;
 use crate::s3::signer::Signer;
 use crate::s3::store_client::StoreClient;
 use axum::extract::FromRef;

@@ -8,10 +8,10 @@
 use super::batch;
 use super::file_uploaded;
 use crate::auth::Identity;
-use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::routes::openapi::ApiErrors;
-use crate::state::AppState;
+use crate::http::error::ApiError;
+use crate::http::error::ApiErrors;
+use crate::http::extract::ApiJson;
+use crate::http::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use futures::future::join_all;

@@ -1,16 +1,16 @@
 //! `GET /api/download-url?key=...`: a presigned GET for one of the caller's
 //! own objects, once the store confirms it exists.
 
-use super::owned_key;
 use crate::auth::Identity;
-use crate::error::ApiError;
-use crate::extract::ApiQuery;
-use crate::metrics::PresignKind;
-use crate::routes::openapi::ApiErrors;
-use crate::state::AppState;
+use crate::http::error::ApiError;
+use crate::http::error::ApiErrors;
+use crate::http::extract::ApiQuery;
+use crate::http::metrics::PresignKind;
+use crate::http::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use presign_core::protocol::single::DownloadUrlResponse;
+use presign_core::ObjectKey;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -38,7 +38,7 @@ pub async fn handler(
     identity: Identity,
     ApiQuery(query): ApiQuery<DownloadUrlQuery>,
 ) -> Result<Json<DownloadUrlResponse>, ApiError> {
-    let key = owned_key(&query.key, &identity)?;
+    let key = ObjectKey::owned_by(&query.key, &identity.user)?;
     state
         .store
         .head_object(&key)

@@ -1,8 +1,8 @@
-//! `GET /metrics`: the server's [`crate::metrics`] in the Prometheus text
+//! `GET /metrics`: the server's [`crate::http::metrics`] in the Prometheus text
 //! format. The open-uploads gauge is read from the database at each scrape.
 
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -22,5 +22,8 @@ pub async fn handler(State(state): State<AppState>) -> Result<impl IntoResponse,
         .metrics
         .encode(open)
         .map_err(|e| ApiError::Internal(format!("cannot encode the metrics: {e}")))?;
-    Ok(([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text))
+    Ok((
+        [(header::CONTENT_TYPE, crate::http::metrics::CONTENT_TYPE)],
+        text,
+    ))
 }

@@ -5,10 +5,10 @@
 
 use crate::auth::Identity;
 use crate::domain::records::{DEFAULT_PAGE, MAX_PAGE};
-use crate::error::ApiError;
-use crate::extract::ApiQuery;
-use crate::routes::openapi::ApiErrors;
-use crate::state::AppState;
+use crate::http::error::ApiError;
+use crate::http::error::ApiErrors;
+use crate::http::extract::ApiQuery;
+use crate::http::state::AppState;
 use axum::extract::State;
 use axum::Json;
 use presign_core::protocol::records::ListUploadsResponse;

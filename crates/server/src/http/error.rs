@@ -1,6 +1,10 @@
 //! The API's one error type. Every error answers `{"error": {"code", "message"}}`
 //! (core's [`ErrorBody`]). Client errors say what was wrong; store and internal
 //! errors are logged in full and answered with a generic message.
+//!
+//! The errors of the layers below (auth, domain, store, database) become
+//! [`ApiError`]s here, and only here; [`ApiErrors`] documents the answers
+//! every endpoint may give (OpenAPI).
 
 use crate::auth::AuthError;
 use crate::db::DbError;
@@ -10,8 +14,10 @@ use crate::s3::store_client::StoreError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use presign_core::keys::object_key::KeyError;
 use presign_core::protocol::error::ErrorBody;
 use presign_core::ErrorCode;
+use utoipa::IntoResponses;
 
 /// Message of every `not_found`, so that answers reveal nothing about keys
 /// that belong to others.
@@ -153,6 +159,18 @@ impl From<RateLimited> for ApiError {
     }
 }
 
+/// A key a client names, accepted only inside the caller's prefix: a key
+/// outside it is "not found" (never "forbidden"), so others' keys cannot
+/// be probed; a malformed one is a 400.
+impl From<KeyError> for ApiError {
+    fn from(e: KeyError) -> Self {
+        match e {
+            KeyError::OutsidePrefix => ApiError::not_found(),
+            other => ApiError::BadRequest(other.to_string()),
+        }
+    }
+}
+
 /// 401 for missing or refused credentials.
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
@@ -199,6 +217,26 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// The error answers every API endpoint may give.
+#[derive(Debug, IntoResponses)]
+pub enum ApiErrors {
+    /// Malformed request: the message names the field and the problem.
+    #[response(status = 400)]
+    BadRequest(ErrorBody),
+    /// Missing, malformed, forged or expired bearer token.
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// No such object or upload for this caller (also another user's).
+    #[response(status = 404)]
+    NotFound(ErrorBody),
+    /// Per-user rate limit or open-upload cap; see `Retry-After`.
+    #[response(status = 429)]
+    RateLimited(ErrorBody),
+    /// The store failed or could not be reached.
+    #[response(status = 502)]
+    StoreFailed(ErrorBody),
 }
 
 #[cfg(test)]

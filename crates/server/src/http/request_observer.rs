@@ -1,6 +1,6 @@
 //! Every request, observed once it is answered: one structured log line
 //! (method, route, path, user, status, latency, and the error code of an
-//! error answer) and its [`crate::metrics`].
+//! error answer) and its [`crate::http::metrics`].
 //!
 //! The line is written inside a `request` span, so whatever a handler logs
 //! carries the same method and route. The user is known only once the
@@ -8,7 +8,7 @@
 //! [`Caller`] slot, read here after the handler. Headers, query strings and
 //! bodies are never logged (they hold bearer tokens and signatures).
 
-use crate::state::AppState;
+use crate::http::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;

@@ -5,8 +5,8 @@
 //! the API's error body added. The messages say what failed, never where
 //! (no addresses, no credentials): details go to the log.
 
+use crate::http::state::AppState;
 use crate::s3::store_client::StoreError;
-use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
