@@ -1,41 +1,83 @@
 //! `presign-server`: the signer of presigned-upload.
 //!
 //! It hands browsers presigned S3 URLs (`POST /api/get-upload-url`) and POST
-//! forms (`POST /api/get-upload-form`, [`post_policy`]), confirms
-//! uploads against the store (`POST /api/file-uploaded`), signs downloads of a
-//! caller's own objects (`GET /api/download-url`), runs the control plane of
-//! multipart uploads (`/api/multipart...`), and serves the demo page.
-//! Verified uploads are recorded in SQLite ([`db`], [`records`]), listed by
-//! `GET /api/uploads`, and optionally posted to a signed [`webhook`].
-//! With `--dev` it also runs an embedded S3-compatible store (s3s-fs).
+//! forms (`POST /api/get-upload-form`), confirms uploads against the store
+//! (`POST /api/file-uploaded`), signs downloads of a caller's own objects
+//! (`GET /api/download-url`), runs the control plane of multipart uploads
+//! (`/api/multipart...`), and serves the demo page. Verified uploads are
+//! recorded in SQLite, listed by `GET /api/uploads`, and optionally posted
+//! to a signed webhook. With `--dev` it also runs an embedded
+//! S3-compatible store (s3s-fs). Operations: `GET /healthz`, `GET /metrics`,
+//! `GET /api/openapi.json`, one log line per request, the stale-upload
+//! collector, and the `gc` and `cors` subcommands.
 //!
-//! Operations: `GET /healthz` (database and store), `GET /metrics`
-//! ([`metrics`]), `GET /api/openapi.json` ([`routes::openapi`]), one log
-//! line per request ([`request_observer`]), the stale-upload collector
-//! ([`gc`]), and the `gc` and `cors` subcommands ([`commands`],
-//! [`s3::bucket_cors_rule`]).
+//! The modules, each a folder or file named after what it holds:
 //!
-//! [`app`] builds the router from an [`AppState`], testable without a socket;
-//! [`Server`] starts everything on real listeners.
+//! - `cli`: the command line as clap parses it;
+//! - `config/`: the command line, environment and TOML file resolved into
+//!   a checked [`Config`], one rule (flag > env > file) for every setting;
+//! - `server/`: [`Server`], starting everything; the store made ready;
+//! - `commands/`: the `gc` and `cors` subcommands;
+//! - `http/`: the router ([`app`]), its state, the API's errors, the
+//!   extractors, CORS, OpenAPI, static files, request log and metrics, and
+//!   `routes/`, one module per endpoint;
+//! - `auth/`: who calls (JWT, JWKS, the dev user);
+//! - `domain/`: upload sessions, records, the upload policy, rate limits,
+//!   the stale-upload collector, the webhook; each with its own errors;
+//! - `s3/`: signing, the POST policy, the store client, the bucket CORS
+//!   rule;
+//! - `embedded/`: the development store;
+//! - `db`: the SQLite database and its thread;
+//! - `clock`, `secret`, `duration_text`: small shared values.
+//!
+//! Dependencies go one way (no module uses one that uses it back): `server`
+//! and `commands` use the rest; `http` uses `auth`, `domain`, `s3`,
+//! `config` and `db`; `auth` reads its settings from `config`; `config`
+//! reads `cli` into its own types and those of `domain` and `s3`; `domain`
+//! uses `db` and `s3`; `embedded` uses `s3`; `s3`, `db` and the small
+//! modules use none of the others.
+//!
+//! This crate's public items are what the binary (`src/main.rs`) and the
+//! tests need; everything else is private.
 
-pub mod auth;
-pub mod cli;
-pub mod clock;
-pub mod commands;
-pub mod config;
-pub mod db;
-pub mod domain;
-pub mod duration_text;
-pub mod embedded;
-pub mod http;
-pub mod s3;
-pub mod secret;
-pub mod server;
-pub mod store_setup;
+mod auth;
+mod cli;
+mod clock;
+mod commands;
+mod config;
+mod db;
+mod domain;
+mod duration_text;
+mod embedded;
+mod http;
+mod s3;
+mod secret;
+mod server;
 
-pub use crate::http::app;
-pub use crate::http::state::AppState;
+// What the binary runs.
 pub use cli::Cli;
-pub use clock::Clock;
+pub use commands::{run as run_command, CommandError};
 pub use config::Config;
 pub use server::Server;
+
+// What tests build a server from, or drive it with: the router and its
+// state without a socket, the clock, the store and the registries.
+pub use crate::http::app;
+pub use crate::http::error::NO_SUCH_UPLOAD;
+pub use crate::http::metrics::Metrics;
+pub use crate::http::openapi::DOCUMENTED_ONLY;
+pub use crate::http::routes::healthz::{CheckStatus, HealthResponse};
+pub use crate::http::routes::router as api_router;
+pub use crate::http::state::{AppState, WebConfig};
+pub use auth::{Authenticator, DEV_USER};
+pub use clock::{Clock, ManualClock};
+pub use config::{ApiCors, StoreConfig};
+pub use domain::rate_limit::{RateLimit, UserRateLimiter};
+pub use domain::records::Records;
+pub use domain::upload_policy::UploadPolicy;
+pub use domain::upload_sessions::{UploadId, UploadSession, UploadSessions};
+pub use embedded::EmbeddedStore;
+pub use s3::credentials::Credentials;
+pub use s3::signer::{PresignedRequest, Signer};
+pub use s3::store_client::multipart::PartToComplete;
+pub use s3::store_client::{install_crypto_provider, StoreClient};

@@ -5,17 +5,17 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{error_code, start};
-use presign_server::auth::Authenticator;
-use presign_server::config::ApiCors;
-use presign_server::domain::rate_limit::{RateLimit, UserRateLimiter};
-use presign_server::domain::records::Records;
-use presign_server::domain::upload_policy::UploadPolicy;
-use presign_server::domain::upload_sessions::UploadSessions;
-use presign_server::http::state::{AppState, WebConfig};
-use presign_server::s3::credentials::Credentials;
-use presign_server::s3::signer::Signer;
-use presign_server::s3::store_client::StoreClient;
+use presign_server::ApiCors;
+use presign_server::Authenticator;
 use presign_server::Clock;
+use presign_server::Credentials;
+use presign_server::Records;
+use presign_server::Signer;
+use presign_server::StoreClient;
+use presign_server::UploadPolicy;
+use presign_server::UploadSessions;
+use presign_server::{AppState, WebConfig};
+use presign_server::{RateLimit, UserRateLimiter};
 use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceExt as _;
@@ -300,7 +300,7 @@ async fn unreachable_store_is_a_json_503_without_details() {
         policy: Arc::new(UploadPolicy::default()),
         rate_limiter: Arc::new(UserRateLimiter::new(RateLimit::default())),
         max_key_bytes: 1024,
-        metrics: Arc::new(presign_server::http::metrics::Metrics::new()),
+        metrics: Arc::new(presign_server::Metrics::new()),
     };
     let app = presign_server::app(state);
     for (path, json) in [

@@ -10,8 +10,8 @@ use jiff::Timestamp;
 use md5::{Digest as _, Md5};
 use presign_core::s3::composite_checksum::composite;
 use presign_core::{ObjectKey, Sha256Digest, UserId};
-use presign_server::s3::credentials::Credentials;
-use presign_server::s3::signer::{PresignedRequest, Signer};
+use presign_server::Credentials;
+use presign_server::{PresignedRequest, Signer};
 use std::path::Path;
 use std::time::Duration;
 
@@ -19,7 +19,7 @@ const MIB: usize = 1024 * 1024;
 const HOUR: Duration = Duration::from_secs(3600);
 
 struct Store {
-    _store: presign_server::embedded::EmbeddedStore,
+    _store: presign_server::EmbeddedStore,
     _dir: tempfile::TempDir,
     root: std::path::PathBuf,
     signer: Signer,

@@ -12,9 +12,9 @@ use jiff::{SignedDuration, Timestamp};
 use presign_core::protocol::multipart::CompleteMultipartResponse;
 use presign_core::protocol::single::DownloadUrlResponse;
 use presign_core::Sha256Digest;
-use presign_server::clock::ManualClock;
-use presign_server::domain::upload_sessions::UploadSession;
 use presign_server::Clock;
+use presign_server::ManualClock;
+use presign_server::UploadSession;
 use std::process::Command;
 use std::time::Duration;
 

@@ -5,15 +5,15 @@
 mod common;
 
 use clap::Parser as _;
-use presign_server::http::routes::healthz::{CheckStatus, HealthResponse};
-use presign_server::s3::credentials::Credentials;
+use presign_server::Credentials;
+use presign_server::{CheckStatus, HealthResponse};
 use presign_server::{Cli, Clock, Config, Server};
 use std::collections::HashMap;
 
 const JWT_SECRET: &str = "healthz-test-secret-0123456789abcdef0123";
 
 async fn healthz(server: &Server) -> (u16, HealthResponse) {
-    presign_server::s3::store_client::install_crypto_provider();
+    presign_server::install_crypto_provider();
     let resp = reqwest::get(format!("{}/healthz", server.url()))
         .await
         .expect("server reachable");

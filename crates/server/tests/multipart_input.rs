@@ -10,8 +10,8 @@ use jiff::Timestamp;
 use presign_core::keys::file_type::FileType;
 use presign_core::s3::part_plan::PartPlan;
 use presign_core::{ObjectKey, Sha256Digest, UserId};
-use presign_server::domain::upload_sessions::{UploadId, UploadSession};
-use presign_server::http::error::NO_SUCH_UPLOAD;
+use presign_server::NO_SUCH_UPLOAD;
+use presign_server::{UploadId, UploadSession};
 use serde_json::json;
 
 /// A session in the registry for `user`, with a made-up store UploadId.

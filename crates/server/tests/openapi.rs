@@ -8,7 +8,7 @@
 mod common;
 
 use common::{random_bytes, start, TestServer};
-use presign_server::http::openapi::DOCUMENTED_ONLY;
+use presign_server::DOCUMENTED_ONLY;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -29,7 +29,7 @@ const SOME_ID: &str = "0123456789abcdef0123456789abcdef";
 /// rather than passing silently). Its fallback (`/`, and a private
 /// catch-all) is left out: it is not an API route.
 fn router_paths() -> BTreeSet<String> {
-    let debug = format!("{:?}", presign_server::http::routes::router());
+    let debug = format!("{:?}", presign_server::api_router());
     let mut paths = BTreeSet::new();
     let mut rest = debug.as_str();
     while let Some(start) = rest.find("\"/") {

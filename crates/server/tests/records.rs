@@ -321,13 +321,13 @@ async fn a_completion_the_server_missed_is_recorded_on_retry() {
     let to_complete: Vec<_> = parts
         .iter()
         .zip(&digests)
-        .map(|((number, etag, _), sha256)| {
-            presign_server::s3::store_client::multipart::PartToComplete {
+        .map(
+            |((number, etag, _), sha256)| presign_server::PartToComplete {
                 number: *number,
                 etag,
                 sha256: Some(sha256),
-            }
-        })
+            },
+        )
         .collect();
     t.server
         .store_client()

@@ -5,7 +5,7 @@ mod common;
 
 use clap::Parser as _;
 use presign_core::protocol::single::FileUploadedResponse;
-use presign_server::config::StoreConfig;
+use presign_server::StoreConfig;
 use presign_server::{Cli, Clock, Config, Server};
 use std::collections::HashMap;
 

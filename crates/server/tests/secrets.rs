@@ -8,7 +8,7 @@
 
 mod common;
 
-use presign_server::s3::credentials::Credentials;
+use presign_server::Credentials;
 use serde_json::json;
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
@@ -31,7 +31,7 @@ fn token(secret: &str, sub: &str, exp_offset: i64) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_nor_token_reaches_the_logs() {
-    presign_server::s3::store_client::install_crypto_provider();
+    presign_server::install_crypto_provider();
     let dir = tempfile::tempdir().expect("temp dir");
     let creds = Credentials::new(KEY_ID, STORE_SECRET);
     let (store, store_url) = common::own_store(&dir.path().join("store"), &creds).await;

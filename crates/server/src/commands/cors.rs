@@ -2,12 +2,12 @@
 //! [`crate::s3::bucket_cors_rule`] for the configured origins, printed as JSON, or
 //! set on the bucket and read back.
 
-use super::CommandError;
+use super::error::CommandError;
 use crate::cli::{Cli, CorsCommand};
 use crate::config::{ApiCors, StoreConfig, StoreTarget};
 use crate::s3::bucket_cors_rule::{CorsConfiguration, CorsRule};
 use crate::s3::store_client::StoreClient;
-use crate::store_setup;
+use crate::server::store;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -39,7 +39,7 @@ async fn apply(
             "cors apply sets a real bucket's CORS: run it with the AWS_* environment of your store (without --dev, or with --dev --store s3 for any origin); the embedded store answers CORS itself".into(),
         ));
     }
-    let (_embedded, signer) = store_setup::connect(&settings.store, &settings.bucket).await?;
+    let (_embedded, signer) = store::connect(&settings.store, &settings.bucket).await?;
     let store = StoreClient::new(Arc::new(signer))?;
     let before = store.get_bucket_cors().await?;
     let wanted = before.with_rule(rule.clone());

@@ -30,7 +30,7 @@ mod webhook;
 pub use cors::ApiCors;
 pub use error::ConfigError;
 pub use identity::{IdentityConfig, JwtConfig, JwtKeySource};
-pub use store::{RemoteStore, StoreConfig, StoreTarget, DEV_REGION};
+pub use store::{StoreConfig, StoreTarget, DEV_REGION};
 
 use crate::cli::Cli;
 use crate::domain::gc::GcSettings;

@@ -219,8 +219,13 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The error answers every API endpoint may give.
+/// The error answers every API endpoint may give, for the OpenAPI document
+/// (each endpoint's `#[utoipa::path]` lists it among its responses).
 #[derive(Debug, IntoResponses)]
+#[allow(
+    dead_code,
+    reason = "never built: utoipa reads the variants to document the answers"
+)]
 pub enum ApiErrors {
     /// Malformed request: the message names the field and the problem.
     #[response(status = 400)]

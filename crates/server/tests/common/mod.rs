@@ -56,7 +56,7 @@ pub async fn start_in(dir: TempDir, extra: &[&str], clock: Clock) -> TestServer 
     let server = Server::start_with_clock(config, clock)
         .await
         .expect("server starts");
-    presign_server::s3::store_client::install_crypto_provider();
+    presign_server::install_crypto_provider();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -192,9 +192,9 @@ impl TestServer {
 /// with `creds`, on a free loopback port; and its base URL.
 pub async fn own_store(
     root: &Path,
-    creds: &presign_server::s3::credentials::Credentials,
-) -> (presign_server::embedded::EmbeddedStore, String) {
-    let store = presign_server::embedded::EmbeddedStore::start_with(
+    creds: &presign_server::Credentials,
+) -> (presign_server::EmbeddedStore, String) {
+    let store = presign_server::EmbeddedStore::start_with(
         root,
         "127.0.0.1:0".parse().expect("addr"),
         creds.clone(),
@@ -206,20 +206,11 @@ pub async fn own_store(
 }
 
 /// Creates `bucket` in the store at `url`.
-pub async fn create_bucket(
-    url: &str,
-    creds: &presign_server::s3::credentials::Credentials,
-    bucket: &str,
-) {
-    let signer = presign_server::s3::signer::Signer::new(
-        url.parse().expect("url"),
-        true,
-        "us-east-1",
-        bucket,
-        creds,
-    )
-    .expect("signer");
-    presign_server::s3::store_client::StoreClient::new(std::sync::Arc::new(signer))
+pub async fn create_bucket(url: &str, creds: &presign_server::Credentials, bucket: &str) {
+    let signer =
+        presign_server::Signer::new(url.parse().expect("url"), true, "us-east-1", bucket, creds)
+            .expect("signer");
+    presign_server::StoreClient::new(std::sync::Arc::new(signer))
         .expect("client")
         .ensure_bucket()
         .await

@@ -4,8 +4,8 @@ use super::TestServer;
 use presign_core::protocol::multipart::{CreateMultipartResponse, PartUrl, PartUrlsResponse};
 use presign_core::Sha256Digest;
 use presign_core::UserId;
-use presign_server::auth::DEV_USER;
-use presign_server::domain::upload_sessions::{UploadId, UploadSession};
+use presign_server::DEV_USER;
+use presign_server::{UploadId, UploadSession};
 use serde_json::{json, Value};
 
 pub const MIB: usize = 1024 * 1024;

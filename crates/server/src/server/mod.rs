@@ -15,14 +15,16 @@ use crate::http::metrics::Metrics;
 use crate::http::state::{AppState, WebConfig};
 use crate::s3::signer::SignerError;
 use crate::s3::store_client::{StoreClient, StoreError};
-use crate::store_setup::{self, StoreSetupError};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use store::StoreSetupError;
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, Notify};
 use tokio::task::JoinHandle;
 use url::Url;
+
+pub mod store;
 
 /// A running server. Dropping it stops the embedded store; call
 /// [`Server::shutdown`] to also stop the HTTP server gracefully.
@@ -89,7 +91,7 @@ impl Server {
                 "--dev without JWT settings: every request acts as the fixed user `dev`; never expose this server"
             );
         }
-        let (store, signer) = store_setup::connect(&config.store, &config.bucket).await?;
+        let (store, signer) = store::connect(&config.store, &config.bucket).await?;
         let signer = Arc::new(signer);
         let store_client = StoreClient::new(signer.clone())?;
         if store.is_some() {
