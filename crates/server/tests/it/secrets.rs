@@ -6,8 +6,6 @@
 //! It also checks the request log lines carry user, route, status, latency
 //! and the error code.
 
-mod common;
-
 use presign_server::Credentials;
 use serde_json::json;
 use std::io::{BufRead as _, BufReader};
@@ -34,8 +32,8 @@ async fn no_secret_nor_token_reaches_the_logs() {
     presign_server::install_crypto_provider();
     let dir = tempfile::tempdir().expect("temp dir");
     let creds = Credentials::new(KEY_ID, STORE_SECRET);
-    let (store, store_url) = common::own_store(&dir.path().join("store"), &creds).await;
-    common::create_bucket(&store_url, &creds, "secrets").await;
+    let (store, store_url) = crate::common::own_store(&dir.path().join("store"), &creds).await;
+    crate::common::create_bucket(&store_url, &creds, "secrets").await;
     // A webhook nobody answers: every delivery fails and is retried.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let webhook_url = format!("http://{}/hook", closed.local_addr().expect("addr"));

@@ -1,8 +1,6 @@
 //! The non-dev path: a server configured from AWS_* variables, pointed at a
 //! custom endpoint (here another server's embedded store, path-style).
 
-mod common;
-
 use clap::Parser as _;
 use presign_core::protocol::single::FileUploadedResponse;
 use presign_server::StoreConfig;
@@ -13,7 +11,7 @@ const JWT_SECRET: &str = "remote-store-test-secret-0123456789abcdef";
 
 #[tokio::test]
 async fn remote_store_from_environment_round_trip() {
-    let dev = common::start().await;
+    let dev = crate::common::start().await;
     let store = dev.server.embedded_store().expect("dev has a store");
     let creds = store.credentials();
     let env: HashMap<&str, String> = HashMap::from([
@@ -47,7 +45,7 @@ async fn remote_store_from_environment_round_trip() {
     assert!(remote.embedded_store().is_none());
 
     let api = |path: &str| format!("{}/api/{path}", remote.url());
-    let data = common::random_bytes(4_096, 31);
+    let data = crate::common::random_bytes(4_096, 31);
     // Without --dev the API wants a bearer token.
     let exp = jiff::Timestamp::now().as_second() + 3600;
     let token = jsonwebtoken::encode(

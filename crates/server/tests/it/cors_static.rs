@@ -1,8 +1,6 @@
 //! CORS of the store and the API, and the static files.
 
-mod common;
-
-use common::{random_bytes, start};
+use crate::common::{random_bytes, start};
 
 const ORIGIN: &str = "http://example.test";
 

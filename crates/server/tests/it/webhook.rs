@@ -2,14 +2,12 @@
 //! then accepts; a receiver that is down; deliveries that survive a restart.
 //! The record never waits for, nor depends on, the webhook.
 
-mod common;
-
+use crate::common::{random_bytes, start_in, start_with, TestServer};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use common::{random_bytes, start_in, start_with, TestServer};
 use hmac::{Hmac, Mac};
 use presign_core::protocol::records::{ListUploadsResponse, UploadRecord};
 use presign_core::Sha256Digest;

@@ -1,10 +1,8 @@
 //! Malformed requests get a JSON 4xx naming the problem; never a 500.
 
-mod common;
-
+use crate::common::{error_code, start};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{error_code, start};
 use presign_server::ApiCors;
 use presign_server::Authenticator;
 use presign_server::Clock;

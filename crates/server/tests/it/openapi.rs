@@ -1,13 +1,11 @@
 //! `GET /api/openapi.json` over real HTTP: every route the router serves is
 //! in the document with its methods (router ⊆ spec), every documented
-//! operation is served (but the documented-only `/api/get-upload-form`,
-//! whose handler another branch adds), and real answers validate against
+//! operation is served (but the paths `DOCUMENTED_ONLY` names), and real
+//! answers validate against
 //! the schemas the document gives for them (jsonschema, 2020-12, as OpenAPI
 //! 3.1 uses).
 
-mod common;
-
-use common::{random_bytes, start, TestServer};
+use crate::common::{random_bytes, start, TestServer};
 use presign_server::DOCUMENTED_ONLY;
 use reqwest::Method;
 use serde_json::{json, Value};

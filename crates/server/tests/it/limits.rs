@@ -2,10 +2,8 @@
 //! request rate limit and open-multipart cap (429 with Retry-After), over
 //! real HTTP with the embedded store.
 
-mod common;
-
-use common::multipart::MIB;
-use common::{error_code, start_with};
+use crate::common::multipart::MIB;
+use crate::common::{error_code, start_with};
 use presign_server::Clock;
 use serde_json::{json, Value};
 

@@ -1,10 +1,8 @@
 //! Two users with real tokens: neither can sign for, confirm, download, list,
 //! complete or abort the other's keys and uploads (404, never 403).
 
-mod common;
-
-use common::multipart::MIB;
-use common::{error_code, random_bytes, start_with, TestServer};
+use crate::common::multipart::MIB;
+use crate::common::{error_code, random_bytes, start_with, TestServer};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use presign_core::protocol::single::GetUploadUrlResponse;
 use presign_core::Sha256Digest;

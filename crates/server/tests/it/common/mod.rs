@@ -1,11 +1,6 @@
 //! Starts the real server with its embedded store on ephemeral loopback ports
 //! and a temporary data folder, and talks to both over HTTP.
 
-#![allow(
-    dead_code,
-    reason = "each test binary uses a different part of the helper"
-)]
-
 pub mod metrics;
 pub mod multipart;
 

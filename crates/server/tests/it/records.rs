@@ -3,10 +3,8 @@
 //! the stored object is what was declared; listed per user, newest first,
 //! paginated; open multipart uploads survive a restart.
 
-mod common;
-
-use common::multipart::MIB;
-use common::{error_code, random_bytes, start, start_in, TestServer};
+use crate::common::multipart::MIB;
+use crate::common::{error_code, random_bytes, start, start_in, TestServer};
 use presign_core::protocol::multipart::CompleteMultipartResponse;
 use presign_core::protocol::records::{ListUploadsResponse, UploadRecord};
 use presign_core::protocol::single::FileUploadedResponse;
@@ -87,7 +85,7 @@ async fn single_put_is_recorded_once_with_the_stored_fields() {
     assert_eq!(resp.status(), 200, "confirming again is fine");
     let second: FileUploadedResponse = resp.json().await.expect("FileUploadedResponse");
     assert_eq!(first, second, "the same answer");
-    // The seed's body (no declarations) is accepted too, still one record.
+    // A body without declarations is accepted too, still one record.
     assert_eq!(t.file_uploaded(&key, "ecu").await.status(), 200);
 
     let list = t.uploads(&[]).await;

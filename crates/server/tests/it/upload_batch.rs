@@ -1,9 +1,7 @@
 //! `POST /api/get-upload-urls`: several files signed in one request, each as
 //! `get-upload-url` would sign it alone, against the real embedded store.
 
-mod common;
-
-use common::{error_code, random_bytes, start};
+use crate::common::{error_code, random_bytes, start};
 use presign_core::protocol::batch::{FilesUploadedResponse, GetUploadUrlsResponse};
 use presign_core::{ErrorCode, Sha256Digest};
 use serde_json::{json, Value};

@@ -5,10 +5,8 @@
 //! the endpoint applies the same policy, identity and rate limit as
 //! get-upload-url, and `file-uploaded` confirms and records the upload.
 
-mod common;
-
+use crate::common::{error_code, random_bytes, start, start_with, TestServer};
 use base64::Engine as _;
-use common::{error_code, random_bytes, start, start_with, TestServer};
 use jiff::{SignedDuration, Timestamp};
 use presign_core::protocol::form::GetUploadFormResponse;
 use presign_core::protocol::records::{ListUploadsResponse, UploadRecord};
@@ -27,7 +25,7 @@ impl TestServer {
     }
 
     /// The caller's records (`GET /api/uploads`, first page).
-    async fn uploads(&self) -> Vec<UploadRecord> {
+    async fn listed_uploads(&self) -> Vec<UploadRecord> {
         let resp = self.http.get(self.api("uploads")).send().await;
         let listed: ListUploadsResponse = resp
             .expect("API reachable")
@@ -89,13 +87,13 @@ async fn form_post_stores_exactly_the_bytes_then_is_confirmed_and_recorded() {
         .await;
     assert!(form.key.starts_with("users/dev/docs/"), "{}", form.key);
     assert!(form.key.ends_with("-notes (v2) é.txt"), "{}", form.key);
-    assert_eq!(form.expires_in, 300, "the seed's 300 s");
+    assert_eq!(form.expires_in, 300, "300 s for forms");
     assert_eq!(
         form.url,
         format!("{}/{}", t.server.public_store_url(), t.server.bucket())
     );
 
-    // The policy, exactly as the issue lists it.
+    // The policy, every condition in its order.
     let policy = policy_of(&form);
     let expiration: Timestamp = policy["expiration"]
         .as_str()
@@ -150,7 +148,7 @@ async fn form_post_stores_exactly_the_bytes_then_is_confirmed_and_recorded() {
     );
 
     // Recorded.
-    let listed = t.uploads().await;
+    let listed = t.listed_uploads().await;
     let record = listed
         .iter()
         .find(|r| r.key == form.key)
@@ -484,5 +482,5 @@ async fn a_form_upload_whose_bytes_differ_from_the_declaration_is_not_recorded()
     });
     let (status, code, _) = error_code(t.post_json("file-uploaded", &declared).await).await;
     assert_eq!((status, code.as_str()), (409, "checksum_mismatch"));
-    assert!(t.uploads().await.iter().all(|r| r.key != form.key));
+    assert!(t.listed_uploads().await.iter().all(|r| r.key != form.key));
 }

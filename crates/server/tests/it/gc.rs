@@ -4,10 +4,8 @@
 //! and completes. Once by the server's periodic collector, once by the
 //! `presign-server gc` binary on the same data folder.
 
-mod common;
-
-use common::multipart::MIB;
-use common::{random_bytes, start_in, start_with, TestServer};
+use crate::common::multipart::MIB;
+use crate::common::{random_bytes, start_in, start_with, TestServer};
 use jiff::{SignedDuration, Timestamp};
 use presign_core::protocol::multipart::CompleteMultipartResponse;
 use presign_core::protocol::single::DownloadUrlResponse;
@@ -72,7 +70,7 @@ async fn assert_gone(t: &TestServer, stale: &Open) {
         "parts deleted in the store"
     );
     assert!(t.session(&stale.id).await.is_none());
-    let (status, code, _) = common::error_code(t.list_parts(&stale.id).await).await;
+    let (status, code, _) = crate::common::error_code(t.list_parts(&stale.id).await).await;
     assert_eq!((status, code.as_str()), (404, "not_found"));
     let tail = &stale.data[5 * MIB..];
     let resp = t

@@ -2,8 +2,6 @@
 //! the bucket missing; the store stopped (connection refused). Each failing
 //! answer is a 503 naming the failing check, the others still `ok`.
 
-mod common;
-
 use clap::Parser as _;
 use presign_server::Credentials;
 use presign_server::{CheckStatus, HealthResponse};
@@ -25,7 +23,7 @@ async fn healthz(server: &Server) -> (u16, HealthResponse) {
 async fn healthz_names_the_failing_check() {
     let dir = tempfile::tempdir().expect("temp dir");
     let creds = Credentials::new("HEALTHZTESTKEY", "healthz-test-store-secret");
-    let (store, store_url) = common::own_store(&dir.path().join("store"), &creds).await;
+    let (store, store_url) = crate::common::own_store(&dir.path().join("store"), &creds).await;
     let env: HashMap<&str, String> = HashMap::from([
         ("AWS_ENDPOINT_URL", store_url.clone()),
         ("AWS_REGION", "us-east-1".to_owned()),
@@ -65,7 +63,7 @@ async fn healthz_names_the_failing_check() {
     assert_eq!(error.message, "not ready: store failing");
 
     // The bucket created: healthy.
-    common::create_bucket(&store_url, &creds, "health").await;
+    crate::common::create_bucket(&store_url, &creds, "health").await;
     let (status, body) = healthz(&server).await;
     assert_eq!(status, 200, "{body:?}");
     assert_eq!(body.status, CheckStatus::Ok);

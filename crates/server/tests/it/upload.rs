@@ -1,8 +1,6 @@
 //! Uploads through presigned URLs against the real embedded store, over HTTP.
 
-mod common;
-
-use common::{random_bytes, start, start_with};
+use crate::common::{random_bytes, start, start_with};
 use jiff::{SignedDuration, Timestamp};
 use presign_core::protocol::single::{DownloadUrlResponse, FileUploadedResponse};
 use presign_core::Sha256Digest;
@@ -68,7 +66,8 @@ async fn wrong_checksum_is_rejected_and_nothing_is_stored() {
     assert_eq!(put.status(), 400, "a body with another checksum");
     let text = put.text().await.expect("error body");
     assert!(text.contains("BadDigest"), "{text}");
-    let (status, code, _) = common::error_code(t.file_uploaded(&signed.key, "ecu").await).await;
+    let (status, code, _) =
+        crate::common::error_code(t.file_uploaded(&signed.key, "ecu").await).await;
     assert_eq!((status, code.as_str()), (404, "not_found"));
 }
 
@@ -119,8 +118,8 @@ async fn seed_style_request_and_put_work() {
     assert_eq!(headers["content-type"], "application/octet-stream");
     assert_eq!(signed.method, "PUT");
 
-    // Exactly what the seed's frontend does: fetch(upload_url, {method: 'PUT',
-    // body: file, headers: {'Content-Type': 'application/octet-stream'}}).
+    // Exactly what the simplest frontend does: fetch(upload_url, {method:
+    // 'PUT', body: file, headers: {'Content-Type': 'application/octet-stream'}}).
     let data = random_bytes(1_500_000, 7);
     let put = t
         .http

@@ -2,10 +2,8 @@
 //! confirmed, a download URL, a multipart upload completed, failures),
 //! every counter moved by exactly the number of events.
 
-mod common;
-
-use common::multipart::MIB;
-use common::{error_code, random_bytes, start};
+use crate::common::multipart::MIB;
+use crate::common::{error_code, random_bytes, start};
 use presign_core::protocol::multipart::CompleteMultipartResponse;
 use serde_json::json;
 
@@ -104,7 +102,7 @@ async fn counters_move_by_exactly_the_requests_made() {
 /// The test parser itself reads escapes and braces in label values.
 #[test]
 fn parses_escapes_and_braces() {
-    let m = common::metrics::parse(
+    let m = crate::common::metrics::parse(
         "# HELP x_total X.\n# TYPE x_total counter\nx_total{route=\"/api/{*rest}\",q=\"a\\\"b\\\\c\"} 3\ny 1.5\nz_bucket{le=\"+Inf\"} 2\n",
     );
     assert_eq!(m.value("x_total", &[("route", "/api/{*rest}")]), 3.0);

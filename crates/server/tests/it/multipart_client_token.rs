@@ -4,10 +4,8 @@
 //! with another request is a 422; concurrent attempts open one upload; a
 //! malformed token is a 400 naming it.
 
-mod common;
-
-use common::multipart::MIB;
-use common::{error_code, random_bytes, start, TestServer};
+use crate::common::multipart::MIB;
+use crate::common::{error_code, random_bytes, start, TestServer};
 use presign_core::protocol::multipart::CreateMultipartResponse;
 use serde_json::{json, Value};
 

@@ -2,10 +2,8 @@
 //! answer the same 404 for malformed, unknown and other users' upload ids,
 //! and cap the open uploads of a user.
 
-mod common;
-
-use common::multipart::MIB;
-use common::{error_code, start, TestServer};
+use crate::common::multipart::MIB;
+use crate::common::{error_code, start, TestServer};
 use jiff::Timestamp;
 use presign_core::keys::file_type::FileType;
 use presign_core::s3::part_plan::PartPlan;

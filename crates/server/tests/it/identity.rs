@@ -2,9 +2,7 @@
 //! JWKS), and every way a token is refused (401 `unauthorized` with
 //! `WWW-Authenticate: Bearer`). Keys: tests/fixtures/jwt_* (README-jwt.md).
 
-mod common;
-
-use common::{error_code, start_with, TestServer};
+use crate::common::{error_code, start_with, TestServer};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use presign_server::Clock;
 use serde_json::{json, Value};

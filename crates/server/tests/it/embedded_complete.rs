@@ -3,9 +3,7 @@
 //! answers and stores, what it refuses (changing nothing), and that no file
 //! of the upload stays behind.
 
-mod common;
-
-use common::{create_bucket, own_store, random_bytes};
+use crate::common::{create_bucket, own_store, random_bytes};
 use jiff::Timestamp;
 use md5::{Digest as _, Md5};
 use presign_core::s3::composite_checksum::composite;

@@ -1,9 +1,7 @@
 //! Keys outside the caller's prefix are invisible, and a presigned URL is
 //! good for its own key only.
 
-mod common;
-
-use common::{error_code, random_bytes, start};
+use crate::common::{error_code, random_bytes, start};
 use serde_json::json;
 
 #[tokio::test]

@@ -2,10 +2,8 @@
 //! (here a TCP proxy that passes the Host header on unchanged, as a reverse
 //! proxy must); the server's own calls keep using the store's address.
 
-mod common;
-
-use common::multipart::MIB;
-use common::{random_bytes, start_with};
+use crate::common::multipart::MIB;
+use crate::common::{random_bytes, start_with};
 use presign_core::protocol::single::{DownloadUrlResponse, FileUploadedResponse};
 use presign_core::Sha256Digest;
 use presign_server::Clock;

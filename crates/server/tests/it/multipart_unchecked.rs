@@ -3,10 +3,8 @@
 //! signed and completed without SHA-256, the object holds the right bytes,
 //! and a request that mixes the two kinds is refused with a clear 400.
 
-mod common;
-
-use common::multipart::MIB;
-use common::{error_code, random_bytes, start, TestServer};
+use crate::common::multipart::MIB;
+use crate::common::{error_code, random_bytes, start, TestServer};
 use presign_core::protocol::multipart::{CompleteMultipartResponse, PartUrl, PartUrlsResponse};
 use presign_core::Sha256Digest;
 use serde_json::{json, Value};

@@ -7,9 +7,7 @@
 //! expected 4xx (or a 2xx whose key is safe) with a JSON error naming a code,
 //! never a 5xx; afterwards the store holds nothing outside each user's prefix.
 
-mod common;
-
-use common::{start_with, TestServer};
+use crate::common::{start_with, TestServer};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use presign_core::Sha256Digest;
 use reqwest::Method;

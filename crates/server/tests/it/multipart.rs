@@ -2,10 +2,8 @@
 //! embedded store over HTTP: the bytes go from the "browser" (reqwest) to the
 //! store, the signer only creates, presigns, lists, completes and aborts.
 
-mod common;
-
-use common::multipart::MIB;
-use common::{error_code, random_bytes, start};
+use crate::common::multipart::MIB;
+use crate::common::{error_code, random_bytes, start};
 use presign_core::protocol::multipart::{CompleteMultipartResponse, ListPartsResponse};
 use presign_core::s3::composite_checksum::composite;
 use presign_core::Sha256Digest;
