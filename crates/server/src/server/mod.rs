@@ -9,11 +9,11 @@ use crate::domain::gc::{self, GcReport, GcRuns};
 use crate::domain::rate_limit::UserRateLimiter;
 use crate::domain::records::Records;
 use crate::domain::upload_sessions::UploadSessions;
-use crate::domain::webhook;
+use crate::domain::webhook::{self, WebhookConfig};
 use crate::embedded::EmbeddedStore;
 use crate::http::metrics::Metrics;
 use crate::http::state::{AppState, WebConfig};
-use crate::s3::signer::SignerError;
+use crate::s3::signer::{Signer, SignerError};
 use crate::s3::store_client::{StoreClient, StoreError};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -84,50 +84,17 @@ impl Server {
 
     /// Like [`Server::start`], with the clock that signs clients' URLs.
     pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Self, StartError> {
-        let auth = Arc::new(Authenticator::from_config(&config.identity)?);
-        if matches!(*auth, Authenticator::DevUser) {
-            tracing::warn!(
-                user = DEV_USER,
-                "--dev without JWT settings: every request acts as the fixed user `dev`; never expose this server"
-            );
-        }
-        let (store, signer) = store::connect(&config.store, &config.bucket).await?;
-        let signer = Arc::new(signer);
-        let store_client = StoreClient::new(signer.clone())?;
-        if store.is_some() {
-            store_client.ensure_bucket().await?;
-        } else {
-            tokio::spawn(check_bucket(store_client.clone(), config.bucket.clone()));
-        }
-        let store_url = base_url(signer.endpoint());
-        let public_signer = match &config.store_public_url {
-            Some(public) if base_url(public) != store_url => {
-                Arc::new(signer.with_endpoint(public.clone())?)
-            }
-            _ => signer.clone(),
-        };
-        let public_store_url =
-            Some(base_url(public_signer.endpoint())).filter(|url| *url != store_url);
+        let auth = authenticator(&config)?;
+        let store = connect_store(&config).await?;
         let db = Db::open(&config.data_dir)?;
         let sessions = Arc::new(UploadSessions::new(db.clone(), config.max_open_uploads));
-        let queued = Arc::new(Notify::new());
-        let records = Arc::new(Records::new(
-            db.clone(),
-            config.webhook.is_some(),
-            queued.clone(),
-        ));
-        let webhook = match config.webhook.clone() {
-            Some(hook) => Some(AbortOnDrop(
-                webhook::spawn(db, hook, queued).map_err(StartError::Webhook)?,
-            )),
-            None => None,
-        };
+        let (records, webhook) = records_and_webhook(db, config.webhook.clone())?;
         let metrics = Arc::new(Metrics::new());
         let gc = config.gc.interval.map(|interval| {
             let metrics = metrics.clone();
             let (task, runs) = gc::spawn(
                 sessions.clone(),
-                store_client.clone(),
+                store.client.clone(),
                 clock.clone(),
                 interval,
                 config.gc.older_than,
@@ -135,13 +102,15 @@ impl Server {
             );
             (AbortOnDrop(task), runs)
         });
+        let (listen, bucket) = (config.listen, config.bucket.clone());
         let state = AppState {
-            signer: public_signer,
-            store: store_client.clone(),
+            signer: store.public_signer,
+            store: store.client.clone(),
             sessions: sessions.clone(),
             records: records.clone(),
             expires_in: config.expires_in,
             clock: clock.clone(),
+            max_key_bytes: max_key_bytes(&config.store, &config.bucket),
             web: WebConfig {
                 www_dir: config.www_dir,
                 pkg_dir: config.pkg_dir,
@@ -150,34 +119,19 @@ impl Server {
             auth,
             policy: Arc::new(config.policy),
             rate_limiter: Arc::new(UserRateLimiter::new(config.rate_limit)),
-            max_key_bytes: match config.store {
-                StoreConfig::Embedded { .. } => crate::embedded::max_key_bytes(&config.bucket),
-                StoreConfig::Remote(_) => presign_core::s3::limits::MAX_KEY_BYTES,
-            },
             metrics: metrics.clone(),
         };
-
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|e| StartError::Bind(config.listen, e))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| StartError::Bind(config.listen, e))?;
-        let (shutdown, stop) = oneshot::channel::<()>();
-        let app = crate::http::app(state);
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stop.await;
-                })
-                .await
-        });
+        let Serving {
+            addr,
+            shutdown,
+            task,
+        } = serve(listen, crate::http::app(state)).await?;
         Ok(Self {
             addr,
-            store_url,
-            public_store_url,
-            bucket: config.bucket,
-            store_client,
+            store_url: store.url,
+            public_store_url: store.public_url,
+            bucket,
+            store_client: store.client,
             sessions,
             records,
             webhook,
@@ -186,7 +140,7 @@ impl Server {
             metrics,
             shutdown,
             task,
-            store,
+            store: store.embedded,
         })
     }
 
@@ -283,6 +237,119 @@ impl Server {
         drop(self.store);
         result
     }
+}
+
+/// How callers are authenticated (the keys the settings name, loaded);
+/// with the dev user, a warning that the server must stay private.
+fn authenticator(config: &Config) -> Result<Arc<Authenticator>, StartError> {
+    let auth = Authenticator::from_config(&config.identity)?;
+    if matches!(auth, Authenticator::DevUser) {
+        tracing::warn!(
+            user = DEV_USER,
+            "--dev without JWT settings: every request acts as the fixed user `dev`; never expose this server"
+        );
+    }
+    Ok(Arc::new(auth))
+}
+
+/// The store, connected.
+struct ConnectedStore {
+    /// The embedded store, with --dev (stopped when dropped).
+    embedded: Option<EmbeddedStore>,
+    /// The server's own client, at the store's internal address.
+    client: StoreClient,
+    /// Signs the URLs handed to browsers, for the store's public address.
+    public_signer: Arc<Signer>,
+    /// The store's base URL.
+    url: String,
+    /// The store's public base URL, when it differs from `url`.
+    public_url: Option<String>,
+}
+
+/// Starts the embedded store or reaches the remote one: the embedded
+/// store's bucket is created, a remote bucket is checked in the background
+/// (the store may come up later); the signer for browsers gets the public
+/// address (`--store-public-url`) when it is another one.
+async fn connect_store(config: &Config) -> Result<ConnectedStore, StartError> {
+    let (embedded, signer) = store::connect(&config.store, &config.bucket).await?;
+    let signer = Arc::new(signer);
+    let client = StoreClient::new(signer.clone())?;
+    if embedded.is_some() {
+        client.ensure_bucket().await?;
+    } else {
+        tokio::spawn(check_bucket(client.clone(), config.bucket.clone()));
+    }
+    let url = base_url(signer.endpoint());
+    let public_signer = match &config.store_public_url {
+        Some(public) if base_url(public) != url => Arc::new(signer.with_endpoint(public.clone())?),
+        _ => signer,
+    };
+    let public_url = Some(base_url(public_signer.endpoint())).filter(|public| *public != url);
+    Ok(ConnectedStore {
+        embedded,
+        client,
+        public_signer,
+        url,
+        public_url,
+    })
+}
+
+/// The completed uploads, and the webhook sender when `hook` is set (woken
+/// when a record queues a delivery).
+fn records_and_webhook(
+    db: Db,
+    hook: Option<WebhookConfig>,
+) -> Result<(Arc<Records>, Option<AbortOnDrop>), StartError> {
+    let queued = Arc::new(Notify::new());
+    let records = Arc::new(Records::new(db.clone(), hook.is_some(), queued.clone()));
+    let sender = match hook {
+        Some(hook) => Some(AbortOnDrop(
+            webhook::spawn(db, hook, queued).map_err(StartError::Webhook)?,
+        )),
+        None => None,
+    };
+    Ok((records, sender))
+}
+
+/// The longest key the store takes: S3's 1,024 bytes, less for the
+/// embedded store (its files are named after the whole key).
+fn max_key_bytes(store: &StoreConfig, bucket: &str) -> usize {
+    match store {
+        StoreConfig::Embedded { .. } => crate::embedded::max_key_bytes(bucket),
+        StoreConfig::Remote(_) => presign_core::s3::limits::MAX_KEY_BYTES,
+    }
+}
+
+/// The HTTP server, running.
+struct Serving {
+    /// The address it listens on.
+    addr: SocketAddr,
+    /// Stops it gracefully when sent (or dropped).
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+/// Serves `app` on `listen`.
+async fn serve(listen: SocketAddr, app: axum::Router) -> Result<Serving, StartError> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| StartError::Bind(listen, e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Bind(listen, e))?;
+    let (shutdown, stop) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stop.await;
+            })
+            .await
+    });
+    Ok(Serving {
+        addr,
+        shutdown,
+        task,
+    })
 }
 
 /// Counts the uploads a collection aborted.

@@ -2,8 +2,7 @@
 //! own objects, once the store confirms it exists.
 
 use crate::auth::Identity;
-use crate::http::error::ApiError;
-use crate::http::error::ApiErrors;
+use crate::http::error::{ApiError, ApiErrors};
 use crate::http::extract::ApiQuery;
 use crate::http::metrics::PresignKind;
 use crate::http::state::AppState;

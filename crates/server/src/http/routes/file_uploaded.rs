@@ -12,8 +12,7 @@
 //! Confirming the same key again is idempotent: one record, the same answer.
 
 use crate::auth::Identity;
-use crate::http::error::ApiError;
-use crate::http::error::ApiErrors;
+use crate::http::error::{ApiError, ApiErrors};
 use crate::http::extract::ApiJson;
 use crate::http::metrics::CompletionKind;
 use crate::http::state::AppState;

@@ -8,8 +8,7 @@
 use super::batch;
 use super::file_uploaded;
 use crate::auth::Identity;
-use crate::http::error::ApiError;
-use crate::http::error::ApiErrors;
+use crate::http::error::{ApiError, ApiErrors};
 use crate::http::extract::ApiJson;
 use crate::http::state::AppState;
 use axum::extract::State;

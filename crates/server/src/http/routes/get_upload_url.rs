@@ -4,8 +4,7 @@
 use super::new_object::NewObject;
 use crate::auth::Identity;
 use crate::domain::upload_policy::UploadMethod;
-use crate::http::error::ApiError;
-use crate::http::error::ApiErrors;
+use crate::http::error::{ApiError, ApiErrors};
 use crate::http::extract::ApiJson;
 use crate::http::metrics::PresignKind;
 use crate::http::state::AppState;

@@ -7,8 +7,7 @@
 use super::batch;
 use super::get_upload_url;
 use crate::auth::Identity;
-use crate::http::error::ApiError;
-use crate::http::error::ApiErrors;
+use crate::http::error::{ApiError, ApiErrors};
 use crate::http::extract::ApiJson;
 use crate::http::state::AppState;
 use axum::extract::State;

@@ -5,8 +5,7 @@
 
 use crate::auth::Identity;
 use crate::domain::records::{DEFAULT_PAGE, MAX_PAGE};
-use crate::http::error::ApiError;
-use crate::http::error::ApiErrors;
+use crate::http::error::{ApiError, ApiErrors};
 use crate::http::extract::ApiQuery;
 use crate::http::state::AppState;
 use axum::extract::State;

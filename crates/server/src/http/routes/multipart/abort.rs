@@ -4,8 +4,7 @@
 
 use super::{open_session, UploadIdPath};
 use crate::auth::Identity;
-use crate::http::error::ApiError;
-use crate::http::error::ApiErrors;
+use crate::http::error::{ApiError, ApiErrors};
 use crate::http::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -17,13 +17,12 @@ use super::part_urls::check_sha256;
 use super::{forget_if_gone, UploadIdPath};
 use crate::auth::Identity;
 use crate::domain::upload_sessions::{UploadId, UploadSession};
-use crate::http::error::ApiError;
-use crate::http::error::ApiErrors;
+use crate::http::error::{ApiError, ApiErrors};
 use crate::http::extract::ApiJson;
 use crate::http::metrics::CompletionKind;
 use crate::http::state::AppState;
 use crate::s3::store_client::multipart::{Completed, PartToComplete};
-use crate::s3::store_client::StoreError;
+use crate::s3::store_client::{ObjectInfo, StoreError};
 use axum::extract::State;
 use axum::Json;
 use jiff::Timestamp;
@@ -71,6 +70,43 @@ pub async fn handler(
         check_sha256(session.checksums, p.number, p.sha256.is_some())
             .map_err(ApiError::BadRequest)?;
     }
+    let completed = assemble(&state, &id, &identity, &session, &parts).await?;
+    let info = state
+        .store
+        .head_object(&session.key)
+        .await?
+        .ok_or_else(|| ApiError::Internal(format!("{} missing after Complete", session.key)))?;
+    let checksum = verified_checksum(&id, &session, &info, completed, &parts)?;
+    let record = UploadRecord {
+        user: identity.user.as_str().to_owned(),
+        key: session.key.as_str().to_owned(),
+        file_type: session.file_type.as_str().to_owned(),
+        size: info.size,
+        sha256: checksum,
+        etag: info.etag,
+        created_at: String::new(),
+    };
+    // Records the upload and forgets the session in one transaction.
+    let record = state
+        .records
+        .record_multipart(record, Timestamp::now(), &id)
+        .await?;
+    state.metrics.completed(CompletionKind::Multipart);
+    tracing::info!(upload_id = %id, key = session.key.as_str(), size = info.size, "multipart upload completed and recorded");
+    Ok(Json(answer(record)))
+}
+
+/// Asks the store to assemble `parts` (in plan order). A Complete the store
+/// had done before (the server stopped before recording it) is taken as
+/// done, to be verified like a fresh one; any other refusal is the API's
+/// answer ([`refusal`]).
+async fn assemble(
+    state: &AppState,
+    id: &UploadId,
+    identity: &Identity,
+    session: &UploadSession,
+    parts: &[&CompletedPart],
+) -> Result<Completed, ApiError> {
     let to_complete: Vec<PartToComplete<'_>> = parts
         .iter()
         .map(|p| PartToComplete {
@@ -79,27 +115,35 @@ pub async fn handler(
             sha256: p.sha256.as_ref(),
         })
         .collect();
-    let completed = match state
+    match state
         .store
         .complete_multipart(&session.key, &session.store_upload_id, &to_complete)
         .await
     {
-        Ok(completed) => completed,
-        Err(e) if completed_before(&state, &session, &e).await => {
+        Ok(completed) => Ok(completed),
+        Err(e) if completed_before(state, session, &e).await => {
             tracing::warn!(upload_id = %id, key = session.key.as_str(), error = %e,
                 "the store completed this upload before (the server stopped before recording it); verifying and recording it now");
-            Completed {
+            Ok(Completed {
                 etag: None,
                 checksum_sha256: None,
-            }
+            })
         }
-        Err(e) => return Err(refusal(&state, &id, &identity, e).await),
-    };
-    let info = state
-        .store
-        .head_object(&session.key)
-        .await?
-        .ok_or_else(|| ApiError::Internal(format!("{} missing after Complete", session.key)))?;
+        Err(e) => Err(refusal(state, id, identity, e).await),
+    }
+}
+
+/// The stored object's checksum, once the object is what was agreed: the
+/// planned size, the checksum Complete returned (when the store reports
+/// both), and a COMPOSITE checksum that is the composite of the parts'
+/// digests. Anything else is a 409, logged; the object is kept.
+fn verified_checksum(
+    id: &UploadId,
+    session: &UploadSession,
+    info: &ObjectInfo,
+    completed: Completed,
+    parts: &[&CompletedPart],
+) -> Result<Option<String>, ApiError> {
     if info.size != session.plan.size() {
         tracing::error!(
             upload_id = %id,
@@ -128,7 +172,7 @@ pub async fn handler(
             )));
         }
     }
-    let checksum = info.sha256.or(completed.checksum_sha256);
+    let checksum = info.sha256.clone().or(completed.checksum_sha256);
     if let Some(text) = &checksum {
         let digests: Vec<Sha256Digest> = parts.iter().filter_map(|p| p.sha256).collect();
         check_checksum(text, &digests).map_err(|message| {
@@ -136,23 +180,7 @@ pub async fn handler(
             ApiError::Conflict(message)
         })?;
     }
-    let record = UploadRecord {
-        user: identity.user.as_str().to_owned(),
-        key: session.key.as_str().to_owned(),
-        file_type: session.file_type.as_str().to_owned(),
-        size: info.size,
-        sha256: checksum,
-        etag: info.etag,
-        created_at: String::new(),
-    };
-    // Records the upload and forgets the session in one transaction.
-    let record = state
-        .records
-        .record_multipart(record, Timestamp::now(), &id)
-        .await?;
-    state.metrics.completed(CompletionKind::Multipart);
-    tracing::info!(upload_id = %id, key = session.key.as_str(), size = info.size, "multipart upload completed and recorded");
-    Ok(Json(answer(record)))
+    Ok(checksum)
 }
 
 /// Whether a Complete the store refuses as an unknown upload was done

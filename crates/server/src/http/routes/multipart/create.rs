@@ -7,8 +7,7 @@
 use crate::auth::Identity;
 use crate::domain::upload_policy::UploadMethod;
 use crate::domain::upload_sessions::{Idempotency, SessionError, UploadId, UploadSession};
-use crate::http::error::ApiError;
-use crate::http::error::ApiErrors;
+use crate::http::error::{ApiError, ApiErrors};
 use crate::http::extract::ApiJson;
 use crate::http::routes::new_object::NewObject;
 use crate::http::state::AppState;
@@ -18,6 +17,7 @@ use presign_core::protocol::client_token::ClientToken;
 use presign_core::protocol::error::ErrorBody;
 use presign_core::protocol::multipart::{CreateMultipartRequest, CreateMultipartResponse};
 use presign_core::s3::part_plan::{PartPlan, PlanError, DEFAULT_PART_SIZE};
+use presign_core::ObjectKey;
 use std::time::Duration;
 
 #[utoipa::path(
@@ -84,30 +84,13 @@ pub async fn handler(
         .insert(id.clone(), session, idempotency.clone())
         .await
     {
-        // Another request took the last slot or the token meanwhile: leave
-        // nothing open.
-        if let Err(abort) = state
-            .store
-            .abort_multipart(&object.key, &store_upload_id)
-            .await
-        {
-            tracing::warn!(error = %abort, key = object.key.as_str(), "cannot abort an unregistered upload");
-        }
-        return Err(match e {
-            SessionError::TooMany { limit } => too_many(limit),
-            // A concurrent attempt of this request won: its upload is the answer.
-            SessionError::TokenTaken(_) => {
-                let i = idempotency
-                    .as_ref()
-                    .ok_or_else(|| ApiError::Internal(e.to_string()))?;
-                return match created_before(&state, &identity, i, expires_in).await? {
-                    Some(created) => Ok(Json(created)),
-                    None => Err(ApiError::Internal(format!("{e}, then gone"))),
-                };
-            }
-            SessionError::Taken(_) => ApiError::Internal(e.to_string()),
-            SessionError::Db(e) => e.into(),
-        });
+        let unregistered = Unregistered {
+            key: &object.key,
+            store_upload_id: &store_upload_id,
+            idempotency: idempotency.as_ref(),
+            expires_in,
+        };
+        return unregistered.answer(&state, &identity, e).await.map(Json);
     }
     tracing::info!(
         upload_id = %id,
@@ -123,6 +106,48 @@ pub async fn handler(
         part_count: plan.part_count(),
         expires_in,
     }))
+}
+
+/// An upload the store opened but the registry refused: another request
+/// took the user's last slot, or the client token, meanwhile.
+struct Unregistered<'a> {
+    key: &'a ObjectKey,
+    store_upload_id: &'a str,
+    idempotency: Option<&'a Idempotency>,
+    expires_in: u64,
+}
+
+impl Unregistered<'_> {
+    /// Aborts the store's upload, so nothing is left open, and answers as
+    /// the registry's refusal says: 429 at the cap; and when a concurrent
+    /// attempt of this same request took the token, its upload.
+    async fn answer(
+        &self,
+        state: &AppState,
+        identity: &Identity,
+        refused: SessionError,
+    ) -> Result<CreateMultipartResponse, ApiError> {
+        if let Err(abort) = state
+            .store
+            .abort_multipart(self.key, self.store_upload_id)
+            .await
+        {
+            tracing::warn!(error = %abort, key = self.key.as_str(), "cannot abort an unregistered upload");
+        }
+        match refused {
+            SessionError::TooMany { limit } => Err(too_many(limit)),
+            SessionError::TokenTaken(_) => {
+                let i = self
+                    .idempotency
+                    .ok_or_else(|| ApiError::Internal(refused.to_string()))?;
+                created_before(state, identity, i, self.expires_in)
+                    .await?
+                    .ok_or_else(|| ApiError::Internal(format!("{refused}, then gone")))
+            }
+            SessionError::Taken(_) => Err(ApiError::Internal(refused.to_string())),
+            SessionError::Db(e) => Err(e.into()),
+        }
+    }
 }
 
 /// The request's client token, checked, with the request it came with

@@ -5,8 +5,7 @@
 
 use super::{open_session, UploadIdPath};
 use crate::auth::Identity;
-use crate::http::error::ApiError;
-use crate::http::error::ApiErrors;
+use crate::http::error::{ApiError, ApiErrors};
 use crate::http::extract::ApiJson;
 use crate::http::metrics::PresignKind;
 use crate::http::state::AppState;
