@@ -3,6 +3,7 @@
 //! answers and stores, what it refuses (changing nothing), and that no file
 //! of the upload stays behind.
 
+use crate::common::multipart::MIB;
 use crate::common::{create_bucket, own_store, random_bytes};
 use jiff::Timestamp;
 use md5::{Digest as _, Md5};
@@ -13,7 +14,6 @@ use presign_server::{PresignedRequest, Signer};
 use std::path::Path;
 use std::time::Duration;
 
-const MIB: usize = 1024 * 1024;
 const HOUR: Duration = Duration::from_secs(3600);
 
 struct Store {

@@ -7,15 +7,16 @@
 //! expected 4xx (or a 2xx whose key is safe) with a JSON error naming a code,
 //! never a 5xx; afterwards the store holds nothing outside each user's prefix.
 
+use crate::common::multipart::MIB;
 use crate::common::{start_with, TestServer};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use presign_core::protocol::multipart::MAX_PARTS_PER_REQUEST;
 use presign_core::Sha256Digest;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::path::Path;
 
 const SECRET: &str = "hostile-input-secret-of-32-bytes-or-more";
-const MIB: usize = 1024 * 1024;
 
 fn now() -> i64 {
     jiff::Timestamp::now().as_second()
@@ -867,9 +868,9 @@ async fn hostile_requests_get_clear_4xx_and_nothing_lands_outside_a_prefix() {
             Expect::Error(400),
         ),
         (
-            "101 parts",
+            "one part too many",
             &parts_path,
-            json!({"parts": (1..=101).map(|n| json!({"number": n, "size": 5 * MIB, "sha256": d})).collect::<Vec<_>>()}),
+            json!({"parts": (1..=MAX_PARTS_PER_REQUEST + 1).map(|n| json!({"number": n, "size": 5 * MIB, "sha256": d})).collect::<Vec<_>>()}),
             Expect::Error(400),
         ),
         (

@@ -6,10 +6,10 @@ use crate::common::multipart::MIB;
 use crate::common::{error_code, start, TestServer};
 use jiff::Timestamp;
 use presign_core::keys::file_type::FileType;
+use presign_core::protocol::multipart::MAX_PARTS_PER_REQUEST;
 use presign_core::s3::part_plan::PartPlan;
 use presign_core::{ObjectKey, Sha256Digest, UserId};
-use presign_server::NO_SUCH_UPLOAD;
-use presign_server::{UploadId, UploadSession};
+use presign_server::{UploadId, UploadSession, NO_SUCH_UPLOAD};
 use serde_json::json;
 
 /// A session in the registry for `user`, with a made-up store UploadId.
@@ -239,13 +239,18 @@ async fn bad_part_and_complete_requests() {
     let created = t.create_multipart(11 * MIB, 5 * MIB).await;
     let id = created.upload_id.as_str();
     let sha = Sha256Digest::of(b"").to_base64();
-    let many: Vec<_> = (1..=101)
+    let over = MAX_PARTS_PER_REQUEST + 1;
+    let many: Vec<_> = (1..=over)
         .map(|n| json!({"number": n, "size": 5 * MIB, "sha256": sha}))
         .collect();
+    let (limit, got) = (
+        format!("1 to {MAX_PARTS_PER_REQUEST}"),
+        format!("got {over}"),
+    );
     let part_cases = [
         (json!({}), "parts"),
-        (json!({"parts": []}), "1 to 100"),
-        (json!({"parts": many}), "got 101"),
+        (json!({"parts": []}), limit.as_str()),
+        (json!({"parts": many}), got.as_str()),
         (
             json!({"parts": [{"number": 1, "size": 5 * MIB, "sha256": "nope"}]}),
             "sha256",

@@ -2,7 +2,7 @@
 //! `get-upload-url` would sign it alone, against the real embedded store.
 
 use crate::common::{error_code, random_bytes, start};
-use presign_core::protocol::batch::{FilesUploadedResponse, GetUploadUrlsResponse};
+use presign_core::protocol::batch::{FilesUploadedResponse, GetUploadUrlsResponse, MAX_BATCH};
 use presign_core::{ErrorCode, Sha256Digest};
 use serde_json::{json, Value};
 
@@ -114,10 +114,11 @@ async fn a_malformed_batch_is_refused_whole() {
         ("get-upload-urls", file("a.bin", b"abc")),
         ("files-uploaded", confirm_one),
     ] {
-        let too_many: Vec<Value> = (0..101).map(|_| one.clone()).collect();
+        let too_many: Vec<Value> = (0..=MAX_BATCH).map(|_| one.clone()).collect();
+        let too_many_given = format!("{} given", MAX_BATCH + 1);
         for (body, says) in [
             (json!({"files": []}), "0 given"),
-            (json!({"files": too_many}), "101 given"),
+            (json!({"files": too_many}), too_many_given.as_str()),
             (json!({"files": [one.clone()], "extra": 1}), "extra"),
             (json!({"files": one}), "files"),
             (json!([one]), ""),
@@ -133,7 +134,7 @@ async fn a_malformed_batch_is_refused_whole() {
         }
     }
     // A hundred is allowed, each under the caller's prefix.
-    let hundred: Vec<Value> = (0..100)
+    let hundred: Vec<Value> = (0..MAX_BATCH)
         .map(|i| file(&format!("f{i}.bin"), b"abc"))
         .collect();
     let resp = t
@@ -141,7 +142,7 @@ async fn a_malformed_batch_is_refused_whole() {
         .await;
     assert_eq!(resp.status(), 200);
     let answer: GetUploadUrlsResponse = resp.json().await.expect("GetUploadUrlsResponse");
-    assert_eq!(answer.uploads.len(), 100);
+    assert_eq!(answer.uploads.len(), MAX_BATCH);
     assert!(answer.uploads.iter().all(|u| u
         .ok
         .as_ref()

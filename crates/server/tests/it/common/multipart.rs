@@ -8,7 +8,8 @@ use presign_server::DEV_USER;
 use presign_server::{UploadId, UploadSession};
 use serde_json::{json, Value};
 
-pub const MIB: usize = 1024 * 1024;
+/// A mebibyte, as a length.
+pub const MIB: usize = presign_core::s3::limits::MIB as usize;
 
 impl TestServer {
     /// `POST /api/multipart` for `size` bytes in parts of `part_size`, expecting success.

@@ -11,13 +11,11 @@ use crate::http::metrics::PresignKind;
 use crate::http::state::AppState;
 use axum::extract::State;
 use axum::Json;
-use presign_core::protocol::multipart::{PartToSign, PartUrl, PartUrlsRequest, PartUrlsResponse};
+use presign_core::protocol::multipart::{
+    PartToSign, PartUrl, PartUrlsRequest, PartUrlsResponse, MAX_PARTS_PER_REQUEST,
+};
 use presign_core::s3::part_plan::PartPlan;
 use std::collections::HashSet;
-
-/// Most parts one request may ask URLs for: clients ask in batches, ahead of
-/// need, so URLs do not expire before use.
-pub const MAX_PARTS_PER_REQUEST: usize = 100;
 
 #[utoipa::path(
     post,
@@ -68,7 +66,7 @@ pub async fn handler(
     Ok(Json(PartUrlsResponse { urls }))
 }
 
-/// 1..=100 parts, each in the plan with its planned size, none twice, each
+/// 1 to [`MAX_PARTS_PER_REQUEST`] parts, each in the plan with its planned size, none twice, each
 /// with a SHA-256 exactly when the upload has `checksums`.
 fn check_parts(plan: &PartPlan, checksums: bool, parts: &[PartToSign]) -> Result<(), String> {
     if parts.is_empty() || parts.len() > MAX_PARTS_PER_REQUEST {
