@@ -79,5 +79,4 @@ pub use domain::upload_sessions::{UploadId, UploadSession, UploadSessions};
 pub use embedded::EmbeddedStore;
 pub use s3::credentials::Credentials;
 pub use s3::signer::{PresignedRequest, Signer};
-pub use s3::store_client::multipart::PartToComplete;
-pub use s3::store_client::{install_crypto_provider, StoreClient};
+pub use s3::store_client::{install_crypto_provider, PartToComplete, StoreClient};

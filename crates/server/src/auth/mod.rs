@@ -20,20 +20,9 @@ use presign_core::UserId;
 /// The user every request acts as with `--dev` and no identity configured.
 pub const DEV_USER: &str = "dev";
 
-/// The caller: every key it may sign, confirm or download lives under
-/// `users/{user}/`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
-    pub user: UserId,
-}
-
-impl Identity {
-    /// The fixed development user.
-    pub fn dev() -> Result<Self, AuthError> {
-        UserId::parse(DEV_USER)
-            .map(|user| Self { user })
-            .map_err(|e| AuthError::DevUser(e.to_string()))
-    }
+/// The fixed development user.
+pub fn dev_user() -> Result<UserId, AuthError> {
+    UserId::parse(DEV_USER).map_err(|e| AuthError::DevUser(e.to_string()))
 }
 
 /// Why a request has no caller. The texts of all but [`AuthError::DevUser`]
@@ -71,18 +60,18 @@ impl Authenticator {
         }
     }
 
-    /// The caller of a request with these headers.
-    pub fn authenticate(&self, headers: &HeaderMap) -> Result<Identity, AuthError> {
+    /// The user a request with these headers acts as: every key it may
+    /// sign, confirm or download lives under `users/{user}/`.
+    pub fn authenticate(&self, headers: &HeaderMap) -> Result<UserId, AuthError> {
         let verifier = match self {
-            Authenticator::DevUser => return Identity::dev(),
+            Authenticator::DevUser => return dev_user(),
             Authenticator::Jwt(verifier) => verifier,
         };
         let token = bearer_token(headers)?;
-        let user = verifier.verify(token).map_err(|e| {
+        verifier.verify(token).map_err(|e| {
             tracing::debug!(error = %e, "token refused");
             AuthError::Token(e)
-        })?;
-        Ok(Identity { user })
+        })
     }
 }
 
@@ -107,8 +96,8 @@ mod tests {
 
     #[test]
     fn dev_identity_owns_users_dev() {
-        let id = Identity::dev().expect("valid dev user");
-        assert_eq!(id.user.prefix(), "users/dev/");
+        let user = dev_user().expect("valid dev user");
+        assert_eq!(user.prefix(), "users/dev/");
     }
 
     #[test]

@@ -49,8 +49,6 @@ pub enum ApiError {
     /// sent again with another request (422 `bad_request`).
     #[error("{0}")]
     Unprocessable(String),
-    #[error("{0}")]
-    RateLimited(String),
     /// 429 with `Retry-After` (whole seconds, at least 1).
     #[error("{0}")]
     RateLimitedFor(String, std::time::Duration),
@@ -98,7 +96,6 @@ impl ApiError {
                 ErrorCode::BadRequest,
                 m.clone(),
             ),
-            ApiError::RateLimited(m) => client(ErrorCode::RateLimited, m),
             ApiError::RateLimitedFor(m, _) => client(ErrorCode::RateLimited, m),
             ApiError::Unauthorized(m) => client(ErrorCode::Unauthorized, m),
             ApiError::MethodNotAllowed(_) => (
@@ -278,7 +275,10 @@ mod tests {
             (status, code),
             (StatusCode::CONFLICT, ErrorCode::ChecksumMismatch)
         );
-        let (status, code, _) = parts(ApiError::RateLimited("slow down".into()));
+        let (status, code, _) = parts(ApiError::RateLimitedFor(
+            "slow down".into(),
+            std::time::Duration::from_secs(1),
+        ));
         assert_eq!(
             (status, code),
             (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited)

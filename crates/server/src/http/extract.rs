@@ -4,7 +4,7 @@
 //! the API's JSON error shape and a message naming the problem (serde's
 //! text names the field).
 
-use crate::auth::{Authenticator, Identity};
+use crate::auth::Authenticator;
 use crate::domain::rate_limit::UserRateLimiter;
 use crate::http::error::ApiError;
 use crate::http::request_observer::Caller;
@@ -13,8 +13,16 @@ use axum::extract::{FromRef, FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::Json;
+use presign_core::UserId;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
+
+/// The caller: every key it may sign, confirm or download lives under
+/// `users/{user}/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub user: UserId,
+}
 
 /// The caller, from any state that holds an [`Authenticator`] and a
 /// [`UserRateLimiter`]: every endpoint that takes it is authenticated
@@ -29,12 +37,12 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let identity = Arc::<Authenticator>::from_ref(state).authenticate(&parts.headers)?;
+        let user = Arc::<Authenticator>::from_ref(state).authenticate(&parts.headers)?;
         if let Some(caller) = parts.extensions.get::<Caller>() {
-            caller.set(&identity.user);
+            caller.set(&user);
         }
-        Arc::<UserRateLimiter>::from_ref(state).check(&identity.user)?;
-        Ok(identity)
+        Arc::<UserRateLimiter>::from_ref(state).check(&user)?;
+        Ok(Identity { user })
     }
 }
 

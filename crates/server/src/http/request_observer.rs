@@ -4,7 +4,7 @@
 //!
 //! The line is written inside a `request` span, so whatever a handler logs
 //! carries the same method and route. The user is known only once the
-//! [`crate::auth::Identity`] extractor has run: it fills the request's
+//! [`crate::http::extract::Identity`] extractor has run: it fills the request's
 //! [`Caller`] slot, read here after the handler. Headers, query strings and
 //! bodies are never logged (they hold bearer tokens and signatures).
 

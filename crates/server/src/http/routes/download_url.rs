@@ -1,9 +1,8 @@
 //! `GET /api/download-url?key=...`: a presigned GET for one of the caller's
 //! own objects, once the store confirms it exists.
 
-use crate::auth::Identity;
 use crate::http::error::{ApiError, ApiErrors};
-use crate::http::extract::ApiQuery;
+use crate::http::extract::{ApiQuery, Identity};
 use crate::http::metrics::PresignKind;
 use crate::http::state::AppState;
 use axum::extract::State;

@@ -11,9 +11,8 @@
 //! someone's evidence), nothing is recorded, and the mismatch is logged.
 //! Confirming the same key again is idempotent: one record, the same answer.
 
-use crate::auth::Identity;
 use crate::http::error::{ApiError, ApiErrors};
-use crate::http::extract::ApiJson;
+use crate::http::extract::{ApiJson, Identity};
 use crate::http::metrics::CompletionKind;
 use crate::http::state::AppState;
 use crate::s3::store_client::ObjectInfo;

@@ -7,9 +7,8 @@
 
 use super::batch;
 use super::file_uploaded;
-use crate::auth::Identity;
 use crate::http::error::{ApiError, ApiErrors};
-use crate::http::extract::ApiJson;
+use crate::http::extract::{ApiJson, Identity};
 use crate::http::state::AppState;
 use axum::extract::State;
 use axum::Json;

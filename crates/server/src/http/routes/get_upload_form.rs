@@ -1,15 +1,14 @@
 //! `POST /api/get-upload-form`: a presigned POST form for a new key under the
-//! caller's prefix (the seed's `generate_presigned_post`). The same identity,
+//! caller's prefix (what boto3's `generate_presigned_post` gives). The same identity,
 //! rate limit, key and policy as `get-upload-url`, with the POST ceiling
 //! (`max_post_size`) and lifetime ([`crate::domain::upload_policy::UploadPolicy::form_expires_in`]);
 //! the policy the store enforces is described in [`crate::s3::signer::post_form::FormUpload`].
 //! `POST /api/file-uploaded` confirms and records the upload, as for a PUT.
 
 use super::new_object::NewObject;
-use crate::auth::Identity;
 use crate::domain::upload_policy::UploadMethod;
 use crate::http::error::ApiError;
-use crate::http::extract::ApiJson;
+use crate::http::extract::{ApiJson, Identity};
 use crate::http::metrics::PresignKind;
 use crate::http::state::AppState;
 use crate::s3::signer::post_form::FormUpload;
@@ -62,7 +61,7 @@ pub async fn handler(
         max_size: allowed.max_size,
         sha256: req.sha256,
     };
-    let signed = state.signer.presign_post(&form, allowed.expires_in, now);
+    let signed = form.presign(&state.signer, allowed.expires_in, now);
     state.metrics.presigned(PresignKind::Form, 1);
     Ok(Json(GetUploadFormResponse {
         url: signed.url.into(),

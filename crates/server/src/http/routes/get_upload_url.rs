@@ -1,11 +1,11 @@
 //! `POST /api/get-upload-url`: a presigned PUT for a new key under the
-//! caller's prefix (the seed's contract, plus signed size and checksum).
+//! caller's prefix, with its Content-Type signed, and its size and checksum
+//! when the client declares them.
 
 use super::new_object::NewObject;
-use crate::auth::Identity;
 use crate::domain::upload_policy::UploadMethod;
 use crate::http::error::{ApiError, ApiErrors};
-use crate::http::extract::ApiJson;
+use crate::http::extract::{ApiJson, Identity};
 use crate::http::metrics::PresignKind;
 use crate::http::state::AppState;
 use crate::s3::signer::PutBody;

@@ -3,9 +3,9 @@
 //! fresh key `users/{user}/{file_type}/{date}/{uuid}-{filename}` under the
 //! caller's prefix (`date`: the UTC day of the server's clock).
 
-use crate::auth::Identity;
 use crate::domain::upload_policy::{Allowed, UploadMethod, UploadPolicy, UploadRequest};
 use crate::http::error::ApiError;
+use crate::http::extract::Identity;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use presign_core::keys::file_type::FileType;
@@ -121,7 +121,9 @@ mod tests {
 
     #[test]
     fn keys_are_fresh_and_under_the_callers_prefix() {
-        let id = Identity::dev().expect("dev");
+        let id = Identity {
+            user: presign_core::UserId::parse("dev").expect("dev"),
+        };
         let now: Timestamp = "2026-03-07T23:59:59Z".parse().expect("time");
         let a = NewObject::new(&id, "a b.bin", "ecu", None, now, 1024).expect("object");
         let b = NewObject::new(&id, "a b.bin", "ecu", None, now, 1024).expect("object");

@@ -3,10 +3,9 @@
 //! `next_cursor` as `cursor` for the next page; it is absent on the last.
 //! Only the caller's own records are ever listed.
 
-use crate::auth::Identity;
 use crate::domain::records::{DEFAULT_PAGE, MAX_PAGE};
 use crate::http::error::{ApiError, ApiErrors};
-use crate::http::extract::ApiQuery;
+use crate::http::extract::{ApiQuery, Identity};
 use crate::http::state::AppState;
 use axum::extract::State;
 use axum::Json;

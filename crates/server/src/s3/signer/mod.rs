@@ -285,8 +285,8 @@ mod tests {
     fn known_answer_put_with_signed_headers() {
         let s = signer("http://127.0.0.1:9000", true, "uploads");
         let user = UserId::parse("dev").expect("user");
-        // The key layout of the time the answer was computed; any key in
-        // the user's prefix signs the same way.
+        // The key the answer was computed for, in another layout than new
+        // uploads get: any key in the user's prefix signs the same way.
         let key = ObjectKey::owned_by(
             "users/dev/ecu/0123456789abcdef0123456789abcdef/ECU dump (v2).bin",
             &user,

@@ -1,5 +1,5 @@
-//! Presigning a POST form (S3's POST Object, the seed's
-//! `generate_presigned_post`): a policy signed with [`crate::s3::post_policy`],
+//! Presigning a POST form (S3's POST Object, what boto3's
+//! `generate_presigned_post` gives): a policy signed with [`crate::s3::post_policy`],
 //! and the fields the browser sends before the file.
 //!
 //! The policy holds, in this order: the bucket; `starts-with $key
@@ -45,17 +45,13 @@ pub struct PresignedForm {
 /// the key (200 and 204 have no body).
 pub const SUCCESS_ACTION_STATUS: &str = "201";
 
-impl Signer {
-    /// A POST form for `form.key`, valid for `expires_in` from `now`.
-    pub fn presign_post(
-        &self,
-        form: &FormUpload<'_>,
-        expires_in: Duration,
-        now: Timestamp,
-    ) -> PresignedForm {
-        let region = self.bucket.region();
+impl FormUpload<'_> {
+    /// This form, signed by `signer`, valid for `expires_in` from `now`.
+    pub fn presign(&self, signer: &Signer, expires_in: Duration, now: Timestamp) -> PresignedForm {
+        let form = self;
+        let region = signer.bucket.region();
         let mut conditions = vec![
-            Condition::eq("bucket", self.bucket.name()),
+            Condition::eq("bucket", signer.bucket.name()),
             Condition::StartsWith("key".into(), form.user.prefix()),
             Condition::eq("key", form.key.as_str()),
             Condition::eq("Content-Type", form.content_type),
@@ -73,11 +69,11 @@ impl Signer {
             Condition::eq("x-amz-algorithm", post_policy::ALGORITHM),
             Condition::eq(
                 "x-amz-credential",
-                post_policy::credential(self.credentials.key(), region, now),
+                post_policy::credential(signer.credentials.key(), region, now),
             ),
             Condition::eq("x-amz-date", post_policy::amz_date(now)),
         ]);
-        if let Some(token) = self.credentials.token() {
+        if let Some(token) = signer.credentials.token() {
             conditions.push(Condition::eq("x-amz-security-token", token));
         }
         let policy = PostPolicy {
@@ -96,27 +92,27 @@ impl Signer {
             })
             .collect();
         let encoded = policy.to_base64();
-        let signature = post_policy::signature(&encoded, self.credentials.secret(), region, now);
+        let signature = post_policy::signature(&encoded, signer.credentials.secret(), region, now);
         fields.insert("policy".to_owned(), encoded);
         fields.insert("x-amz-signature".to_owned(), signature);
         PresignedForm {
-            url: self.form_url(),
+            url: form_url(signer),
             fields,
             policy,
         }
     }
+}
 
-    /// The bucket's URL: `endpoint/bucket` (path style, no trailing slash:
-    /// POST Object is addressed to the bucket, not to a key) or
-    /// `https://bucket.endpoint/`.
-    fn form_url(&self) -> Url {
-        let mut url = self.bucket.base_url().clone();
-        if self.path_style {
-            let path = url.path().trim_end_matches('/').to_owned();
-            url.set_path(&path);
-        }
-        url
+/// The bucket's URL: `endpoint/bucket` (path style, no trailing slash: POST
+/// Object is addressed to the bucket, not to a key) or
+/// `https://bucket.endpoint/`.
+fn form_url(signer: &Signer) -> Url {
+    let mut url = signer.bucket.base_url().clone();
+    if signer.path_style {
+        let path = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&path);
     }
+    url
 }
 
 #[cfg(test)]
@@ -158,7 +154,7 @@ mod tests {
             max_size: 10_000_000,
             sha256: Some(Sha256Digest::of(b"hello world")),
         };
-        let signed = s.presign_post(&form, Duration::from_secs(300), example_time());
+        let signed = form.presign(&s, Duration::from_secs(300), example_time());
         assert_eq!(signed.url.as_str(), "http://127.0.0.1:9000/uploads");
         let json = concat!(
             r#"{"expiration":"2015-12-29T00:05:00.000Z","conditions":["#,
@@ -217,7 +213,7 @@ mod tests {
             max_size: 5,
             sha256: None,
         };
-        let signed = s.presign_post(&form, Duration::from_secs(60), example_time());
+        let signed = form.presign(&s, Duration::from_secs(60), example_time());
         assert_eq!(
             signed.url.as_str(),
             "https://uploads.s3.eu-west-1.amazonaws.com/"

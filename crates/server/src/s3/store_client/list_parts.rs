@@ -10,7 +10,7 @@
 //! is left out (the client sends it again, which replaces it), not an error
 //! that would make the whole upload unresumable.
 
-use super::{error_from, exchange, StoreClient, StoreError, OWN_REQUEST_EXPIRY};
+use super::{error_from, exchange, StoreClient, StoreError, StorePart, OWN_REQUEST_EXPIRY};
 use crate::s3::xml::{self, XmlError};
 use jiff::Timestamp;
 use presign_core::s3::limits::MAX_PARTS;
@@ -18,16 +18,6 @@ use presign_core::ObjectKey;
 use std::future::Future;
 
 const OP: &str = "ListParts";
-
-/// A part the store holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StorePart {
-    pub number: u32,
-    pub size: u64,
-    pub etag: String,
-    /// `ChecksumSHA256`, when the store reports it.
-    pub sha256: Option<String>,
-}
 
 /// One page of ListParts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,39 +114,40 @@ impl StoreClient {
         key: &ObjectKey,
         upload_id: &str,
     ) -> Result<Vec<StorePart>, StoreError> {
-        gather(|marker| self.list_parts_page(key, upload_id, marker)).await
+        gather(|marker| page(self, key, upload_id, marker)).await
     }
+}
 
-    async fn list_parts_page(
-        &self,
-        key: &ObjectKey,
-        upload_id: &str,
-        marker: Option<u32>,
-    ) -> Result<ListPartsPage, StoreError> {
-        let url = self.signer.presign_list_parts(
-            key,
-            upload_id,
-            marker,
-            OWN_REQUEST_EXPIRY,
-            Timestamp::now(),
-        );
-        let (status, body) = exchange(OP, self.http.get(url)).await?;
-        if !status.is_success() {
-            return Err(error_from(OP, status, &body));
-        }
-        let page = parse_page(&body).map_err(|e| StoreError::BadXml {
-            operation: OP,
-            detail: e.0,
-        })?;
-        if !page.unfinished.is_empty() {
-            tracing::warn!(
-                upload_id,
-                parts = ?page.unfinished,
-                "the store lists parts without an ETag (writes it did not finish); left out, to be sent again"
-            );
-        }
-        Ok(page)
+/// The page of ListParts after part `marker`.
+async fn page(
+    client: &StoreClient,
+    key: &ObjectKey,
+    upload_id: &str,
+    marker: Option<u32>,
+) -> Result<ListPartsPage, StoreError> {
+    let url = client.signer.presign_list_parts(
+        key,
+        upload_id,
+        marker,
+        OWN_REQUEST_EXPIRY,
+        Timestamp::now(),
+    );
+    let (status, body) = exchange(OP, client.http.get(url)).await?;
+    if !status.is_success() {
+        return Err(error_from(OP, status, &body));
     }
+    let page = parse_page(&body).map_err(|e| StoreError::BadXml {
+        operation: OP,
+        detail: e.0,
+    })?;
+    if !page.unfinished.is_empty() {
+        tracing::warn!(
+            upload_id,
+            parts = ?page.unfinished,
+            "the store lists parts without an ETag (writes it did not finish); left out, to be sent again"
+        );
+    }
+    Ok(page)
 }
 
 #[cfg(test)]

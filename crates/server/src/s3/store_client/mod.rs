@@ -10,7 +10,7 @@
 use crate::s3::signer::Signer;
 use crate::s3::xml;
 use jiff::Timestamp;
-use presign_core::ObjectKey;
+use presign_core::{ObjectKey, Sha256Digest};
 use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, ETAG};
 use reqwest::StatusCode;
 use std::sync::Arc;
@@ -45,6 +45,32 @@ pub struct ObjectInfo {
     /// `x-amz-checksum-sha256`, when the object has one.
     pub sha256: Option<String>,
     pub content_type: Option<String>,
+}
+
+/// A part as CompleteMultipartUpload lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartToComplete<'a> {
+    pub number: u32,
+    pub etag: &'a str,
+    /// `None`: an upload created without checksums.
+    pub sha256: Option<&'a Sha256Digest>,
+}
+
+/// What CompleteMultipartUpload answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completed {
+    pub etag: Option<String>,
+    pub checksum_sha256: Option<String>,
+}
+
+/// A part the store holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorePart {
+    pub number: u32,
+    pub size: u64,
+    pub etag: String,
+    /// `ChecksumSHA256`, when the store reports it.
+    pub sha256: Option<String>,
 }
 
 /// A store request that failed. Details are for the log, never for clients.

@@ -3,10 +3,12 @@
 //! here and escaped; a `200 OK` carrying an `<Error>` is an error), and
 //! AbortMultipartUpload. ListParts lives in [`super::list_parts`].
 
-use super::{error_from, exchange, StoreClient, StoreError, OWN_REQUEST_EXPIRY};
+use super::{
+    error_from, exchange, Completed, PartToComplete, StoreClient, StoreError, OWN_REQUEST_EXPIRY,
+};
 use crate::s3::xml::{self, escape};
 use jiff::Timestamp;
-use presign_core::{ObjectKey, Sha256Digest};
+use presign_core::ObjectKey;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use reqwest::StatusCode;
 use std::fmt::Write as _;
@@ -15,22 +17,6 @@ use std::time::Duration;
 /// CompleteMultipartUpload copies every part into the object: S3 may take
 /// minutes for big objects (it keeps the connection alive meanwhile).
 const COMPLETE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
-
-/// A part as CompleteMultipartUpload lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PartToComplete<'a> {
-    pub number: u32,
-    pub etag: &'a str,
-    /// `None`: an upload created without checksums.
-    pub sha256: Option<&'a Sha256Digest>,
-}
-
-/// What CompleteMultipartUpload answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Completed {
-    pub etag: Option<String>,
-    pub checksum_sha256: Option<String>,
-}
 
 impl StoreClient {
     /// Starts a multipart upload of `key` (with SHA-256 part checksums when
@@ -172,6 +158,7 @@ fn bad_xml(operation: &'static str, detail: String) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use presign_core::Sha256Digest;
 
     #[test]
     fn complete_body_lists_every_part_escaped() {

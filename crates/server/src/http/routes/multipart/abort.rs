@@ -3,8 +3,8 @@
 //! kept so the abort can be retried.
 
 use super::{open_session, UploadIdPath};
-use crate::auth::Identity;
 use crate::http::error::{ApiError, ApiErrors};
+use crate::http::extract::Identity;
 use crate::http::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

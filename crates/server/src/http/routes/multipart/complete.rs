@@ -15,14 +15,12 @@
 
 use super::part_urls::check_sha256;
 use super::{forget_if_gone, UploadIdPath};
-use crate::auth::Identity;
 use crate::domain::upload_sessions::{UploadId, UploadSession};
 use crate::http::error::{ApiError, ApiErrors};
-use crate::http::extract::ApiJson;
+use crate::http::extract::{ApiJson, Identity};
 use crate::http::metrics::CompletionKind;
 use crate::http::state::AppState;
-use crate::s3::store_client::multipart::{Completed, PartToComplete};
-use crate::s3::store_client::{ObjectInfo, StoreError};
+use crate::s3::store_client::{Completed, ObjectInfo, PartToComplete, StoreError};
 use axum::extract::State;
 use axum::Json;
 use jiff::Timestamp;

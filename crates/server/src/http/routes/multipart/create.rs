@@ -4,11 +4,10 @@
 //! `client_token` ([`presign_core::protocol::client_token`]) a request sent again
 //! answers the upload it created while that upload is open.
 
-use crate::auth::Identity;
 use crate::domain::upload_policy::UploadMethod;
 use crate::domain::upload_sessions::{Idempotency, SessionError, UploadId, UploadSession};
 use crate::http::error::{ApiError, ApiErrors};
-use crate::http::extract::ApiJson;
+use crate::http::extract::{ApiJson, Identity};
 use crate::http::routes::new_object::NewObject;
 use crate::http::state::AppState;
 use axum::extract::State;

@@ -12,9 +12,9 @@ pub mod create;
 pub mod part_urls;
 pub mod parts;
 
-use crate::auth::Identity;
 use crate::domain::upload_sessions::{UploadId, UploadSession};
 use crate::http::error::ApiError;
+use crate::http::extract::Identity;
 use crate::http::state::AppState;
 use crate::s3::store_client::StoreError;
 use axum::extract::{FromRequestParts, Path};

@@ -4,9 +4,8 @@
 //! upload created with `checksum: false` pins only the size).
 
 use super::{open_session, UploadIdPath};
-use crate::auth::Identity;
 use crate::http::error::{ApiError, ApiErrors};
-use crate::http::extract::ApiJson;
+use crate::http::extract::{ApiJson, Identity};
 use crate::http::metrics::PresignKind;
 use crate::http::state::AppState;
 use axum::extract::State;

@@ -3,8 +3,8 @@
 //! skips these).
 
 use super::{forget_if_gone, open_session, UploadIdPath};
-use crate::auth::Identity;
 use crate::http::error::{ApiError, ApiErrors};
+use crate::http::extract::Identity;
 use crate::http::state::AppState;
 use axum::extract::State;
 use axum::Json;
