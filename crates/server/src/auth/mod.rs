@@ -2,8 +2,8 @@
 //! (the user id is the token's `sub`), or, with `--dev` and no JWT settings,
 //! the fixed development user `dev`.
 //!
-//! Nothing here knows the HTTP API: it reads one header and answers an
-//! [`Identity`] or an [`AuthError`]. The API's `Identity` extractor
+//! Nothing here knows the HTTP API: it reads one header and answers the
+//! caller's user id or an [`AuthError`]. The API's `Identity` extractor
 //! ([`crate::http::extract`]) runs it on every request that names its caller.
 
 mod jwks;

@@ -12,7 +12,7 @@
 //!   subcommands need);
 //! - [`cors`]: which origins may call the API;
 //! - [`identity`], [`limits`], [`upload_policy`]: who calls, how often,
-//!   uploading what; [`file`]: the TOML file they may come from;
+//!   uploading what; [`mod@file`]: the TOML file they may come from;
 //! - [`webhook`], [`gc`]: the background tasks;
 //! - [`error`]: why a configuration is refused.
 

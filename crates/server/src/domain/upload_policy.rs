@@ -139,7 +139,7 @@ impl UploadPolicy {
 
     /// Lifetime of the POST form policies of `file_type`: the type's own
     /// `expires_in`, else the shorter of the default lifetime and
-    /// [`DEFAULT_POST_EXPIRES_IN`].
+    /// `DEFAULT_POST_EXPIRES_IN` (300 s).
     pub fn form_expires_in(&self, file_type: &FileType) -> Duration {
         match self.rule(file_type).and_then(|r| r.expires_in) {
             Some(secs) => Duration::from_secs(secs),

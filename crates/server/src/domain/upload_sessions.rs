@@ -310,7 +310,7 @@ pub(crate) fn delete(c: &Connection, id: &str, user: &str) -> Result<bool, DbErr
     Ok(n > 0)
 }
 
-/// Columns of a session, in [`from_row`]'s order.
+/// Columns of a session, in [`Row::read`]'s order.
 const COLUMNS: &str =
     "id, user_id, object_key, store_upload_id, size, part_size, content_type, file_type, created_at, checksums";
 

@@ -1,5 +1,6 @@
 //! The optional webhook to the host application: one `POST` per completed
-//! upload, its body the JSON [`UploadRecord`], signed with HMAC-SHA256.
+//! upload, its body the JSON `UploadRecord` (core's
+//! [`presign_core::protocol::records::UploadRecord`]), signed with HMAC-SHA256.
 //!
 //! # Verifying a delivery (host application side)
 //!

@@ -23,7 +23,7 @@ use tower::util::option_layer;
 
 /// The whole HTTP application: the JSON API under `/api` (with its CORS),
 /// `/healthz` and `/metrics`, the wasm package under `/pkg/`, the demo page
-/// at `/`; every request logged and counted ([`request_observer`]).
+/// at `/`; every request logged and counted (`request_observer`).
 pub fn app(state: AppState) -> Router {
     routes::router()
         .layer(option_layer(cors::api_layer(&state.web.cors)))
