@@ -7,15 +7,15 @@
 //! [`error`] maps them to the API's answers, so nothing outside this folder
 //! knows HTTP status codes.
 
-pub mod cors;
+mod cors;
 pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod openapi;
-pub mod request_observer;
+mod request_observer;
 pub mod routes;
 pub mod state;
-pub mod static_files;
+mod static_files;
 
 use axum::Router;
 use state::AppState;

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use url::Url;
 
-pub mod bucket_cors_signing;
-pub mod multipart;
+mod bucket_cors_signing;
+mod multipart;
 pub mod post_form;
 
 /// Signs requests for one bucket with one key pair.

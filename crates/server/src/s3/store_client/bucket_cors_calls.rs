@@ -1,7 +1,7 @@
 //! The store client's bucket CORS calls: the configuration read
 //! (GetBucketCors) and written (PutBucketCors), for `presign-server cors
 //! apply`. The rule is [`crate::s3::bucket_cors_rule`]'s; the signing,
-//! [`crate::s3::signer::bucket_cors_signing`]'s.
+//! `s3/signer/bucket_cors_signing.rs`'s.
 
 use super::{error_from, exchange, StoreClient, StoreError, OWN_REQUEST_EXPIRY};
 use crate::s3::bucket_cors_rule::CorsConfiguration;

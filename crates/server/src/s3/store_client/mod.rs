@@ -16,9 +16,9 @@ use reqwest::StatusCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub mod bucket_cors_calls;
-pub mod list_parts;
-pub mod multipart;
+mod bucket_cors_calls;
+mod list_parts;
+mod multipart;
 
 /// The S3 error code of a full disk: MinIO's (S3 itself never fills up),
 /// which the embedded store answers too.
