@@ -1,16 +1,19 @@
 //! The command line, as clap parses it; [`crate::config::Config::resolve`]
-//! checks it and adds the environment.
+//! checks it and adds the environment and the `--config` file.
 
-use crate::credentials::Secret;
-use clap::{Parser, Subcommand};
+use crate::secret::Secret;
+use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The end of `--help`: where settings come from.
+pub const PRECEDENCE_HELP: &str = "Identity, limits and policy settings come from flags, then environment variables, then the --config TOML file (flags > env > TOML); per-file-type rules ([policy.file_types.NAME]: content_types, extensions, max_size, expires_in) only from the file. Without --dev an identity (--jwt-secret, --jwt-public-key or --jwt-jwks) is required.";
+
 /// Hands out presigned S3 upload and download URLs; serves the demo page.
 /// Without a subcommand it runs the server.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "presign-server", version, about, after_help = crate::settings::PRECEDENCE_HELP)]
+#[command(name = "presign-server", version, about, after_help = PRECEDENCE_HELP)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -91,7 +94,7 @@ pub struct Cli {
 
     /// Identity, limits and upload policy (flags > env > --config TOML).
     #[command(flatten)]
-    pub settings: crate::settings::SettingsArgs,
+    pub file_backed: FileBackedArgs,
     /// URL that receives a signed POST per completed upload (the upload
     /// record as JSON) [env PRESIGN_WEBHOOK_URL]. Needs --webhook-secret.
     #[arg(long, value_name = "URL")]
@@ -99,7 +102,7 @@ pub struct Cli {
 
     /// HMAC-SHA256 key of the webhook's `X-Presign-Signature` header; prefer
     /// the environment, which `ps` does not show [env PRESIGN_WEBHOOK_SECRET].
-    #[arg(long, value_name = "SECRET", value_parser = secret_arg)]
+    #[arg(long, value_name = "SECRET")]
     pub webhook_secret: Option<Secret>,
 
     /// Delay before the first retry of a failed webhook delivery, in
@@ -121,8 +124,60 @@ pub enum StoreKind {
     S3,
 }
 
-fn secret_arg(text: &str) -> Result<Secret, std::convert::Infallible> {
-    Ok(Secret::new(text))
+/// The flags of the settings the `--config` TOML file may also hold:
+/// identity, limits and upload policy (flags > env > file).
+#[derive(Debug, Clone, Default, Args)]
+pub struct FileBackedArgs {
+    /// TOML file with identity, limits and per-file-type policy. Precedence:
+    /// flags > environment > this file [env PRESIGN_CONFIG].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// HS256 shared secret of bearer JWTs (at least 32 bytes). Prefer the
+    /// environment: flags show in `ps` [env PRESIGN_JWT_SECRET].
+    #[arg(long, value_name = "SECRET")]
+    pub jwt_secret: Option<Secret>,
+
+    /// PEM public key (RSA: RS256.., EC: ES256/ES384) of bearer JWTs
+    /// [env PRESIGN_JWT_PUBLIC_KEY].
+    #[arg(long, value_name = "FILE")]
+    pub jwt_public_key: Option<PathBuf>,
+
+    /// JWKS file of bearer JWTs' public keys, picked by `kid`
+    /// [env PRESIGN_JWT_JWKS].
+    #[arg(long, value_name = "FILE")]
+    pub jwt_jwks: Option<PathBuf>,
+
+    /// Required `aud` of bearer JWTs [env PRESIGN_JWT_AUDIENCE].
+    #[arg(long, value_name = "AUD")]
+    pub jwt_audience: Option<String>,
+
+    /// Required `iss` of bearer JWTs [env PRESIGN_JWT_ISSUER].
+    #[arg(long, value_name = "ISS")]
+    pub jwt_issuer: Option<String>,
+
+    /// Requests per second per user; 0 turns the limit off [default: 20;
+    /// env PRESIGN_RATE_LIMIT].
+    #[arg(long, value_name = "N")]
+    pub rate_limit: Option<u32>,
+
+    /// Burst of requests per user [default: 200; env PRESIGN_RATE_BURST].
+    #[arg(long, value_name = "N")]
+    pub rate_burst: Option<u32>,
+
+    /// Open multipart uploads per user [default: 20; env PRESIGN_MAX_OPEN_UPLOADS].
+    #[arg(long, value_name = "N")]
+    pub max_open_uploads: Option<usize>,
+
+    /// Largest upload, in bytes, of file types without their own max_size
+    /// [default: S3's limit; env PRESIGN_MAX_SIZE].
+    #[arg(long, value_name = "BYTES")]
+    pub max_size: Option<u64>,
+
+    /// Largest presigned POST form upload, in bytes [default: 10000000;
+    /// env PRESIGN_MAX_POST_SIZE].
+    #[arg(long, value_name = "BYTES")]
+    pub max_post_size: Option<u64>,
 }
 
 /// What to do instead of running the server. The store flags (`--dev`,

@@ -1,6 +1,6 @@
 //! Where "now" comes from, so tests can pin it or move it: the time that signs
 //! clients' URLs, that dates new multipart uploads, and that the stale-upload
-//! collector ([`crate::gc`]) measures their age against.
+//! collector ([`crate::domain::gc`]) measures their age against.
 
 use jiff::{SignedDuration, Timestamp};
 use std::sync::{Arc, Mutex, PoisonError};

@@ -1,6 +1,7 @@
 //! The server's embedded database: one SQLite file, `{data_dir}/presign.sqlite3`,
-//! holding open multipart uploads ([`crate::upload_sessions`]), completed
-//! uploads ([`crate::records`]) and the webhook outbox ([`crate::webhook`]).
+//! holding open multipart uploads ([`crate::domain::upload_sessions`]),
+//! completed uploads ([`crate::domain::records`]) and the webhook outbox
+//! ([`crate::domain::webhook`]).
 //!
 //! Why `rusqlite` (with `bundled` SQLite) and `rusqlite_migration`: the
 //! server needs an embedded, single-file store with no service to run, and
@@ -14,13 +15,11 @@
 //! one thread of its own owns the one connection, and [`Db::call`] sends it
 //! a closure and awaits the answer. Every query here takes microseconds, so
 //! one connection serialises them without a noticeable queue, and makes each
-//! closure atomic with respect to the others. (It used to be tokio's
-//! blocking pool with the connection behind a mutex: under load, dozens of
-//! pool threads took turns at the mutex; one thread costs part-urls about a
-//! fifth less CPU per request, BENCHMARKS.md has the figures.) The file is in WAL
-//! mode, so a crash loses at most the last unfinished transaction.
+//! closure atomic with respect to the others; under load it also costs less
+//! CPU per request than a pool of threads taking turns at a shared
+//! connection (BENCHMARKS.md). The file is in WAL mode, so a crash loses at
+//! most the last unfinished transaction.
 
-use crate::error::ApiError;
 use rusqlite::Connection;
 use rusqlite_migration::{Migrations, M};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -84,7 +83,8 @@ const MIGRATIONS: &[M<'static>] = &[
     ),
 ];
 
-/// A database failure. Details are for the log; clients get a generic 500.
+/// A database failure. Details are for the log; clients get a generic 500
+/// (or 507 when the disk is full: [`DbError::is_disk_full`]).
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("cannot create the data folder {0}: {1}")]
@@ -101,14 +101,10 @@ pub enum DbError {
     Corrupt(String),
 }
 
-impl From<DbError> for ApiError {
-    fn from(e: DbError) -> Self {
-        let full = matches!(&e, DbError::Sqlite(s) if s.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull));
-        if full {
-            ApiError::StorageFull(e.to_string())
-        } else {
-            ApiError::Internal(e.to_string())
-        }
+impl DbError {
+    /// Whether SQLite failed because the disk (or its quota) is full.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, DbError::Sqlite(s) if s.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull))
     }
 }
 
@@ -191,28 +187,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_full_disk_is_storage_full_other_failures_internal() {
-        let failure = |code: i32| {
-            DbError::Sqlite(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(code),
-                None,
-            ))
-        };
-        // SQLITE_FULL (13): "database or disk is full".
-        assert!(matches!(
-            ApiError::from(failure(13)),
-            ApiError::StorageFull(_)
-        ));
-        // SQLITE_IOERR (10), SQLITE_CORRUPT (11).
-        for code in [10, 11] {
-            assert!(matches!(
-                ApiError::from(failure(code)),
-                ApiError::Internal(_)
-            ));
-        }
-    }
-
-    #[test]
     fn migrations_are_valid() {
         Migrations::from_slice(MIGRATIONS)
             .validate()
@@ -278,12 +252,13 @@ mod tests {
             )
             .expect("a version 2 row");
         }
-        let sessions = crate::upload_sessions::UploadSessions::new(
+        let sessions = crate::domain::upload_sessions::UploadSessions::new(
             Db::open(dir.path()).expect("migrated"),
             20,
         );
-        let id = crate::upload_sessions::UploadId::parse("0123456789abcdef0123456789abcdef")
-            .expect("id");
+        let id =
+            crate::domain::upload_sessions::UploadId::parse("0123456789abcdef0123456789abcdef")
+                .expect("id");
         let dev = presign_core::UserId::parse("dev").expect("user");
         let session = sessions.get(&id, &dev).await.expect("db").expect("the row");
         assert_eq!(session.store_upload_id, "store-id");

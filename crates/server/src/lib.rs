@@ -1,78 +1,82 @@
 //! `presign-server`: the signer of presigned-upload.
 //!
 //! It hands browsers presigned S3 URLs (`POST /api/get-upload-url`) and POST
-//! forms (`POST /api/get-upload-form`, [`post_policy`]), confirms
-//! uploads against the store (`POST /api/file-uploaded`), signs downloads of a
-//! caller's own objects (`GET /api/download-url`), runs the control plane of
-//! multipart uploads (`/api/multipart...`), and serves the demo page.
-//! Verified uploads are recorded in SQLite ([`db`], [`records`]), listed by
-//! `GET /api/uploads`, and optionally posted to a signed [`webhook`].
-//! With `--dev` it also runs an embedded S3-compatible store (s3s-fs).
+//! forms (`POST /api/get-upload-form`), confirms uploads against the store
+//! (`POST /api/file-uploaded`), signs downloads of a caller's own objects
+//! (`GET /api/download-url`), runs the control plane of multipart uploads
+//! (`/api/multipart...`), and serves the demo page. Verified uploads are
+//! recorded in SQLite, listed by `GET /api/uploads`, and optionally posted
+//! to a signed webhook. With `--dev` it also runs an embedded
+//! S3-compatible store (s3s-fs). Operations: `GET /healthz`, `GET /metrics`,
+//! `GET /api/openapi.json`, one log line per request, the stale-upload
+//! collector, and the `gc` and `cors` subcommands.
 //!
-//! Operations: `GET /healthz` (database and store), `GET /metrics`
-//! ([`metrics`]), `GET /api/openapi.json` ([`routes::openapi`]), one log
-//! line per request ([`request_observer`]), the stale-upload collector
-//! ([`gc`]), and the `gc` and `cors` subcommands ([`commands`],
-//! [`bucket_cors`]).
+//! The modules, each a folder or file named after what it holds:
 //!
-//! [`app`] builds the router from an [`AppState`], testable without a socket;
-//! [`Server`] starts everything on real listeners.
+//! - `cli`: the command line as clap parses it;
+//! - `config/`: the command line, environment and TOML file resolved into
+//!   a checked [`Config`], one rule (flag > env > file) for every setting;
+//! - `server/`: [`Server`], starting everything; the store made ready;
+//! - `commands/`: the `gc` and `cors` subcommands;
+//! - `http/`: the router ([`app`]), its state, the API's errors, the
+//!   extractors, CORS, OpenAPI, static files, request log and metrics, and
+//!   `routes/`, one module per endpoint;
+//! - `auth/`: who calls (JWT, JWKS, the dev user);
+//! - `domain/`: upload sessions, records, the upload policy, rate limits,
+//!   the stale-upload collector, the webhook; each with its own errors;
+//! - `s3/`: signing, the POST policy, the store client, the bucket CORS
+//!   rule;
+//! - `embedded/`: the development store;
+//! - `db`: the SQLite database and its thread;
+//! - `clock`, `secret`, `duration_text`: small shared values.
+//!
+//! Dependencies go one way (no module uses one that uses it back): `server`
+//! and `commands` use the rest; `http` uses `auth`, `domain`, `s3`,
+//! `config` and `db`; `auth` reads its settings from `config`; `config`
+//! reads `cli` into its own types and those of `domain` and `s3`; `domain`
+//! uses `db` and `s3`; `embedded` uses `s3`; `s3`, `db` and the small
+//! modules use none of the others.
+//!
+//! This crate's public items are what the binary (`src/main.rs`) and the
+//! tests need; everything else is private.
 
-pub mod bucket_cors;
-pub mod cli;
-pub mod clock;
-pub mod commands;
-pub mod composite_complete;
-pub mod config;
-pub mod cors;
-pub mod credentials;
-pub mod db;
-pub mod dev_credentials;
-pub mod duration_text;
-pub mod embedded_complete;
-pub mod embedded_s3;
-pub mod embedded_store;
-pub mod error;
-pub mod extract;
-pub mod gc;
-pub mod identity;
-pub mod metrics;
-pub mod policy;
-pub mod post_policy;
-pub mod rate_limit;
-pub mod records;
-pub mod request_observer;
-pub mod routes;
-pub mod server;
-pub mod settings;
-pub mod signer;
-pub mod state;
-pub mod static_files;
-pub mod storage_full;
-pub mod store_client;
-pub mod store_setup;
-pub mod upload_sessions;
-pub mod webhook;
+mod auth;
+mod cli;
+mod clock;
+mod commands;
+mod config;
+mod db;
+mod domain;
+mod duration_text;
+mod embedded;
+mod http;
+mod s3;
+mod secret;
+mod server;
 
+// What the binary runs.
 pub use cli::Cli;
-pub use clock::Clock;
+pub use commands::{run as run_command, CommandError};
 pub use config::Config;
 pub use server::Server;
-pub use state::AppState;
 
-use axum::Router;
-use tower::util::option_layer;
-
-/// The whole HTTP application: the JSON API under `/api` (with its CORS),
-/// `/healthz` and `/metrics`, the wasm package under `/pkg/`, the demo page
-/// at `/`; every request logged and counted ([`request_observer`]).
-pub fn app(state: AppState) -> Router {
-    routes::router()
-        .layer(option_layer(cors::api_layer(&state.web.cors)))
-        .merge(static_files::router(&state.web))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            request_observer::observe,
-        ))
-        .with_state(state)
-}
+// What tests build a server from, or drive it with: the router and its
+// state without a socket, the clock, the store and the registries.
+pub use crate::http::app;
+pub use crate::http::error::NO_SUCH_UPLOAD;
+pub use crate::http::metrics::Metrics;
+pub use crate::http::openapi::DOCUMENTED_ONLY;
+pub use crate::http::routes::healthz::{CheckStatus, HealthResponse};
+pub use crate::http::routes::router as api_router;
+pub use crate::http::state::{AppState, WebConfig};
+pub use auth::{Authenticator, DEV_USER};
+pub use clock::{Clock, ManualClock};
+pub use config::{ApiCors, StoreConfig};
+pub use domain::rate_limit::{RateLimit, UserRateLimiter};
+pub use domain::records::Records;
+pub use domain::upload_policy::UploadPolicy;
+pub use domain::upload_sessions::{UploadId, UploadSession, UploadSessions};
+pub use embedded::EmbeddedStore;
+pub use s3::credentials::Credentials;
+pub use s3::signer::{PresignedRequest, Signer};
+pub use s3::store_client::{install_crypto_provider, PartToComplete, StoreClient};

@@ -2,7 +2,7 @@
 //! `cors apply`); see the library's docs, or `presign-server --help`.
 
 use clap::Parser as _;
-use presign_server::{commands, Cli, Config, Server};
+use presign_server::{run_command, Cli, Config, Server};
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
@@ -30,7 +30,7 @@ fn main() -> ExitCode {
     };
     if let Some(command) = &cli.command {
         let mut stdout = std::io::stdout().lock();
-        return match runtime.block_on(commands::run(command, &cli, env, &mut stdout)) {
+        return match runtime.block_on(run_command(command, &cli, env, &mut stdout)) {
             Ok(code) => code,
             Err(e) => {
                 eprintln!("presign-server: {e}");

@@ -62,6 +62,10 @@ pub struct PartToSign {
     pub sha256: Option<Sha256Digest>,
 }
 
+/// Most parts one [`PartUrlsRequest`] may ask URLs for: clients ask in
+/// batches, ahead of need, so URLs do not expire before use.
+pub const MAX_PARTS_PER_REQUEST: usize = 100;
+
 /// `POST /api/multipart/{upload_id}/part-urls`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -1,13 +1,13 @@
 //! `presign-server cors print` and `cors apply`: the bucket CORS rule of
-//! [`crate::bucket_cors`] for the configured origins, printed as JSON, or
+//! [`crate::s3::bucket_cors_rule`] for the configured origins, printed as JSON, or
 //! set on the bucket and read back.
 
-use super::CommandError;
-use crate::bucket_cors::{CorsConfiguration, CorsRule};
+use super::error::CommandError;
 use crate::cli::{Cli, CorsCommand};
-use crate::config::{api_cors, StoreConfig, StoreSettings};
-use crate::store_client::StoreClient;
-use crate::store_setup;
+use crate::config::{ApiCors, StoreConfig, StoreTarget};
+use crate::s3::bucket_cors_rule::{CorsConfiguration, CorsRule};
+use crate::s3::store_client::StoreClient;
+use crate::server::store;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -17,7 +17,7 @@ pub async fn run(
     env: impl Fn(&str) -> Option<String>,
     out: &mut impl std::io::Write,
 ) -> Result<ExitCode, CommandError> {
-    let rule = CorsRule::for_origins(&api_cors(cli)?)?;
+    let rule = CorsRule::for_origins(ApiCors::resolve(cli)?.bucket_origins())?;
     let text = match which {
         CorsCommand::Print => CorsConfiguration { rules: vec![rule] }.to_json(),
         CorsCommand::Apply => apply(rule, cli, env).await?,
@@ -33,13 +33,13 @@ async fn apply(
     cli: &Cli,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<String, CommandError> {
-    let settings = StoreSettings::resolve(cli, env)?;
+    let settings = StoreTarget::resolve(cli, env)?;
     if matches!(settings.store, StoreConfig::Embedded { .. }) {
         return Err(CommandError::Refused(
             "cors apply sets a real bucket's CORS: run it with the AWS_* environment of your store (without --dev, or with --dev --store s3 for any origin); the embedded store answers CORS itself".into(),
         ));
     }
-    let (_embedded, signer) = store_setup::connect(&settings.store, &settings.bucket).await?;
+    let (_embedded, signer) = store::connect(&settings.store, &settings.bucket).await?;
     let store = StoreClient::new(Arc::new(signer))?;
     let before = store.get_bucket_cors().await?;
     let wanted = before.with_rule(rule.clone());

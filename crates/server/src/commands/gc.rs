@@ -1,15 +1,15 @@
 //! `presign-server gc --older-than 24h`: one collection of stale multipart
-//! uploads ([`crate::gc`]) against the configured store and data folder, each
+//! uploads ([`crate::domain::gc`]) against the configured store and data folder, each
 //! abort printed; exit 1 when the store refused some (they are kept).
 
-use super::CommandError;
+use super::error::CommandError;
 use crate::cli::Cli;
-use crate::config::StoreSettings;
+use crate::config::StoreTarget;
 use crate::db::Db;
-use crate::gc;
-use crate::store_client::StoreClient;
-use crate::store_setup;
-use crate::upload_sessions::{UploadSessions, DEFAULT_MAX_OPEN_PER_USER};
+use crate::domain::gc;
+use crate::domain::upload_sessions::{UploadSessions, DEFAULT_MAX_OPEN_PER_USER};
+use crate::s3::store_client::StoreClient;
+use crate::server::store;
 use jiff::{SignedDuration, Timestamp};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -26,9 +26,9 @@ pub async fn run(
             "--older-than must be more than 0 (it would abort uploads in progress)".into(),
         ));
     }
-    let settings = StoreSettings::resolve(cli, env)?;
+    let settings = StoreTarget::resolve(cli, env)?;
     // Kept alive until the end: with --dev, the embedded store on the data folder.
-    let (_embedded, signer) = store_setup::connect(&settings.store, &settings.bucket).await?;
+    let (_embedded, signer) = store::connect(&settings.store, &settings.bucket).await?;
     let store = StoreClient::new(Arc::new(signer))?;
     let sessions = UploadSessions::new(Db::open(&settings.data_dir)?, DEFAULT_MAX_OPEN_PER_USER);
     let report = gc::collect(&sessions, &store, Timestamp::now(), older_than).await?;

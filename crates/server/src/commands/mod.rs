@@ -2,49 +2,14 @@
 //! shells that resolve the store settings, do one thing, print what they
 //! did on stdout (logs go to stderr) and give the exit code.
 
-pub mod cors;
-pub mod gc;
+mod cors;
+mod error;
+mod gc;
 
-use crate::bucket_cors::BucketCorsError;
+pub use error::CommandError;
+
 use crate::cli::{Cli, Command};
-use crate::config::ConfigError;
-use crate::db::DbError;
-use crate::store_client::StoreError;
-use crate::store_setup::StoreSetupError;
 use std::process::ExitCode;
-
-/// Why a subcommand failed.
-#[derive(Debug, thiserror::Error)]
-pub enum CommandError {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error(transparent)]
-    Cors(#[from] BucketCorsError),
-    #[error("cannot reach the store: {0}")]
-    StoreSetup(#[from] StoreSetupError),
-    #[error("the store failed: {0}")]
-    Store(#[from] StoreError),
-    #[error("cannot open the database: {0}")]
-    Db(#[from] DbError),
-    /// Refused before doing anything (a wrong argument).
-    #[error("{0}")]
-    Refused(String),
-    /// Done, but the outcome is not the one wanted.
-    #[error("{0}")]
-    Failed(String),
-}
-
-impl CommandError {
-    /// 2 for a usage or configuration mistake, 1 for a failure.
-    pub fn exit_code(&self) -> ExitCode {
-        match self {
-            CommandError::Config(_) | CommandError::Cors(_) | CommandError::Refused(_) => {
-                ExitCode::from(2)
-            }
-            _ => ExitCode::FAILURE,
-        }
-    }
-}
 
 /// Runs `command` with the store flags of `cli` and the environment `env`;
 /// its output goes to `out`.

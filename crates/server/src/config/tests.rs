@@ -2,6 +2,7 @@
 
 use super::*;
 use clap::Parser as _;
+use http::HeaderValue;
 use std::collections::HashMap;
 
 fn resolve(args: &[&str], env: &[(&str, &str)]) -> Result<Config, ConfigError> {
@@ -20,7 +21,7 @@ const AWS_ENV: &[(&str, &str)] = &[
     ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
     ("AWS_SECRET_ACCESS_KEY", "very-secret"),
     ("PRESIGN_BUCKET", "my-bucket"),
-    // Without --dev an identity is required (settings/tests.rs).
+    // Without --dev an identity is required (layer_tests.rs).
     (
         "PRESIGN_JWT_SECRET",
         "jwt-secret-0123456789abcdef0123456789",

@@ -1,0 +1,57 @@
+//! Why the server refuses to start (or a subcommand to run): every
+//! setting's refusal names the flag, variable or file key at fault.
+
+use presign_core::s3::limits::MAX_PRESIGN_EXPIRY_SECS;
+use std::path::PathBuf;
+
+/// Why the configuration is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("missing environment variable(s) {}: set them for your S3 store, or run with --dev (or --store embedded) for an embedded one", .0.join(", "))]
+    MissingEnv(Vec<&'static str>),
+    #[error("AWS_ENDPOINT_URL must be an http(s) URL like https://s3.eu-west-1.amazonaws.com, got {0:?}")]
+    BadEndpoint(String),
+    #[error("PORT must be a port number, got {0:?}")]
+    BadPort(String),
+    #[error("--expires-in must be between 1 and {MAX_PRESIGN_EXPIRY_SECS} seconds (7 days, the SigV4 limit), got {0}")]
+    BadExpiry(u64),
+    #[error("bucket name must be 3 to 63 characters of a-z, 0-9, '.' or '-', starting and ending with a letter or digit, got {0:?}")]
+    BadBucket(String),
+    #[error("--store-public-url (PRESIGN_STORE_PUBLIC_URL) must be an http(s) URL like https://files.example.com, got {0:?}")]
+    BadPublicUrl(String),
+    #[error("--allow-origin must look like https://host[:port], got {0:?}")]
+    BadOrigin(String),
+    #[error("--webhook-url (PRESIGN_WEBHOOK_URL) must be an http(s) URL like https://app.example.com/hooks/uploads, got {0:?}")]
+    BadWebhookUrl(String),
+    #[error("a webhook needs both --webhook-url (PRESIGN_WEBHOOK_URL) and --webhook-secret (PRESIGN_WEBHOOK_SECRET)")]
+    WebhookIncomplete,
+    #[error("--webhook-max-attempts must be at least 1")]
+    BadWebhookAttempts,
+    #[error("{name}: {message}")]
+    BadDuration { name: &'static str, message: String },
+    #[error("--gc-older-than (PRESIGN_GC_OLDER_THAN) must be more than 0")]
+    ZeroGcAge,
+    #[error("no identity configured: set --jwt-secret, --jwt-public-key or --jwt-jwks (env PRESIGN_JWT_SECRET, PRESIGN_JWT_PUBLIC_KEY, PRESIGN_JWT_JWKS, or [identity] in --config), or run with --dev for a fixed development user")]
+    NoIdentity,
+    #[error(
+        "set only one of --jwt-secret, --jwt-public-key and --jwt-jwks (flags, env or [identity])"
+    )]
+    TwoKeySources,
+    /// Shorter than the minimum it names.
+    #[error("the JWT secret must be at least {0} bytes")]
+    ShortSecret(usize),
+    #[error("cannot read the config file {0}: {1}")]
+    ReadFile(PathBuf, String),
+    #[error("config file {0}: {1}")]
+    BadFile(PathBuf, String),
+    #[error("{name} must be {what}, got {value:?}")]
+    BadValue {
+        name: &'static str,
+        what: &'static str,
+        value: String,
+    },
+    #[error("config file: [policy.file_types.{0}] is not a valid file_type (1 to 64 of a-z, 0-9, '_', '-')")]
+    BadFileType(String),
+    #[error("config file: expires_in of [policy.file_types.{0}] must be between 1 and {MAX_PRESIGN_EXPIRY_SECS} seconds")]
+    BadTypeExpiry(String),
+}

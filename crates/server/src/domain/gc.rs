@@ -1,0 +1,192 @@
+//! The stale-upload collector: aborts multipart uploads started longer ago
+//! than an age (default 24 h), so a store never accumulates the parts of
+//! uploads that clients gave up on.
+//!
+//! It goes through the signer's own records of open uploads (SQLite,
+//! [`crate::domain::upload_sessions`]): for each one started before `now - age` it
+//! calls AbortMultipartUpload on the store (which deletes the parts), then
+//! forgets the upload, whose id answers 404 from then on. An upload the store
+//! refuses to abort (unreachable, an error) is kept and tried again on the
+//! next run. Age is measured from the upload's start, as S3's own lifecycle
+//! rule (AbortIncompleteMultipartUpload) does: pick an age longer than any
+//! upload should take.
+//!
+//! It runs from `presign-server gc --older-than 24h` (once), and inside the
+//! server ([`spawn`]) at start and then every `--gc-interval` (default 1 h).
+//! Uploads the store holds but the signer never recorded (a crash between
+//! Create and the record) are not seen: the embedded store cannot list them
+//! (no ListMultipartUploads); on S3, add a lifecycle rule as a backstop.
+
+use crate::clock::Clock;
+use crate::db::DbError;
+use crate::domain::upload_sessions::{UploadId, UploadSessions};
+use crate::s3::store_client::StoreClient;
+use jiff::Timestamp;
+use presign_core::{ObjectKey, UserId};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Default age after which an open upload is stale.
+pub const DEFAULT_OLDER_THAN: Duration = Duration::from_secs(24 * 3600);
+/// Default time between two collections in a running server.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// The collector of a running server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GcSettings {
+    /// Time between collections; `None`: the server never collects.
+    pub interval: Option<Duration>,
+    /// Uploads started longer ago than this are aborted.
+    pub older_than: Duration,
+}
+
+impl Default for GcSettings {
+    fn default() -> Self {
+        Self {
+            interval: Some(DEFAULT_INTERVAL),
+            older_than: DEFAULT_OLDER_THAN,
+        }
+    }
+}
+
+/// An upload the collector aborted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Aborted {
+    pub id: UploadId,
+    pub user: UserId,
+    pub key: ObjectKey,
+    pub started: Timestamp,
+    /// Whether the store still had it (false: it was gone already).
+    pub in_store: bool,
+}
+
+/// An upload the store would not abort; it is kept for the next run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failed {
+    pub id: UploadId,
+    pub key: ObjectKey,
+    pub error: String,
+}
+
+/// What one collection did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GcReport {
+    pub aborted: Vec<Aborted>,
+    pub failed: Vec<Failed>,
+}
+
+impl fmt::Display for Aborted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "aborted {} (user {}, key {}, started {}){}",
+            self.id,
+            self.user.as_str(),
+            self.key.as_str(),
+            self.started,
+            if self.in_store {
+                ""
+            } else {
+                ", already gone from the store"
+            }
+        )
+    }
+}
+
+impl fmt::Display for Failed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "kept {} (key {}): the store did not abort it: {}",
+            self.id,
+            self.key.as_str(),
+            self.error
+        )
+    }
+}
+
+/// Aborts every open upload started before `now - older_than`, oldest first.
+pub async fn collect(
+    sessions: &UploadSessions,
+    store: &StoreClient,
+    now: Timestamp,
+    older_than: Duration,
+) -> Result<GcReport, DbError> {
+    let cutoff = jiff::SignedDuration::try_from(older_than)
+        .ok()
+        .and_then(|age| now.checked_sub(age).ok())
+        .unwrap_or(Timestamp::MIN);
+    let mut report = GcReport::default();
+    for (id, session) in sessions.started_before(cutoff).await? {
+        match store
+            .abort_multipart(&session.key, &session.store_upload_id)
+            .await
+        {
+            Ok(in_store) => {
+                // None: completed or aborted by its client meanwhile.
+                if sessions.remove(&id, &session.user).await?.is_some() {
+                    let aborted = Aborted {
+                        id,
+                        user: session.user,
+                        key: session.key,
+                        started: session.created_at,
+                        in_store,
+                    };
+                    tracing::info!(upload_id = %aborted.id, key = aborted.key.as_str(), started = %aborted.started, in_store, "gc: stale multipart upload aborted");
+                    report.aborted.push(aborted);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(upload_id = %id, key = session.key.as_str(), error = %e, "gc: the store did not abort a stale upload; kept for the next run");
+                report.failed.push(Failed {
+                    id,
+                    key: session.key,
+                    error: e.to_string(),
+                });
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// What the periodic collector publishes after each run.
+pub type GcRuns = watch::Receiver<Option<Arc<GcReport>>>;
+
+/// The server's periodic collector: at start, then every `interval`; each
+/// run's report goes to `on_run` (the server counts it in its metrics) and
+/// is published on the returned channel.
+pub fn spawn(
+    sessions: Arc<UploadSessions>,
+    store: StoreClient,
+    clock: Clock,
+    interval: Duration,
+    older_than: Duration,
+    on_run: impl Fn(&GcReport) + Send + 'static,
+) -> (JoinHandle<()>, GcRuns) {
+    let (runs, receiver) = watch::channel(None);
+    let task = tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match collect(&sessions, &store, clock.now(), older_than).await {
+                Ok(report) => {
+                    on_run(&report);
+                    if !report.aborted.is_empty() || !report.failed.is_empty() {
+                        tracing::info!(
+                            aborted = report.aborted.len(),
+                            kept = report.failed.len(),
+                            "gc: stale multipart uploads collected"
+                        );
+                    }
+                    runs.send_replace(Some(Arc::new(report)));
+                }
+                Err(e) => tracing::error!(error = %e, "gc: cannot read the open uploads"),
+            }
+        }
+    });
+    (task, receiver)
+}

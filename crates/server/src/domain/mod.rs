@@ -1,0 +1,17 @@
+//! What the server knows and decides, apart from HTTP: each module owns one
+//! concept and answers its own error type; the API maps those to HTTP
+//! answers ([`crate::http::error`]).
+//!
+//! - [`upload_sessions`]: the open multipart uploads;
+//! - [`records`]: the completed uploads;
+//! - [`upload_policy`]: what may be uploaded (types, sizes, lifetimes);
+//! - [`rate_limit`]: requests per user;
+//! - [`gc`]: the stale-upload collector;
+//! - [`webhook`]: the signed POST per completed upload, from an outbox.
+
+pub mod gc;
+pub mod rate_limit;
+pub mod records;
+pub mod upload_policy;
+pub mod upload_sessions;
+pub mod webhook;

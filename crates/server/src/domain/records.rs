@@ -1,0 +1,326 @@
+//! Completed uploads (table `uploads`): one row per object the signer
+//! verified in the store, written idempotently (one row per key; recording
+//! the same key again returns the first row), listed per user newest first.
+//!
+//! When a webhook is configured, the row and its outbox entry
+//! (`webhook_outbox`) are written in one transaction, so a record never
+//! exists without its pending delivery, and a failing webhook cannot lose or
+//! delay it ([`crate::domain::webhook`] delivers in the background).
+
+use crate::db::{Db, DbError};
+use crate::domain::upload_sessions::{self, UploadId};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use jiff::Timestamp;
+use presign_core::protocol::records::UploadRecord;
+use presign_core::UserId;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// Default and largest page of `GET /api/uploads`.
+pub const DEFAULT_PAGE: u32 = 50;
+pub const MAX_PAGE: u32 = 100;
+
+/// Columns of an [`UploadRecord`], in [`from_row`]'s order.
+const COLUMNS: &str = "user_id, object_key, file_type, size, sha256, etag, created_at";
+
+/// The completed uploads. Cheap to share behind an `Arc`.
+#[derive(Debug)]
+pub struct Records {
+    db: Db,
+    /// Whether completions are queued for the webhook.
+    webhook: bool,
+    /// Wakes the webhook sender when a delivery is queued.
+    queued: Arc<Notify>,
+}
+
+/// A page of one user's records, and where the next one starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub uploads: Vec<UploadRecord>,
+    pub next_cursor: Option<String>,
+}
+
+/// A `cursor` this server did not hand out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cursor is not one this server handed out; start again without it")]
+pub struct BadCursor;
+
+impl Records {
+    /// `webhook`: queue a delivery per new record, and ring `queued`.
+    pub fn new(db: Db, webhook: bool, queued: Arc<Notify>) -> Self {
+        Self {
+            db,
+            webhook,
+            queued,
+        }
+    }
+
+    /// Records in a private in-memory database, no webhook.
+    pub fn in_memory() -> Result<Self, DbError> {
+        Ok(Self::new(
+            Db::open_in_memory()?,
+            false,
+            Arc::new(Notify::new()),
+        ))
+    }
+
+    /// Records a verified single-PUT upload; the existing row if its key
+    /// was recorded before.
+    pub async fn record(&self, new: UploadRecord, at: Timestamp) -> Result<UploadRecord, DbError> {
+        self.write(new, at, None).await
+    }
+
+    /// Records a completed multipart upload and forgets its session `id`,
+    /// in one transaction; the existing row if it was recorded before.
+    pub async fn record_multipart(
+        &self,
+        new: UploadRecord,
+        at: Timestamp,
+        id: &UploadId,
+    ) -> Result<UploadRecord, DbError> {
+        self.write(new, at, Some(id.as_str().to_owned())).await
+    }
+
+    async fn write(
+        &self,
+        new: UploadRecord,
+        at: Timestamp,
+        multipart_id: Option<String>,
+    ) -> Result<UploadRecord, DbError> {
+        let webhook = self.webhook;
+        let (record, queued) = self
+            .db
+            .call(move |c| {
+                let tx = c.transaction()?;
+                let created_at = at.to_string();
+                let inserted = tx.execute(
+                    "INSERT INTO uploads (user_id, object_key, file_type, size, sha256, etag,
+                        multipart_id, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                     ON CONFLICT (object_key) DO NOTHING",
+                    params![
+                        new.user,
+                        new.key,
+                        new.file_type,
+                        new.size,
+                        new.sha256,
+                        new.etag,
+                        multipart_id,
+                        created_at,
+                    ],
+                )? == 1;
+                if let Some(id) = &multipart_id {
+                    upload_sessions::delete(&tx, id, &new.user)?;
+                }
+                let (row_id, record) = tx.query_row(
+                    &format!("SELECT id, {COLUMNS} FROM uploads WHERE object_key = ?1"),
+                    [&new.key],
+                    |r| Ok((r.get::<_, i64>(0)?, from_row(r, 1)?)),
+                )?;
+                let queued = inserted && webhook;
+                if queued {
+                    let body = serde_json::to_string(&record)
+                        .map_err(|e| DbError::Corrupt(format!("record {row_id}: {e}")))?;
+                    tx.execute(
+                        "INSERT INTO webhook_outbox (upload_id, body, next_attempt_ms)
+                         VALUES (?1, ?2, ?3)",
+                        params![row_id, body, at.as_millisecond()],
+                    )?;
+                }
+                tx.commit()?;
+                Ok((record, queued))
+            })
+            .await?;
+        if queued {
+            self.queued.notify_one();
+        }
+        Ok(record)
+    }
+
+    /// The record of the completed multipart upload `id` of `user`.
+    pub async fn by_multipart_id(
+        &self,
+        user: &UserId,
+        id: &UploadId,
+    ) -> Result<Option<UploadRecord>, DbError> {
+        let (user, id) = (user.as_str().to_owned(), id.as_str().to_owned());
+        self.db
+            .call(move |c| {
+                Ok(c.query_row(
+                    &format!(
+                        "SELECT {COLUMNS} FROM uploads WHERE multipart_id = ?1 AND user_id = ?2"
+                    ),
+                    [&id, &user],
+                    |r| from_row(r, 0),
+                )
+                .optional()?)
+            })
+            .await
+    }
+
+    /// Up to `limit` (1..=100) of `user`'s records, newest first, after
+    /// `cursor` (from the previous page).
+    pub async fn list(
+        &self,
+        user: &UserId,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<Result<Page, BadCursor>, DbError> {
+        let before = match cursor.map(decode_cursor).transpose() {
+            Ok(before) => before.unwrap_or(i64::MAX),
+            Err(e) => return Ok(Err(e)),
+        };
+        let limit = limit.clamp(1, MAX_PAGE);
+        let user = user.as_str().to_owned();
+        let page = self.db.call(move |c| list(c, &user, limit, before)).await?;
+        Ok(Ok(page))
+    }
+}
+
+/// Newest first is the order of the row ids (AUTOINCREMENT: assigned in
+/// insertion order, never reused), which also makes a stable cursor.
+fn list(c: &Connection, user: &str, limit: u32, before: i64) -> Result<Page, DbError> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT id, {COLUMNS} FROM uploads WHERE user_id = ?1 AND id < ?2
+         ORDER BY id DESC LIMIT ?3"
+    ))?;
+    let rows = stmt.query_map(params![user, before, limit + 1], |r| {
+        Ok((r.get::<_, i64>(0)?, from_row(r, 1)?))
+    })?;
+    let mut rows = rows.collect::<Result<Vec<_>, _>>()?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_cursor = more
+        .then(|| rows.last().map(|(id, _)| encode_cursor(*id)))
+        .flatten();
+    Ok(Page {
+        uploads: rows.into_iter().map(|(_, record)| record).collect(),
+        next_cursor,
+    })
+}
+
+fn from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<UploadRecord> {
+    Ok(UploadRecord {
+        user: r.get(first)?,
+        key: r.get(first + 1)?,
+        file_type: r.get(first + 2)?,
+        size: r.get(first + 3)?,
+        sha256: r.get(first + 4)?,
+        etag: r.get(first + 5)?,
+        created_at: r.get(first + 6)?,
+    })
+}
+
+/// The cursor after row `id`: opaque to clients (base64url of `u1:{id}`).
+fn encode_cursor(id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("u1:{id}"))
+}
+
+fn decode_cursor(text: &str) -> Result<i64, BadCursor> {
+    let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| BadCursor)?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| BadCursor)?;
+    text.strip_prefix("u1:")
+        .and_then(|id| id.parse::<i64>().ok())
+        .filter(|id| *id > 0)
+        .ok_or(BadCursor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(user: &str, n: u32) -> UploadRecord {
+        UploadRecord {
+            user: user.into(),
+            key: format!("users/{user}/ecu/2026-11-28/{n:032x}-f{n}.bin"),
+            file_type: "ecu".into(),
+            size: u64::from(n),
+            sha256: Some(format!("sha{n}")),
+            etag: format!("\"e{n}\""),
+            created_at: String::new(),
+        }
+    }
+
+    fn at(second: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + second).expect("time")
+    }
+
+    #[tokio::test]
+    async fn recording_twice_keeps_the_first_row() {
+        let records = Records::in_memory().expect("db");
+        let first = records.record(record("dev", 1), at(0)).await.expect("db");
+        assert_eq!(first.created_at, at(0).to_string());
+        let mut changed = record("dev", 1);
+        changed.size = 99;
+        let again = records.record(changed, at(5)).await.expect("db");
+        assert_eq!(again, first);
+        let dev = UserId::parse("dev").expect("user");
+        let page = records
+            .list(&dev, 10, None)
+            .await
+            .expect("db")
+            .expect("page");
+        assert_eq!(page.uploads, [first]);
+        assert_eq!(page.next_cursor, None);
+    }
+
+    #[tokio::test]
+    async fn users_see_only_their_own_pages_newest_first() {
+        let records = Records::in_memory().expect("db");
+        for n in 1..=5 {
+            records
+                .record(record("alice", n), at(n.into()))
+                .await
+                .expect("db");
+            records
+                .record(record("bob", 100 + n), at(n.into()))
+                .await
+                .expect("db");
+        }
+        let alice = UserId::parse("alice").expect("user");
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        let mut pages = 0;
+        loop {
+            let page = records
+                .list(&alice, 2, cursor.as_deref())
+                .await
+                .expect("db")
+                .expect("page");
+            pages += 1;
+            assert!(page.uploads.len() <= 2);
+            seen.extend(page.uploads);
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(pages, 3);
+        let sizes: Vec<u64> = seen.iter().map(|r| r.size).collect();
+        assert_eq!(sizes, [5, 4, 3, 2, 1]);
+        assert!(seen.iter().all(|r| r.user == "alice"));
+        let nobody = UserId::parse("carol").expect("user");
+        let page = records
+            .list(&nobody, 50, None)
+            .await
+            .expect("db")
+            .expect("page");
+        assert!(page.uploads.is_empty());
+    }
+
+    #[test]
+    fn cursors_round_trip_and_refuse_forgeries() {
+        assert_eq!(decode_cursor(&encode_cursor(42)), Ok(42));
+        for bad in [
+            "",
+            "42",
+            "!!",
+            &URL_SAFE_NO_PAD.encode("u1:-3"),
+            &URL_SAFE_NO_PAD.encode("x:4"),
+        ] {
+            assert_eq!(decode_cursor(bad), Err(BadCursor), "{bad}");
+        }
+    }
+}

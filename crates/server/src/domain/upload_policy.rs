@@ -1,0 +1,239 @@
+//! What may be uploaded: per file type, the allowed content types and
+//! extensions, the largest size and the URLs' lifetime; a default maximum
+//! size for every type; and the maximum of a presigned POST form upload.
+//!
+//! Every endpoint that starts an upload calls [`UploadPolicy::check_upload`] with
+//! the sanitised filename, the checked file type and Content-Type, and the
+//! declared size: a refusal is 413 `too_large` or 415 `unsupported_type` with
+//! a message naming the limit; an acceptance says how large the object may be
+//! and how long its URLs live.
+//!
+//! The built-in default allows every type and extension up to S3's own
+//! limits, with 10 MB for POST forms. A POST form's policy lives as long as
+//! its type's `expires_in`, else the shorter of the default lifetime and
+//! 300 s.
+
+use presign_core::keys::file_type::FileType;
+use presign_core::keys::filename;
+use presign_core::s3::limits::{MAX_OBJECT_SIZE, MAX_SINGLE_PUT};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Default largest POST form upload: 10 MB.
+pub const DEFAULT_MAX_POST_SIZE: u64 = 10 * 1000 * 1000;
+
+/// Longest default lifetime of a POST form's policy: 300 s.
+pub const DEFAULT_POST_EXPIRES_IN: Duration = Duration::from_secs(300);
+
+/// The upload policy, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadPolicy {
+    /// Largest object of a type without its own `max_size`.
+    pub default_max_size: u64,
+    /// Largest presigned POST form upload, whatever the type.
+    pub max_post_size: u64,
+    /// Lifetime of URLs of a type without its own `expires_in`.
+    pub default_expires_in: Duration,
+    pub file_types: BTreeMap<String, FileTypeRule>,
+}
+
+/// The rules of one file type (a `[policy.file_types.NAME]` table).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileTypeRule {
+    /// Allowed media types (`image/png`, or `image/*`); empty allows any.
+    #[serde(default)]
+    pub content_types: Vec<String>,
+    /// Allowed filename extensions, without the dot, any case; empty allows any.
+    #[serde(default)]
+    pub extensions: Vec<String>,
+    /// Largest object, in bytes.
+    pub max_size: Option<u64>,
+    /// Lifetime of this type's presigned URLs, in seconds.
+    pub expires_in: Option<u64>,
+}
+
+/// How the bytes will travel; each has its own ceiling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadMethod {
+    /// One presigned PUT (at most 5 GiB).
+    Put,
+    /// A multipart upload.
+    Multipart,
+    /// A presigned POST form (at most `max_post_size`).
+    PostForm,
+}
+
+/// What a new upload declares.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadRequest<'a> {
+    pub file_type: &'a FileType,
+    /// The sanitised filename (its extension is checked).
+    pub filename: &'a str,
+    /// The Content-Type the object is stored with (parameters are ignored).
+    pub content_type: &'a str,
+    /// The declared size, when known.
+    pub size: Option<u64>,
+    pub method: UploadMethod,
+}
+
+/// An accepted upload's limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowed {
+    /// The largest the object may be (sign it into the URL or POST policy).
+    pub max_size: u64,
+    /// Lifetime of the upload's URLs.
+    pub expires_in: Duration,
+}
+
+/// Why the policy refuses an upload.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    #[error("size {size} exceeds {max} bytes, the limit for file_type {file_type}{how}")]
+    TooLarge {
+        size: u64,
+        max: u64,
+        file_type: String,
+        how: &'static str,
+    },
+    #[error("size is required: file_type {file_type} is limited to {max} bytes")]
+    SizeRequired { max: u64, file_type: String },
+    #[error("content type {content_type} is not allowed for file_type {file_type}; allowed: {}", allowed.join(", "))]
+    ContentType {
+        content_type: String,
+        file_type: String,
+        allowed: Vec<String>,
+    },
+    #[error("extension {extension:?} is not allowed for file_type {file_type}; allowed: {}", allowed.join(", "))]
+    Extension {
+        extension: String,
+        file_type: String,
+        allowed: Vec<String>,
+    },
+}
+
+impl Default for UploadPolicy {
+    fn default() -> Self {
+        Self {
+            default_max_size: MAX_OBJECT_SIZE,
+            max_post_size: DEFAULT_MAX_POST_SIZE,
+            default_expires_in: Duration::from_secs(900),
+            file_types: BTreeMap::new(),
+        }
+    }
+}
+
+impl UploadPolicy {
+    /// The rule of `file_type`, if the policy has one.
+    pub fn rule(&self, file_type: &FileType) -> Option<&FileTypeRule> {
+        self.file_types.get(file_type.as_str())
+    }
+
+    /// Lifetime of the URLs of `file_type`.
+    pub fn expires_in(&self, file_type: &FileType) -> Duration {
+        self.rule(file_type)
+            .and_then(|r| r.expires_in)
+            .map_or(self.default_expires_in, Duration::from_secs)
+    }
+
+    /// Lifetime of the POST form policies of `file_type`: the type's own
+    /// `expires_in`, else the shorter of the default lifetime and
+    /// `DEFAULT_POST_EXPIRES_IN` (300 s).
+    pub fn form_expires_in(&self, file_type: &FileType) -> Duration {
+        match self.rule(file_type).and_then(|r| r.expires_in) {
+            Some(secs) => Duration::from_secs(secs),
+            None => self.default_expires_in.min(DEFAULT_POST_EXPIRES_IN),
+        }
+    }
+
+    /// Checks a new upload against the policy: the one function every
+    /// upload-starting endpoint calls (get-upload-url, multipart create,
+    /// get-upload-form).
+    pub fn check_upload(&self, req: &UploadRequest<'_>) -> Result<Allowed, PolicyError> {
+        let rule = self.rule(req.file_type);
+        let file_type = req.file_type.as_str().to_owned();
+        if let Some(rule) = rule {
+            if !rule.content_types.is_empty()
+                && !content_type_allowed(&rule.content_types, req.content_type)
+            {
+                return Err(PolicyError::ContentType {
+                    content_type: media_type(req.content_type),
+                    file_type,
+                    allowed: rule.content_types.clone(),
+                });
+            }
+            if !rule.extensions.is_empty() {
+                let ext = filename::extension(req.filename).unwrap_or_default();
+                let ok = rule
+                    .extensions
+                    .iter()
+                    .any(|allowed| allowed.trim_start_matches('.').eq_ignore_ascii_case(&ext));
+                if !ok {
+                    return Err(PolicyError::Extension {
+                        extension: ext,
+                        file_type,
+                        allowed: rule.extensions.clone(),
+                    });
+                }
+            }
+        }
+        let type_max = rule
+            .and_then(|r| r.max_size)
+            .unwrap_or(self.default_max_size);
+        let (ceiling, how) = match req.method {
+            UploadMethod::Put => (MAX_SINGLE_PUT, " with a single PUT; use a multipart upload"),
+            UploadMethod::Multipart => (MAX_OBJECT_SIZE, ""),
+            UploadMethod::PostForm => (self.max_post_size, " with a POST form upload"),
+        };
+        let (max, how) = if type_max <= ceiling {
+            (type_max, "")
+        } else {
+            (ceiling, how)
+        };
+        match req.size {
+            Some(size) if size > max => Err(PolicyError::TooLarge {
+                size,
+                max,
+                file_type,
+                how,
+            }),
+            // Without a declared size a PUT cannot be held to a limit below
+            // S3's own.
+            None if req.method == UploadMethod::Put && max < MAX_SINGLE_PUT => {
+                Err(PolicyError::SizeRequired { max, file_type })
+            }
+            _ => Ok(Allowed {
+                max_size: max,
+                expires_in: match req.method {
+                    UploadMethod::PostForm => self.form_expires_in(req.file_type),
+                    UploadMethod::Put | UploadMethod::Multipart => self.expires_in(req.file_type),
+                },
+            }),
+        }
+    }
+}
+
+/// `type/subtype` of a Content-Type, lowercased, without parameters.
+fn media_type(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+fn content_type_allowed(allowed: &[String], content_type: &str) -> bool {
+    let media = media_type(content_type);
+    allowed.iter().any(|pattern| {
+        let pattern = pattern.trim().to_ascii_lowercase();
+        match pattern.strip_suffix("/*") {
+            Some(top) => media.split_once('/').is_some_and(|(t, _)| t == top),
+            None => pattern == media || pattern == "*/*",
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,32 @@
+//! The embedded store's CORS, as a bucket CORS rule would give on S3: any
+//! origin, the methods uploads use, any request header (Content-Type,
+//! x-amz-checksum-*), and ETag, the checksum and `Retry-After` exposed so
+//! scripts can read them (without `ETag` exposed a browser cannot complete a
+//! multipart upload).
+
+use axum::http::{header, HeaderName, Method};
+use std::time::Duration;
+use tower_http::cors::{AllowHeaders, Any, CorsLayer};
+
+/// How long browsers may cache a preflight answer.
+const PREFLIGHT_MAX_AGE: Duration = Duration::from_secs(600);
+
+/// The layer in front of the store's S3 service.
+pub fn layer() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([
+            Method::GET,
+            Method::PUT,
+            Method::POST,
+            Method::HEAD,
+            Method::DELETE,
+        ])
+        .allow_headers(AllowHeaders::mirror_request())
+        .expose_headers([
+            header::ETAG,
+            HeaderName::from_static("x-amz-checksum-sha256"),
+            header::RETRY_AFTER,
+        ])
+        .max_age(PREFLIGHT_MAX_AGE)
+}

@@ -1,0 +1,23 @@
+//! The development store (`--dev`): s3s-fs, an S3-compatible store on a
+//! folder, served in-process over real HTTP, answering as S3 where s3s-fs
+//! alone would not.
+//!
+//! - [`store`]: starting it on its own loopback port (and stopping it);
+//! - [`cors`]: its CORS, as a bucket CORS rule would give on S3;
+//! - [`service`]: the S3 service, s3s-fs with the differences below;
+//! - [`complete`]: CompleteMultipartUpload without reading the parts back;
+//! - [`composite`]: a SHA-256 upload completes with S3's COMPOSITE checksum;
+//! - [`storage_full`]: a full disk answers `507`, not `500`;
+//! - [`s3s_files`]: the names of the files s3s-fs keeps;
+//! - [`dev_credentials`]: its key pair, kept in the data folder.
+
+mod complete;
+mod composite;
+mod cors;
+pub mod dev_credentials;
+mod s3s_files;
+mod service;
+mod storage_full;
+mod store;
+
+pub use store::{max_key_bytes, EmbeddedStore, EmbeddedStoreError};

@@ -1,0 +1,36 @@
+//! The HTTP side of the signer: the router ([`app`]), its shared state, the
+//! API's error answers, the extractors, CORS, the OpenAPI document, the
+//! static files, the per-request log line and metrics, and one module per
+//! endpoint ([`routes`]).
+//!
+//! Everything below `domain/`, `auth/` and `s3/` answers its own errors;
+//! [`error`] maps them to the API's answers, so nothing outside this folder
+//! knows HTTP status codes.
+
+mod cors;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod openapi;
+mod request_observer;
+pub mod routes;
+pub mod state;
+mod static_files;
+
+use axum::Router;
+use state::AppState;
+use tower::util::option_layer;
+
+/// The whole HTTP application: the JSON API under `/api` (with its CORS),
+/// `/healthz` and `/metrics`, the wasm package under `/pkg/`, the demo page
+/// at `/`; every request logged and counted (`request_observer`).
+pub fn app(state: AppState) -> Router {
+    routes::router()
+        .layer(option_layer(cors::api_layer(&state.web.cors)))
+        .merge(static_files::router(&state.web))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_observer::observe,
+        ))
+        .with_state(state)
+}

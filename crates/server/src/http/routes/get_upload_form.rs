@@ -1,0 +1,72 @@
+//! `POST /api/get-upload-form`: a presigned POST form for a new key under the
+//! caller's prefix (what boto3's `generate_presigned_post` gives). The same identity,
+//! rate limit, key and policy as `get-upload-url`, with the POST ceiling
+//! (`max_post_size`) and lifetime ([`crate::domain::upload_policy::UploadPolicy::form_expires_in`]);
+//! the policy the store enforces is described in [`crate::s3::signer::post_form::FormUpload`].
+//! `POST /api/file-uploaded` confirms and records the upload, as for a PUT.
+
+use super::new_object::NewObject;
+use crate::domain::upload_policy::UploadMethod;
+use crate::http::error::ApiError;
+use crate::http::extract::{ApiJson, Identity};
+use crate::http::metrics::PresignKind;
+use crate::http::state::AppState;
+use crate::s3::signer::post_form::FormUpload;
+use axum::extract::State;
+use axum::Json;
+use presign_core::protocol::error::ErrorBody;
+use presign_core::protocol::form::{GetUploadFormRequest, GetUploadFormResponse};
+
+/// A presigned POST form (the seed's `generate_presigned_post`): fields to
+/// send before the file, a policy pinning the key, the size range and the
+/// Content-Type.
+#[utoipa::path(
+    post,
+    path = "/api/get-upload-form",
+    operation_id = "get_upload_form",
+    tag = "uploads",
+    request_body = GetUploadFormRequest,
+    responses(
+        (status = 200, description = "The form to POST to the store, file last", body = GetUploadFormResponse),
+        (status = 413, description = "Larger than the file type's or the POST limit", body = ErrorBody),
+        (status = 415, description = "Content type or extension not allowed for this file type", body = ErrorBody),
+        crate::http::error::ApiErrors,
+    ),
+    security(("bearer" = []))
+)]
+pub async fn handler(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiJson(req): ApiJson<GetUploadFormRequest>,
+) -> Result<Json<GetUploadFormResponse>, ApiError> {
+    let now = state.clock.now();
+    let object = NewObject::new(
+        &identity,
+        &req.filename,
+        &req.file_type,
+        req.content_type.as_deref(),
+        now,
+        state.max_key_bytes,
+    )?;
+    if req.size == Some(0) {
+        return Err(ApiError::BadRequest(
+            "size 0: a POST form upload holds at least 1 byte (its policy's content-length-range starts at 1); upload an empty file with get-upload-url".into(),
+        ));
+    }
+    let allowed = object.check(&state.policy, req.size, UploadMethod::PostForm)?;
+    let form = FormUpload {
+        key: &object.key,
+        user: &identity.user,
+        content_type: &object.content_type,
+        max_size: allowed.max_size,
+        sha256: req.sha256,
+    };
+    let signed = form.presign(&state.signer, allowed.expires_in, now);
+    state.metrics.presigned(PresignKind::Form, 1);
+    Ok(Json(GetUploadFormResponse {
+        url: signed.url.into(),
+        fields: signed.fields,
+        key: object.key.as_str().to_owned(),
+        expires_in: allowed.expires_in.as_secs(),
+    }))
+}

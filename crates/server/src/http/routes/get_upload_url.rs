@@ -1,0 +1,80 @@
+//! `POST /api/get-upload-url`: a presigned PUT for a new key under the
+//! caller's prefix, with its Content-Type signed, and its size and checksum
+//! when the client declares them.
+
+use super::new_object::NewObject;
+use crate::domain::upload_policy::UploadMethod;
+use crate::http::error::{ApiError, ApiErrors};
+use crate::http::extract::{ApiJson, Identity};
+use crate::http::metrics::PresignKind;
+use crate::http::state::AppState;
+use crate::s3::signer::PutBody;
+use axum::extract::State;
+use axum::Json;
+use presign_core::protocol::error::ErrorBody;
+use presign_core::protocol::single::{GetUploadUrlRequest, GetUploadUrlResponse};
+use presign_core::s3::limits::MAX_SINGLE_PUT;
+
+#[utoipa::path(
+    post,
+    path = "/api/get-upload-url",
+    operation_id = "get_upload_url",
+    tag = "uploads",
+    request_body = GetUploadUrlRequest,
+    responses(
+        (status = 200, description = "A presigned PUT and exactly the headers the browser must send", body = GetUploadUrlResponse),
+        (status = 413, description = "Larger than the file type's limit or a single PUT's 5 GiB", body = ErrorBody),
+        (status = 415, description = "Content type or extension not allowed for this file type", body = ErrorBody),
+        ApiErrors,
+    ),
+    security(("bearer" = []))
+)]
+pub async fn handler(
+    State(state): State<AppState>,
+    identity: Identity,
+    ApiJson(req): ApiJson<GetUploadUrlRequest>,
+) -> Result<Json<GetUploadUrlResponse>, ApiError> {
+    sign(&state, &identity, &req).map(Json)
+}
+
+/// One file's presigned PUT, or why it is refused (also each file of
+/// `POST /api/get-upload-urls`).
+pub(crate) fn sign(
+    state: &AppState,
+    identity: &Identity,
+    req: &GetUploadUrlRequest,
+) -> Result<GetUploadUrlResponse, ApiError> {
+    let now = state.clock.now();
+    let object = NewObject::new(
+        identity,
+        &req.filename,
+        &req.file_type,
+        req.content_type.as_deref(),
+        now,
+        state.max_key_bytes,
+    )?;
+    if let Some(size) = req.size {
+        if size > MAX_SINGLE_PUT {
+            return Err(ApiError::TooLarge(format!(
+                "size {size} exceeds {MAX_SINGLE_PUT} bytes (5 GiB), the limit of a single PUT; use a multipart upload"
+            )));
+        }
+    }
+    let allowed = object.check(&state.policy, req.size, UploadMethod::Put)?;
+    let body = PutBody {
+        content_type: object.content_type,
+        content_length: req.size,
+        sha256: req.sha256,
+    };
+    let signed = state
+        .signer
+        .presign_put(&object.key, &body, allowed.expires_in, now);
+    state.metrics.presigned(PresignKind::Single, 1);
+    Ok(GetUploadUrlResponse {
+        upload_url: signed.url.into(),
+        key: object.key.as_str().to_owned(),
+        expires_in: allowed.expires_in.as_secs(),
+        method: "PUT".to_owned(),
+        headers: Some(signed.headers),
+    })
+}

@@ -1,0 +1,32 @@
+//! The server's integration tests, in one binary (one link instead of one
+//! per file): each module holds the tests of one area, over real HTTP
+//! against a real server and store where they can; [`common`] starts them.
+
+mod common;
+
+mod access;
+mod bad_input;
+mod binary;
+mod cors_apply;
+mod cors_static;
+mod embedded_complete;
+mod gc;
+mod healthz;
+mod hostile_input;
+mod identity;
+mod limits;
+mod metrics;
+mod multipart;
+mod multipart_client_token;
+mod multipart_input;
+mod multipart_unchecked;
+mod openapi;
+mod ownership;
+mod records;
+mod remote_store;
+mod secrets;
+mod store_public_url;
+mod upload;
+mod upload_batch;
+mod upload_form;
+mod webhook;
