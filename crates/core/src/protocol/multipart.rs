@@ -6,9 +6,6 @@ use crate::s3::digest::Sha256Digest;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Most parts one `POST /api/multipart/{id}/part-urls` signs.
-pub const MAX_PARTS_PER_REQUEST: usize = 100;
-
 /// `POST /api/multipart`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
