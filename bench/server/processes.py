@@ -64,6 +64,21 @@ def wait_for(pattern, log_path, proc, timeout=60):
     raise RuntimeError(f"{proc.args[0]} did not print {pattern!r}:\n{tail}")
 
 
+def wait_ready(ready_file, log_path, proc, timeout=60):
+    """The addresses presign-server wrote to its --ready-file, once there."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(ready_file):
+            with open(ready_file) as f:
+                return json.load(f)
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    with open(log_path, errors="replace") as f:
+        tail = f.read()[-2000:]
+    raise RuntimeError(f"{proc.args[0]} wrote no {ready_file}:\n{tail}")
+
+
 def http(method, url, body=None, headers=None, timeout=30):
     """(status, bytes) of one request; JSON bodies for dicts."""
     data = body

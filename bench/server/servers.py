@@ -8,7 +8,7 @@ import re
 import time
 from urllib.parse import urlsplit
 
-from processes import ROOT, VENV_BIN, api, free_port, start, stop, wait_for, wait_http
+from processes import ROOT, VENV_BIN, api, free_port, start, stop, wait_http, wait_ready
 from proc_stats import tree
 
 PRESIGN_SERVER = os.path.join(ROOT, "target", "release", "presign-server")
@@ -32,10 +32,12 @@ def ours(work, *args, env=None, binary=PRESIGN_SERVER, name="ours"):
     """presign-server with the rate limit off (every request is one user)."""
     data = os.path.join(work, f"{name}-data")
     log = os.path.join(work, f"{name}.log")
+    ready = os.path.join(work, f"{name}-ready.json")
     cmd = [binary, "--listen", "127.0.0.1:0", "--data-dir", data, "--rate-limit", "0",
-           "--www-dir", os.path.join(ROOT, "www"), "--pkg-dir", os.path.join(ROOT, "pkg"), *args]
+           "--www-dir", os.path.join(ROOT, "www"), "--pkg-dir", os.path.join(ROOT, "pkg"),
+           "--ready-file", ready, *args]
     proc = start(cmd, log, env=env)
-    url = wait_for(r"listening on (http://\S+)", log, proc).group(1).rstrip("/")
+    url = wait_ready(ready, log, proc)["url"].rstrip("/")
     wait_http(f"{url}/healthz", proc)
     return Server("presign-server", proc, url, log)
 

@@ -3,9 +3,9 @@
 // be killed (any signal) and started again on the same ports and data dir,
 // and its data dir can be a tmpfs of a given size (a disk that fills up).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 const bin = () => process.env.PRESIGN_SERVER_BIN ?? join(repo, 'target', 'debug', 'presign-server');
@@ -18,24 +18,27 @@ function onTmpfs(dir, bytes, command) {
   return ['unshare', [...ns, '--propagation', 'private', 'sh', '-c', script, 'sh', String(bytes), dir, ...command]];
 }
 
-// Spawns the server; resolves with its URLs once it printed its startup line.
+// Spawns the server; resolves with its URLs once it wrote them to its
+// --ready-file.
 async function spawnServer(args, { tmpfsBytes, dataDir, env, nice } = {}) {
-  const command = [...(nice ? ['nice', '-n', String(nice)] : []), bin(), ...args];
+  const readyFile = join(mkdtempSync(join(tmpdir(), 'presign-ready-')), 'ready.json');
+  const command = [...(nice ? ['nice', '-n', String(nice)] : []), bin(), ...args, '--ready-file', readyFile];
   const [cmd, argv] = tmpfsBytes ? onTmpfs(dataDir, tmpfsBytes, command) : [command[0], command.slice(1)];
   const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: env ? { ...process.env, ...env } : process.env });
   const exited = new Promise((ok) => child.once('exit', (code, signal) => ok({ code, signal })));
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
-  const [url, storeUrl] = await new Promise((ok, fail) => {
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`presign-server did not start in 60 s:\n${stderr}`)), 60_000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/listening on (http:\/\/[^\s]+) \(store (http:\/\/[^\s,]+)/);
-      if (m) { clearTimeout(timer); ok([m[1], m[2]]); }
-    });
-    exited.then(({ code, signal }) => { clearTimeout(timer); fail(new Error(`presign-server exited (${code ?? signal}):\n${stderr}`)); });
-  });
+  child.stdout.resume();
+  let gone = null;
+  exited.then(({ code, signal }) => { gone = code ?? signal; });
+  const deadline = Date.now() + 60_000;
+  while (!existsSync(readyFile)) {
+    if (gone !== null) throw new Error(`presign-server exited (${gone}):\n${stderr}`);
+    if (Date.now() > deadline) throw new Error(`presign-server did not start in 60 s:\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const { url, store_url: storeUrl } = JSON.parse(readFileSync(readyFile, 'utf8'));
+  rmSync(dirname(readyFile), { recursive: true, force: true });
   return { child, exited, url, storeUrl, logs: () => stderr };
 }
 

@@ -35,6 +35,12 @@ pub struct Cli {
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
 
+    /// Once listening, write the addresses to this file as JSON (`url`,
+    /// `store_url`, `bucket`, and `public_store_url` when it differs), for
+    /// scripts that start the server [env PRESIGN_READY_FILE].
+    #[arg(long, value_name = "FILE", env = "PRESIGN_READY_FILE")]
+    pub ready_file: Option<PathBuf>,
+
     /// Data folder: the SQLite database (presign.sqlite3: open multipart
     /// uploads, completed uploads, webhook outbox) and, with --dev, the
     /// embedded store (store/).

@@ -58,7 +58,7 @@ mod server;
 pub use cli::Cli;
 pub use commands::{run as run_command, CommandError};
 pub use config::Config;
-pub use server::Server;
+pub use server::{Addresses, Server};
 
 // What tests build a server from, or drive it with: the router and its
 // state without a socket, the clock, the store and the registries.

@@ -2,8 +2,9 @@
 //! `cors apply`); see the library's docs, or `presign-server --help`.
 
 use clap::Parser as _;
-use presign_server::{run_command, Cli, Config, Server};
+use presign_server::{run_command, Addresses, Cli, Config, Server};
 use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
             }
         };
     }
+    let ready_file = cli.ready_file.clone();
     let config = match Config::resolve(cli, env) {
         Ok(config) => config,
         Err(e) => {
@@ -45,7 +47,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(run(config)) {
+    match runtime.block_on(run(config, ready_file)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("presign-server: {e}");
@@ -54,17 +56,32 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+async fn run(
+    config: Config,
+    ready_file: Option<PathBuf>,
+) -> Result<(), Box<dyn std::error::Error>> {
     let server = Server::start(config).await?;
     {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "{}", server.startup_line())?;
         stdout.flush()?;
     }
+    if let Some(path) = ready_file {
+        write_ready_file(&path, &server.addresses())
+            .map_err(|e| format!("cannot write --ready-file {}: {e}", path.display()))?;
+    }
     shutdown_signal().await;
     tracing::info!("shutting down");
     server.shutdown().await?;
     Ok(())
+}
+
+/// Writes the addresses as JSON, whole or not at all: a reader polling for
+/// the file never sees half of it.
+fn write_ready_file(path: &Path, addresses: &Addresses) -> std::io::Result<()> {
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, serde_json::to_vec(addresses)?)?;
+    std::fs::rename(&partial, path)
 }
 
 /// Ctrl-C, or SIGTERM on Unix.

@@ -77,6 +77,19 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// Where a started server listens: what `--ready-file` holds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Addresses {
+    /// The API's base URL.
+    pub url: String,
+    /// The store's base URL, as the signer reaches it.
+    pub store_url: String,
+    pub bucket: String,
+    /// The store's base URL as browsers reach it, when it differs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_store_url: Option<String>,
+}
+
 impl Server {
     pub async fn start(config: Config) -> Result<Self, StartError> {
         Self::start_with_clock(config, Clock::System).await
@@ -208,7 +221,18 @@ impl Server {
         self.store.as_ref()
     }
 
-    /// The one line printed on stdout at start; scripts parse the URL from it:
+    /// Where it listens, as `--ready-file` writes it.
+    pub fn addresses(&self) -> Addresses {
+        Addresses {
+            url: self.url(),
+            store_url: self.store_url.clone(),
+            bucket: self.bucket.clone(),
+            public_store_url: self.public_store_url.clone(),
+        }
+    }
+
+    /// The one line printed on stdout at start, for people (scripts read
+    /// `--ready-file`):
     /// `presign-server listening on URL (store URL, bucket NAME)`, followed by
     /// ` public store URL` only when browsers reach the store elsewhere.
     pub fn startup_line(&self) -> String {

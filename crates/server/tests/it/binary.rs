@@ -84,3 +84,42 @@ fn a_public_store_url_is_appended_to_the_startup_line() {
         "{line}"
     );
 }
+
+#[test]
+fn the_ready_file_holds_the_addresses_of_the_startup_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ready = dir.path().join("ready.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_presign-server"))
+        .args(["--dev", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .arg("--ready-file")
+        .arg(&ready)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    let read = BufReader::new(stdout).read_line(&mut line);
+    let mut written = None;
+    for _ in 0..100 {
+        if let Ok(text) = std::fs::read_to_string(&ready) {
+            written = Some(text);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    read.expect("a line on stdout");
+    let addresses: serde_json::Value =
+        serde_json::from_str(&written.expect("the ready file")).expect("JSON");
+    let url = addresses["url"].as_str().expect("url");
+    let store = addresses["store_url"].as_str().expect("store_url");
+    assert_eq!(addresses["bucket"], "uploads");
+    assert_eq!(
+        line.trim_end(),
+        format!("presign-server listening on {url} (store {store}, bucket uploads)")
+    );
+    assert!(addresses.get("public_store_url").is_none(), "{addresses}");
+}
