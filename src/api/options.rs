@@ -14,6 +14,7 @@ use crate::api::js_fields::{
 };
 use crate::error::UploadError;
 use crate::hashing::checksums::ChecksumOptions;
+use crate::transport::signer::js_signer::JsSigner;
 use crate::transport::signer::token_source::TokenOption;
 use crate::upload::options::{
     UploadMethod, UploadOptions, MAX_ATTEMPTS, MAX_CONCURRENCY, MAX_RESUME_AGE_MS,
@@ -36,6 +37,8 @@ pub struct UploaderOptions {
     pub headers: Vec<(String, String)>,
     /// `token` or `getToken`: sent as `Authorization: Bearer …`.
     pub token: Option<TokenOption>,
+    /// The page's own signer, instead of the endpoint's HTTP protocol.
+    pub signer: Option<JsSigner>,
     /// Hash workers for uploads and for `checksums()` (0: hash on the main
     /// thread).
     pub workers: WorkerCounts,
@@ -69,6 +72,7 @@ impl fmt::Debug for UploaderOptions {
             .field("endpoint", &self.endpoint)
             .field("header_names", &names)
             .field("token", &self.token)
+            .field("signer", &self.signer)
             .field("workers", &self.workers)
             .field("worker_module_url", &self.worker_module_url)
             .field("has_resume_scope", &self.resume_scope.is_some())
@@ -79,7 +83,7 @@ impl fmt::Debug for UploaderOptions {
 }
 
 impl UploaderOptions {
-    /// Reads `{ endpoint?, headers?, token?, getToken?, workers?,
+    /// Reads `{ endpoint?, headers?, token?, getToken?, signer?, workers?,
     /// workerModuleUrl?, resumeScope?, maxConcurrentFiles?,
     /// maxConcurrentRequests? }`;
     /// `undefined` or `null` gives the defaults.
@@ -89,6 +93,7 @@ impl UploaderOptions {
                 endpoint: String::new(),
                 headers: Vec::new(),
                 token: None,
+                signer: None,
                 workers: default_workers(),
                 worker_module_url: None,
                 resume_scope: None,
@@ -109,24 +114,8 @@ impl UploaderOptions {
             None => Vec::new(),
             Some(v) => read_headers(&v)?,
         };
-        let token =
-            match (string_field(value, "token")?, field(value, "getToken")?) {
-                (Some(_), Some(_)) => {
-                    return Err(UploadError::bad_request(
-                        "give options.token or options.getToken, not both",
-                    ))
-                }
-                (Some(token), None) if token.trim().is_empty() || token.contains(['\r', '\n']) => {
-                    return Err(UploadError::bad_request(
-                        "options.token must be a non-empty string without line breaks",
-                    ))
-                }
-                (Some(token), None) => Some(TokenOption::Static(token)),
-                (None, Some(get)) => Some(TokenOption::Callback(get.dyn_into().map_err(|_| {
-                    UploadError::bad_request("options.getToken must be a function")
-                })?)),
-                (None, None) => None,
-            };
+        let token = read_token(value)?;
+        let signer = read_signer(value)?;
         let workers = integer_field(value, "workers", 0, u64::from(MAX_WORKERS))?
             .map_or_else(default_workers, |n| WorkerCounts::both(n as u32));
         let worker_module_url = string_field(value, "workerModuleUrl")?
@@ -156,6 +145,7 @@ impl UploaderOptions {
             endpoint,
             headers,
             token,
+            signer,
             workers,
             worker_module_url,
             resume_scope,
@@ -163,6 +153,40 @@ impl UploaderOptions {
             max_concurrent_requests,
         })
     }
+}
+
+/// `token` or `getToken`, if given.
+fn read_token(value: &JsValue) -> Result<Option<TokenOption>, UploadError> {
+    match (string_field(value, "token")?, field(value, "getToken")?) {
+        (Some(_), Some(_)) => Err(UploadError::bad_request(
+            "give options.token or options.getToken, not both",
+        )),
+        (Some(token), None) if token.trim().is_empty() || token.contains(['\r', '\n']) => {
+            Err(UploadError::bad_request(
+                "options.token must be a non-empty string without line breaks",
+            ))
+        }
+        (Some(token), None) => Ok(Some(TokenOption::Static(token))),
+        (None, Some(get)) => Ok(Some(TokenOption::Callback(get.dyn_into().map_err(
+            |_| UploadError::bad_request("options.getToken must be a function"),
+        )?))),
+        (None, None) => Ok(None),
+    }
+}
+
+/// `signer`, if given: then nothing of the HTTP signer's may be.
+fn read_signer(value: &JsValue) -> Result<Option<JsSigner>, UploadError> {
+    let Some(signer) = field(value, "signer")? else {
+        return Ok(None);
+    };
+    for name in ["endpoint", "headers", "token", "getToken"] {
+        if field(value, name)?.is_some() {
+            return Err(UploadError::bad_request(format!(
+                "options.signer makes its own requests: give options.signer or options.{name}, not both"
+            )));
+        }
+    }
+    JsSigner::from_js(&signer).map(Some)
 }
 
 /// From `navigator.hardwareConcurrency`: less one for uploads, all of it for
@@ -465,6 +489,7 @@ mod tests {
             endpoint: "https://signer".into(),
             headers: vec![("Authorization".into(), "Bearer secret-token".into())],
             token: Some(TokenOption::Static("other-secret".into())),
+            signer: None,
             workers: WorkerCounts::both(1),
             worker_module_url: None,
             resume_scope: None,

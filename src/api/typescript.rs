@@ -34,6 +34,13 @@ export interface UploaderOptions {
    */
   getToken?: () => string | Promise<string>;
   /**
+   * The page's own signer: an object of (async) functions, one per call of
+   * the protocol, that ask the app's backend however it likes. Instead of
+   * `endpoint`, `headers`, `token` and `getToken` (giving both is an
+   * error). Default: `presign-server`'s HTTP protocol at `endpoint`.
+   */
+  signer?: Signer;
+  /**
    * Hash workers (dedicated Web Workers running this package) that read and
    * hash parts off the main thread, several parts at once: 0 to 16; 0 hashes
    * on the main thread, as does an environment without `Worker`. Default:
@@ -72,6 +79,246 @@ export interface UploaderOptions {
    * small file is not stuck behind a large one's parts.
    */
   maxConcurrentRequests?: number;
+}
+
+/**
+ * What a signer function gets besides the request: the upload's
+ * `AbortSignal` (hand it to `fetch`; the uploader stops waiting when it
+ * fires either way).
+ *
+ * @example
+ * ```ts
+ * const sign = (body: GetUploadUrlRequest, { signal }: SignerContext) =>
+ *   fetch("/sign", { method: "POST", body: JSON.stringify(body), signal });
+ * ```
+ */
+export interface SignerContext {
+  signal?: AbortSignal;
+}
+
+/**
+ * A signer written by the page (`new Uploader({ signer })`): one function
+ * per call of the protocol, taking and answering the JSON bodies of
+ * `presign-server`'s endpoints (see docs/protocol.md), so forwarding them
+ * to a backend that speaks the protocol is one `fetch`. A function answers
+ * the object, or a `fetch` `Response` (read as JSON when `ok`, else as an
+ * error answer). It fails by throwing a `Response`, or an error with
+ * `status` (the HTTP status: 429 and 503 wait, 5xx retry, 4xx fail),
+ * `code` (an {@link UploadErrorCode}) and `retryAfter` (seconds, or an HTTP
+ * date); anything else thrown is retried as a network failure.
+ *
+ * Only `getUploadUrl` is required. Without the multipart functions (all
+ * four or none) every file goes in one PUT (at most 5 GiB); without
+ * `listParts` an upload is not resumed after a reload; without the batch
+ * functions each file is signed (and confirmed) on its own; without
+ * `fileUploaded` an upload is not confirmed, its result is what the store
+ * answered.
+ *
+ * @example
+ * ```ts
+ * const post = (path: string) => async (body: unknown, { signal }: SignerContext) =>
+ *   fetch(path, { method: "POST", body: JSON.stringify(body), signal,
+ *                 headers: { "Content-Type": "application/json" } });
+ * const uploader = new Uploader({
+ *   signer: {
+ *     getUploadUrl: post("/uploads/sign"),
+ *     fileUploaded: post("/uploads/done"),
+ *   },
+ * });
+ * ```
+ */
+export interface Signer {
+  /** `POST /api/get-upload-url`: a presigned PUT for one file. */
+  getUploadUrl(request: GetUploadUrlRequest, context: SignerContext): SignerAnswer<GetUploadUrlResponse>;
+  /** `POST /api/get-upload-urls`: several files at once, one outcome each, in order. */
+  getUploadUrls?(request: { files: GetUploadUrlRequest[] }, context: SignerContext): SignerAnswer<{ uploads: BatchOutcome<GetUploadUrlResponse>[] }>;
+  /** `POST /api/file-uploaded`: the stored object, as the store describes it. */
+  fileUploaded?(request: FileUploadedRequest, context: SignerContext): SignerAnswer<FileUploadedResponse | null | undefined>;
+  /** `POST /api/files-uploaded`: several confirmations at once. */
+  filesUploaded?(request: { files: FileUploadedRequest[] }, context: SignerContext): SignerAnswer<{ uploads: BatchOutcome<FileUploadedResponse>[] }>;
+  /** `POST /api/get-upload-form`: a presigned POST form (`method: "post"` uploads). */
+  getUploadForm?(request: GetUploadFormRequest, context: SignerContext): SignerAnswer<GetUploadFormResponse>;
+  /** `GET /api/download-url?key=`: a link to a stored object (`uploader.downloadUrl`). */
+  downloadUrl?(key: string, context: SignerContext): SignerAnswer<{ url: string; key: string; expires_in: number }>;
+  /** `POST /api/multipart`. */
+  createMultipart?(request: CreateMultipartRequest, context: SignerContext): SignerAnswer<CreateMultipartResponse>;
+  /** `POST /api/multipart/{uploadId}/part-urls`. */
+  partUrls?(uploadId: string, request: { parts: { number: number; size: number; sha256?: string }[] }, context: SignerContext): SignerAnswer<{ urls: { number: number; url: string; headers: Record<string, string>; expires_in: number }[] }>;
+  /** `GET /api/multipart/{uploadId}/parts`: the parts the store holds. */
+  listParts?(uploadId: string, context: SignerContext): SignerAnswer<{ upload_id: string; key: string; parts: { number: number; size: number; etag: string; sha256?: string | null }[] }>;
+  /** `POST /api/multipart/{uploadId}/complete`. */
+  completeMultipart?(uploadId: string, request: { parts: { number: number; etag: string; sha256?: string }[] }, context: SignerContext): SignerAnswer<{ key: string; size: number; etag: string; checksum_sha256?: string | null }>;
+  /** `DELETE /api/multipart/{uploadId}`. */
+  abortMultipart?(uploadId: string, context: SignerContext): SignerAnswer<unknown>;
+}
+
+/**
+ * A signer function's answer: the object, a `Response`, or a promise of either.
+ *
+ * @example
+ * ```ts
+ * const answer: SignerAnswer<GetUploadUrlResponse> = fetch("/sign", { method: "POST" });
+ * ```
+ */
+export type SignerAnswer<T> = T | Response | Promise<T | Response>;
+
+/**
+ * One file's outcome in a batch: its answer, or its status and error.
+ *
+ * @example
+ * ```ts
+ * const refused: BatchOutcome<GetUploadUrlResponse> = {
+ *   status: 413, error: { code: "too_large", message: "at most 5 GiB" },
+ * };
+ * ```
+ */
+export interface BatchOutcome<T> {
+  ok?: T;
+  status?: number;
+  error?: { code: string; message: string };
+}
+
+/**
+ * The body of `POST /api/get-upload-url`.
+ *
+ * @example
+ * ```ts
+ * const request: GetUploadUrlRequest = { filename: "a.bin", file_type: "ecu", size: 3 };
+ * ```
+ */
+export interface GetUploadUrlRequest {
+  filename: string;
+  file_type: string;
+  content_type?: string;
+  size?: number;
+  /** Base64 SHA-256 of the file: sign it as `x-amz-checksum-sha256`. */
+  sha256?: string;
+}
+
+/**
+ * The answer to `getUploadUrl`: the PUT to make, exactly.
+ *
+ * @example
+ * ```ts
+ * const signed: GetUploadUrlResponse = {
+ *   upload_url: "https://bucket.s3.amazonaws.com/users/1/a.bin?X-Amz-Signature=...",
+ *   key: "users/1/a.bin", expires_in: 900, headers: { "content-type": "application/octet-stream" },
+ * };
+ * ```
+ */
+export interface GetUploadUrlResponse {
+  upload_url: string;
+  key: string;
+  expires_in: number;
+  /** `"PUT"` (the default). */
+  method?: string;
+  /** Exactly the headers the PUT must carry (signed ones included). */
+  headers?: Record<string, string> | null;
+}
+
+/**
+ * The body of `POST /api/file-uploaded`.
+ *
+ * @example
+ * ```ts
+ * const confirm: FileUploadedRequest = { key: "users/1/a.bin", file_type: "ecu", size: 3 };
+ * ```
+ */
+export interface FileUploadedRequest {
+  key: string;
+  file_type: string;
+  size?: number;
+  sha256?: string;
+}
+
+/**
+ * The stored object, as the store describes it.
+ *
+ * @example
+ * ```ts
+ * const stored: FileUploadedResponse = { key: "users/1/a.bin", size: 3, etag: '"900150983cd24fb0"' };
+ * ```
+ */
+export interface FileUploadedResponse {
+  key: string;
+  size: number;
+  etag: string;
+  sha256?: string | null;
+  content_type?: string | null;
+}
+
+/**
+ * The body of `POST /api/get-upload-form`.
+ *
+ * @example
+ * ```ts
+ * const request: GetUploadFormRequest = { filename: "a.png", file_type: "images", size: 1024 };
+ * ```
+ */
+export interface GetUploadFormRequest {
+  filename: string;
+  file_type: string;
+  content_type?: string;
+  size?: number;
+  sha256?: string;
+}
+
+/**
+ * A presigned POST form: where to post, and the fields before the file.
+ *
+ * @example
+ * ```ts
+ * const form: GetUploadFormResponse = {
+ *   url: "https://bucket.s3.amazonaws.com/", key: "users/1/a.png", expires_in: 900,
+ *   fields: { key: "users/1/a.png", policy: "...", "x-amz-signature": "..." },
+ * };
+ * ```
+ */
+export interface GetUploadFormResponse {
+  url: string;
+  fields: Record<string, string>;
+  key: string;
+  expires_in: number;
+}
+
+/**
+ * The body of `POST /api/multipart`.
+ *
+ * @example
+ * ```ts
+ * const create: CreateMultipartRequest = {
+ *   filename: "big.mp4", file_type: "videos", size: 200 * 2 ** 20, part_size: 8 * 2 ** 20,
+ * };
+ * ```
+ */
+export interface CreateMultipartRequest {
+  filename: string;
+  file_type: string;
+  content_type?: string;
+  size: number;
+  part_size?: number;
+  /** `false`: parts without checksums; absent means on. */
+  checksum?: boolean;
+  /** The same in every attempt: a repeat answers the same upload. */
+  client_token?: string;
+}
+
+/**
+ * The answer to `createMultipart`.
+ *
+ * @example
+ * ```ts
+ * const created: CreateMultipartResponse = {
+ *   upload_id: "u_1", key: "users/1/big.mp4", part_size: 8 * 2 ** 20, part_count: 25, expires_in: 900,
+ * };
+ * ```
+ */
+export interface CreateMultipartResponse {
+  upload_id: string;
+  key: string;
+  part_size: number;
+  part_count: number;
+  expires_in: number;
 }
 
 /**

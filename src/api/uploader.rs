@@ -7,7 +7,9 @@ use crate::api::results::{self, DownloadLink};
 use crate::api::upload_handle::Upload;
 use crate::hashing::checksums::{self, ChecksumOptions};
 use crate::hashing::{Hashing, Purpose};
+use crate::transport::signer::backend::Backend;
 use crate::transport::signer::client::SignerClient;
+use crate::transport::signer::http::SignerHttp;
 use crate::upload::attempt::{Peer, Retrying};
 use crate::upload::control::{js_state_sink, ControlOptions};
 use crate::upload::engine::Engine;
@@ -77,8 +79,20 @@ impl Uploader {
             options.max_concurrent_files,
             options.max_concurrent_requests,
         );
-        let resume_scope = scope(&options.endpoint, options.resume_scope.as_deref());
-        let signer = SignerClient::new(options.endpoint, options.headers, options.token);
+        // A page's signer has no endpoint; no endpoint looks like this.
+        let signed_at = match options.signer {
+            Some(_) => "(the page's signer)",
+            None => options.endpoint.as_str(),
+        };
+        let resume_scope = scope(signed_at, options.resume_scope.as_deref());
+        let signer = SignerClient::new(match options.signer {
+            Some(js) => Backend::Js(js),
+            None => Backend::Http(SignerHttp::new(
+                options.endpoint,
+                options.headers,
+                options.token,
+            )),
+        });
         Ok(Self {
             engine: Rc::new(Engine {
                 signer: Rc::new(signer),

@@ -15,6 +15,7 @@ use crate::upload::queue::UploadQueue;
 use crate::upload::single::{self, SingleResult};
 use crate::web::blob_reader::blob_size;
 use crate::web::resume_store::ResumeStore;
+use presign_core::s3::limits::MAX_SINGLE_PUT;
 use presign_core::upload::state::UploadState;
 use presign_core::ErrorCode;
 use serde::Serialize;
@@ -91,7 +92,7 @@ impl Engine {
 }
 
 /// Waits for the upload's turn, then uploads in one request or in parts,
-/// by size.
+/// by size (in one request when the signer signs no parts).
 async fn run(
     signer: &Rc<SignerClient>,
     hashing: &Hashing,
@@ -111,8 +112,17 @@ async fn run(
         retrying: &retrying,
         resume_scope,
     };
-    if blob_size(&blob) > options.multipart_threshold {
+    let size = blob_size(&blob);
+    let in_parts = size > options.multipart_threshold && signer.backend().signs_multipart();
+    if in_parts {
         Ok(Stored::Multipart(multipart::upload(job).await?))
+    } else if size > MAX_SINGLE_PUT {
+        Err(UploadError::new(
+            ErrorCode::TooLarge,
+            format!(
+                "{size} bytes is more than one PUT may carry ({MAX_SINGLE_PUT}), and the page's signer signs no multipart uploads"
+            ),
+        ))
     } else {
         Ok(Stored::Single(single::upload(job).await?))
     }

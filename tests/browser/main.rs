@@ -17,6 +17,7 @@ mod batch;
 mod faults;
 mod form_post;
 mod multipart;
+mod page_signer;
 mod pause;
 mod resume;
 mod single_put;

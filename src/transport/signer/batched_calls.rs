@@ -4,8 +4,10 @@
 //! each as `file-uploaded` alone).
 
 use crate::error::UploadError;
+use crate::transport::signer::backend::Backend;
 use crate::transport::signer::batching::Batched;
-use crate::transport::signer::http::{parse, SignerHttp};
+use crate::transport::signer::call::{Call, WhenAbsent};
+use crate::transport::signer::http::parse;
 use presign_core::protocol::batch::{
     BatchOutcome, FilesUploadedRequest, FilesUploadedResponse, GetUploadUrlsRequest,
     GetUploadUrlsResponse,
@@ -27,21 +29,24 @@ impl Batched for Signing {
 
     /// `POST /api/get-upload-url`.
     async fn alone(
-        http: &SignerHttp,
+        backend: &Backend,
         request: &Self::Request,
         signal: Option<&AbortSignal>,
     ) -> Result<Self::Answer, UploadError> {
-        let text = http.post("/api/get-upload-url", request, signal).await?;
-        parse(&text, "get-upload-url")
+        let call = Call::post("getUploadUrl", "/api/get-upload-url".into(), request)?;
+        let text = backend.call(&call, signal).await?;
+        parse(&text, &backend.describe(&call))
     }
 
     async fn together(
-        http: &SignerHttp,
+        backend: &Backend,
         files: Vec<Self::Request>,
     ) -> Result<Vec<Result<Self::Answer, UploadError>>, UploadError> {
-        let answer: GetUploadUrlsResponse = http
-            .post_parsed(Self::BATCH_PATH, &GetUploadUrlsRequest { files })
-            .await?;
+        let request = GetUploadUrlsRequest { files };
+        let call = Call::post("getUploadUrls", Self::BATCH_PATH.into(), &request)?
+            .when_absent(WhenAbsent::NoBatches);
+        let text = backend.call(&call, None).await?;
+        let answer: GetUploadUrlsResponse = parse(&text, &backend.describe(&call))?;
         Ok(outcomes(answer.uploads))
     }
 }
@@ -55,23 +60,28 @@ impl Batched for Confirming {
     type Answer = Option<FileUploadedResponse>;
     const BATCH_PATH: &'static str = "/api/files-uploaded";
 
-    /// `POST /api/file-uploaded`; `None` when the answer is not our JSON.
+    /// `POST /api/file-uploaded`; `None` when the answer is not our JSON
+    /// (or the page's signer confirms nothing).
     async fn alone(
-        http: &SignerHttp,
+        backend: &Backend,
         request: &Self::Request,
         signal: Option<&AbortSignal>,
     ) -> Result<Self::Answer, UploadError> {
-        let text = http.post("/api/file-uploaded", request, signal).await?;
+        let call = Call::post("fileUploaded", "/api/file-uploaded".into(), request)?
+            .when_absent(WhenAbsent::Skip);
+        let text = backend.call(&call, signal).await?;
         Ok(serde_json::from_str(&text).ok())
     }
 
     async fn together(
-        http: &SignerHttp,
+        backend: &Backend,
         files: Vec<Self::Request>,
     ) -> Result<Vec<Result<Self::Answer, UploadError>>, UploadError> {
-        let answer: FilesUploadedResponse = http
-            .post_parsed(Self::BATCH_PATH, &FilesUploadedRequest { files })
-            .await?;
+        let request = FilesUploadedRequest { files };
+        let call = Call::post("filesUploaded", Self::BATCH_PATH.into(), &request)?
+            .when_absent(WhenAbsent::NoBatches);
+        let text = backend.call(&call, None).await?;
+        let answer: FilesUploadedResponse = parse(&text, &backend.describe(&call))?;
         Ok(outcomes(answer.uploads)
             .into_iter()
             .map(|o| o.map(Some))

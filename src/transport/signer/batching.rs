@@ -7,14 +7,15 @@
 //! signing single PUTs (`POST /api/get-upload-urls`) and confirming them
 //! (`POST /api/files-uploaded`).
 //!
-//! A signer without the batch endpoint (the design note's: 404 or 405) gets one
-//! request per file from then on. A batch is sent once: its failure (the
-//! network, a 5xx, a 429, a 401) is each of its files' failed attempt, which
-//! each file's own attempt loop retries (in a later batch); a file the signer
-//! refuses fails alone, with the error its own request would have had.
+//! A signer without the batch endpoint (the design note's: 404 or 405; a
+//! page's signer without the batch function) gets one request per file
+//! from then on. A batch is sent once: its failure (the network, a 5xx, a
+//! 429, a 401) is each of its files' failed attempt, which each file's own
+//! attempt loop retries (in a later batch); a file the signer refuses fails
+//! alone, with the error its own request would have had.
 
 use crate::error::UploadError;
-use crate::transport::signer::http::SignerHttp;
+use crate::transport::signer::backend::Backend;
 use crate::web::abort;
 use futures::channel::oneshot;
 use futures::future::{join_all, select, Either};
@@ -34,14 +35,14 @@ pub(crate) trait Batched: Sized + 'static {
     const BATCH_PATH: &'static str;
     /// One request alone (`signal` stops it).
     async fn alone(
-        http: &SignerHttp,
+        backend: &Backend,
         request: &Self::Request,
         signal: Option<&AbortSignal>,
     ) -> Result<Self::Answer, UploadError>;
     /// Several in one request: one outcome per request, in order, or the
     /// whole batch's failure.
     async fn together(
-        http: &SignerHttp,
+        backend: &Backend,
         requests: Vec<Self::Request>,
     ) -> Result<Vec<Result<Self::Answer, UploadError>>, UploadError>;
 }
@@ -88,12 +89,12 @@ impl<B: Batched> fmt::Debug for RequestBatch<B> {
 /// signer without batches. `signal` stops the wait, not the batch.
 pub(crate) async fn send<B: Batched>(
     queue: &Rc<RequestBatch<B>>,
-    http: &Rc<SignerHttp>,
+    backend: &Rc<Backend>,
     request: &B::Request,
     signal: Option<&AbortSignal>,
 ) -> Result<B::Answer, UploadError> {
     if queue.unsupported.get() {
-        return B::alone(http, request, signal).await;
+        return B::alone(backend, request, signal).await;
     }
     abort::ensure_live(signal)?;
     let (reply, answer) = oneshot::channel();
@@ -102,7 +103,7 @@ pub(crate) async fn send<B: Batched>(
         reply,
     });
     if !queue.sending.replace(true) {
-        let sender = send_waiting::<B>(Rc::clone(queue), Rc::clone(http));
+        let sender = send_waiting::<B>(Rc::clone(queue), Rc::clone(backend));
         wasm_bindgen_futures::spawn_local(sender);
     }
     let answer = async {
@@ -125,7 +126,7 @@ pub(crate) async fn send<B: Batched>(
 /// Sends the waiting requests of `queue` until none wait. Those queued in
 /// the same task as the first (a page's `Promise.all` over its files) go in
 /// the first request.
-async fn send_waiting<B: Batched>(queue: Rc<RequestBatch<B>>, http: Rc<SignerHttp>) {
+async fn send_waiting<B: Batched>(queue: Rc<RequestBatch<B>>, backend: Rc<Backend>) {
     loop {
         // Let the uploads started in this task queue theirs first.
         let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(
@@ -144,11 +145,11 @@ async fn send_waiting<B: Batched>(queue: Rc<RequestBatch<B>>, http: Rc<SignerHtt
             return;
         }
         if waiting.len() == 1 || queue.unsupported.get() {
-            alone(&http, waiting).await;
+            alone(&backend, waiting).await;
             continue;
         }
         let requests = waiting.iter().map(|w| w.request.clone()).collect();
-        match B::together(&http, requests).await {
+        match B::together(&backend, requests).await {
             Ok(outcomes) if outcomes.len() == waiting.len() => {
                 for (w, outcome) in waiting.into_iter().zip(outcomes) {
                     let _ = w.reply.send(outcome);
@@ -168,7 +169,7 @@ async fn send_waiting<B: Batched>(queue: Rc<RequestBatch<B>>, http: Rc<SignerHtt
             }
             Err(e) if matches!(e.status(), Some(404 | 405)) => {
                 queue.unsupported.set(true);
-                alone(&http, waiting).await;
+                alone(&backend, waiting).await;
             }
             Err(e) => fail(waiting, &e),
         }
@@ -182,9 +183,9 @@ fn fail<B: Batched>(waiting: Vec<Waiting<B>>, error: &UploadError) {
 }
 
 /// Each request on its own, all at once.
-async fn alone<B: Batched>(http: &SignerHttp, waiting: Vec<Waiting<B>>) {
+async fn alone<B: Batched>(backend: &Backend, waiting: Vec<Waiting<B>>) {
     join_all(waiting.into_iter().map(|w| async move {
-        let answer = B::alone(http, &w.request, None).await;
+        let answer = B::alone(backend, &w.request, None).await;
         let _ = w.reply.send(answer);
     }))
     .await;

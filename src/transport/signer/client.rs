@@ -1,17 +1,19 @@
-//! The signer's API, one call at a time: get-upload-url and file-uploaded
-//! (batched with an `Uploader`'s other files by [`batching`]), the POST
-//! form, the multipart control plane, download-url. Each method is one
-//! attempt; the caller's attempt loop ([`crate::upload::attempt`]) retries.
-//! Every call may be repeated: signing twice is harmless, Complete and
-//! file-uploaded answer a repeat from the record, and a Create carries the
-//! upload's client token, so a repeat whose first answer was lost gets the
-//! same upload.
+//! The signer's calls, as the uploads make them: get-upload-url and
+//! file-uploaded (batched with an `Uploader`'s other files by
+//! [`batching`]), the POST form, the multipart control plane, download-url;
+//! each to the uploader's [`Backend`] (HTTP or the page's signer). Each
+//! method is one attempt; the caller's attempt loop
+//! ([`crate::upload::attempt`]) retries. Every call may be repeated:
+//! signing twice is harmless, Complete and file-uploaded answer a repeat
+//! from the record, and a Create carries the upload's client token, so a
+//! repeat whose first answer was lost gets the same upload.
 
 use crate::error::UploadError;
+use crate::transport::signer::backend::Backend;
 use crate::transport::signer::batched_calls::{Confirming, Signing};
 use crate::transport::signer::batching::{self, RequestBatch};
-use crate::transport::signer::http::{encode_query_component, parse, SignerHttp};
-use crate::transport::signer::token_source::TokenOption;
+use crate::transport::signer::call::Call;
+use crate::transport::signer::http::{encode_query_component, parse};
 use presign_core::protocol::form::{GetUploadFormRequest, GetUploadFormResponse};
 use presign_core::protocol::multipart::{
     CompleteMultipartRequest, CompleteMultipartResponse, CreateMultipartRequest,
@@ -21,13 +23,14 @@ use presign_core::protocol::single::{
     DownloadUrlResponse, FileUploadedRequest, FileUploadedResponse, GetUploadUrlRequest,
     GetUploadUrlResponse,
 };
+use serde::de::DeserializeOwned;
 use std::rc::Rc;
 use web_sys::AbortSignal;
 
 /// Talks to one signer. Cheap to share behind an `Rc`.
 #[derive(Debug)]
 pub struct SignerClient {
-    http: Rc<SignerHttp>,
+    backend: Rc<Backend>,
     /// Single-PUT signing and confirming, batched across the uploader's files.
     signing: Rc<RequestBatch<Signing>>,
     confirming: Rc<RequestBatch<Confirming>>,
@@ -39,21 +42,30 @@ fn multipart_path(upload_id: &str, rest: &str) -> String {
 }
 
 impl SignerClient {
-    /// A client of the signer at `endpoint` (normalised; `""`: same origin).
-    pub fn new(
-        endpoint: String,
-        headers: Vec<(String, String)>,
-        token: Option<TokenOption>,
-    ) -> Self {
+    pub fn new(backend: Backend) -> Self {
         Self {
-            http: Rc::new(SignerHttp::new(endpoint, headers, token)),
+            backend: Rc::new(backend),
             signing: Rc::default(),
             confirming: Rc::default(),
         }
     }
 
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
     pub fn endpoint(&self) -> &str {
-        self.http.endpoint()
+        self.backend.endpoint()
+    }
+
+    /// `call`'s answer as `T`, or a `server` error naming the call.
+    async fn ask<T: DeserializeOwned>(
+        &self,
+        call: &Call<'_>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<T, UploadError> {
+        let text = self.backend.call(call, signal).await?;
+        parse(&text, &self.backend.describe(call))
     }
 
     /// A presigned PUT for one file: batched with the other files of this
@@ -63,7 +75,7 @@ impl SignerClient {
         request: &GetUploadUrlRequest,
         signal: Option<&AbortSignal>,
     ) -> Result<GetUploadUrlResponse, UploadError> {
-        batching::send(&self.signing, &self.http, request, signal).await
+        batching::send(&self.signing, &self.backend, request, signal).await
     }
 
     /// `POST /api/get-upload-form`.
@@ -72,11 +84,8 @@ impl SignerClient {
         request: &GetUploadFormRequest,
         signal: Option<&AbortSignal>,
     ) -> Result<GetUploadFormResponse, UploadError> {
-        let text = self
-            .http
-            .post("/api/get-upload-form", request, signal)
-            .await?;
-        parse(&text, "get-upload-form")
+        let call = Call::post("getUploadForm", "/api/get-upload-form".into(), request)?;
+        self.ask(&call, signal).await
     }
 
     /// An upload confirmed: batched with the others of this `Uploader`
@@ -87,7 +96,7 @@ impl SignerClient {
         request: &FileUploadedRequest,
         signal: Option<&AbortSignal>,
     ) -> Result<Option<FileUploadedResponse>, UploadError> {
-        batching::send(&self.confirming, &self.http, request, signal).await
+        batching::send(&self.confirming, &self.backend, request, signal).await
     }
 
     /// `GET /api/download-url?key=...`.
@@ -97,8 +106,8 @@ impl SignerClient {
         signal: Option<&AbortSignal>,
     ) -> Result<DownloadUrlResponse, UploadError> {
         let path = format!("/api/download-url?key={}", encode_query_component(key));
-        let text = self.http.get(&path, signal).await?;
-        parse(&text, "download-url")
+        let call = Call::get("downloadUrl", path).about(key);
+        self.ask(&call, signal).await
     }
 
     /// `POST /api/multipart`.
@@ -107,8 +116,8 @@ impl SignerClient {
         request: &CreateMultipartRequest,
         signal: Option<&AbortSignal>,
     ) -> Result<CreateMultipartResponse, UploadError> {
-        let text = self.http.post("/api/multipart", request, signal).await?;
-        parse(&text, "multipart")
+        let call = Call::post("createMultipart", "/api/multipart".into(), request)?;
+        self.ask(&call, signal).await
     }
 
     /// `POST /api/multipart/{id}/part-urls`.
@@ -119,8 +128,8 @@ impl SignerClient {
         signal: Option<&AbortSignal>,
     ) -> Result<PartUrlsResponse, UploadError> {
         let path = multipart_path(upload_id, "/part-urls");
-        let text = self.http.post(&path, request, signal).await?;
-        parse(&text, "part-urls")
+        let call = Call::post("partUrls", path, request)?.about(upload_id);
+        self.ask(&call, signal).await
     }
 
     /// `GET /api/multipart/{id}/parts`: the parts the store holds.
@@ -129,11 +138,8 @@ impl SignerClient {
         upload_id: &str,
         signal: Option<&AbortSignal>,
     ) -> Result<ListPartsResponse, UploadError> {
-        let text = self
-            .http
-            .get(&multipart_path(upload_id, "/parts"), signal)
-            .await?;
-        parse(&text, "parts")
+        let call = Call::get("listParts", multipart_path(upload_id, "/parts")).about(upload_id);
+        self.ask(&call, signal).await
     }
 
     /// `POST /api/multipart/{id}/complete`.
@@ -144,15 +150,14 @@ impl SignerClient {
         signal: Option<&AbortSignal>,
     ) -> Result<CompleteMultipartResponse, UploadError> {
         let path = multipart_path(upload_id, "/complete");
-        let text = self.http.post(&path, request, signal).await?;
-        parse(&text, "complete")
+        let call = Call::post("completeMultipart", path, request)?.about(upload_id);
+        self.ask(&call, signal).await
     }
 
     /// `DELETE /api/multipart/{id}`: the signer aborts the upload in the store.
     pub async fn abort_multipart(&self, upload_id: &str) -> Result<(), UploadError> {
-        self.http
-            .delete(&multipart_path(upload_id, ""), None)
-            .await?;
+        let call = Call::delete("abortMultipart", multipart_path(upload_id, "")).about(upload_id);
+        self.backend.call(&call, None).await?;
         Ok(())
     }
 }

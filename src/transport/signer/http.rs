@@ -1,17 +1,17 @@
-//! One request to the signer: JSON over `fetch` (gloo-net) with the
-//! uploader's headers and bearer token (renewed once after a 401, with
-//! `getToken`), its `Retry-After` kept, its error answer mapped to a code.
-//! No retries here: the caller's attempt loop ([`crate::upload::attempt`])
-//! decides.
+//! One call to a signer speaking `presign-server`'s protocol over HTTP:
+//! JSON over `fetch` (gloo-net) with the uploader's headers and bearer
+//! token (renewed once after a 401, with `getToken`), its `Retry-After`
+//! kept, its error answer mapped to a code. No retries here: the caller's
+//! attempt loop ([`crate::upload::attempt`]) decides.
 
 use crate::error::UploadError;
+use crate::transport::signer::call::{Call, Verb};
 use crate::transport::signer::token_source::{TokenOption, TokenSource};
 use crate::web::abort::LinkedAbort;
 use crate::web::clock;
 use gloo_net::http::{Request, RequestBuilder};
 use presign_core::protocol::error::ErrorBody;
 use presign_core::ErrorCode;
-use serde::Serialize;
 use std::fmt;
 use web_sys::AbortSignal;
 
@@ -64,50 +64,19 @@ impl SignerHttp {
         format!("{}{path}", self.endpoint)
     }
 
-    /// `GET {path}`: the body text of a 2xx answer.
-    pub async fn get(
+    /// One call of the protocol over HTTP: the body text of a 2xx answer.
+    pub async fn call(
         &self,
-        path: &str,
+        call: &Call<'_>,
         signal: Option<&AbortSignal>,
     ) -> Result<String, UploadError> {
-        let url = self.url(path);
-        self.send(&|| Request::get(&url), None, &url, signal).await
-    }
-
-    /// `DELETE {path}`.
-    pub async fn delete(
-        &self,
-        path: &str,
-        signal: Option<&AbortSignal>,
-    ) -> Result<String, UploadError> {
-        let url = self.url(path);
-        self.send(&|| Request::delete(&url), None, &url, signal)
-            .await
-    }
-
-    /// `POST {path}` with a JSON body, once (no upload's signal: a batch's
-    /// own request), its JSON answer.
-    pub async fn post_parsed<T: serde::de::DeserializeOwned>(
-        &self,
-        path: &str,
-        body: &impl Serialize,
-    ) -> Result<T, UploadError> {
-        let text = self.post(path, body, None).await?;
-        parse(&text, path)
-    }
-
-    /// `POST {path}` with a JSON body: the body text of a 2xx answer.
-    pub async fn post(
-        &self,
-        path: &str,
-        body: &impl Serialize,
-        signal: Option<&AbortSignal>,
-    ) -> Result<String, UploadError> {
-        let url = self.url(path);
-        let json = serde_json::to_string(body)
-            .map_err(|e| UploadError::bad_request(format!("could not encode the request: {e}")))?;
-        let builder = || Request::post(&url).header("Content-Type", "application/json");
-        self.send(&builder, Some(json), &url, signal).await
+        let url = self.url(&call.path);
+        let builder = || match call.verb {
+            Verb::Get => Request::get(&url),
+            Verb::Delete => Request::delete(&url),
+            Verb::Post => Request::post(&url).header("Content-Type", "application/json"),
+        };
+        self.send(&builder, call.body.clone(), &url, signal).await
     }
 
     /// Sends the request once with the current token (a 401 renews the

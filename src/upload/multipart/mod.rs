@@ -97,8 +97,10 @@ async fn create(job: Job<'_>) -> Result<(Option<Resume>, CreateMultipartResponse
         .map_err(|e| UploadError::new(ErrorCode::TooLarge, e.to_string()))?;
     control.progress().start(Phase::Signing, size);
     let name = filename(file);
-    // Resuming matches stored parts by their SHA-256: not without checksums.
-    let found = match options.resume && options.checksum {
+    // Resuming matches stored parts by their SHA-256 (not without
+    // checksums) listed by the signer (not a page's signer without
+    // listParts).
+    let found = match options.resume && options.checksum && signer.backend().lists_parts() {
         true => Resume::find(job, &name, wanted.part_size(), &upload_signal).await?,
         false => None,
     };

@@ -77,6 +77,11 @@ impl ErrorCode {
         }
     }
 
+    /// The code named `name` (`"not_found"`), if this version knows it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|code| code.as_str() == name)
+    }
+
     /// The HTTP status the signer answers with for this code.
     pub fn http_status(self) -> u16 {
         match self {
@@ -175,6 +180,7 @@ mod tests {
         for code in ErrorCode::ALL {
             let json = serde_json::to_string(&code).unwrap_or_default();
             assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert_eq!(ErrorCode::from_name(code.as_str()), Some(code));
             assert_eq!(ErrorCode::from_http_status(code.http_status()) == code, {
                 // statuses that map back uniquely
                 !matches!(
@@ -186,6 +192,13 @@ mod tests {
                         | ErrorCode::Unauthorized
                 )
             });
+        }
+    }
+
+    #[test]
+    fn unknown_names_are_none() {
+        for name in ["", "NotFound", "not found", "quota", "server "] {
+            assert_eq!(ErrorCode::from_name(name), None, "{name:?}");
         }
     }
 
