@@ -21,6 +21,7 @@ use crate::upload::options::{
     MAX_STALL_TIMEOUT_MS, MAX_WAIT_MS,
 };
 use presign_core::protocol::content_type;
+use presign_core::protocol::metadata::Metadata;
 use presign_core::upload::hash_strategy::{
     DigestMethod, DigestPreference, WorkerCounts, MAX_WORKERS,
 };
@@ -155,6 +156,41 @@ impl UploaderOptions {
     }
 }
 
+/// `metadata`: an object of names and strings (numbers and booleans as
+/// text), checked as the signer will check it.
+fn read_metadata(value: &JsValue) -> Result<Metadata, UploadError> {
+    let Some(object) = field(value, "metadata")? else {
+        return Ok(Metadata::default());
+    };
+    let object: js_sys::Object = object.dyn_into().map_err(|_| {
+        UploadError::bad_request("options.metadata must be an object of names and strings")
+    })?;
+    let mut metadata = Metadata::default();
+    for entry in js_sys::Object::entries(&object).iter() {
+        let entry = js_sys::Array::from(&entry);
+        let name = entry.get(0).as_string().unwrap_or_default();
+        let value = entry.get(1);
+        let text = match (value.as_string(), value.as_f64(), value.as_bool()) {
+            (Some(text), _, _) => text,
+            (None, Some(n), _) if n.is_finite() => js_sys::JSON::stringify(&value)
+                .ok()
+                .and_then(|t| t.as_string())
+                .unwrap_or_default(),
+            (None, None, Some(b)) => b.to_string(),
+            _ => {
+                return Err(UploadError::bad_request(format!(
+                    "options.metadata.{name} must be a string"
+                )))
+            }
+        };
+        metadata.0.insert(name, text);
+    }
+    metadata
+        .check()
+        .map_err(|e| UploadError::bad_request(format!("options.metadata: {e}")))?;
+    Ok(metadata)
+}
+
 /// `token` or `getToken`, if given.
 fn read_token(value: &JsValue) -> Result<Option<TokenOption>, UploadError> {
     match (string_field(value, "token")?, field(value, "getToken")?) {
@@ -226,6 +262,7 @@ impl UploadOptions {
         options.read_transfer(value)?;
         options.read_retries(value)?;
         options.read_checksums(value)?;
+        options.metadata = read_metadata(value)?;
         Ok(options)
     }
 

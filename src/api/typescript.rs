@@ -193,6 +193,8 @@ export interface GetUploadUrlRequest {
   size?: number;
   /** Base64 SHA-256 of the file: sign it as `x-amz-checksum-sha256`. */
   sha256?: string;
+  /** Sign each as `x-amz-meta-{name}`. */
+  metadata?: Record<string, string>;
 }
 
 /**
@@ -261,6 +263,8 @@ export interface GetUploadFormRequest {
   content_type?: string;
   size?: number;
   sha256?: string;
+  /** Pin each as the form field `x-amz-meta-{name}`. */
+  metadata?: Record<string, string>;
 }
 
 /**
@@ -301,6 +305,8 @@ export interface CreateMultipartRequest {
   checksum?: boolean;
   /** The same in every attempt: a repeat answers the same upload. */
   client_token?: string;
+  /** Create the upload with each as `x-amz-meta-{name}`. */
+  metadata?: Record<string, string>;
 }
 
 /**
@@ -469,6 +475,14 @@ export interface UploadOptions {
   fileType: string;
   /** Defaults to `file.type`, else `application/octet-stream`. */
   contentType?: string;
+  /**
+   * Stored with the object as S3 user metadata (`x-amz-meta-{name}`),
+   * signed so the browser cannot change it: names of `a-z 0-9 -`, values
+   * printable ASCII, 2 KB in all; the signer's policy says which names
+   * each file type takes. Bad metadata rejects with `bad_request` before
+   * anything is sent.
+   */
+  metadata?: Record<string, string | number | boolean>;
   onProgress?: (progress: UploadProgress) => void;
   signal?: AbortSignal;
   /** Files larger than this many bytes go multipart (default 16 MiB). */

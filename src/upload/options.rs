@@ -2,6 +2,7 @@
 //! when it was read from JavaScript ([`crate::api::options`]), every default
 //! here, once.
 
+use presign_core::protocol::metadata::Metadata;
 use presign_core::s3::part_plan::{DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE};
 use presign_core::upload::resume_state::DEFAULT_RESUME_MAX_AGE_MS;
 use presign_core::upload::retry_policy::{RetryPolicy, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_WAIT_MS};
@@ -41,6 +42,8 @@ pub struct UploadOptions {
     pub file_type: String,
     /// Overrides `file.type`; already validated as a media type.
     pub content_type: Option<String>,
+    /// Stored with the object as `x-amz-meta-*`; already checked.
+    pub metadata: Metadata,
     pub on_progress: Option<js_sys::Function>,
     pub signal: Option<AbortSignal>,
     /// Files larger than this go multipart.
@@ -79,6 +82,7 @@ impl Default for UploadOptions {
             method: UploadMethod::Put,
             file_type: String::new(),
             content_type: None,
+            metadata: Metadata::default(),
             on_progress: None,
             signal: None,
             multipart_threshold: DEFAULT_MULTIPART_THRESHOLD,

@@ -84,6 +84,7 @@ pub async fn upload(job: Job<'_>) -> Result<SingleResult, UploadError> {
         content_type: Some(content_type(file, options)),
         size: Some(size),
         sha256: digest,
+        metadata: options.metadata.clone(),
     };
     let signed = sign(signer, options.method, &request, retrying, signal).await?;
 
@@ -370,6 +371,7 @@ async fn sign(
                 content_type: request.content_type.clone(),
                 size: request.size,
                 sha256: request.sha256,
+                metadata: request.metadata.clone(),
             };
             let send = || signer.get_upload_form(&form_request, signal);
             let form = retrying

@@ -6,7 +6,8 @@
 //   options.only:   names of the functions to have (default: all)
 //   options.faults: { name: [thrown, ...] }, thrown in order, one per call
 //   options.json:   answer parsed objects instead of Response objects
-// The signer's `log` lists the calls made, by function name.
+// The signer's `log` lists the calls made, by function name; `bodies` the
+// JSON bodies they were given, in the same order.
 
 const routes = {
   getUploadUrl: ['POST', () => '/api/get-upload-url'],
@@ -25,8 +26,9 @@ const aboutSubject = new Set(['downloadUrl', 'partUrls', 'listParts', 'completeM
 
 export function makeSigner(endpoint, options = {}) {
   const log = [];
+  const bodies = [];
   const faults = options.faults ?? {};
-  const signer = { log };
+  const signer = { log, bodies };
   for (const [name, [method, path]] of Object.entries(routes)) {
     if (options.only && !options.only.includes(name)) continue;
     signer[name] = async (...args) => {
@@ -34,6 +36,7 @@ export function makeSigner(endpoint, options = {}) {
       const subject = aboutSubject.has(name) ? args[0] : undefined;
       const body = method === 'POST' ? args[aboutSubject.has(name) ? 1 : 0] : undefined;
       log.push(name);
+      bodies.push(body);
       const fault = faults[name]?.shift();
       if (fault !== undefined) throw fault;
       const response = await fetch(endpoint + path(subject), {

@@ -303,3 +303,75 @@ fn bad_signers_are_refused_naming_the_problem() {
         assert!(message.contains(expected), "{expected}: {message}");
     }
 }
+
+#[wasm_bindgen_test]
+async fn metadata_reaches_the_signer_checked() {
+    let refused = failure("stop here", obj(&[("status", 409.into())]));
+    let signer = make_signer(
+        endpoint(),
+        obj(&[(
+            "faults",
+            obj(&[
+                ("getUploadUrl", js_sys::Array::of1(&refused).into()),
+                ("createMultipart", js_sys::Array::of1(&refused).into()),
+            ]),
+        )]),
+    );
+    let uploader = with_signer(&signer);
+    let metadata = || {
+        obj(&[
+            ("serial", "ECU-1".into()),
+            ("count", 3.into()),
+            ("ok", true.into()),
+        ])
+    };
+    for (size, threshold) in [(10, None), (6 * 1024 * 1024, Some(5 * 1024 * 1024))] {
+        let mut options = vec![("fileType", "demo".into()), ("metadata", metadata())];
+        if let Some(threshold) = threshold {
+            options.push(("multipartThreshold", JsValue::from(threshold)));
+        }
+        let result = upload(&uploader, &blob(&test_bytes(size, 5)), obj(&options)).await;
+        expect_code(result, "bad_request");
+    }
+    let bodies = js_sys::Array::from(&get(&signer, "bodies"));
+    assert_eq!(calls(&signer), ["getUploadUrl", "createMultipart"]);
+    for body in bodies.iter() {
+        let sent = js_sys::JSON::stringify(&get(&body, "metadata")).expect("JSON");
+        assert_eq!(
+            sent.as_string().as_deref(),
+            Some(r#"{"count":"3","ok":"true","serial":"ECU-1"}"#)
+        );
+    }
+
+    // Metadata S3 or a browser would not take is refused before any call.
+    for (name, value, expected) in [
+        ("Serial", JsValue::from("1"), "\"Serial\""),
+        ("serial", JsValue::from("caf\u{e9}"), "printable ASCII"),
+        (
+            "serial",
+            obj(&[]),
+            "options.metadata.serial must be a string",
+        ),
+        ("big", JsValue::from("x".repeat(2100)), "at most 2048"),
+        ("x-amz-meta-serial", JsValue::from("1"), "give \"serial\""),
+    ] {
+        let signer = make_signer(endpoint(), JsValue::UNDEFINED);
+        let result = upload(
+            &with_signer(&signer),
+            &blob(b"x"),
+            obj(&[
+                ("fileType", "demo".into()),
+                ("metadata", obj(&[(name, value)])),
+            ]),
+        )
+        .await;
+        let err = expect_code(result, "bad_request");
+        let message = String::from(err.message());
+        assert!(message.contains(expected), "{name}: {message}");
+        assert!(
+            calls(&signer).is_empty(),
+            "nothing sent: {:?}",
+            calls(&signer)
+        );
+    }
+}

@@ -121,12 +121,13 @@ async fn create(job: Job<'_>) -> Result<(Option<Resume>, CreateMultipartResponse
         checksum: (!options.checksum).then_some(false),
         // The same in every attempt of the request.
         client_token: Some(random::client_token().to_string()),
+        metadata: options.metadata.clone(),
     };
     let send = || signer.create_multipart(&request, signal);
     let what = "creating the multipart upload";
     let created = retrying.call(Peer::Create, what, signal, send).await?;
     if let Some(resume) = &resume {
-        resume.started(&created, &options.file_type, size).await;
+        resume.started(&created, options, size).await;
     }
     Ok((resume, created))
 }

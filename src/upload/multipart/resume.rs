@@ -7,6 +7,7 @@ use crate::error::UploadError;
 use crate::hashing::BlobRange;
 use crate::upload::attempt::Peer;
 use crate::upload::job::Job;
+use crate::upload::options::UploadOptions;
 use crate::web::abort;
 use crate::web::resume_store::ResumeStore;
 use presign_core::protocol::multipart::{CreateMultipartResponse, UploadedPart};
@@ -87,10 +88,9 @@ impl Resume {
             part_size,
         }
         .id();
-        let saved = store
-            .get(&id)
-            .await
-            .filter(|r| r.fits(size, file_type) && !r.is_expired(now(), max_age_ms));
+        let saved = store.get(&id).await.filter(|r| {
+            r.fits(size, file_type, &options.metadata) && !r.is_expired(now(), max_age_ms)
+        });
         let mut resume = Self {
             store,
             id,
@@ -127,13 +127,19 @@ impl Resume {
     }
 
     /// A new upload was created: save it.
-    pub async fn started(&self, created: &CreateMultipartResponse, file_type: &str, size: u64) {
+    pub async fn started(
+        &self,
+        created: &CreateMultipartResponse,
+        options: &UploadOptions,
+        size: u64,
+    ) {
         let record = ResumeRecord {
             id: self.id.clone(),
             scope: self.scope.clone(),
             upload_id: created.upload_id.clone(),
             key: created.key.clone(),
-            file_type: file_type.to_owned(),
+            file_type: options.file_type.clone(),
+            metadata: options.metadata.clone(),
             size,
             part_size: created.part_size,
             part_count: created.part_count,

@@ -1,6 +1,7 @@
 //! The JSON protocol of presigned POST forms (the design note's
 //! `generate_presigned_post`): `POST /api/get-upload-form`.
 
+use crate::protocol::metadata::Metadata;
 use crate::s3::digest::Sha256Digest;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -23,6 +24,9 @@ pub struct GetUploadFormRequest {
     /// refuses other content.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<Sha256Digest>,
+    /// S3 user metadata (`x-amz-meta-*`), signed; see [`crate::protocol::metadata`].
+    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
+    pub metadata: Metadata,
 }
 
 /// The answer to [`GetUploadFormRequest`].

@@ -8,6 +8,7 @@ pub mod client_token;
 pub mod content_type;
 pub mod error;
 pub mod form;
+pub mod metadata;
 pub mod multipart;
 pub mod records;
 pub mod single;

@@ -2,6 +2,7 @@
 //! control plane (create, presign parts, list, complete, abort); the bytes go
 //! from the browser to the store and never pass the signer.
 
+use crate::protocol::metadata::Metadata;
 use crate::s3::digest::Sha256Digest;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -32,6 +33,9 @@ pub struct CreateMultipartRequest {
     /// `[A-Za-z0-9_-]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_token: Option<String>,
+    /// S3 user metadata (`x-amz-meta-*`), signed; see [`crate::protocol::metadata`].
+    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
+    pub metadata: Metadata,
 }
 
 /// The answer to [`CreateMultipartRequest`].

@@ -2,6 +2,7 @@
 //! follow the original design note's Flask API (`snake_case`), so a client written for the design note's API
 //! and a signer written like the design note's both interoperate with ours.
 
+use crate::protocol::metadata::Metadata;
 use crate::s3::digest::Sha256Digest;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -24,6 +25,9 @@ pub struct GetUploadUrlRequest {
     /// `x-amz-checksum-sha256`, so the store refuses other content.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<Sha256Digest>,
+    /// S3 user metadata (`x-amz-meta-*`), signed; see [`crate::protocol::metadata`].
+    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
+    pub metadata: Metadata,
 }
 
 /// The answer to [`GetUploadUrlRequest`].

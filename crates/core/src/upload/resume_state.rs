@@ -10,6 +10,7 @@
 //! keeps a part only if [`already_stored`] says the store's copy is the part
 //! it just hashed.
 
+use crate::protocol::metadata::Metadata;
 use crate::protocol::multipart::UploadedPart;
 use crate::s3::digest::{Sha256Digest, Sha256Hasher};
 use serde::{Deserialize, Serialize};
@@ -84,6 +85,10 @@ pub struct ResumeRecord {
     pub upload_id: String,
     pub key: String,
     pub file_type: String,
+    /// The metadata the upload was created with (none in records saved by
+    /// versions before metadata).
+    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
+    pub metadata: Metadata,
     pub size: u64,
     pub part_size: u64,
     pub part_count: u32,
@@ -99,9 +104,10 @@ impl ResumeRecord {
         now_ms - self.saved_at_ms > max_age_ms || now_ms < self.saved_at_ms - 60_000.0
     }
 
-    /// Whether this record is for an upload of `size` bytes of `file_type`.
-    pub fn fits(&self, size: u64, file_type: &str) -> bool {
-        self.size == size && self.file_type == file_type
+    /// Whether this record is for an upload of `size` bytes of `file_type`
+    /// with `metadata` (an upload keeps what it was created with).
+    pub fn fits(&self, size: u64, file_type: &str, metadata: &Metadata) -> bool {
+        self.size == size && self.file_type == file_type && &self.metadata == metadata
     }
 
     /// Notes part `number` as stored with `sha256`.
@@ -227,6 +233,7 @@ mod tests {
             upload_id: "u".into(),
             key: "k".into(),
             file_type: "demo".into(),
+            metadata: Metadata::default(),
             size: 20,
             part_size: 8,
             part_count: 3,
@@ -239,8 +246,11 @@ mod tests {
         assert_eq!(r.parts.len(), 2);
         assert_eq!(r.digest_of(2), Some(&Sha256Digest::of(b"two")));
         assert_eq!(r.digest_of(3), None);
-        assert!(r.fits(20, "demo"));
-        assert!(!r.fits(21, "demo") && !r.fits(20, "docs"));
+        let none = Metadata::default();
+        assert!(r.fits(20, "demo", &none));
+        assert!(!r.fits(21, "demo", &none) && !r.fits(20, "docs", &none));
+        let serial = Metadata([("serial".to_owned(), "1".to_owned())].into());
+        assert!(!r.fits(20, "demo", &serial), "created without metadata");
         assert!(!r.is_expired(4000.0 + 10.0, 100.0));
         assert!(r.is_expired(4000.0 + 101.0, 100.0));
         // A clock far behind the record's: not trusted either.

@@ -15,6 +15,7 @@ mod healthz;
 mod hostile_input;
 mod identity;
 mod limits;
+mod metadata;
 mod metrics;
 mod multipart;
 mod multipart_client_token;

@@ -48,6 +48,7 @@ pub async fn handler(
         now,
         state.max_key_bytes,
     )?;
+    object.check_metadata(&req.metadata)?;
     if req.size == Some(0) {
         return Err(ApiError::BadRequest(
             "size 0: a POST form upload holds at least 1 byte (its policy's content-length-range starts at 1); upload an empty file with get-upload-url".into(),

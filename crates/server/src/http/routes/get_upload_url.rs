@@ -53,6 +53,7 @@ pub(crate) fn sign(
         now,
         state.max_key_bytes,
     )?;
+    object.check_metadata(&req.metadata)?;
     if let Some(size) = req.size {
         if size > MAX_SINGLE_PUT {
             return Err(ApiError::TooLarge(format!(

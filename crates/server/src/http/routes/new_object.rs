@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use presign_core::keys::file_type::FileType;
 use presign_core::keys::filename;
 use presign_core::protocol::content_type::{self, DEFAULT_CONTENT_TYPE};
+use presign_core::protocol::metadata::Metadata;
 use presign_core::{KeyDate, ObjectKey};
 
 /// A new object's key and the type it will be stored with.
@@ -68,6 +69,21 @@ impl NewObject {
             content_type,
             filename,
         })
+    }
+
+    /// Checks the upload's metadata: well formed, and each name one the
+    /// file type's policy takes (no file type takes any yet).
+    pub(crate) fn check_metadata(&self, metadata: &Metadata) -> Result<(), ApiError> {
+        metadata
+            .check()
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        match metadata.0.keys().next() {
+            None => Ok(()),
+            Some(name) => Err(ApiError::BadRequest(format!(
+                "metadata name {name:?} is not allowed for file_type {}",
+                self.file_type.as_str()
+            ))),
+        }
     }
 
     /// Checks this upload of `size` bytes by `method` against the policy.

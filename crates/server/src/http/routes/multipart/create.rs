@@ -49,6 +49,7 @@ pub async fn handler(
         now,
         state.max_key_bytes,
     )?;
+    object.check_metadata(&req.metadata)?;
     let plan = plan(req.size, req.part_size)?;
     let allowed = object.check(&state.policy, Some(req.size), UploadMethod::Multipart)?;
     let expires_in = allowed.expires_in.as_secs();
