@@ -11,6 +11,7 @@ mod cors_apply;
 mod cors_static;
 mod downloads;
 mod embedded_complete;
+mod garage_write_once;
 mod gc;
 mod healthz;
 mod hostile_downloads;
