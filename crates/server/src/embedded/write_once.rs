@@ -12,18 +12,21 @@ use std::path::{Component, Path};
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::OwnedMutexGuard;
 
+/// A bucket and a key.
+type ObjectName = (String, String);
+
 /// One lock per key being written; a key's entry lives while someone holds
 /// or waits for it.
 #[derive(Debug, Default)]
 pub struct KeyLocks {
-    locks: Mutex<HashMap<(String, String), Arc<tokio::sync::Mutex<()>>>>,
+    locks: Mutex<HashMap<ObjectName, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 /// The turn of one write; the next writer of the key goes when it drops.
 #[derive(Debug)]
 pub struct KeyTurn<'a> {
     locks: &'a KeyLocks,
-    name: (String, String),
+    name: ObjectName,
     guard: Option<OwnedMutexGuard<()>>,
 }
 
