@@ -291,7 +291,7 @@ impl UploadOptions {
             .map(|text| match content_type::validate(&text) {
                 Ok(valid) => Ok(valid.to_owned()),
                 Err(e) => Err(UploadError::bad_request(format!(
-                    "options.contentType {text:?}: {e}"
+                    "options.contentType {text:?} {e}"
                 ))),
             })
             .transpose()?;

@@ -232,7 +232,7 @@ impl Attempt for SinglePut<'_> {
             Target::Put(put) => {
                 let headers = put_headers::for_put(put.headers.as_ref());
                 let body = Body::Blob(file);
-                xhr::send(
+                let sent = xhr::send(
                     &put.upload_url,
                     "PUT",
                     &headers,
@@ -241,7 +241,8 @@ impl Attempt for SinglePut<'_> {
                     stall,
                     on_progress,
                 )
-                .await
+                .await;
+                already_stored(sent)
             }
             Target::Form(form) => {
                 let data = form_post::form_data(&form.fields, file, &self.request.filename)?;
@@ -280,6 +281,17 @@ impl Attempt for SinglePut<'_> {
             Stop::Failed(error) => return Err(Stop::Failed(error)),
         }
         Ok(())
+    }
+}
+
+/// A PUT answered 412 PreconditionFailed: the signed `If-None-Match: *`
+/// found the key taken. Every upload has a key of its own, so it was this
+/// upload's earlier attempt (whose answer was lost) that stored it; the
+/// signer's confirmation then checks the stored object's size and SHA-256.
+fn already_stored(sent: Result<PutOutcome, UploadError>) -> Result<PutOutcome, UploadError> {
+    match sent {
+        Err(e) if e.status() == Some(412) => Ok(PutOutcome { etag: None }),
+        other => other,
     }
 }
 

@@ -70,8 +70,8 @@ pub struct Cli {
     pub store_public_url: Option<String>,
 
     /// Lifetime of presigned URLs, in seconds (at most 604800, 7 days).
-    /// POST form policies live at most 300 s unless their file type sets
-    /// its own expires_in.
+    /// POST form policies live at most 60 s: a form can write its key again
+    /// until it expires.
     #[arg(long, value_name = "SECONDS", default_value_t = 900)]
     pub expires_in: u64,
 
@@ -184,6 +184,11 @@ pub struct FileBackedArgs {
     /// env PRESIGN_MAX_POST_SIZE].
     #[arg(long, value_name = "BYTES")]
     pub max_post_size: Option<u64>,
+
+    /// Downloads show PDFs in the browser (`Content-Disposition: inline`)
+    /// instead of saving them as attachments [env PRESIGN_INLINE_PDF].
+    #[arg(long)]
+    pub inline_pdf: bool,
 }
 
 /// What to do instead of running the server. The store flags (`--dev`,

@@ -1,7 +1,8 @@
 //! Which headers the browser sends with the presigned PUT.
 //!
 //! Our signer answers with exactly the signed headers (`Content-Type`,
-//! `content-length`, `x-amz-checksum-sha256`). Some of them are "forbidden
+//! `content-length`, `x-amz-checksum-sha256`, `if-none-match: *`, which makes
+//! the PUT write-once). Some of them are "forbidden
 //! request headers" that a page may not set (the browser sends `Content-Length`
 //! itself, with the right value): those are skipped. A signer written like the
 //! design note's signer sends no `headers` and signs `Content-Type: application/octet-stream`,
@@ -73,6 +74,7 @@ mod tests {
             ("Content-Type", "image/png"),
             ("content-length", "3145728"),
             ("Host", "127.0.0.1:9000"),
+            ("if-none-match", "*"),
             (
                 "x-amz-checksum-sha256",
                 "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
@@ -82,7 +84,10 @@ mod tests {
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
         let names: Vec<String> = for_put(Some(&signed)).into_iter().map(|(n, _)| n).collect();
-        assert_eq!(names, ["Content-Type", "x-amz-checksum-sha256"]);
+        assert_eq!(
+            names,
+            ["Content-Type", "if-none-match", "x-amz-checksum-sha256"]
+        );
     }
 
     #[test]
@@ -101,6 +106,7 @@ mod tests {
             "x-amz-checksum-sha256",
             "x-amz-meta-user",
             "authorization",
+            "if-none-match",
         ] {
             assert!(!is_forbidden(name), "{name}");
         }

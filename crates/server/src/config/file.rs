@@ -22,9 +22,11 @@
 //! [policy]
 //! default_max_size = 5368709120 # bytes, for types without their own
 //! max_post_size = 10000000      # bytes, presigned POST form uploads
+//! inline_pdf = false            # downloads show PDFs in the browser
 //!
 //! [policy.file_types.images]
-//! content_types = ["image/png", "image/jpeg"]   # or "image/*"
+//! content_types = ["image/png", "image/jpeg"]   # or "image/*"; active
+//!                               # types (text/html, image/svg+xml) only by name
 //! extensions = ["png", "jpg", "jpeg"]
 //! max_size = 10000000
 //! expires_in = 300              # seconds
@@ -75,6 +77,7 @@ pub struct FileLimits {
 pub struct FilePolicy {
     pub default_max_size: Option<u64>,
     pub max_post_size: Option<u64>,
+    pub inline_pdf: Option<bool>,
     #[serde(default)]
     pub file_types: BTreeMap<String, FileTypeRule>,
 }

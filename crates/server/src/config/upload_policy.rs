@@ -1,5 +1,6 @@
 //! The upload policy ([`crate::domain::upload_policy`]): the default and
-//! POST form maxima from flags, environment or the file's `[policy]`, and
+//! POST form maxima and whether PDFs download inline, from flags,
+//! environment or the file's `[policy]`, and
 //! the per-file-type rules, from the file only.
 
 use super::error::ConfigError;
@@ -59,10 +60,19 @@ pub fn resolve(
             return Err(ConfigError::BadTypeExpiry(name.clone()));
         }
     }
+    let inline_pdf = env
+        .layer(
+            args.inline_pdf.then_some(true),
+            "PRESIGN_INLINE_PDF",
+            "true or false",
+            file.inline_pdf,
+        )?
+        .unwrap_or(defaults.inline_pdf);
     Ok(UploadPolicy {
         default_max_size,
         max_post_size,
         default_expires_in,
         file_types: file.file_types,
+        inline_pdf,
     })
 }

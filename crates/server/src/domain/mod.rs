@@ -5,10 +5,12 @@
 //! - [`upload_sessions`]: the open multipart uploads;
 //! - [`records`]: the completed uploads;
 //! - [`upload_policy`]: what may be uploaded (types, sizes, lifetimes);
+//! - [`download`]: how a download is shown (attachment or inline);
 //! - [`rate_limit`]: requests per user;
 //! - [`gc`]: the stale-upload collector;
 //! - [`webhook`]: the signed POST per completed upload, from an outbox.
 
+pub mod download;
 pub mod gc;
 pub mod rate_limit;
 pub mod records;

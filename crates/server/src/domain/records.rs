@@ -160,6 +160,23 @@ impl Records {
             .await
     }
 
+    /// The record of `key`, when `user` confirmed an upload there.
+    pub async fn by_key(&self, user: &UserId, key: &str) -> Result<Option<UploadRecord>, DbError> {
+        let (user, key) = (user.as_str().to_owned(), key.to_owned());
+        self.db
+            .call(move |c| {
+                Ok(c.query_row(
+                    &format!(
+                        "SELECT {COLUMNS} FROM uploads WHERE object_key = ?1 AND user_id = ?2"
+                    ),
+                    [&key, &user],
+                    |r| from_row(r, 0),
+                )
+                .optional()?)
+            })
+            .await
+    }
+
     /// Up to `limit` (1..=100) of `user`'s records, newest first, after
     /// `cursor` (from the previous page).
     pub async fn list(
@@ -211,6 +228,38 @@ fn from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<UploadRecord> {
         etag: r.get(first + 5)?,
         created_at: r.get(first + 6)?,
     })
+}
+
+/// What the store holds at a recorded key now.
+#[derive(Debug, Clone, Copy)]
+pub struct Stored<'a> {
+    pub size: u64,
+    pub etag: &'a str,
+    pub sha256: Option<&'a str>,
+}
+
+/// Why the object `stored` at a key is not the one `record` confirmed
+/// there (another size, ETag or checksum); `None` when it is the same.
+/// Keys are written once: a change means someone wrote the store behind
+/// the signer's back.
+pub fn changed_since(record: &UploadRecord, stored: &Stored<'_>) -> Option<String> {
+    let what = if stored.size != record.size {
+        format!("{} bytes, not {}", stored.size, record.size)
+    } else if stored.etag != record.etag {
+        format!("ETag {}, not {}", stored.etag, record.etag)
+    } else if record.sha256.is_some() && stored.sha256 != record.sha256.as_deref() {
+        format!(
+            "SHA-256 {}, not {}",
+            stored.sha256.unwrap_or("none"),
+            record.sha256.as_deref().unwrap_or_default()
+        )
+    } else {
+        return None;
+    };
+    Some(format!(
+        "the object at {} changed after its upload was confirmed: the store holds {what}",
+        record.key
+    ))
 }
 
 /// The cursor after row `id`: opaque to clients (base64url of `u1:{id}`).
@@ -308,6 +357,38 @@ mod tests {
             .expect("db")
             .expect("page");
         assert!(page.uploads.is_empty());
+    }
+
+    #[test]
+    fn a_changed_object_is_told_apart() {
+        let r = record("dev", 1);
+        let same = Stored {
+            size: 1,
+            etag: "\"e1\"",
+            sha256: Some("sha1"),
+        };
+        assert_eq!(changed_since(&r, &same), None);
+        for other in [
+            Stored { size: 2, ..same },
+            Stored {
+                etag: "\"x\"",
+                ..same
+            },
+            Stored {
+                sha256: Some("sha9"),
+                ..same
+            },
+            Stored {
+                sha256: None,
+                ..same
+            },
+        ] {
+            let change = changed_since(&r, &other).expect("changed");
+            assert!(
+                change.contains("changed after its upload was confirmed"),
+                "{change}"
+            );
+        }
     }
 
     #[test]

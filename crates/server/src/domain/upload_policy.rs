@@ -9,12 +9,18 @@
 //! and how long its URLs live.
 //!
 //! The built-in default allows every type and extension up to S3's own
-//! limits, with 10 MB for POST forms. A POST form's policy lives as long as
-//! its type's `expires_in`, else the shorter of the default lifetime and
-//! 300 s.
+//! limits, with 10 MB for POST forms, except active content: a type a
+//! browser runs as a document or script ([`content_type::is_active`]: HTML,
+//! XHTML, SVG, XML, JavaScript) is refused unless the file type's rule
+//! names it exactly (`text/html`; `text/*` or `*/*` do not count), since
+//! such a file, once opened from the store, runs on the store's origin.
+//! A POST form's policy lives at most [`MAX_POST_EXPIRES_IN`] (60 s): S3
+//! cannot make a form write-once, so a form is good for one upload only as
+//! long as it lives.
 
 use presign_core::keys::file_type::FileType;
 use presign_core::keys::filename;
+use presign_core::protocol::content_type::{self, essence};
 use presign_core::s3::limits::{MAX_OBJECT_SIZE, MAX_SINGLE_PUT};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -23,8 +29,10 @@ use std::time::Duration;
 /// Default largest POST form upload: 10 MB.
 pub const DEFAULT_MAX_POST_SIZE: u64 = 10 * 1000 * 1000;
 
-/// Longest default lifetime of a POST form's policy: 300 s.
-pub const DEFAULT_POST_EXPIRES_IN: Duration = Duration::from_secs(300);
+/// Longest lifetime of a POST form's policy, whatever the type's
+/// `expires_in`: 60 s. S3 has no write-once condition for POST uploads, so
+/// a form can write its key again until it expires.
+pub const MAX_POST_EXPIRES_IN: Duration = Duration::from_secs(60);
 
 /// The upload policy, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,13 +44,18 @@ pub struct UploadPolicy {
     /// Lifetime of URLs of a type without its own `expires_in`.
     pub default_expires_in: Duration,
     pub file_types: BTreeMap<String, FileTypeRule>,
+    /// Whether downloads show PDFs in the browser (`inline`) rather than
+    /// saving them ([`crate::domain::download`]).
+    pub inline_pdf: bool,
 }
 
 /// The rules of one file type (a `[policy.file_types.NAME]` table).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileTypeRule {
-    /// Allowed media types (`image/png`, or `image/*`); empty allows any.
+    /// Allowed media types (`image/png`, or `image/*`); empty allows any
+    /// passive type. Active types (HTML, SVG, XML, JavaScript) only when
+    /// listed exactly.
     #[serde(default)]
     pub content_types: Vec<String>,
     /// Allowed filename extensions, without the dot, any case; empty allows any.
@@ -105,6 +118,11 @@ pub enum PolicyError {
         file_type: String,
         allowed: Vec<String>,
     },
+    #[error("content_type {content_type} is active content (a browser runs it on the store's origin) and file_type {file_type} does not allow it; list it exactly in the file type's content_types to accept it")]
+    ActiveContent {
+        content_type: String,
+        file_type: String,
+    },
     #[error("extension {extension:?} is not allowed for file_type {file_type}; allowed: {}", allowed.join(", "))]
     Extension {
         extension: String,
@@ -120,6 +138,7 @@ impl Default for UploadPolicy {
             max_post_size: DEFAULT_MAX_POST_SIZE,
             default_expires_in: Duration::from_secs(900),
             file_types: BTreeMap::new(),
+            inline_pdf: false,
         }
     }
 }
@@ -137,14 +156,10 @@ impl UploadPolicy {
             .map_or(self.default_expires_in, Duration::from_secs)
     }
 
-    /// Lifetime of the POST form policies of `file_type`: the type's own
-    /// `expires_in`, else the shorter of the default lifetime and
-    /// `DEFAULT_POST_EXPIRES_IN` (300 s).
+    /// Lifetime of the POST form policies of `file_type`: the type's URL
+    /// lifetime, at most `MAX_POST_EXPIRES_IN` (60 s).
     pub fn form_expires_in(&self, file_type: &FileType) -> Duration {
-        match self.rule(file_type).and_then(|r| r.expires_in) {
-            Some(secs) => Duration::from_secs(secs),
-            None => self.default_expires_in.min(DEFAULT_POST_EXPIRES_IN),
-        }
+        self.expires_in(file_type).min(MAX_POST_EXPIRES_IN)
     }
 
     /// Checks a new upload against the policy: the one function every
@@ -153,12 +168,20 @@ impl UploadPolicy {
     pub fn check_upload(&self, req: &UploadRequest<'_>) -> Result<Allowed, PolicyError> {
         let rule = self.rule(req.file_type);
         let file_type = req.file_type.as_str().to_owned();
+        if content_type::is_active(req.content_type)
+            && !rule.is_some_and(|r| allows_exactly(&r.content_types, req.content_type))
+        {
+            return Err(PolicyError::ActiveContent {
+                content_type: essence(req.content_type),
+                file_type,
+            });
+        }
         if let Some(rule) = rule {
             if !rule.content_types.is_empty()
                 && !content_type_allowed(&rule.content_types, req.content_type)
             {
                 return Err(PolicyError::ContentType {
-                    content_type: media_type(req.content_type),
+                    content_type: essence(req.content_type),
                     file_type,
                     allowed: rule.content_types.clone(),
                 });
@@ -214,18 +237,8 @@ impl UploadPolicy {
     }
 }
 
-/// `type/subtype` of a Content-Type, lowercased, without parameters.
-fn media_type(content_type: &str) -> String {
-    content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase()
-}
-
 fn content_type_allowed(allowed: &[String], content_type: &str) -> bool {
-    let media = media_type(content_type);
+    let media = essence(content_type);
     allowed.iter().any(|pattern| {
         let pattern = pattern.trim().to_ascii_lowercase();
         match pattern.strip_suffix("/*") {
@@ -233,6 +246,15 @@ fn content_type_allowed(allowed: &[String], content_type: &str) -> bool {
             None => pattern == media || pattern == "*/*",
         }
     })
+}
+
+/// Whether `allowed` names the media type of `content_type` itself, not
+/// through a wildcard.
+fn allows_exactly(allowed: &[String], content_type: &str) -> bool {
+    let media = essence(content_type);
+    allowed
+        .iter()
+        .any(|pattern| pattern.trim().eq_ignore_ascii_case(&media))
 }
 
 #[cfg(test)]

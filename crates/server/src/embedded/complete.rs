@@ -13,7 +13,8 @@
 //!
 //! What it answers is what s3s-fs would answer, plus S3's checks s3s-fs
 //! skips (a listed ETag must be the part's), for the requests the signer and
-//! browsers send: parts listed 1..N, no conditional write, no whole-object
+//! browsers send: parts listed 1..N, no conditional write but
+//! `If-None-Match: *` (checked before, [`super::write_once`]), no whole-object
 //! checksum in the request, an upload created without a checksum algorithm
 //! or with SHA-256, a key that is a plain relative path. Anything else
 //! [`plan`] leaves to s3s-fs (and its errors), unchanged.
@@ -144,9 +145,10 @@ fn covered(input: &CompleteMultipartUploadInput) -> bool {
                     .zip(parts)
                     .all(|(n, p)| p.part_number == Some(n) && lists_sha256_at_most(p))
         });
+    // `If-None-Match: *` was checked before (`super::write_once`).
     !whole_object_checksum
         && input.if_match.is_none()
-        && input.if_none_match.is_none()
+        && input.if_none_match.as_ref().is_none_or(|c| c.is_any())
         && plain(&input.bucket, 1)
         && plain(&input.key, usize::MAX)
         && parts_in_order
@@ -464,15 +466,19 @@ mod tests {
         let mut crc = part(1);
         crc.checksum_crc32 = Some("AAAAAA==".into());
         assert!(!covered(&input(vec![crc])));
-        // A whole-object checksum, a conditional write, an odd key.
+        // A whole-object checksum, a conditional write other than the
+        // signer's `If-None-Match: *` (checked before), an odd key.
         let mut whole = input(vec![part(1)]);
         whole.checksum_sha256 = Some("x".into());
         assert!(!covered(&whole));
         let mut typed = input(vec![part(1)]);
         typed.checksum_type = Some(ChecksumType::from_static(ChecksumType::COMPOSITE));
         assert!(!covered(&typed));
+        let mut write_once = input(vec![part(1)]);
+        write_once.if_none_match = Some(s3s::dto::IfNoneMatch::Any);
+        assert!(covered(&write_once));
         let mut conditional = input(vec![part(1)]);
-        conditional.if_none_match = Some(s3s::dto::IfNoneMatch::Any);
+        conditional.if_match = Some(s3s::dto::IfMatch::Any);
         assert!(!covered(&conditional));
         let mut odd = input(vec![part(1)]);
         odd.key = "a/../../etc".into();

@@ -8,6 +8,7 @@
 //! - [`complete`]: CompleteMultipartUpload without reading the parts back;
 //! - [`composite`]: a SHA-256 upload completes with S3's COMPOSITE checksum;
 //! - [`storage_full`]: a full disk answers `507`, not `500`;
+//! - [`write_once`]: `If-None-Match: *` writes, atomic per key;
 //! - [`s3s_files`]: the names of the files s3s-fs keeps;
 //! - [`dev_credentials`]: its key pair, kept in the data folder.
 
@@ -19,5 +20,6 @@ mod s3s_files;
 mod service;
 mod storage_full;
 mod store;
+mod write_once;
 
 pub use store::{max_key_bytes, EmbeddedStore, EmbeddedStoreError};

@@ -3,11 +3,15 @@
 //! its own module: a full disk answers `507` ([`super::storage_full`]);
 //! CompleteMultipartUpload joins the parts itself, without reading them
 //! back ([`super::complete`]); and a SHA-256 multipart upload
-//! completes with S3's COMPOSITE checksum ([`super::composite`]).
+//! completes with S3's COMPOSITE checksum ([`super::composite`]); a PUT or
+//! Complete with `If-None-Match: *` creates its key or answers 412, also
+//! when two race for it ([`super::write_once`]); and a GET honours S3's
+//! `response-content-disposition` and `response-content-type`.
 //! Actions s3s-fs does not implement are left to the trait's defaults
 //! (`NotImplemented`).
 
 use super::storage_full::mapped;
+use super::write_once::{self, KeyLocks};
 use super::{complete, composite};
 use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result, S3};
@@ -18,11 +22,59 @@ use std::path::PathBuf;
 pub struct EmbeddedS3 {
     fs: s3s_fs::FileSystem,
     root: PathBuf,
+    /// Conditional writes of one key take turns.
+    writing: KeyLocks,
 }
 
 impl EmbeddedS3 {
     pub fn new(fs: s3s_fs::FileSystem, root: PathBuf) -> Self {
-        Self { fs, root }
+        Self {
+            fs,
+            root,
+            writing: KeyLocks::default(),
+        }
+    }
+
+    /// s3s-fs's PUT; with `If-None-Match: *`, in the key's turn and only
+    /// when no object is there.
+    async fn put(&self, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
+        if !write_once::conditional(req.input.if_none_match.as_ref()) {
+            return self.fs.put_object(req).await.map_err(mapped);
+        }
+        let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
+        let _turn = self.writing.turn(&bucket, &key).await;
+        write_once::refuse_if_exists(&self.root, &bucket, &key)?;
+        self.fs.put_object(req).await.map_err(mapped)
+    }
+
+    /// s3s-fs's GET, answered with the signed `response-*` overrides as S3
+    /// does (s3s-fs ignores them).
+    async fn get(&self, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
+        let disposition = req.input.response_content_disposition.clone();
+        let content_type = req.input.response_content_type.clone();
+        let mut resp = self.fs.get_object(req).await.map_err(mapped)?;
+        if disposition.is_some() {
+            resp.output.content_disposition = disposition;
+        }
+        if let Some(content_type) = content_type {
+            resp.output.content_type = Some(content_type);
+        }
+        Ok(resp)
+    }
+
+    /// Complete; with `If-None-Match: *`, in the key's turn and only when
+    /// no object is there.
+    async fn complete_once(
+        &self,
+        req: S3Request<CompleteMultipartUploadInput>,
+    ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
+        if !write_once::conditional(req.input.if_none_match.as_ref()) {
+            return self.complete(req).await;
+        }
+        let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
+        let _turn = self.writing.turn(&bucket, &key).await;
+        write_once::refuse_if_exists(&self.root, &bucket, &key)?;
+        self.complete(req).await
     }
 
     /// Complete by [`complete`] when it covers the request;
@@ -56,8 +108,8 @@ impl EmbeddedS3 {
     }
 }
 
-/// Forwards each listed action to s3s-fs, mapping its error; Complete goes
-/// to [`EmbeddedS3::complete`].
+/// Forwards each listed action to s3s-fs, mapping its error; Complete, PUT
+/// and GET go through [`EmbeddedS3`]'s own.
 macro_rules! forward {
     ($($action:ident($input:ty) -> $output:ty;)*) => {
         #[async_trait::async_trait]
@@ -72,7 +124,21 @@ macro_rules! forward {
                 &self,
                 req: S3Request<CompleteMultipartUploadInput>,
             ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
-                self.complete(req).await
+                self.complete_once(req).await
+            }
+
+            async fn put_object(
+                &self,
+                req: S3Request<PutObjectInput>,
+            ) -> S3Result<S3Response<PutObjectOutput>> {
+                self.put(req).await
+            }
+
+            async fn get_object(
+                &self,
+                req: S3Request<GetObjectInput>,
+            ) -> S3Result<S3Response<GetObjectOutput>> {
+                self.get(req).await
             }
         }
     };
@@ -88,14 +154,12 @@ forward! {
     delete_object(DeleteObjectInput) -> DeleteObjectOutput;
     delete_objects(DeleteObjectsInput) -> DeleteObjectsOutput;
     get_bucket_location(GetBucketLocationInput) -> GetBucketLocationOutput;
-    get_object(GetObjectInput) -> GetObjectOutput;
     head_bucket(HeadBucketInput) -> HeadBucketOutput;
     head_object(HeadObjectInput) -> HeadObjectOutput;
     list_buckets(ListBucketsInput) -> ListBucketsOutput;
     list_objects(ListObjectsInput) -> ListObjectsOutput;
     list_objects_v2(ListObjectsV2Input) -> ListObjectsV2Output;
     list_parts(ListPartsInput) -> ListPartsOutput;
-    put_object(PutObjectInput) -> PutObjectOutput;
     upload_part(UploadPartInput) -> UploadPartOutput;
     upload_part_copy(UploadPartCopyInput) -> UploadPartCopyOutput;
 }

@@ -142,9 +142,9 @@ impl From<PolicyError> for ApiError {
         match e {
             PolicyError::TooLarge { .. } => ApiError::TooLarge(e.to_string()),
             PolicyError::SizeRequired { .. } => ApiError::BadRequest(e.to_string()),
-            PolicyError::ContentType { .. } | PolicyError::Extension { .. } => {
-                ApiError::UnsupportedType(e.to_string())
-            }
+            PolicyError::ContentType { .. }
+            | PolicyError::ActiveContent { .. }
+            | PolicyError::Extension { .. } => ApiError::UnsupportedType(e.to_string()),
         }
     }
 }

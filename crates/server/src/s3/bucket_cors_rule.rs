@@ -4,7 +4,8 @@
 //!
 //! The rule allows the configured origins to PUT (single uploads, parts),
 //! POST (forms), GET and HEAD, with the request headers a browser script may
-//! set on those (Content-Type, the checksum headers, any `x-amz-*`; never
+//! set on those (Content-Type, the checksum headers, `If-None-Match`, which
+//! makes a single PUT write-once, any `x-amz-*`; never
 //! Content-Length or Host, which browsers set themselves), and exposes ETag
 //! (without it a script cannot read part ETags, so cannot complete a
 //! multipart upload), the SHA-256 checksum and `Retry-After` (how long a
@@ -19,10 +20,11 @@ use std::fmt::Write as _;
 /// The `ID` of the rule this server writes.
 pub const RULE_ID: &str = "presign-server";
 pub const ALLOWED_METHODS: [&str; 4] = ["PUT", "POST", "GET", "HEAD"];
-pub const ALLOWED_HEADERS: [&str; 4] = [
+pub const ALLOWED_HEADERS: [&str; 5] = [
     "content-type",
     "x-amz-checksum-sha256",
     "x-amz-checksum-algorithm",
+    "if-none-match",
     "x-amz-*",
 ];
 pub const EXPOSE_HEADERS: [&str; 3] = ["ETag", "x-amz-checksum-sha256", "Retry-After"];
@@ -222,7 +224,7 @@ mod tests {
                 "ID": "presign-server",
                 "AllowedOrigins": ["https://app.example.com", "http://localhost:8080"],
                 "AllowedMethods": ["PUT", "POST", "GET", "HEAD"],
-                "AllowedHeaders": ["content-type", "x-amz-checksum-sha256", "x-amz-checksum-algorithm", "x-amz-*"],
+                "AllowedHeaders": ["content-type", "x-amz-checksum-sha256", "x-amz-checksum-algorithm", "if-none-match", "x-amz-*"],
                 "ExposeHeaders": ["ETag", "x-amz-checksum-sha256", "Retry-After"],
                 "MaxAgeSeconds": 3600,
             }]})

@@ -194,6 +194,7 @@ async fn apply_sets_the_rule_keeps_others_and_reads_it_back() {
                 "content-type",
                 "x-amz-checksum-sha256",
                 "x-amz-checksum-algorithm",
+                "if-none-match",
                 "x-amz-*"
             ]
             .map(String::from)[..]

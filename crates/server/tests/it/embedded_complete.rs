@@ -10,7 +10,7 @@ use md5::{Digest as _, Md5};
 use presign_core::s3::composite_checksum::composite;
 use presign_core::{ObjectKey, Sha256Digest, UserId};
 use presign_server::Credentials;
-use presign_server::{PresignedRequest, Signer};
+use presign_server::{GetOverrides, PresignedRequest, Signer};
 use std::path::Path;
 use std::time::Duration;
 
@@ -141,12 +141,10 @@ impl Store {
 
     /// Completes with `xml` as the part list; the status and body.
     async fn complete(&self, key: &ObjectKey, id: &str, xml: String) -> (u16, String) {
-        let url = self
+        let req = self
             .signer
             .presign_complete_multipart(key, id, HOUR, Timestamp::now());
-        let resp = self
-            .http
-            .post(url.as_str())
+        let resp = send(&self.http, reqwest::Method::POST, &req)
             .header("content-type", "application/xml")
             .body(format!(
                 r#"<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{xml}</CompleteMultipartUpload>"#
@@ -158,7 +156,9 @@ impl Store {
     }
 
     async fn get(&self, key: &ObjectKey) -> reqwest::Response {
-        let url = self.signer.presign_get(key, HOUR, Timestamp::now());
+        let url = self
+            .signer
+            .presign_get(key, &GetOverrides::default(), HOUR, Timestamp::now());
         self.http.get(url.as_str()).send().await.expect("get")
     }
 

@@ -754,7 +754,7 @@ async fn hostile_requests_get_clear_4xx_and_nothing_lands_outside_a_prefix() {
         (
             "content type with quotes",
             r#"{"filename":"a","file_type":"demo","content_type":"text/plain; x=\"}\""}"#.into(),
-            Expect::SafeKey,
+            Expect::Error(400),
         ),
         (
             "content type garbage",

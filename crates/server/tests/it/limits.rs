@@ -83,10 +83,17 @@ async fn policy_table() {
         ),
         (
             "get-upload-url",
+            img("a.png", Some("application/pdf"), Some(10)),
+            415,
+            "unsupported_type",
+            &["application/pdf", "image/png"],
+        ),
+        (
+            "get-upload-url",
             img("a.png", Some("text/html"), Some(10)),
             415,
             "unsupported_type",
-            &["text/html", "image/png"],
+            &["text/html", "active content", "images"],
         ),
         (
             "get-upload-url",

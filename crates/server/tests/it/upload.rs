@@ -22,7 +22,12 @@ async fn put_confirm_and_download_round_trip() {
     let headers = signed.headers.clone().expect("headers");
     assert_eq!(
         headers.keys().map(String::as_str).collect::<Vec<_>>(),
-        ["content-length", "content-type", "x-amz-checksum-sha256"]
+        [
+            "content-length",
+            "content-type",
+            "if-none-match",
+            "x-amz-checksum-sha256"
+        ]
     );
     assert_eq!(headers["content-length"], "300000");
     assert_eq!(headers["content-type"], "application/octet-stream");
@@ -114,17 +119,30 @@ async fn seed_style_request_and_put_work() {
         .upload_url(json!({"filename": "a.bin", "file_type": "ecu"}))
         .await;
     let headers = signed.headers.clone().expect("headers");
-    assert_eq!(headers.len(), 1, "{headers:?}");
+    assert_eq!(headers.len(), 2, "{headers:?}");
     assert_eq!(headers["content-type"], "application/octet-stream");
+    assert_eq!(headers["if-none-match"], "*");
     assert_eq!(signed.method, "PUT");
 
-    // Exactly what the simplest frontend does: fetch(upload_url, {method:
-    // 'PUT', body: file, headers: {'Content-Type': 'application/octet-stream'}}).
+    // The write-once header is signed: a frontend that leaves it out is
+    // refused.
     let data = random_bytes(1_500_000, 7);
+    let bare = t
+        .http
+        .put(&signed.upload_url)
+        .header("Content-Type", "application/octet-stream")
+        .body(data.clone())
+        .send()
+        .await
+        .expect("store reachable");
+    assert_eq!(bare.status(), 403);
+    // What the simplest frontend does: fetch(upload_url, {method: 'PUT',
+    // body: file, headers: response.headers}).
     let put = t
         .http
         .put(&signed.upload_url)
         .header("Content-Type", "application/octet-stream")
+        .header("If-None-Match", "*")
         .body(data.clone())
         .send()
         .await

@@ -50,7 +50,19 @@ type Case = (
 #[test]
 fn table() {
     use UploadMethod::*;
-    let p = images_policy();
+    let mut p = images_policy();
+    for (name, types) in [
+        ("pages", ["text/html", "text/plain"]),
+        ("wild", ["text/*", "*/*"]),
+    ] {
+        p.file_types.insert(
+            name.into(),
+            FileTypeRule {
+                content_types: types.map(str::to_owned).to_vec(),
+                ..FileTypeRule::default()
+            },
+        );
+    }
     let ok = |max: u64, secs: u64| Ok::<_, &str>((max, Duration::from_secs(secs)));
     let cases: &[Case] = &[
         ("images", "a.png", "image/png", Some(100), Put, ok(100, 60)),
@@ -137,7 +149,59 @@ fn table() {
             Err("too_large"),
         ),
         ("other", "a", "x/y", None, Multipart, ok(1000, 900)),
-        ("other", "a", "x/y", None, PostForm, ok(1000, 300)),
+        ("other", "a", "x/y", None, PostForm, ok(1000, 60)),
+        // Active content: refused unless a rule names the exact type.
+        ("other", "a.html", "text/html", Some(1), Put, Err("active")),
+        (
+            "other",
+            "a.svg",
+            "image/svg+xml",
+            Some(1),
+            Multipart,
+            Err("active"),
+        ),
+        (
+            "other",
+            "a.js",
+            "text/javascript",
+            Some(1),
+            Put,
+            Err("active"),
+        ),
+        (
+            "other",
+            "a",
+            "application/rss+xml",
+            None,
+            Put,
+            Err("active"),
+        ),
+        (
+            "images",
+            "a.png",
+            "image/svg+xml",
+            Some(1),
+            Put,
+            Err("active"),
+        ),
+        (
+            "pages",
+            "a.html",
+            "TEXT/HTML",
+            Some(1),
+            PostForm,
+            ok(1000, 60),
+        ),
+        (
+            "pages",
+            "a.html",
+            "image/svg+xml",
+            Some(1),
+            Put,
+            Err("active"),
+        ),
+        ("wild", "a.html", "text/html", Some(1), Put, Err("active")),
+        ("wild", "a.txt", "text/plain", Some(1), Put, ok(1000, 900)),
     ];
     for (ft, name, ct, size, method, want) in cases {
         let got = check(&p, ft, name, ct, *size, *method);
@@ -146,6 +210,7 @@ fn table() {
             Err(PolicyError::TooLarge { .. }) => Err("too_large"),
             Err(PolicyError::SizeRequired { .. }) => Err("size_required"),
             Err(PolicyError::ContentType { .. }) => Err("content_type"),
+            Err(PolicyError::ActiveContent { .. }) => Err("active"),
             Err(PolicyError::Extension { .. }) => Err("extension"),
         };
         assert_eq!(&got, want, "{ft} {name} {ct} {size:?} {method:?}");
@@ -171,14 +236,14 @@ fn defaults_keep_todays_behaviour_and_cap_post_forms() {
     assert!(err.to_string().contains("multipart"), "{err}");
     let form = check(&p, "ecu", "a", "x/y", Some(1), UploadMethod::PostForm).expect("ok");
     assert_eq!(form.max_size, DEFAULT_MAX_POST_SIZE);
-    // 300 s for forms, under the default 900 s of URLs.
-    assert_eq!(form.expires_in, DEFAULT_POST_EXPIRES_IN);
+    // 60 s for forms, under the default 900 s of URLs.
+    assert_eq!(form.expires_in, MAX_POST_EXPIRES_IN);
     let short = UploadPolicy {
-        default_expires_in: Duration::from_secs(60),
+        default_expires_in: Duration::from_secs(20),
         ..UploadPolicy::default()
     };
     let form = check(&short, "ecu", "a", "x/y", None, UploadMethod::PostForm).expect("ok");
-    assert_eq!(form.expires_in, Duration::from_secs(60));
+    assert_eq!(form.expires_in, Duration::from_secs(20));
     let err = check(
         &p,
         "ecu",
@@ -212,13 +277,13 @@ fn messages_name_the_limit() {
         &p,
         "images",
         "a.png",
-        "text/html",
+        "text/plain",
         Some(5),
         UploadMethod::Put,
     )
     .expect_err("type");
     assert!(
-        err.to_string().contains("text/html") && err.to_string().contains("image/png"),
+        err.to_string().contains("text/plain") && err.to_string().contains("image/png"),
         "{err}"
     );
     assert!(matches!(err, PolicyError::ContentType { .. }));

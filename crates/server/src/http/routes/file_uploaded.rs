@@ -9,8 +9,13 @@
 //! match is refused with 409 `checksum_mismatch`: the request is well-formed
 //! but conflicts with what is stored. Nothing is deleted (the object may be
 //! someone's evidence), nothing is recorded, and the mismatch is logged.
-//! Confirming the same key again is idempotent: one record, the same answer.
+//! Confirming the same key again is idempotent: one record, the same answer,
+//! as long as the store still holds the object recorded the first time; an
+//! object changed since (another size, ETag or SHA-256: written behind the
+//! signer's back, since every upload's key is written once) is a 409
+//! `checksum_mismatch`.
 
+use crate::domain::records::{changed_since, Stored};
 use crate::http::error::{ApiError, ApiErrors};
 use crate::http::extract::{ApiJson, Identity};
 use crate::http::metrics::CompletionKind;
@@ -38,7 +43,7 @@ pub use presign_core::protocol::single::FileUploadedRequest as ConfirmUploadRequ
     request_body = ConfirmUploadRequest,
     responses(
         (status = 200, description = "The stored object, verified and recorded", body = FileUploadedResponse),
-        (status = 409, description = "The stored object's size or SHA-256 is not the one declared (code checksum_mismatch)", body = ErrorBody),
+        (status = 409, description = "The stored object's size or SHA-256 is not the one declared, or it changed since it was confirmed (code checksum_mismatch)", body = ErrorBody),
         ApiErrors,
     ),
     security(("bearer" = []))
@@ -91,7 +96,16 @@ pub(crate) async fn confirm(
         etag: info.etag.clone(),
         created_at: String::new(),
     };
-    state.records.record(record, Timestamp::now()).await?;
+    let recorded = state.records.record(record, Timestamp::now()).await?;
+    let stored = Stored {
+        size: info.size,
+        etag: &info.etag,
+        sha256: info.sha256.as_deref(),
+    };
+    if let Some(change) = changed_since(&recorded, &stored) {
+        tracing::warn!(key = key.as_str(), %change, "confirmation refused: the object changed after its upload was confirmed");
+        return Err(ApiError::Conflict(change));
+    }
     state.metrics.completed(CompletionKind::Single);
     tracing::info!(
         key = key.as_str(),

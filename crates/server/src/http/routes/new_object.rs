@@ -116,7 +116,8 @@ fn utc_day(now: Timestamp) -> Result<KeyDate, ApiError> {
 /// Validates a client's Content-Type and collapses its inner whitespace, so
 /// the value signed is the value any HTTP stack will send.
 fn normalize_content_type(raw: &str) -> Result<String, ApiError> {
-    let valid = content_type::validate(raw).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let valid = content_type::validate(raw)
+        .map_err(|e| ApiError::BadRequest(format!("content_type {raw:?} {e}")))?;
     Ok(valid.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 

@@ -83,7 +83,7 @@ mod tests {
             "<CORSConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><CORSRule>\
              <ID>presign-server</ID><AllowedHeader>content-type</AllowedHeader>\
              <AllowedHeader>x-amz-checksum-sha256</AllowedHeader><AllowedHeader>x-amz-checksum-algorithm</AllowedHeader>\
-             <AllowedHeader>x-amz-*</AllowedHeader><AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod>\
+             <AllowedHeader>if-none-match</AllowedHeader><AllowedHeader>x-amz-*</AllowedHeader><AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod>\
              <AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod>\
              <AllowedOrigin>https://app.example.com</AllowedOrigin><ExposeHeader>ETag</ExposeHeader>\
              <ExposeHeader>x-amz-checksum-sha256</ExposeHeader><ExposeHeader>Retry-After</ExposeHeader><MaxAgeSeconds>3600</MaxAgeSeconds>\
@@ -93,7 +93,7 @@ mod tests {
         let req = signer.presign_put_bucket_cors(&body, Duration::from_secs(60), time);
         assert_eq!(
             req.headers.get("content-md5").map(String::as_str),
-            Some("9DtLxcZC7F8CoC8cht1vJg==")
+            Some("3Do28nqScpNqAgRtzukJcQ==")
         );
         assert_eq!(
             req.headers.get("content-type").map(String::as_str),
@@ -105,7 +105,7 @@ mod tests {
              &X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request\
              &X-Amz-Date=20130524T000000Z&X-Amz-Expires=60\
              &X-Amz-SignedHeaders=content-md5%3Bcontent-type%3Bhost&cors=\
-             &X-Amz-Signature=4fcb0a8a32cbb546b19a6de7c6c3a122da8b178064d5ae932db8260a9096c19a"
+             &X-Amz-Signature=e8f46fbc1f7523ebe9f8ede52b4fd62fb261b68ef79f939771ef8a4ef7c901b9"
         );
         let get = signer.presign_get_bucket_cors(Duration::from_secs(60), time);
         assert!(

@@ -44,6 +44,20 @@ pub struct PutBody {
     pub sha256: Option<Sha256Digest>,
 }
 
+/// What a presigned GET asks the store to answer with instead of the
+/// object's stored headers (S3's `response-content-disposition` and
+/// `response-content-type` query parameters, signed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GetOverrides {
+    pub content_disposition: Option<String>,
+    pub content_type: Option<String>,
+}
+
+/// The header that makes a write create its key or fail (412
+/// PreconditionFailed): S3's conditional write, signed into every single
+/// PUT and sent with every CompleteMultipartUpload.
+pub const IF_NONE_MATCH: (&str, &str) = ("if-none-match", "*");
+
 /// A presigned request: the URL plus the headers that must accompany it,
 /// lowercase names, exactly as signed (`host` excluded: clients set it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,7 +144,9 @@ impl Signer {
     }
 
     /// A presigned `PUT` of `key` whose signed headers pin the body's type,
-    /// and, when given, its size and SHA-256.
+    /// and, when given, its size and SHA-256; `If-None-Match: *` makes it
+    /// write-once (a replay after the upload answers 412 on stores that
+    /// honour conditional writes).
     pub fn presign_put(
         &self,
         key: &ObjectKey,
@@ -140,6 +156,7 @@ impl Signer {
     ) -> PresignedRequest {
         let mut headers = BTreeMap::new();
         headers.insert("content-type".to_owned(), body.content_type.clone());
+        headers.insert(IF_NONE_MATCH.0.to_owned(), IF_NONE_MATCH.1.to_owned());
         if let Some(len) = body.content_length {
             headers.insert("content-length".to_owned(), len.to_string());
         }
@@ -156,11 +173,28 @@ impl Signer {
         PresignedRequest { url, headers }
     }
 
-    /// A presigned `GET` of `key`.
-    pub fn presign_get(&self, key: &ObjectKey, expires_in: Duration, now: Timestamp) -> Url {
-        self.bucket
-            .get_object(Some(&self.credentials), key.as_str())
-            .sign_with_time(expires_in, &now)
+    /// A presigned `GET` of `key`, answered with `overrides`.
+    pub fn presign_get(
+        &self,
+        key: &ObjectKey,
+        overrides: &GetOverrides,
+        expires_in: Duration,
+        now: Timestamp,
+    ) -> Url {
+        let mut action = self
+            .bucket
+            .get_object(Some(&self.credentials), key.as_str());
+        if let Some(value) = &overrides.content_disposition {
+            action
+                .query_mut()
+                .insert("response-content-disposition", value.as_str());
+        }
+        if let Some(value) = &overrides.content_type {
+            action
+                .query_mut()
+                .insert("response-content-type", value.as_str());
+        }
+        action.sign_with_time(expires_in, &now)
     }
 
     /// A presigned `HEAD` of `key` that asks for the stored checksum
@@ -277,8 +311,8 @@ mod tests {
         );
     }
 
-    /// A presigned PUT with content-type, content-length and checksum as signed
-    /// headers. The expected URL was computed independently by a SigV4
+    /// A presigned PUT with content-type, content-length, checksum and
+    /// `if-none-match` as signed headers. The expected URL was computed independently by a SigV4
     /// implementation using only Python's hashlib and hmac, itself first checked
     /// against AWS's documented example above (`tests/fixtures/sigv4_kat.py`).
     #[test]
@@ -304,8 +338,8 @@ mod tests {
              ECU%20dump%20%28v2%29.bin?X-Amz-Algorithm=AWS4-HMAC-SHA256\
              &X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request\
              &X-Amz-Date=20130524T000000Z&X-Amz-Expires=900\
-             &X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost%3Bx-amz-checksum-sha256\
-             &X-Amz-Signature=73474e6440a4b862d3d58c94d1c3164efb95e15d6f077e7997a47553d0f948a4"
+             &X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost%3Bif-none-match%3Bx-amz-checksum-sha256\
+             &X-Amz-Signature=4c695a04158d87abff0498e53dbf84981eb17c2ea6648b4d7b8d9d96b4907a9e"
         );
         let headers: Vec<(&str, &str)> = req
             .headers
@@ -317,6 +351,7 @@ mod tests {
             [
                 ("content-length", "11"),
                 ("content-type", "application/octet-stream"),
+                ("if-none-match", "*"),
                 (
                     "x-amz-checksum-sha256",
                     "uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek="
@@ -325,8 +360,36 @@ mod tests {
         );
     }
 
+    /// A presigned GET whose answer's Content-Disposition and Content-Type
+    /// are overridden (signed query parameters), against the same script.
     #[test]
-    fn seed_style_put_signs_only_content_type() {
+    fn known_answer_get_with_response_overrides() {
+        let s = signer("http://127.0.0.1:9000", true, "uploads");
+        let overrides = GetOverrides {
+            content_disposition: Some(
+                "inline; filename=\"a b.png\"; filename*=UTF-8''a%20b.png".into(),
+            ),
+            content_type: Some("image/png".into()),
+        };
+        let url = s.presign_get(
+            &key("users/dev/ecu/x/a b.png"),
+            &overrides,
+            Duration::from_secs(900),
+            example_time(),
+        );
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9000/uploads/users/dev/ecu/x/a%20b.png?X-Amz-Algorithm=AWS4-HMAC-SHA256\
+             &X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request\
+             &X-Amz-Date=20130524T000000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=host\
+             &response-content-disposition=inline%3B%20filename%3D%22a%20b.png%22%3B%20filename%2A%3DUTF-8%27%27a%2520b.png\
+             &response-content-type=image%2Fpng\
+             &X-Amz-Signature=abc35b6daf2922fbbdd971878c1849b12d8de67e52a3e18f80eda1c9a6d1bbb0"
+        );
+    }
+
+    #[test]
+    fn put_without_size_or_checksum_signs_type_and_write_once() {
         let s = signer("http://127.0.0.1:9000", true, "uploads");
         let body = PutBody {
             content_type: "application/octet-stream".into(),
@@ -342,8 +405,8 @@ mod tests {
         assert!(req
             .url
             .as_str()
-            .contains("X-Amz-SignedHeaders=content-type%3Bhost&"));
-        assert_eq!(req.headers.len(), 1);
+            .contains("X-Amz-SignedHeaders=content-type%3Bhost%3Bif-none-match&"));
+        assert_eq!(req.headers.len(), 2);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! `ChecksumSHA256`, so the server builds and parses the XML itself, in
 //! [`crate::s3::store_client`]).
 
-use super::{PresignedRequest, Signer};
+use super::{PresignedRequest, Signer, IF_NONE_MATCH};
 use jiff::Timestamp;
 use presign_core::{ObjectKey, Sha256Digest};
 use rusty_s3::Method;
@@ -86,16 +86,20 @@ impl Signer {
         self.sign_object(Method::Get, key, &query, &BTreeMap::new(), expires_in, now)
     }
 
-    /// A presigned CompleteMultipartUpload (the XML body is not signed).
+    /// A presigned CompleteMultipartUpload (the XML body is not signed)
+    /// with `If-None-Match: *` signed: the object is created, never
+    /// replaces one.
     pub fn presign_complete_multipart(
         &self,
         key: &ObjectKey,
         upload_id: &str,
         expires_in: Duration,
         now: Timestamp,
-    ) -> Url {
+    ) -> PresignedRequest {
         let query = [("uploadId", upload_id)];
-        self.sign_object(Method::Post, key, &query, &BTreeMap::new(), expires_in, now)
+        let headers = BTreeMap::from([(IF_NONE_MATCH.0.to_owned(), IF_NONE_MATCH.1.to_owned())]);
+        let url = self.sign_object(Method::Post, key, &query, &headers, expires_in, now);
+        PresignedRequest { url, headers }
     }
 
     /// A presigned AbortMultipartUpload.
@@ -249,7 +253,15 @@ mod tests {
         let first = s.presign_list_parts(&key(), "id", None, d, time());
         assert!(!first.as_str().contains("part-number-marker"));
         let complete = s.presign_complete_multipart(&key(), "id", d, time());
-        assert!(complete.as_str().contains("&uploadId=id&"));
+        assert!(complete.url.as_str().contains("&uploadId=id&"));
+        assert!(complete
+            .url
+            .as_str()
+            .contains("X-Amz-SignedHeaders=host%3Bif-none-match&"));
+        assert_eq!(
+            complete.headers.get("if-none-match").map(String::as_str),
+            Some("*")
+        );
     }
 
     #[test]
@@ -258,7 +270,8 @@ mod tests {
         let public = s
             .with_endpoint(Url::parse("https://files.example.com").expect("url"))
             .expect("signer");
-        let url = public.presign_get(&key(), Duration::from_secs(60), time());
+        let overrides = super::super::GetOverrides::default();
+        let url = public.presign_get(&key(), &overrides, Duration::from_secs(60), time());
         assert!(url
             .as_str()
             .starts_with("https://files.example.com/uploads/users/dev/ecu/x/a%20b.bin?"));

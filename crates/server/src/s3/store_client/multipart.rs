@@ -52,7 +52,9 @@ impl StoreClient {
             .map_err(|e| bad_xml(OP, e.0))
     }
 
-    /// Completes the upload with `parts` (listed in part order).
+    /// Completes the upload with `parts` (listed in part order), on
+    /// condition that no object exists at `key` (`If-None-Match: *`: a
+    /// store that honours it answers 412 PreconditionFailed otherwise).
     pub async fn complete_multipart(
         &self,
         key: &ObjectKey,
@@ -60,16 +62,19 @@ impl StoreClient {
         parts: &[PartToComplete<'_>],
     ) -> Result<Completed, StoreError> {
         const OP: &str = "CompleteMultipartUpload";
-        let url = self.signer.presign_complete_multipart(
+        let req = self.signer.presign_complete_multipart(
             key,
             upload_id,
             OWN_REQUEST_EXPIRY,
             Timestamp::now(),
         );
+        let mut builder = self.http.post(req.url);
+        for (name, value) in &req.headers {
+            builder = builder.header(name, value);
+        }
         let (status, body) = exchange(
             OP,
-            self.http
-                .post(url)
+            builder
                 .header(CONTENT_TYPE, "application/xml")
                 .body(complete_body(parts))
                 .timeout(COMPLETE_TIMEOUT),

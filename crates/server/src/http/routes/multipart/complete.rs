@@ -9,12 +9,16 @@
 //! a 409 `checksum_mismatch`: the request was fine, the stored object is
 //! not what was agreed. Nothing is deleted, nothing recorded; it is logged.
 //!
-//! A verified upload is recorded ([`crate::domain::records`]) and its session
-//! forgotten in one transaction. Completing it again answers the same from
-//! the record, so a client may retry a Complete whose answer it lost.
+//! The Complete carries `If-None-Match: *`: the object is created, never
+//! replaces one. A verified upload is recorded ([`crate::domain::records`])
+//! and its session forgotten in one transaction. Completing it again
+//! answers the same from the record, so a client may retry a Complete whose
+//! answer it lost, as long as the store still holds the recorded object
+//! (one changed since is a 409 `checksum_mismatch`).
 
 use super::part_urls::check_sha256;
 use super::{forget_if_gone, UploadIdPath};
+use crate::domain::records::{changed_since, Stored};
 use crate::domain::upload_sessions::{UploadId, UploadSession};
 use crate::http::error::{ApiError, ApiErrors};
 use crate::http::extract::{ApiJson, Identity};
@@ -31,7 +35,7 @@ use presign_core::protocol::multipart::{
 use presign_core::protocol::records::UploadRecord;
 use presign_core::s3::composite_checksum::{composite, StoreChecksum};
 use presign_core::s3::part_plan::PartPlan;
-use presign_core::Sha256Digest;
+use presign_core::{ObjectKey, Sha256Digest};
 
 /// Most part numbers named in one error message.
 const MAX_NUMBERS_SHOWN: usize = 10;
@@ -59,7 +63,7 @@ pub async fn handler(
     let Some(session) = state.sessions.get(&id, &identity.user).await? else {
         // Completed before (a retry after a lost answer): the same answer.
         return match state.records.by_multipart_id(&identity.user, &id).await? {
-            Some(record) => Ok(Json(answer(record))),
+            Some(record) => unchanged(&state, &identity, record).await.map(Json),
             None => Err(ApiError::no_such_upload()),
         };
     };
@@ -92,6 +96,37 @@ pub async fn handler(
     state.metrics.completed(CompletionKind::Multipart);
     tracing::info!(upload_id = %id, key = session.key.as_str(), size = info.size, "multipart upload completed and recorded");
     Ok(Json(answer(record)))
+}
+
+/// The recorded upload, once the store is seen to hold it still: an object
+/// changed since it was recorded (or gone) is a 409.
+async fn unchanged(
+    state: &AppState,
+    identity: &Identity,
+    record: UploadRecord,
+) -> Result<CompleteMultipartResponse, ApiError> {
+    let key = ObjectKey::owned_by(&record.key, &identity.user)?;
+    let change = match state.store.head_object(&key).await? {
+        Some(info) => changed_since(
+            &record,
+            &Stored {
+                size: info.size,
+                etag: &info.etag,
+                sha256: info.sha256.as_deref(),
+            },
+        ),
+        None => Some(format!(
+            "the object at {} is gone since its upload was confirmed",
+            record.key
+        )),
+    };
+    match change {
+        Some(change) => {
+            tracing::warn!(key = record.key.as_str(), %change, "Complete refused: the object changed after it was recorded");
+            Err(ApiError::Conflict(change))
+        }
+        None => Ok(answer(record)),
+    }
 }
 
 /// Asks the store to assemble `parts` (in plan order). A Complete the store
@@ -183,11 +218,15 @@ fn verified_checksum(
 
 /// Whether a Complete the store refuses as an unknown upload was done
 /// before: S3 answers NoSuchUpload (s3s-fs AccessDenied) once an upload is
-/// completed, so when the server stopped between the store's Complete and
-/// the record, a retry finds the object already there with the planned size.
-/// It is then verified like a fresh one and recorded.
+/// completed, or PreconditionFailed since the object now exists, so when
+/// the server stopped between the store's Complete and the record, a retry
+/// finds the object already there with the planned size. It is then
+/// verified like a fresh one and recorded.
 async fn completed_before(state: &AppState, session: &UploadSession, err: &StoreError) -> bool {
-    if !matches!(err.s3_code(), Some("NoSuchUpload" | "AccessDenied")) {
+    if !matches!(
+        err.s3_code(),
+        Some("NoSuchUpload" | "AccessDenied" | "PreconditionFailed")
+    ) {
         return false;
     }
     matches!(
