@@ -207,6 +207,39 @@ pub enum Command {
     /// The bucket CORS configuration browsers need to upload straight to it.
     #[command(subcommand)]
     Cors(CorsCommand),
+    /// Check a signer (this one, or one you wrote) against the protocol,
+    /// through the store it signs for, and print a table of what passed;
+    /// exit 1 if a check failed. Needs nothing of this server's settings.
+    Conformance(ConformanceArgs),
+}
+
+/// The signer `presign-server conformance` checks, and as whom.
+#[derive(Debug, Clone, Args)]
+pub struct ConformanceArgs {
+    /// The signer's base URL (its routes under /api), like http://127.0.0.1:8000.
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// The bearer token (a JWT) of the user the checks run as; none for a
+    /// signer in dev mode.
+    #[arg(long, env = "PRESIGN_CONFORMANCE_TOKEN", value_name = "JWT")]
+    pub token: Option<String>,
+    /// A second user's token: checks that one user cannot reach the other's
+    /// objects and uploads.
+    #[arg(long, env = "PRESIGN_CONFORMANCE_OTHER_TOKEN", value_name = "JWT")]
+    pub other_token: Option<String>,
+    /// The file_type of the uploads.
+    #[arg(long, value_name = "TYPE", default_value = "conformance")]
+    pub file_type: String,
+    /// A metadata name the signer takes for that file type, and a value:
+    /// checks it is stored as x-amz-meta-NAME.
+    #[arg(long, value_name = "NAME=VALUE", value_parser = parse_metadata)]
+    pub metadata: Option<(String, String)>,
+}
+
+fn parse_metadata(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("{text:?} is not NAME=VALUE"))
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]

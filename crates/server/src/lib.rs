@@ -45,6 +45,7 @@ mod cli;
 mod clock;
 mod commands;
 mod config;
+mod conformance;
 mod db;
 mod domain;
 mod duration_text;
@@ -58,6 +59,7 @@ mod server;
 pub use cli::Cli;
 pub use commands::{run as run_command, CommandError};
 pub use config::Config;
+pub use conformance::{run as run_conformance, Outcome, Report, Target as ConformanceTarget};
 pub use server::{Addresses, Server};
 
 // What tests build a server from, or drive it with: the router and its

@@ -7,6 +7,7 @@ mod common;
 mod access;
 mod bad_input;
 mod binary;
+mod conformance;
 mod cors_apply;
 mod cors_static;
 mod downloads;
