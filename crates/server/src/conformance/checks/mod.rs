@@ -131,16 +131,17 @@ pub fn put_request(ctx: &Ctx, name: &str, bytes: &[u8]) -> Value {
     })
 }
 
-/// Signs, PUTs and confirms `bytes` as `api`'s user: the key.
+/// Signs, PUTs and confirms `bytes` as `api`'s user: the key, and what
+/// file-uploaded answered.
 pub async fn upload_small(
     ctx: &Ctx,
     api: &SignerApi,
     name: &str,
     bytes: &[u8],
-) -> Result<String, String> {
+) -> Result<(String, Value), String> {
+    let request = put_request(ctx, name, bytes);
     let signed = ok_json(
-        &api.post("/api/get-upload-url", &put_request(ctx, name, bytes))
-            .await?,
+        &api.post("/api/get-upload-url", &request).await?,
         "get-upload-url",
     )?;
     let url = text(&signed, "upload_url", "get-upload-url")?;
@@ -150,17 +151,17 @@ pub async fn upload_small(
         .await?;
     if !put.is_success() {
         return Err(format!(
-            "the store refused the signed PUT: {}",
+            "the store refused the PUT it was signed for: {}",
             put.describe()
         ));
     }
     let key = text(&signed, "key", "get-upload-url")?.to_owned();
     let confirm = json!({"key": key, "file_type": ctx.file_type, "size": bytes.len(), "sha256": sha256(bytes)});
-    ok_json(
+    let stored = ok_json(
         &api.post("/api/file-uploaded", &confirm).await?,
         "file-uploaded",
     )?;
-    Ok(key)
+    Ok((key, stored))
 }
 
 /// The signer's error body: `(code, message)`, or why it is not one.

@@ -14,7 +14,7 @@ pub async fn other_users_keys(ctx: &Ctx) -> Verdict {
         ));
     };
     let bytes = test_bytes(1000, 50);
-    let key = upload_small(ctx, other, "theirs.bin", &bytes).await?;
+    let (key, _) = upload_small(ctx, other, "theirs.bin", &bytes).await?;
     let upload = create(ctx, other, 1024 * 1024).await?;
     let one_part = json!({"parts": [{"number": 1, "size": 1024 * 1024, "sha256": sha256(&test_bytes(1024 * 1024, 51))}]});
     let confirm = json!({"key": key, "file_type": ctx.file_type});

@@ -8,37 +8,11 @@ use crate::conformance::checks::{
 };
 use crate::conformance::report::Outcome;
 use presign_core::protocol::query::encode_component;
-use serde_json::json;
 
 /// get-upload-url, the PUT, file-uploaded.
 pub async fn put_and_confirm(ctx: &Ctx) -> Verdict {
     let bytes = test_bytes(70_001, 1);
-    let signed = ok_json(
-        &ctx.api
-            .post(
-                "/api/get-upload-url",
-                &put_request(ctx, "single.bin", &bytes),
-            )
-            .await?,
-        "get-upload-url",
-    )?;
-    let key = text(&signed, "key", "get-upload-url")?;
-    let url = text(&signed, "upload_url", "get-upload-url")?;
-    let put = ctx
-        .store
-        .put(url, &put_headers(&signed), bytes.clone())
-        .await?;
-    if !put.is_success() {
-        return Ok(Outcome::Fail(format!(
-            "the store refused the PUT it was signed for: {}",
-            put.describe()
-        )));
-    }
-    let confirm = json!({"key": key, "file_type": ctx.file_type, "size": bytes.len(), "sha256": sha256(&bytes)});
-    let stored = ok_json(
-        &ctx.api.post("/api/file-uploaded", &confirm).await?,
-        "file-uploaded",
-    )?;
+    let (_, stored) = upload_small(ctx, &ctx.api, "single.bin", &bytes).await?;
     let size = stored["size"].as_u64();
     let stored_sha = stored["sha256"].as_str();
     if size != Some(bytes.len() as u64) || stored_sha != Some(sha256(&bytes).as_str()) {
@@ -88,7 +62,7 @@ pub async fn put_binds_checksum(ctx: &Ctx) -> Verdict {
 /// attachment (uploaded HTML must not render on the bucket's origin).
 pub async fn download(ctx: &Ctx) -> Verdict {
     let bytes = test_bytes(5000, 4);
-    let key = upload_small(ctx, &ctx.api, "download.bin", &bytes).await?;
+    let (key, _) = upload_small(ctx, &ctx.api, "download.bin", &bytes).await?;
     let path = format!("/api/download-url?key={}", encode_component(&key));
     let answer = ctx.api.get(&path).await?;
     if answer.status == 404 && crate::conformance::checks::error_body(&answer).is_err() {
