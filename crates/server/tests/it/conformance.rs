@@ -4,12 +4,16 @@
 //! the check that names its defect: one that signs part URLs without the
 //! parts' checksums, one that serves any user's keys.
 
+use crate::common::garage::{garage_binary, start_garage};
 use crate::common::{start_with, TestServer};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::response::Response;
+use clap::Parser as _;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
-use presign_server::{run_conformance, Clock, ConformanceTarget, Outcome, Report};
+use presign_server::{
+    run_conformance, Cli, Clock, Config, ConformanceTarget, Outcome, Report, Server,
+};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -200,4 +204,39 @@ async fn a_signer_that_serves_any_users_keys_fails_that_check() {
     let broken = start_broken(&t.server.url(), Defect::AnyUsersKeys).await;
     let report = run_conformance(&target(&broken, Some(("alice", "bob")))).await;
     assert_eq!(failed(&report), ["other-users-keys"], "{report}");
+}
+
+#[tokio::test]
+async fn our_signer_on_garage_passes_every_check() {
+    if garage_binary().is_none() {
+        eprintln!("skipped: garage is not installed (scripts/setup installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let garage = start_garage(&dir.path().join("garage"));
+    let data_dir = dir.path().join("signer").to_string_lossy().into_owned();
+    let cli = Cli::try_parse_from([
+        "presign-server",
+        "--store",
+        "s3",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        &data_dir,
+        "--jwt-secret",
+        SECRET,
+    ])
+    .expect("flags");
+    let env = garage.env.clone();
+    let config = Config::resolve(cli, |name| env.get(name).cloned()).expect("config");
+    let server = Server::start_with_clock(config, Clock::System)
+        .await
+        .expect("server on Garage");
+    let report = run_conformance(&target(&server.url(), Some(("alice", "bob")))).await;
+    assert_eq!(failed(&report), Vec::<&str>::new(), "{report}");
+    assert_eq!(
+        outcome(&report, "other-users-keys"),
+        &Outcome::Pass,
+        "{report}"
+    );
 }

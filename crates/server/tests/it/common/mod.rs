@@ -2,6 +2,7 @@
 //! and a temporary data folder, and talks to both over HTTP.
 
 pub mod direct_store;
+pub mod garage;
 pub mod metrics;
 pub mod multipart;
 
