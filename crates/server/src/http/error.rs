@@ -57,6 +57,10 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("method {0} is not allowed here")]
     MethodNotAllowed(String),
+    /// Refused whoever the caller is: a `Host` this server does not answer
+    /// to (403 `forbidden`).
+    #[error("{0}")]
+    Forbidden(String),
     /// The store failed (502), could not be reached (503) or is full (507).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -103,6 +107,7 @@ impl ApiError {
                 ErrorCode::BadRequest,
                 self.to_string(),
             ),
+            ApiError::Forbidden(m) => client(ErrorCode::Forbidden, m),
             ApiError::Store(e) if e.is_storage_full() => storage_full(),
             ApiError::Store(StoreError::Unreachable(_)) => (
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -2,7 +2,7 @@
 
 use crate::auth::Authenticator;
 use crate::clock::Clock;
-use crate::config::ApiCors;
+use crate::config::{AllowedHosts, ApiCors};
 use crate::domain::rate_limit::UserRateLimiter;
 use crate::domain::records::Records;
 use crate::domain::upload_policy::UploadPolicy;
@@ -51,6 +51,8 @@ pub struct WebConfig {
     pub www_dir: PathBuf,
     pub pkg_dir: PathBuf,
     pub cors: ApiCors,
+    /// Which `Host` names requests may carry.
+    pub hosts: AllowedHosts,
 }
 
 impl FromRef<AppState> for Arc<Authenticator> {

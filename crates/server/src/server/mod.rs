@@ -115,6 +115,7 @@ impl Server {
                 www_dir: config.www_dir,
                 pkg_dir: config.pkg_dir,
                 cors: config.cors,
+                hosts: config.hosts,
             },
             auth,
             policy: Arc::new(config.policy),

@@ -9,6 +9,7 @@ mod bad_input;
 mod binary;
 mod cors_apply;
 mod cors_static;
+mod dev_mode;
 mod embedded_complete;
 mod gc;
 mod healthz;
