@@ -67,7 +67,7 @@ pub use crate::http::app;
 pub use crate::http::error::NO_SUCH_UPLOAD;
 pub use crate::http::metrics::Metrics;
 pub use crate::http::openapi::DOCUMENTED_ONLY;
-pub use crate::http::routes::healthz::{CheckStatus, HealthResponse};
+pub use crate::http::routes::healthz::{CheckStatus, HealthResponse, STORE_CHECK_REUSED_FOR};
 pub use crate::http::routes::router as api_router;
 pub use crate::http::state::{AppState, WebConfig};
 pub use auth::{Authenticator, DEV_USER};

@@ -27,6 +27,9 @@ pub const NO_SUCH_OBJECT: &str = "no such object";
 /// id, a finished or aborted upload, and another user's upload.
 pub const NO_SUCH_UPLOAD: &str = "no such multipart upload";
 
+/// The `Retry-After` of a 503 while the server is busy, in seconds.
+const BUSY_RETRY_AFTER_SECS: u64 = 1;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// Malformed input; the message names the field and the problem.
@@ -61,6 +64,10 @@ pub enum ApiError {
     /// to (403 `forbidden`).
     #[error("{0}")]
     Forbidden(String),
+    /// The server cannot take more work now (its database queue is full):
+    /// 503 `server` with `Retry-After: 1`; the text goes to the log only.
+    #[error("busy: {0}")]
+    Busy(String),
     /// The store failed (502), could not be reached (503) or is full (507).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -108,6 +115,11 @@ impl ApiError {
                 self.to_string(),
             ),
             ApiError::Forbidden(m) => client(ErrorCode::Forbidden, m),
+            ApiError::Busy(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Server,
+                "the server is busy; try again in a moment".to_owned(),
+            ),
             ApiError::Store(e) if e.is_storage_full() => storage_full(),
             ApiError::Store(StoreError::Unreachable(_)) => (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -129,10 +141,13 @@ impl ApiError {
     }
 }
 
-/// A full disk is 507 `storage_full`; any other database failure a 500.
+/// A full disk is 507 `storage_full`, a full queue 503 with `Retry-After`;
+/// any other database failure a 500.
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
-        if e.is_disk_full() {
+        if matches!(e, DbError::Busy) {
+            ApiError::Busy(e.to_string())
+        } else if e.is_disk_full() {
             ApiError::StorageFull(e.to_string())
         } else {
             ApiError::Internal(e.to_string())
@@ -209,6 +224,12 @@ impl IntoResponse for ApiError {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            ApiError::Busy(_) => {
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(BUSY_RETRY_AFTER_SECS),
+                );
             }
             ApiError::Unauthorized(_) => {
                 response
@@ -336,6 +357,19 @@ mod tests {
         }
         let (status, code, _) = parts(full(StatusCode::INTERNAL_SERVER_ERROR, "InternalError"));
         assert_eq!((status, code), (StatusCode::BAD_GATEWAY, ErrorCode::Server));
+    }
+
+    #[test]
+    fn a_full_database_queue_is_a_503_with_retry_after() {
+        let response = ApiError::from(DbError::Busy).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(
+            response.extensions().get::<ErrorCode>(),
+            Some(&ErrorCode::Server)
+        );
+        let (_, _, message) = parts(ApiError::from(DbError::Busy));
+        assert!(message.contains("busy"), "{message}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::domain::records::Records;
 use crate::domain::upload_policy::UploadPolicy;
 use crate::domain::upload_sessions::UploadSessions;
 use crate::http::metrics::Metrics;
+use crate::http::routes::healthz::StoreCheckCache;
 use crate::s3::signer::Signer;
 use crate::s3::store_client::StoreClient;
 use axum::extract::FromRef;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub max_key_bytes: usize,
     /// What `GET /metrics` reports.
     pub metrics: Arc<Metrics>,
+    /// The last store check of `GET /healthz`, reused for a while.
+    pub store_check: Arc<StoreCheckCache>,
 }
 
 /// What the router serves besides the API, and to whom.

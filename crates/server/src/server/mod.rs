@@ -121,6 +121,7 @@ impl Server {
             policy: Arc::new(config.policy),
             rate_limiter: Arc::new(UserRateLimiter::new(config.rate_limit)),
             metrics: metrics.clone(),
+            store_check: Arc::default(),
         };
         let Serving {
             addr,

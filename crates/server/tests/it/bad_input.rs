@@ -300,6 +300,7 @@ async fn unreachable_store_is_a_json_503_without_details() {
         rate_limiter: Arc::new(UserRateLimiter::new(RateLimit::default())),
         max_key_bytes: 1024,
         metrics: Arc::new(presign_server::Metrics::new()),
+        store_check: Arc::default(),
     };
     let app = presign_server::app(state);
     for (path, json) in [

@@ -26,6 +26,7 @@ mod ownership;
 mod records;
 mod remote_store;
 mod secrets;
+mod server_limits;
 mod store_public_url;
 mod upload;
 mod upload_batch;

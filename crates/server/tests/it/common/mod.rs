@@ -3,6 +3,7 @@
 
 pub mod metrics;
 pub mod multipart;
+pub mod proxied;
 pub mod raw;
 
 use clap::Parser as _;
