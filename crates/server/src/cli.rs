@@ -131,6 +131,17 @@ pub struct Cli {
     /// [env PRESIGN_DEV_ALLOW_REMOTE=true].
     #[arg(long)]
     pub dev_allow_remote: bool,
+
+    /// Longest time a request may take, from its arrival (waiting for a
+    /// slot included) to its answer, like `60s` or `2m`; past it the answer
+    /// is a 503 [default: 60s; env PRESIGN_REQUEST_TIMEOUT].
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration_text::parse)]
+    pub request_timeout: Option<Duration>,
+
+    /// Requests handled at once; the others wait for a slot (within
+    /// --request-timeout) [default: 1024; env PRESIGN_MAX_CONCURRENT_REQUESTS].
+    #[arg(long, value_name = "N")]
+    pub max_concurrent_requests: Option<usize>,
 }
 
 /// `--store`.

@@ -1,5 +1,5 @@
 //! Unit tests of who may reach the server (`--allow-host`,
-//! `--dev-allow-remote`).
+//! `--dev-allow-remote`) and of the request limits.
 
 use super::*;
 use clap::Parser as _;
@@ -113,5 +113,42 @@ fn hosts_are_checked_in_dev_and_when_named() {
         let err = resolve(&["--dev", "--allow-host", bad], &[]).expect_err(bad);
         assert_eq!(err, ConfigError::BadHost(bad.to_owned()));
         assert!(err.to_string().contains("--allow-host"), "{err}");
+    }
+}
+
+#[test]
+fn request_limits_from_flags_env_or_defaults() {
+    let c = resolve(&["--dev"], &[]).expect("config");
+    assert_eq!(c.request_limits.timeout, Duration::from_secs(60));
+    assert_eq!(c.request_limits.max_concurrent, 1024);
+    let env = [
+        ("PRESIGN_REQUEST_TIMEOUT", "2m"),
+        ("PRESIGN_MAX_CONCURRENT_REQUESTS", "64"),
+    ];
+    let c = resolve(&["--dev"], &env).expect("config");
+    assert_eq!(c.request_limits.timeout, Duration::from_secs(120));
+    assert_eq!(c.request_limits.max_concurrent, 64);
+    let flags = [
+        "--dev",
+        "--request-timeout",
+        "5s",
+        "--max-concurrent-requests",
+        "8",
+    ];
+    let c = resolve(&flags, &env).expect("config");
+    assert_eq!(
+        c.request_limits,
+        RequestLimits {
+            timeout: Duration::from_secs(5),
+            max_concurrent: 8
+        }
+    );
+    for (args, env) in [
+        (&["--dev", "--request-timeout", "0"][..], &[][..]),
+        (&["--dev", "--max-concurrent-requests", "0"], &[]),
+        (&["--dev"], &[("PRESIGN_REQUEST_TIMEOUT", "soon")]),
+        (&["--dev"], &[("PRESIGN_MAX_CONCURRENT_REQUESTS", "-1")]),
+    ] {
+        assert!(resolve(args, env).is_err(), "{args:?} {env:?}");
     }
 }

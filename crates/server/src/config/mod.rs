@@ -12,7 +12,8 @@
 //!   subcommands need);
 //! - [`cors`]: which origins may call the API;
 //! - [`hosts`]: which `Host` names requests may carry, and where `--dev`
-//!   may listen;
+//!   may listen; [`request_limits`]: how long a request may take, how many
+//!   run at once;
 //! - [`identity`], [`limits`], [`upload_policy`]: who calls, how often,
 //!   uploading what; [`mod@file`]: the TOML file they may come from;
 //! - [`webhook`], [`gc`]: the background tasks;
@@ -25,6 +26,7 @@ mod gc;
 mod hosts;
 mod identity;
 mod limits;
+mod request_limits;
 mod sources;
 mod store;
 mod upload_policy;
@@ -34,6 +36,7 @@ pub use cors::ApiCors;
 pub use error::ConfigError;
 pub use hosts::AllowedHosts;
 pub use identity::{IdentityConfig, JwtConfig, JwtKeySource};
+pub use request_limits::RequestLimits;
 pub use store::{StoreConfig, StoreTarget, DEV_REGION};
 
 use crate::cli::Cli;
@@ -80,6 +83,8 @@ pub struct Config {
     pub gc: GcSettings,
     /// Which `Host` names requests may carry.
     pub hosts: AllowedHosts,
+    /// How long a request may take, how many run at once.
+    pub request_limits: RequestLimits,
 }
 
 impl Config {
@@ -98,6 +103,7 @@ impl Config {
         let StoreTarget { store, bucket, .. } = StoreTarget::from_env(&cli, &env)?;
         hosts::check_dev_listen(&cli, &env, listen, &store)?;
         let hosts = AllowedHosts::resolve(&cli, &env)?;
+        let request_limits = RequestLimits::resolve(&cli, &env)?;
         let args = &cli.file_backed;
         let (file, base) = file::load(args.config.clone(), &env)?;
         let identity = identity::resolve(cli.dev, args, &env, file.identity, &base)?;
@@ -121,6 +127,7 @@ impl Config {
             webhook,
             gc,
             hosts,
+            request_limits,
         })
     }
 }

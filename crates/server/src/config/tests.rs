@@ -36,6 +36,7 @@ fn dev_defaults() {
     assert_eq!(c.expires_in, Duration::from_secs(900));
     assert_eq!(c.cors, ApiCors::LoopbackAnd(Vec::new()));
     assert_eq!(c.hosts, AllowedHosts::LoopbackAnd(Vec::new()));
+    assert_eq!(c.request_limits, RequestLimits::default());
     assert_eq!(c.www_dir, PathBuf::from("www"));
     assert_eq!(c.pkg_dir, PathBuf::from("pkg"));
     let StoreConfig::Embedded {

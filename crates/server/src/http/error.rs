@@ -68,6 +68,9 @@ pub enum ApiError {
     /// 503 `server` with `Retry-After: 1`; the text goes to the log only.
     #[error("busy: {0}")]
     Busy(String),
+    /// The request took longer than `--request-timeout` (503 `server`).
+    #[error("the request took longer than {} s", .0.as_secs_f64())]
+    TimedOut(std::time::Duration),
     /// The store failed (502), could not be reached (503) or is full (507).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -119,6 +122,11 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::Server,
                 "the server is busy; try again in a moment".to_owned(),
+            ),
+            ApiError::TimedOut(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Server,
+                format!("{self}; try again later"),
             ),
             ApiError::Store(e) if e.is_storage_full() => storage_full(),
             ApiError::Store(StoreError::Unreachable(_)) => (
@@ -243,7 +251,9 @@ impl IntoResponse for ApiError {
 }
 
 /// The error answers every API endpoint may give, for the OpenAPI document
-/// (each endpoint's `#[utoipa::path]` lists it among its responses).
+/// (each endpoint's `#[utoipa::path]` lists it among its responses). A 413
+/// for a body past the API's limit is not here: it would replace the 413
+/// the endpoints that size a file describe themselves.
 #[derive(Debug, IntoResponses)]
 #[allow(
     dead_code,
@@ -256,15 +266,23 @@ pub enum ApiErrors {
     /// Missing, malformed, forged or expired bearer token.
     #[response(status = 401)]
     Unauthorized(ErrorBody),
+    /// A `Host` the server does not answer to (development mode, or
+    /// `--allow-host`).
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
     /// No such object or upload for this caller (also another user's).
     #[response(status = 404)]
     NotFound(ErrorBody),
     /// Per-user rate limit or open-upload cap; see `Retry-After`.
     #[response(status = 429)]
     RateLimited(ErrorBody),
-    /// The store failed or could not be reached.
+    /// The store failed.
     #[response(status = 502)]
     StoreFailed(ErrorBody),
+    /// The store could not be reached, the server is busy (see
+    /// `Retry-After`), or the request took longer than `--request-timeout`.
+    #[response(status = 503)]
+    Unavailable(ErrorBody),
 }
 
 #[cfg(test)]
@@ -370,6 +388,12 @@ mod tests {
         );
         let (_, _, message) = parts(ApiError::from(DbError::Busy));
         assert!(message.contains("busy"), "{message}");
+        let (status, code, message) = parts(ApiError::TimedOut(std::time::Duration::from_secs(60)));
+        assert_eq!(
+            (status, code),
+            (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Server)
+        );
+        assert!(message.contains("longer than 60 s"), "{message}");
     }
 
     #[test]

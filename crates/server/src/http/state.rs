@@ -2,7 +2,7 @@
 
 use crate::auth::Authenticator;
 use crate::clock::Clock;
-use crate::config::{AllowedHosts, ApiCors};
+use crate::config::{AllowedHosts, ApiCors, RequestLimits};
 use crate::domain::rate_limit::UserRateLimiter;
 use crate::domain::records::Records;
 use crate::domain::upload_policy::UploadPolicy;
@@ -48,7 +48,7 @@ pub struct AppState {
     pub store_check: Arc<StoreCheckCache>,
 }
 
-/// What the router serves besides the API, and to whom.
+/// What the router serves besides the API, to whom, and within which limits.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
     pub www_dir: PathBuf,
@@ -56,6 +56,8 @@ pub struct WebConfig {
     pub cors: ApiCors,
     /// Which `Host` names requests may carry.
     pub hosts: AllowedHosts,
+    /// How long a request may take, how many run at once.
+    pub limits: RequestLimits,
 }
 
 impl FromRef<AppState> for Arc<Authenticator> {

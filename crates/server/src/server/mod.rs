@@ -116,6 +116,7 @@ impl Server {
                 pkg_dir: config.pkg_dir,
                 cors: config.cors,
                 hosts: config.hosts,
+                limits: config.request_limits,
             },
             auth,
             policy: Arc::new(config.policy),

@@ -11,7 +11,7 @@ use presign_server::Signer;
 use presign_server::StoreClient;
 use presign_server::UploadPolicy;
 use presign_server::UploadSessions;
-use presign_server::{AllowedHosts, ApiCors};
+use presign_server::{AllowedHosts, ApiCors, RequestLimits};
 use presign_server::{AppState, WebConfig};
 use presign_server::{RateLimit, UserRateLimiter};
 use std::sync::Arc;
@@ -294,6 +294,7 @@ async fn unreachable_store_is_a_json_503_without_details() {
             pkg_dir: "/nonexistent/pkg".into(),
             cors: ApiCors::SameOrigin,
             hosts: AllowedHosts::Any,
+            limits: RequestLimits::default(),
         },
         auth: Arc::new(Authenticator::DevUser),
         policy: Arc::new(UploadPolicy::default()),

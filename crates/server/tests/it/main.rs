@@ -13,6 +13,7 @@ mod dev_mode;
 mod embedded_complete;
 mod gc;
 mod healthz;
+mod hostile_dev_limits;
 mod hostile_input;
 mod identity;
 mod limits;
