@@ -11,6 +11,7 @@
 mod cors;
 pub mod error;
 pub mod extract;
+pub mod health;
 mod host_check;
 pub mod metrics;
 pub mod openapi;
