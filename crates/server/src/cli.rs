@@ -19,7 +19,7 @@ pub struct Cli {
     pub command: Option<Command>,
 
     /// Development mode: a fixed user `dev` unless JWT settings are given,
-    /// pages on localhost, 127.0.0.1 and [::1] (and --allow-origin's)
+    /// pages on localhost, 127.0.0.1 and ::1 (and --allow-origin's)
     /// allowed, loopback addresses only (see --dev-allow-remote), and
     /// (unless --store s3) an embedded S3-compatible store (s3s-fs) on
     /// <DATA_DIR>/store.
@@ -81,7 +81,7 @@ pub struct Cli {
 
     /// Origin allowed to call the API from another site (repeatable), like
     /// `https://app.example.com`. With --dev pages on a loopback name
-    /// (localhost, 127.0.0.1, [::1]; any port) are allowed too.
+    /// (localhost, 127.0.0.1, ::1; any port) are allowed too.
     #[arg(long, value_name = "ORIGIN", global = true)]
     pub allow_origin: Vec<String>,
 
@@ -118,7 +118,7 @@ pub struct Cli {
     pub webhook_max_attempts: u32,
 
     /// Host name (or IP address) clients may reach the server by, besides
-    /// localhost, 127.0.0.1 and [::1]: `name` (any port) or `name:port`;
+    /// localhost, 127.0.0.1 and ::1: `name` (any port) or `name:port`;
     /// repeatable or comma separated. A request with another `Host` gets a
     /// 403. Always checked with --dev; without --dev only when given
     /// [env PRESIGN_ALLOW_HOST].

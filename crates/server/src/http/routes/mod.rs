@@ -22,8 +22,9 @@ use axum::routing::{any, delete, get, post};
 use axum::Router;
 
 /// The API routes under `/api`. Unknown paths there answer a JSON 404, wrong
-/// methods a JSON 405 (not the static files' empty 404); a body over
-/// [`BODY_LIMIT`] ([`COMPLETE_BODY_LIMIT`] for a Complete), a JSON 413.
+/// methods a JSON 405 (not the static files' empty 404); a body over 64 KiB
+/// (2 MiB for a Complete: `BODY_LIMIT` and `COMPLETE_BODY_LIMIT` of
+/// `http::extract`), a JSON 413.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/get-upload-url", post(get_upload_url::handler))
