@@ -5,7 +5,9 @@
 //! back ([`super::complete`]); and a SHA-256 multipart upload
 //! completes with S3's COMPOSITE checksum ([`super::composite`]).
 //! Actions s3s-fs does not implement are left to the trait's defaults
-//! (`NotImplemented`).
+//! (`NotImplemented`). Requests reach s3s-fs without their query string
+//! nor `Authorization` ([`unsigned`]): it logs them, and s3s checked the
+//! signature they carry before.
 
 use super::storage_full::mapped;
 use super::{complete, composite};
@@ -39,7 +41,7 @@ impl EmbeddedS3 {
         let composite = composite::of_parts(req.input.multipart_upload.as_ref());
         let mut resp = self
             .fs
-            .complete_multipart_upload(req)
+            .complete_multipart_upload(unsigned(req))
             .await
             .map_err(mapped)?;
         // s3s-fs commits the object before it answers; its answer is built
@@ -56,6 +58,20 @@ impl EmbeddedS3 {
     }
 }
 
+/// `req` without what signed it: its URI's query (a presigned URL's
+/// `X-Amz-Signature`, `X-Amz-Credential`, ...) and its `Authorization`
+/// header. s3s-fs logs each request it gets (at debug level) and reads
+/// neither: it acts on the parsed input and the checked credentials.
+fn unsigned<T>(mut req: S3Request<T>) -> S3Request<T> {
+    if req.uri.query().is_some() {
+        if let Ok(uri) = req.uri.path().parse() {
+            req.uri = uri;
+        }
+    }
+    req.headers.remove(http::header::AUTHORIZATION);
+    req
+}
+
 /// Forwards each listed action to s3s-fs, mapping its error; Complete goes
 /// to [`EmbeddedS3::complete`].
 macro_rules! forward {
@@ -64,7 +80,7 @@ macro_rules! forward {
         impl S3 for EmbeddedS3 {
             $(
                 async fn $action(&self, req: S3Request<$input>) -> S3Result<S3Response<$output>> {
-                    self.fs.$action(req).await.map_err(mapped)
+                    self.fs.$action(unsigned(req)).await.map_err(mapped)
                 }
             )*
 

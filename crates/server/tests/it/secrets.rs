@@ -334,3 +334,82 @@ async fn signed_urls_stay_out_of_the_logs_when_the_store_is_unreachable() {
         );
     }
 }
+
+/// The embedded store logs every request it serves (s3s-fs, at debug
+/// level): with `--dev` at `trace`, uploads, downloads and multipart calls
+/// leave no presigned URL's signature or credential in the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_store_logs_no_signed_url() {
+    presign_server::install_crypto_provider();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log_path = dir.path().join("stderr.log");
+    let log_file = std::fs::File::create(&log_path).expect("log file");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_presign-server"))
+        .args(["--dev", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log_file))
+        .spawn()
+        .expect("binary starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("startup line");
+    let base = line.split_whitespace().nth(3).expect("URL").to_owned();
+    let http = reqwest::Client::new();
+    let api = |path: &str| format!("{base}/api/{path}");
+    let data = b"logged nowhere".to_vec();
+    let signed: presign_core::protocol::single::GetUploadUrlResponse = http
+        .post(api("get-upload-url"))
+        .json(&json!({"filename": "s.bin", "file_type": "ecu", "size": data.len()}))
+        .send()
+        .await
+        .expect("API")
+        .json()
+        .await
+        .expect("signed");
+    let mut put = http.put(&signed.upload_url).body(data);
+    for (name, value) in signed.headers.iter().flatten() {
+        if name != "content-length" {
+            put = put.header(name, value);
+        }
+    }
+    assert_eq!(put.send().await.expect("store").status(), 200);
+    let confirm = json!({"key": signed.key, "file_type": "ecu"});
+    let resp = http.post(api("file-uploaded")).json(&confirm).send().await;
+    assert_eq!(resp.expect("API").status(), 200);
+    let download: serde_json::Value = http
+        .get(api("download-url"))
+        .query(&[("key", &signed.key)])
+        .send()
+        .await
+        .expect("API")
+        .json()
+        .await
+        .expect("download URL");
+    let url = download["url"].as_str().expect("url");
+    assert_eq!(http.get(url).send().await.expect("store").status(), 200);
+    let created: serde_json::Value = http
+        .post(api("multipart"))
+        .json(&json!({"filename": "m.bin", "file_type": "ecu", "size": 6 << 20}))
+        .send()
+        .await
+        .expect("API")
+        .json()
+        .await
+        .expect("created");
+    let id = created["upload_id"].as_str().expect("id");
+    let resp = http.delete(api(&format!("multipart/{id}"))).send().await;
+    assert_eq!(resp.expect("API").status(), 204);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = std::fs::read_to_string(&log_path).expect("log");
+    assert!(log.contains("put_object"), "s3s-fs logged the PUT");
+    for secret in ["x-amz-signature", "x-amz-credential"] {
+        assert!(
+            !log.to_ascii_lowercase().contains(secret),
+            "{secret} is in the log"
+        );
+    }
+}
