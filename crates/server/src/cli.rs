@@ -19,8 +19,10 @@ pub struct Cli {
     pub command: Option<Command>,
 
     /// Development mode: a fixed user `dev` unless JWT settings are given,
-    /// any origin allowed, and (unless --store s3) an embedded S3-compatible
-    /// store (s3s-fs) on <DATA_DIR>/store.
+    /// pages on localhost, 127.0.0.1 and ::1 (and --allow-origin's)
+    /// allowed, loopback addresses only (see --dev-allow-remote), and
+    /// (unless --store s3) an embedded S3-compatible store (s3s-fs) on
+    /// <DATA_DIR>/store.
     #[arg(long, global = true)]
     pub dev: bool,
 
@@ -84,7 +86,8 @@ pub struct Cli {
     pub pkg_dir: PathBuf,
 
     /// Origin allowed to call the API from another site (repeatable), like
-    /// `https://app.example.com`. With --dev any origin is allowed.
+    /// `https://app.example.com`. With --dev pages on a loopback name
+    /// (localhost, 127.0.0.1, ::1; any port) are allowed too.
     #[arg(long, value_name = "ORIGIN", global = true)]
     pub allow_origin: Vec<String>,
 
@@ -119,6 +122,32 @@ pub struct Cli {
     /// Attempts per webhook delivery, the first included.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub webhook_max_attempts: u32,
+
+    /// Host name (or IP address) clients may reach the server by, besides
+    /// localhost, 127.0.0.1 and ::1: `name` (any port) or `name:port`;
+    /// repeatable or comma separated. A request with another `Host` gets a
+    /// 403. Always checked with --dev; without --dev only when given
+    /// [env PRESIGN_ALLOW_HOST].
+    #[arg(long, value_name = "HOST", value_delimiter = ',')]
+    pub allow_host: Vec<String>,
+
+    /// Lets --dev listen (--listen, --store-listen) on an address other
+    /// machines can reach. Development mode needs no token and allows
+    /// loopback origins: give this only on a network you trust
+    /// [env PRESIGN_DEV_ALLOW_REMOTE=true].
+    #[arg(long)]
+    pub dev_allow_remote: bool,
+
+    /// Longest time a request may take, from its arrival (waiting for a
+    /// slot included) to its answer, like `60s` or `2m`; past it the answer
+    /// is a 503 [default: 60s; env PRESIGN_REQUEST_TIMEOUT].
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration_text::parse)]
+    pub request_timeout: Option<Duration>,
+
+    /// Requests handled at once; the others wait for a slot (within
+    /// --request-timeout) [default: 1024; env PRESIGN_MAX_CONCURRENT_REQUESTS].
+    #[arg(long, value_name = "N")]
+    pub max_concurrent_requests: Option<usize>,
 }
 
 /// `--store`.

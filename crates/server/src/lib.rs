@@ -28,7 +28,7 @@
 //!   rule;
 //! - `embedded/`: the development store;
 //! - `db`: the SQLite database and its thread;
-//! - `clock`, `secret`, `duration_text`: small shared values.
+//! - `clock`, `secret`, `duration_text`, `hosts`: small shared values.
 //!
 //! Dependencies go one way (no module uses one that uses it back): `server`
 //! and `commands` use the rest; `http` uses `auth`, `domain`, `s3`,
@@ -50,6 +50,7 @@ mod db;
 mod domain;
 mod duration_text;
 mod embedded;
+mod hosts;
 mod http;
 mod s3;
 mod secret;
@@ -68,12 +69,12 @@ pub use crate::http::app;
 pub use crate::http::error::NO_SUCH_UPLOAD;
 pub use crate::http::metrics::Metrics;
 pub use crate::http::openapi::DOCUMENTED_ONLY;
-pub use crate::http::routes::healthz::{CheckStatus, HealthResponse};
+pub use crate::http::routes::healthz::{CheckStatus, HealthResponse, STORE_CHECK_REUSED_FOR};
 pub use crate::http::routes::router as api_router;
 pub use crate::http::state::{AppState, WebConfig};
 pub use auth::{Authenticator, DEV_USER};
 pub use clock::{Clock, ManualClock};
-pub use config::{ApiCors, StoreConfig};
+pub use config::{AllowedHosts, ApiCors, RequestLimits, StoreConfig};
 pub use domain::rate_limit::{RateLimit, UserRateLimiter};
 pub use domain::records::Records;
 pub use domain::upload_policy::UploadPolicy;

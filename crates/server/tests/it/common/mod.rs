@@ -5,6 +5,8 @@ pub mod direct_store;
 pub mod garage;
 pub mod metrics;
 pub mod multipart;
+pub mod proxied;
+pub mod raw;
 
 use clap::Parser as _;
 use presign_core::protocol::single::GetUploadUrlResponse;
