@@ -49,10 +49,13 @@ const SECRET_C: &str = "file-secret-0123456789abcdef0123456789";
 
 fn secret_of(s: &Config) -> String {
     match &s.identity {
-        IdentityConfig::Jwt(JwtConfig {
-            key: JwtKeySource::Secret(secret),
-            ..
-        }) => secret.expose().to_owned(),
+        IdentityConfig::Jwt(JwtConfig { issuers, .. }) => match issuers.as_slice() {
+            [IssuerConfig {
+                key: JwtKeySource::Secret(secret),
+                ..
+            }] => secret.expose().to_owned(),
+            other => panic!("expected one JWT secret, got {other:?}"),
+        },
         other => panic!("expected a JWT secret, got {other:?}"),
     }
 }
@@ -166,13 +169,17 @@ fn file_paths_are_relative_to_the_file_and_audiences_are_lists() {
     let IdentityConfig::Jwt(jwt) = s.identity else {
         panic!("JWT expected");
     };
+    assert_eq!(jwt.leeway_secs, 5);
+    let [issuer] = jwt.issuers.as_slice() else {
+        panic!("one issuer expected: {:?}", jwt.issuers);
+    };
     assert_eq!(
-        jwt.key,
+        issuer.key,
         JwtKeySource::Jwks(dir.path().join("keys/jwks.json"))
     );
-    assert_eq!(jwt.audience, ["a", "b"]);
-    assert_eq!(jwt.issuer, ["https://id/"]);
-    assert_eq!(jwt.leeway_secs, 5);
+    assert_eq!(issuer.audience, ["a", "b"]);
+    assert_eq!(issuer.issuer.as_deref(), Some("https://id/"));
+    assert_eq!(issuer.label, None);
     // A flag path is taken as given, and replaces the file's source.
     let s = resolve_in(dir.path(), &["--jwt-public-key", "k.pem"], &[], Some(toml));
     assert_eq!(s.err(), Some(ConfigError::TwoKeySources));

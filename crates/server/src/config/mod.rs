@@ -11,8 +11,9 @@
 //! - [`store`]: which store and bucket ([`StoreTarget`], all the
 //!   subcommands need);
 //! - [`cors`]: which origins may call the API;
-//! - [`identity`], [`limits`], [`upload_policy`]: who calls, how often,
-//!   uploading what; [`mod@file`]: the TOML file they may come from;
+//! - [`identity`] (each issuer: [`jwt_issuer`]; several: [`issuers`]), [`limits`],
+//!   [`upload_policy`]: who calls, how often, uploading what; [`mod@file`]:
+//!   the TOML file they may come from;
 //! - [`webhook`], [`gc`]: the background tasks;
 //! - [`error`]: why a configuration is refused.
 
@@ -21,6 +22,8 @@ mod error;
 mod file;
 mod gc;
 mod identity;
+mod issuers;
+mod jwt_issuer;
 mod limits;
 mod sources;
 mod store;
@@ -29,7 +32,8 @@ mod webhook;
 
 pub use cors::ApiCors;
 pub use error::ConfigError;
-pub use identity::{IdentityConfig, JwtConfig, JwtKeySource};
+pub use identity::{IdentityConfig, JwtConfig};
+pub use jwt_issuer::{IssuerConfig, JwtKeySource};
 pub use store::{StoreConfig, StoreTarget, DEV_REGION};
 
 use crate::cli::Cli;
@@ -137,6 +141,8 @@ fn store_public_url(flag: Option<String>, env: &Env<'_>) -> Result<Option<Url>, 
         .transpose()
 }
 
+#[cfg(test)]
+mod identity_tests;
 #[cfg(test)]
 mod layer_tests;
 #[cfg(test)]

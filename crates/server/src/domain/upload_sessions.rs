@@ -359,7 +359,7 @@ impl Row {
     fn session(self) -> Result<UploadSession, DbError> {
         let id = &self.id;
         let corrupt = |what: &str| DbError::Corrupt(format!("{what} in upload session {id}"));
-        let user = UserId::parse(&self.user).map_err(|_| corrupt("user"))?;
+        let user = UserId::from_stored(&self.user).map_err(|_| corrupt("user"))?;
         Ok(UploadSession {
             key: ObjectKey::owned_by(&self.key, &user).map_err(|_| corrupt("key"))?,
             user,

@@ -5,6 +5,7 @@
 mod common;
 
 mod access;
+mod audience_issuers;
 mod bad_input;
 mod binary;
 mod cors_apply;

@@ -3,6 +3,7 @@
 
 pub mod metrics;
 pub mod multipart;
+pub mod tokens;
 
 use clap::Parser as _;
 use presign_core::protocol::single::GetUploadUrlResponse;
