@@ -31,11 +31,13 @@
 //! [policy]
 //! default_max_size = 5368709120 # bytes, for types without their own
 //! max_post_size = 10000000      # bytes, presigned POST form uploads
+//! user_quota = 1000000000       # bytes one user may hold
 //!
 //! [policy.file_types.images]
 //! content_types = ["image/png", "image/jpeg"]   # or "image/*"
 //! extensions = ["png", "jpg", "jpeg"]
 //! max_size = 10000000
+//! user_quota = 100000000        # bytes of this type one user may hold
 //! expires_in = 300              # seconds
 //! ```
 
@@ -100,6 +102,7 @@ pub struct FileLimits {
 pub struct FilePolicy {
     pub default_max_size: Option<u64>,
     pub max_post_size: Option<u64>,
+    pub user_quota: Option<u64>,
     #[serde(default)]
     pub file_types: BTreeMap<String, FileTypeRule>,
 }

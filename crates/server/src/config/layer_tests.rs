@@ -296,3 +296,41 @@ fn config_refuses_to_start_without_identity_and_never_prints_the_secret() {
         "{debug}"
     );
 }
+
+#[test]
+fn user_quotas_in_all_and_per_type() {
+    let toml = "[policy]\nuser_quota = 600\n[policy.file_types.images]\nuser_quota = 100\n";
+    let images = FileType::parse("images").expect("type");
+    let other = FileType::parse("other").expect("type");
+    let file = resolve(&["--dev"], &[], Some(toml)).expect("settings");
+    assert_eq!(file.policy.user_quota, Some(600));
+    assert_eq!(
+        (
+            file.policy.quota(&images).of_type,
+            file.policy.quota(&other).of_type
+        ),
+        (Some(100), None)
+    );
+    let env = [("PRESIGN_USER_QUOTA", "6000")];
+    let over = resolve(&["--dev"], &env, Some(toml)).expect("settings");
+    assert_eq!(over.policy.user_quota, Some(6000));
+    let flag = resolve(&["--dev", "--user-quota", "60000"], &env, Some(toml)).expect("settings");
+    assert_eq!(flag.policy.user_quota, Some(60000));
+    assert_eq!(
+        resolve(&["--dev"], &[], None)
+            .expect("settings")
+            .policy
+            .user_quota,
+        None
+    );
+    for (args, toml) in [
+        (vec!["--dev", "--user-quota", "0"], None),
+        (
+            vec!["--dev"],
+            Some("[policy.file_types.images]\nuser_quota = 0\n"),
+        ),
+    ] {
+        let err = resolve(&args, &[], toml).expect_err("a zero quota");
+        assert!(err.to_string().contains("user_quota"), "{err}");
+    }
+}

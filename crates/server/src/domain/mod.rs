@@ -5,11 +5,13 @@
 //! - [`upload_sessions`]: the open multipart uploads;
 //! - [`records`]: the completed uploads;
 //! - [`upload_policy`]: what may be uploaded (types, sizes, lifetimes);
+//! - [`quota`]: how many bytes each user may hold;
 //! - [`rate_limit`]: requests per user;
 //! - [`gc`]: the stale-upload collector;
 //! - [`webhook`]: the signed POST per completed upload, from an outbox.
 
 pub mod gc;
+pub mod quota;
 pub mod rate_limit;
 pub mod records;
 pub mod upload_policy;

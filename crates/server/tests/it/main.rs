@@ -23,6 +23,7 @@ mod multipart_input;
 mod multipart_unchecked;
 mod openapi;
 mod ownership;
+mod quota;
 mod records;
 mod remote_store;
 mod secrets;
