@@ -13,6 +13,7 @@ mod cors_static;
 mod embedded_complete;
 mod gc;
 mod healthz;
+mod hostile_identity_quotas;
 mod hostile_input;
 mod identity;
 mod limits;

@@ -1,6 +1,8 @@
 //! Bearer tokens for the tests of identity: HS256 with a secret, RS256 and
-//! ES256 with the fixtures' private keys (tests/fixtures/README-jwt.md).
+//! ES256 with the fixtures' private keys (tests/fixtures/README-jwt.md), and
+//! hand-made ones a signing library would refuse to make.
 
+use base64::Engine as _;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::Value;
 
@@ -40,4 +42,15 @@ pub fn es256(claims: &Value, kid: Option<&str>) -> String {
     header.kid = kid.map(str::to_owned);
     let key = EncodingKey::from_ec_pem(&fixture_bytes("jwt_ec_private.pem")).expect("EC key");
     encode(&header, claims, &key).expect("ES256 token")
+}
+
+/// `header.payload.signature` from raw JSON texts, base64url-encoded.
+pub fn raw(header: &str, payload: &str, signature: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!(
+        "{}.{}.{}",
+        b64.encode(header),
+        b64.encode(payload),
+        b64.encode(signature)
+    )
 }
