@@ -10,7 +10,9 @@ use crate::common::tokens::{es256, fixture, now, rs256};
 use crate::common::{error_code, random_bytes, start_with, TestServer};
 use presign_server::Clock;
 use serde_json::{json, Value};
-use std::process::{Command, Output};
+use std::io::Read as _;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// Claims for `sub`, valid for an hour, with `extra` merged in.
 fn claims(sub: &str, extra: Value) -> Value {
@@ -73,18 +75,40 @@ async fn public_key_tokens_for_another_audience_are_refused() {
     }
 }
 
-/// The binary with `args`, a fresh data folder and no identity variables.
-fn run(args: &[&str]) -> Output {
+/// The binary with `args`, a fresh data folder and no identity variables:
+/// its exit code and what it printed on stderr. A server still running
+/// after 30 s started: nothing refused its settings (it is killed, and the
+/// test fails).
+fn run(args: &[&str]) -> (Option<i32>, String) {
     let dir = tempfile::tempdir().expect("temp dir");
-    Command::new(env!("CARGO_BIN_EXE_presign-server"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_presign-server"))
         .args(["--dev", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(dir.path())
         .args(args)
         .env_remove("PRESIGN_CONFIG")
         .env_remove("PRESIGN_JWT_AUDIENCE")
         .env_remove("PRESIGN_JWT_ANY_AUDIENCE")
-        .output()
-        .expect("binary runs")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().expect("kill");
+            child.wait().expect("wait");
+            panic!("the server started with {args:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    if let Some(mut stderr) = child.stderr.take() {
+        stderr.read_to_string(&mut err).expect("stderr");
+    }
+    (status.code(), err)
 }
 
 #[test]
@@ -95,9 +119,8 @@ fn public_keys_without_an_audience_refuse_to_start() {
         } else {
             "jwt_ec_public.pem"
         });
-        let out = run(&[key, &file]);
-        assert_eq!(out.status.code(), Some(2), "{key}");
-        let err = String::from_utf8_lossy(&out.stderr);
+        let (code, err) = run(&[key, &file]);
+        assert_eq!(code, Some(2), "{key}: {err}");
         assert!(
             err.contains("need an audience")
                 && err.contains("--jwt-audience")
@@ -126,9 +149,8 @@ fn a_leeway_over_five_minutes_refuses_to_start() {
         format!("[identity]\njwt_secret = \"{secret}\"\njwt_leeway = 301\n"),
     )
     .expect("config written");
-    let out = run(&["--config", &path.to_string_lossy()]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (code, err) = run(&["--config", &path.to_string_lossy()]);
+    assert_eq!(code, Some(2), "{err}");
     assert!(
         err.contains("jwt_leeway") && err.contains("at most 300 seconds") && err.contains("301"),
         "{err}"
