@@ -76,7 +76,7 @@ impl Records {
     }
 
     /// Like [`Records::record`], unless a new record would take its user
-    /// past `quota` ([`crate::domain::quota`]): then nothing is written. A
+    /// past `quota` (see `domain::quota`): then nothing is written. A
     /// key recorded before is answered as recorded, whatever the quota.
     pub async fn record_within(
         &self,

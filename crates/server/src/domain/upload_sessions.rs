@@ -182,7 +182,7 @@ impl UploadSessions {
     }
 
     /// Like [`UploadSessions::insert`], and unless its planned size would
-    /// take its user past `quota` ([`crate::domain::quota`]).
+    /// take its user past `quota` (see `domain::quota`).
     pub async fn insert_within(
         &self,
         id: UploadId,
