@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// The end of `--help`: where settings come from.
-pub const PRECEDENCE_HELP: &str = "Identity, limits and policy settings come from flags, then environment variables, then the --config TOML file (flags > env > TOML); per-file-type rules ([policy.file_types.NAME]: content_types, extensions, max_size, expires_in) only from the file. Without --dev an identity (--jwt-secret, --jwt-public-key or --jwt-jwks) is required.";
+pub const PRECEDENCE_HELP: &str = "Identity, limits and policy settings come from flags, then environment variables, then the --config TOML file (flags > env > TOML); per-file-type rules ([policy.file_types.NAME]: content_types, extensions, max_size, user_quota, expires_in) and several JWT issuers ([[identity.issuers]]) only from the file. Without --dev an identity (--jwt-secret, --jwt-public-key, --jwt-jwks or [[identity.issuers]]) is required.";
 
 /// Hands out presigned S3 upload and download URLs; serves the demo page.
 /// Without a subcommand it runs the server.
@@ -183,11 +183,14 @@ pub struct FileBackedArgs {
     #[arg(long, value_name = "FILE")]
     pub jwt_jwks: Option<PathBuf>,
 
-    /// Required `aud` of bearer JWTs [env PRESIGN_JWT_AUDIENCE].
+    /// Required `aud` of bearer JWTs (comma-separated: any of them);
+    /// required with public keys unless --jwt-any-audience
+    /// [env PRESIGN_JWT_AUDIENCE].
     #[arg(long, value_name = "AUD")]
     pub jwt_audience: Option<String>,
 
-    /// Required `iss` of bearer JWTs [env PRESIGN_JWT_ISSUER].
+    /// Required `iss` of bearer JWTs: one issuer (several, each with its
+    /// keys: [[identity.issuers]] in --config) [env PRESIGN_JWT_ISSUER].
     #[arg(long, value_name = "ISS")]
     pub jwt_issuer: Option<String>,
 
@@ -205,7 +208,7 @@ pub struct FileBackedArgs {
     pub max_open_uploads: Option<usize>,
 
     /// Largest upload, in bytes, of file types without their own max_size
-    /// [default: S3's limit; env PRESIGN_MAX_SIZE].
+    /// [default: 5368709120, 5 GiB; env PRESIGN_MAX_SIZE].
     #[arg(long, value_name = "BYTES")]
     pub max_size: Option<u64>,
 
@@ -218,6 +221,18 @@ pub struct FileBackedArgs {
     /// instead of saving them as attachments [env PRESIGN_INLINE_PDF].
     #[arg(long)]
     pub inline_pdf: bool,
+    /// Accept public-key (--jwt-public-key, --jwt-jwks) tokens whatever
+    /// their `aud`: only when every token of the identity provider is
+    /// meant for this server. Without it, public keys need --jwt-audience
+    /// [env PRESIGN_JWT_ANY_AUDIENCE].
+    #[arg(long)]
+    pub jwt_any_audience: bool,
+
+    /// Bytes one user may hold: recorded uploads plus open multipart
+    /// uploads' planned sizes; past it, 413 quota_exceeded [default: no
+    /// quota; env PRESIGN_USER_QUOTA].
+    #[arg(long, value_name = "BYTES")]
+    pub user_quota: Option<u64>,
 }
 
 /// What to do instead of running the server. The store flags (`--dev`,

@@ -22,8 +22,9 @@
 //!   extractors, CORS, OpenAPI, static files, request log and metrics, and
 //!   `routes/`, one module per endpoint;
 //! - `auth/`: who calls (JWT, JWKS, the dev user);
-//! - `domain/`: upload sessions, records, the upload policy, rate limits,
-//!   the stale-upload collector, the webhook; each with its own errors;
+//! - `domain/`: upload sessions, records, the upload policy, byte quotas,
+//!   rate limits, the stale-upload collector, the webhook; each with its
+//!   own errors;
 //! - `s3/`: signing, the POST policy, the store client, the bucket CORS
 //!   rule;
 //! - `embedded/`: the development store;

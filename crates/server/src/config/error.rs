@@ -31,12 +31,28 @@ pub enum ConfigError {
     BadDuration { name: &'static str, message: String },
     #[error("--gc-older-than (PRESIGN_GC_OLDER_THAN) must be more than 0")]
     ZeroGcAge,
-    #[error("no identity configured: set --jwt-secret, --jwt-public-key or --jwt-jwks (env PRESIGN_JWT_SECRET, PRESIGN_JWT_PUBLIC_KEY, PRESIGN_JWT_JWKS, or [identity] in --config), or run with --dev for a fixed development user")]
+    #[error("no identity configured: set --jwt-secret, --jwt-public-key or --jwt-jwks (env PRESIGN_JWT_SECRET, PRESIGN_JWT_PUBLIC_KEY, PRESIGN_JWT_JWKS, or [identity] or [[identity.issuers]] in --config), or run with --dev for a fixed development user")]
     NoIdentity,
     #[error(
         "set only one of --jwt-secret, --jwt-public-key and --jwt-jwks (flags, env or [identity])"
     )]
     TwoKeySources,
+    /// Public keys and no audience: tokens the identity provider issues for
+    /// any other application would verify. The issuer, when one is named.
+    #[error("{}", no_audience(.0.as_deref()))]
+    NoAudience(Option<String>),
+    #[error("--jwt-any-audience (PRESIGN_JWT_ANY_AUDIENCE, [identity] jwt_any_audience) and --jwt-audience (PRESIGN_JWT_AUDIENCE, [identity] jwt_audience) contradict each other: set one")]
+    AudienceAndAnyAudience,
+    #[error("config file: [identity] jwt_leeway must be at most {max} seconds, got {got}: a longer leeway accepts tokens long after they expired")]
+    LongLeeway { got: u64, max: u64 },
+    #[error("--jwt-issuer (PRESIGN_JWT_ISSUER, [identity] jwt_issuer) names one issuer, got {0:?}: several issuers would share one set of keys and one users/{{sub}}/ namespace; configure each with its own keys in [[identity.issuers]] of the config file")]
+    SeveralIssuers(String),
+    #[error("set the JWT keys either with --jwt-secret, --jwt-public-key or --jwt-jwks (their variables, or [identity]) or per issuer in [[identity.issuers]], not both")]
+    KeysBothWays,
+    #[error("--jwt-issuer (PRESIGN_JWT_ISSUER, [identity] jwt_issuer) does not apply with [[identity.issuers]]: each entry names its issuer")]
+    IssuerBothWays,
+    #[error("config file: [[identity.issuers]] {issuer:?}: {reason}")]
+    BadIssuer { issuer: String, reason: String },
     /// Shorter than the minimum it names.
     #[error("the JWT secret must be at least {0} bytes")]
     ShortSecret(usize),
@@ -61,4 +77,22 @@ pub enum ConfigError {
     /// The setting (flag and variable), and what it must be.
     #[error("{0} must be {1}")]
     AtLeast(&'static str, &'static str),
+}
+
+/// [`ConfigError::NoAudience`]'s text, naming the issuer when there is one.
+fn no_audience(issuer: Option<&str>) -> String {
+    let (who, key) = match issuer {
+        Some(issuer) => (
+            format!("[[identity.issuers]] {issuer:?}: "),
+            "its jwt_audience, or ",
+        ),
+        None => (String::new(), ""),
+    };
+    format!(
+        "{who}public keys (--jwt-public-key, --jwt-jwks) need an audience: set {key}--jwt-audience \
+         (PRESIGN_JWT_AUDIENCE, [identity] jwt_audience) to the aud your identity provider puts in \
+         this application's tokens; without one, the tokens it issues for any other application \
+         are accepted here. If every token of this provider is meant for this server, pass \
+         --jwt-any-audience (PRESIGN_JWT_ANY_AUDIENCE) instead"
+    )
 }

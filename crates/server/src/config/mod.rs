@@ -14,8 +14,9 @@
 //! - [`hosts`]: which `Host` names requests may carry, and where `--dev`
 //!   may listen; [`request_limits`]: how long a request may take, how many
 //!   run at once;
-//! - [`identity`], [`limits`], [`upload_policy`]: who calls, how often,
-//!   uploading what; [`mod@file`]: the TOML file they may come from;
+//! - [`identity`] (each issuer: [`jwt_issuer`]; several: [`issuers`]), [`limits`],
+//!   [`upload_policy`]: who calls, how often, uploading what; [`mod@file`]:
+//!   the TOML file they may come from;
 //! - [`webhook`], [`gc`]: the background tasks;
 //! - [`error`]: why a configuration is refused.
 
@@ -25,6 +26,8 @@ mod file;
 mod gc;
 mod hosts;
 mod identity;
+mod issuers;
+mod jwt_issuer;
 mod limits;
 mod request_limits;
 mod sources;
@@ -35,7 +38,8 @@ mod webhook;
 pub use cors::ApiCors;
 pub use error::ConfigError;
 pub use hosts::AllowedHosts;
-pub use identity::{IdentityConfig, JwtConfig, JwtKeySource};
+pub use identity::{IdentityConfig, JwtConfig};
+pub use jwt_issuer::{IssuerConfig, JwtKeySource};
 pub use request_limits::RequestLimits;
 pub use store::{StoreConfig, StoreTarget, DEV_REGION};
 
@@ -155,6 +159,8 @@ fn store_public_url(flag: Option<String>, env: &Env<'_>) -> Result<Option<Url>, 
 
 #[cfg(test)]
 mod access_tests;
+#[cfg(test)]
+mod identity_tests;
 #[cfg(test)]
 mod layer_tests;
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 use crate::auth::AuthError;
 use crate::db::DbError;
+use crate::domain::quota::QuotaExceeded;
 use crate::domain::rate_limit::RateLimited;
 use crate::domain::upload_policy::PolicyError;
 use crate::s3::store_client::StoreError;
@@ -41,6 +42,10 @@ pub enum ApiError {
     TooLarge(String),
     #[error("{0}")]
     UnsupportedType(String),
+    /// Over the caller's byte quota (413 `quota_exceeded`); the message
+    /// says how many bytes are left.
+    #[error("{0}")]
+    QuotaExceeded(String),
     /// The bytes do not match their SHA-256 (400 `checksum_mismatch`).
     #[error("{0}")]
     ChecksumMismatch(String),
@@ -103,6 +108,7 @@ impl ApiError {
             ApiError::NotFound(m) => client(ErrorCode::NotFound, m),
             ApiError::TooLarge(m) => client(ErrorCode::TooLarge, m),
             ApiError::UnsupportedType(m) => client(ErrorCode::UnsupportedType, m),
+            ApiError::QuotaExceeded(m) => client(ErrorCode::QuotaExceeded, m),
             ApiError::ChecksumMismatch(m) => client(ErrorCode::ChecksumMismatch, m),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, ErrorCode::ChecksumMismatch, m.clone()),
             ApiError::Unprocessable(m) => (
@@ -174,6 +180,13 @@ impl From<PolicyError> for ApiError {
             | PolicyError::ActiveContent { .. }
             | PolicyError::Extension { .. } => ApiError::UnsupportedType(e.to_string()),
         }
+    }
+}
+
+/// 413 `quota_exceeded`, with the bytes left.
+impl From<QuotaExceeded> for ApiError {
+    fn from(e: QuotaExceeded) -> Self {
+        ApiError::QuotaExceeded(e.to_string())
     }
 }
 
@@ -306,6 +319,12 @@ mod tests {
             (status, code),
             (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge)
         );
+        let (status, code, msg) = parts(ApiError::QuotaExceeded("3 bytes left".into()));
+        assert_eq!(
+            (status, code),
+            (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::QuotaExceeded)
+        );
+        assert_eq!(msg, "3 bytes left");
         let (status, code, msg) = parts(ApiError::not_found());
         assert_eq!((status, code), (StatusCode::NOT_FOUND, ErrorCode::NotFound));
         assert_eq!(msg, NO_SUCH_OBJECT);

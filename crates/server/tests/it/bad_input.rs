@@ -119,7 +119,7 @@ const JSON_CASES: &[(&str, &str, u16, &str, &[&str])] = &[
         r#"{"filename":"a","file_type":"ecu","size":5368709121}"#,
         413,
         "too_large",
-        &["multipart"],
+        &["5368709120 bytes"],
     ),
     (
         "get-upload-url",

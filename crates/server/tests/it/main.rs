@@ -5,6 +5,7 @@
 mod common;
 
 mod access;
+mod audience_issuers;
 mod bad_input;
 mod binary;
 mod conformance;
@@ -18,6 +19,7 @@ mod gc;
 mod healthz;
 mod hostile_dev_limits;
 mod hostile_downloads;
+mod hostile_identity_quotas;
 mod hostile_input;
 mod identity;
 mod limits;
@@ -29,6 +31,7 @@ mod multipart_input;
 mod multipart_unchecked;
 mod openapi;
 mod ownership;
+mod quota;
 mod records;
 mod remote_store;
 mod secrets;

@@ -11,6 +11,7 @@ pub mod healthz;
 pub mod metrics;
 pub mod multipart;
 pub(crate) mod new_object;
+pub(crate) mod quota_budget;
 pub mod uploads;
 
 use crate::http::error::ApiError;

@@ -7,6 +7,7 @@ pub mod metrics;
 pub mod multipart;
 pub mod proxied;
 pub mod raw;
+pub mod tokens;
 
 use clap::Parser as _;
 use presign_core::protocol::single::GetUploadUrlResponse;
