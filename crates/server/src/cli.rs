@@ -233,6 +233,20 @@ pub struct FileBackedArgs {
     /// quota; env PRESIGN_USER_QUOTA].
     #[arg(long, value_name = "BYTES")]
     pub user_quota: Option<u64>,
+
+    /// A metadata name (x-amz-meta-NAME) every file type takes; repeatable
+    /// or comma separated. A file type's `metadata` in --config adds its
+    /// own [default: none; env PRESIGN_ALLOW_METADATA].
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub allow_metadata: Vec<String>,
+
+    /// Where new objects go, for file types without their own
+    /// key_template: placeholders {user} {file_type} {date} {uuid}
+    /// {filename} {ext} {meta.NAME}; must start with users/{user}/ and hold
+    /// {uuid} [default: users/{user}/{file_type}/{date}/{uuid}-{filename};
+    /// env PRESIGN_KEY_TEMPLATE].
+    #[arg(long, value_name = "TEMPLATE")]
+    pub key_template: Option<String>,
 }
 
 /// What to do instead of running the server. The store flags (`--dev`,

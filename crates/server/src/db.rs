@@ -88,6 +88,8 @@ const MIGRATIONS: &[M<'static>] = &[
     CREATE UNIQUE INDEX upload_sessions_by_client_token
         ON upload_sessions (user_id, client_token) WHERE client_token IS NOT NULL;",
     ),
+    // A record's metadata (x-amz-meta-*), as JSON; NULL when it has none.
+    M::up("ALTER TABLE uploads ADD COLUMN metadata TEXT;"),
 ];
 
 /// A database failure. Details are for the log; clients get a generic 500

@@ -168,6 +168,13 @@ impl KeyTemplate {
         Ok(ObjectKey::owned_by(&key, parts.user)?)
     }
 
+    /// Whether `key` is one this template could have made for `user` and
+    /// `file_type` (on any day, with any uuid, filename and metadata): how
+    /// the signer tells a key's file type when its upload is confirmed.
+    pub fn matches(&self, key: &str, user: &UserId, file_type: &FileType) -> bool {
+        match_parts(&self.parts, key, user, file_type)
+    }
+
     fn expand(&self, parts: &KeyParts<'_>, name: &str) -> Result<String, KeyExpandError> {
         let mut key = String::new();
         for part in &self.parts {
@@ -194,6 +201,49 @@ impl KeyTemplate {
             }
         }
         Ok(key)
+    }
+}
+
+/// `key` against `parts`, trying every length of the parts whose length
+/// varies (a filename, an extension, a metadata value).
+fn match_parts(parts: &[Part], key: &str, user: &UserId, file_type: &FileType) -> bool {
+    let Some((first, rest)) = parts.split_first() else {
+        return key.is_empty();
+    };
+    let exact = |text: &str| {
+        key.strip_prefix(text)
+            .is_some_and(|after| match_parts(rest, after, user, file_type))
+    };
+    let run = |ok: fn(char) -> bool, min: usize, max: usize| {
+        let end = key.find(|c: char| !ok(c)).unwrap_or(key.len());
+        (min..=end.min(max))
+            .rev()
+            .filter(|n| key.is_char_boundary(*n))
+            .any(|n| match_parts(rest, &key[n..], user, file_type))
+    };
+    let hex = |c: char| matches!(c, '0'..='9' | 'a'..='f');
+    match first {
+        Part::Literal(text) => exact(text),
+        Part::User => exact(user.as_str()),
+        Part::FileType => exact(file_type.as_str()),
+        Part::Date => {
+            key.len() >= 10
+                && key.is_char_boundary(10)
+                && KeyDate::parse(&key[..10]).is_some()
+                && match_parts(rest, &key[10..], user, file_type)
+        }
+        Part::Uuid => {
+            key.len() >= 32
+                && key[..32].chars().all(hex)
+                && match_parts(rest, &key[32..], user, file_type)
+        }
+        Part::Filename => run(|c| c != '/', 1, usize::MAX),
+        Part::Ext => run(|c| c != '/' && !c.is_ascii_uppercase(), 0, usize::MAX),
+        Part::Meta(_) => run(
+            |c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'),
+            1,
+            usize::MAX,
+        ),
     }
 }
 
@@ -349,6 +399,49 @@ mod tests {
             missing,
             Err(KeyExpandError::MissingMetadata("project".into()))
         );
+    }
+
+    #[test]
+    fn a_template_knows_the_keys_it_makes() {
+        let (user, ft, other_ft) = (
+            UserId::parse("u1").expect("user"),
+            FileType::parse("ecu").expect("type"),
+            FileType::parse("images").expect("type"),
+        );
+        let m = meta(&[("serial", "ECU 42")]);
+        for text in [
+            DEFAULT_TEMPLATE,
+            "users/{user}/{meta.serial}/{date}/{uuid}-{filename}",
+            "users/{user}/{file_type}/{uuid}.{ext}",
+            "users/{user}/{uuid}/{filename}.bak",
+        ] {
+            let template = KeyTemplate::parse(text).expect("valid");
+            for name in ["Log.TXT", "a", "été 2026.tar.gz", "no ext"] {
+                let key = template
+                    .key(&parts(&user, &ft, &m, name), MAX_KEY_BYTES)
+                    .expect("key");
+                assert!(template.matches(key.as_str(), &user, &ft), "{text}: {key}");
+                let other = UserId::parse("u2").expect("user");
+                assert!(
+                    !template.matches(key.as_str(), &other, &ft),
+                    "{text}: {key}"
+                );
+                if text.contains("{file_type}") {
+                    assert!(!template.matches(key.as_str(), &user, &other_ft), "{key}");
+                }
+            }
+        }
+        let default = KeyTemplate::default();
+        let uuid = "0123456789abcdef0123456789abcdef";
+        for wrong in [
+            format!("users/u1/ecu/2026-13-05/{uuid}-a.bin"),
+            "users/u1/ecu/2026-12-05/0123-a.bin".to_owned(),
+            format!("users/u1/ecu/2026-12-05/{uuid}-"),
+            format!("users/u1/ecu/2026-12-05/{uuid}-a/b"),
+            format!("users/u1/ecu/x/2026-12-05/{uuid}-a.bin"),
+        ] {
+            assert!(!default.matches(&wrong, &user, &ft), "{wrong}");
+        }
     }
 
     #[test]

@@ -110,6 +110,21 @@ impl KeyDate {
             day,
         })
     }
+
+    /// `YYYY-MM-DD`, as [`fmt::Display`] writes it.
+    pub fn parse(text: &str) -> Option<Self> {
+        let b = text.as_bytes();
+        let digits = |r: std::ops::Range<usize>| {
+            b.get(r.clone())
+                .filter(|d| d.iter().all(u8::is_ascii_digit))
+                .and_then(|_| text[r].parse::<u16>().ok())
+        };
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+        Self::new(year, u8::try_from(month).ok()?, u8::try_from(day).ok()?)
+    }
 }
 
 impl fmt::Display for KeyDate {

@@ -1,6 +1,7 @@
 //! Completed uploads as the signer records them: `GET /api/uploads` lists
 //! them, and the optional webhook posts one per completion.
 
+use crate::protocol::metadata::Metadata;
 use serde::{Deserialize, Serialize};
 
 /// One completed upload: an object the signer verified in the store (size,
@@ -20,6 +21,9 @@ pub struct UploadRecord {
     pub etag: String,
     /// When the signer recorded it, RFC 3339 in UTC.
     pub created_at: String,
+    /// The object's metadata (`x-amz-meta-*`) as the store reported it.
+    #[serde(default, skip_serializing_if = "Metadata::is_empty")]
+    pub metadata: Metadata,
 }
 
 /// `GET /api/uploads?limit=N&cursor=C`: the caller's uploads, newest first.

@@ -70,6 +70,10 @@ pub enum ConfigError {
     BadFileType(String),
     #[error("config file: expires_in of [policy.file_types.{0}] must be between 1 and {MAX_PRESIGN_EXPIRY_SECS} seconds")]
     BadTypeExpiry(String),
+    #[error("{at}: {why}")]
+    BadMetadataName { at: String, why: String },
+    #[error("{at}: {why}")]
+    BadKeyTemplate { at: String, why: String },
     #[error("--allow-host (PRESIGN_ALLOW_HOST) must be a host name or IP address, with an optional port, like uploads.example.com or 10.0.0.5:8080, got {0:?}")]
     BadHost(String),
     #[error("--dev will not listen on {1} ({0}), an address other machines can reach: development mode needs no token (every caller is the user `dev` unless JWT settings are given) and lets pages on localhost call it. Listen on 127.0.0.1, or give --dev-allow-remote (PRESIGN_DEV_ALLOW_REMOTE=true) on a network you trust, with --allow-host for the names clients use")]

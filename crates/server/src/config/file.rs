@@ -33,6 +33,8 @@
 //! max_post_size = 10000000      # bytes, presigned POST form uploads
 //! inline_pdf = false            # downloads show PDFs in the browser
 //! user_quota = 1000000000       # bytes one user may hold
+//! metadata = ["project"]        # x-amz-meta-* names every type takes
+//! key_template = "users/{user}/{file_type}/{date}/{uuid}-{filename}"
 //!
 //! [policy.file_types.images]
 //! content_types = ["image/png", "image/jpeg"]   # or "image/*"; active
@@ -41,6 +43,8 @@
 //! max_size = 10000000
 //! user_quota = 100000000        # bytes of this type one user may hold
 //! expires_in = 300              # seconds
+//! metadata = ["serial"]         # names this type takes besides [policy]'s
+//! key_template = "users/{user}/{meta.serial}/{date}/{uuid}-{filename}"
 //! ```
 
 use super::error::ConfigError;
@@ -106,6 +110,8 @@ pub struct FilePolicy {
     pub max_post_size: Option<u64>,
     pub inline_pdf: Option<bool>,
     pub user_quota: Option<u64>,
+    pub metadata: Option<Vec<String>>,
+    pub key_template: Option<String>,
     #[serde(default)]
     pub file_types: BTreeMap<String, FileTypeRule>,
 }

@@ -9,7 +9,10 @@ use super::sources::Env;
 use crate::cli::FileBackedArgs;
 use crate::domain::upload_policy::UploadPolicy;
 use presign_core::keys::file_type::FileType;
+use presign_core::keys::key_template::KeyTemplate;
+use presign_core::protocol::metadata::Metadata;
 use presign_core::s3::limits::{MAX_OBJECT_SIZE, MAX_PRESIGN_EXPIRY_SECS};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// The policy, checked; `default_expires_in` is `--expires-in`.
@@ -39,6 +42,34 @@ pub fn resolve(
         .unwrap_or(defaults.max_post_size);
     let user_quota = env.layer(args.user_quota, "PRESIGN_USER_QUOTA", SIZE, file.user_quota)?;
     check_quotas(user_quota, &file)?;
+    check_sizes(default_max_size, max_post_size)?;
+    check_types(&file)?;
+    let inline_pdf = env
+        .layer(
+            args.inline_pdf.then_some(true),
+            "PRESIGN_INLINE_PDF",
+            "true or false",
+            file.inline_pdf,
+        )?
+        .unwrap_or(defaults.inline_pdf);
+    let metadata = metadata_names(args, env, file.metadata)?;
+    let key_template = global_template(args, env, file.key_template)?;
+    let mut policy = UploadPolicy {
+        default_max_size,
+        max_post_size,
+        default_expires_in,
+        user_quota,
+        file_types: file.file_types,
+        inline_pdf,
+        metadata,
+        key_template,
+        key_templates: Default::default(),
+    };
+    policy.key_templates = type_templates(&policy)?;
+    Ok(policy)
+}
+
+fn check_sizes(default_max_size: u64, max_post_size: u64) -> Result<(), ConfigError> {
     for (name, value) in [
         ("max_size", default_max_size),
         ("max_post_size", max_post_size),
@@ -51,6 +82,11 @@ pub fn resolve(
             });
         }
     }
+    Ok(())
+}
+
+/// Each file type's name and URL lifetime.
+fn check_types(file: &FilePolicy) -> Result<(), ConfigError> {
     for (name, rule) in &file.file_types {
         if FileType::parse(name).is_err() {
             return Err(ConfigError::BadFileType(name.clone()));
@@ -62,22 +98,111 @@ pub fn resolve(
             return Err(ConfigError::BadTypeExpiry(name.clone()));
         }
     }
-    let inline_pdf = env
-        .layer(
-            args.inline_pdf.then_some(true),
-            "PRESIGN_INLINE_PDF",
-            "true or false",
-            file.inline_pdf,
-        )?
-        .unwrap_or(defaults.inline_pdf);
-    Ok(UploadPolicy {
-        default_max_size,
-        max_post_size,
-        default_expires_in,
-        user_quota,
-        file_types: file.file_types,
-        inline_pdf,
+    Ok(())
+}
+
+/// `--key-template`, else `PRESIGN_KEY_TEMPLATE`, else the file's, else
+/// the default; checked.
+fn global_template(
+    args: &FileBackedArgs,
+    env: &Env<'_>,
+    file: Option<String>,
+) -> Result<KeyTemplate, ConfigError> {
+    Ok(env
+        .layer_with(args.key_template.clone(), "PRESIGN_KEY_TEMPLATE", Ok, file)?
+        .map(|text| {
+            template(
+                &text,
+                "--key-template (PRESIGN_KEY_TEMPLATE, policy.key_template)",
+            )
+        })
+        .transpose()?
+        .unwrap_or_default())
+}
+
+/// `--allow-metadata`, else `PRESIGN_ALLOW_METADATA` (comma separated),
+/// else the file's; each a valid name.
+fn metadata_names(
+    args: &FileBackedArgs,
+    env: &Env<'_>,
+    file: Option<Vec<String>>,
+) -> Result<Vec<String>, ConfigError> {
+    let flag = Some(args.allow_metadata.clone()).filter(|list| !list.is_empty());
+    let split = |text: String| Ok(text.split(',').map(|n| n.trim().to_owned()).collect());
+    let names: Vec<String> = env
+        .layer_with(flag, "PRESIGN_ALLOW_METADATA", split, file)?
+        .unwrap_or_default();
+    check_names(
+        &names,
+        "--allow-metadata (PRESIGN_ALLOW_METADATA, policy.metadata)",
+    )?;
+    Ok(names)
+}
+
+fn check_names(names: &[String], at: &str) -> Result<(), ConfigError> {
+    for name in names {
+        Metadata([(name.clone(), String::new())].into())
+            .check()
+            .map_err(|e| ConfigError::BadMetadataName {
+                at: at.to_owned(),
+                why: e.to_string(),
+            })?;
+    }
+    Ok(())
+}
+
+fn template(text: &str, at: &str) -> Result<KeyTemplate, ConfigError> {
+    KeyTemplate::parse(text).map_err(|e| ConfigError::BadKeyTemplate {
+        at: at.to_owned(),
+        why: e.to_string(),
     })
+}
+
+/// Each file type's own template, checked; and every template uses only
+/// metadata its file type takes (else no upload of the type could succeed).
+fn type_templates(policy: &UploadPolicy) -> Result<BTreeMap<String, KeyTemplate>, ConfigError> {
+    let mut templates = BTreeMap::new();
+    for (name, rule) in &policy.file_types {
+        let at = format!("config file: [policy.file_types.{name}]");
+        check_names(&rule.metadata, &format!("{at} metadata"))?;
+        if let Some(text) = &rule.key_template {
+            templates.insert(name.clone(), template(text, &format!("{at} key_template"))?);
+        }
+    }
+    let checked = |file_type: &str, template: &KeyTemplate| -> Result<(), ConfigError> {
+        let allowed = FileType::parse(file_type)
+            .map(|t| policy.metadata_names(&t))
+            .unwrap_or_default();
+        match template.metadata_names().find(|n| !allowed.iter().any(|a| a == n)) {
+            None => Ok(()),
+            Some(missing) => Err(ConfigError::BadKeyTemplate {
+                at: format!("the key template of file_type {file_type}"),
+                why: format!("it uses {{meta.{missing}}}, a metadata name the file type does not take: add {missing:?} to its metadata, or to --allow-metadata"),
+            }),
+        }
+    };
+    for (name, template) in &templates {
+        checked(name, template)?;
+    }
+    for name in policy
+        .file_types
+        .keys()
+        .filter(|n| !templates.contains_key(*n))
+    {
+        checked(name, &policy.key_template)?;
+    }
+    // File types the config does not name take --allow-metadata's only.
+    if let Some(missing) = policy
+        .key_template
+        .metadata_names()
+        .find(|n| !policy.metadata.iter().any(|a| a == n))
+    {
+        return Err(ConfigError::BadKeyTemplate {
+            at: "--key-template (PRESIGN_KEY_TEMPLATE, policy.key_template)".into(),
+            why: format!("it uses {{meta.{missing}}}, which not every file type takes: add {missing:?} to --allow-metadata"),
+        });
+    }
+    Ok(templates)
 }
 
 /// No quota of 0, in all or of a type: it could be read as "off", as a

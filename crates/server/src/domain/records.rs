@@ -13,6 +13,7 @@ use crate::domain::upload_sessions::{self, UploadId};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use jiff::Timestamp;
+use presign_core::protocol::metadata::Metadata;
 use presign_core::protocol::records::UploadRecord;
 use presign_core::UserId;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -25,7 +26,7 @@ pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 100;
 
 /// Columns of an [`UploadRecord`], in [`from_row`]'s order.
-const COLUMNS: &str = "user_id, object_key, file_type, size, sha256, etag, created_at";
+const COLUMNS: &str = "user_id, object_key, file_type, size, sha256, etag, created_at, metadata";
 
 /// The completed uploads. Cheap to share behind an `Arc`.
 #[derive(Debug)]
@@ -138,8 +139,8 @@ impl Records {
                 let created_at = at.to_string();
                 let inserted = tx.execute(
                     "INSERT INTO uploads (user_id, object_key, file_type, size, sha256, etag,
-                        multipart_id, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                        multipart_id, created_at, metadata)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                      ON CONFLICT (object_key) DO NOTHING",
                     params![
                         new.user,
@@ -150,6 +151,7 @@ impl Records {
                         new.etag,
                         multipart_id,
                         created_at,
+                        metadata_to(&new.metadata),
                     ],
                 )? == 1;
                 if let Some(id) = &multipart_id {
@@ -279,7 +281,22 @@ fn from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<UploadRecord> {
         sha256: r.get(first + 4)?,
         etag: r.get(first + 5)?,
         created_at: r.get(first + 6)?,
+        metadata: metadata_from(r.get(first + 7)?)?,
     })
+}
+
+/// The `metadata` column: JSON, NULL when there is none.
+fn metadata_to(metadata: &Metadata) -> Option<String> {
+    (!metadata.is_empty()).then(|| serde_json::to_string(metadata).unwrap_or_default())
+}
+
+fn metadata_from(column: Option<String>) -> rusqlite::Result<Metadata> {
+    match column {
+        None => Ok(Metadata::default()),
+        Some(json) => serde_json::from_str(&json).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e))
+        }),
+    }
 }
 
 /// What the store holds at a recorded key now.
@@ -341,6 +358,7 @@ mod tests {
             sha256: Some(format!("sha{n}")),
             etag: format!("\"e{n}\""),
             created_at: String::new(),
+            metadata: Default::default(),
         }
     }
 

@@ -24,7 +24,9 @@
 use crate::domain::quota::QuotaLimits;
 use presign_core::keys::file_type::FileType;
 use presign_core::keys::filename;
+use presign_core::keys::key_template::KeyTemplate;
 use presign_core::protocol::content_type::{self, essence};
+use presign_core::protocol::metadata::{Metadata, MetadataError};
 use presign_core::s3::limits::{MAX_OBJECT_SIZE, MAX_SINGLE_PUT};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -56,6 +58,12 @@ pub struct UploadPolicy {
     /// Whether downloads show PDFs in the browser (`inline`) rather than
     /// saving them ([`crate::domain::download`]).
     pub inline_pdf: bool,
+    /// Metadata names every file type takes (`--allow-metadata`).
+    pub metadata: Vec<String>,
+    /// Where objects of a type without its own template go (`--key-template`).
+    pub key_template: KeyTemplate,
+    /// Each file type's own template, checked (from its `key_template`).
+    pub key_templates: BTreeMap<String, KeyTemplate>,
 }
 
 /// The rules of one file type (a `[policy.file_types.NAME]` table).
@@ -76,6 +84,11 @@ pub struct FileTypeRule {
     pub user_quota: Option<u64>,
     /// Lifetime of this type's presigned URLs, in seconds.
     pub expires_in: Option<u64>,
+    /// Metadata names this type takes, besides the policy's own.
+    #[serde(default)]
+    pub metadata: Vec<String>,
+    /// Where this type's objects go ([`KeyTemplate`]).
+    pub key_template: Option<String>,
 }
 
 /// How the bytes will travel; each has its own ceiling.
@@ -134,6 +147,14 @@ pub enum PolicyError {
         content_type: String,
         file_type: String,
     },
+    #[error("{0}")]
+    BadMetadata(#[from] MetadataError),
+    #[error("metadata name {name:?} is not allowed for file_type {file_type}; allowed: {}", if allowed.is_empty() { "none".to_owned() } else { allowed.join(", ") })]
+    MetadataName {
+        name: String,
+        file_type: String,
+        allowed: Vec<String>,
+    },
     #[error("extension {extension:?} is not allowed for file_type {file_type}; allowed: {}", allowed.join(", "))]
     Extension {
         extension: String,
@@ -151,6 +172,9 @@ impl Default for UploadPolicy {
             user_quota: None,
             file_types: BTreeMap::new(),
             inline_pdf: false,
+            metadata: Vec::new(),
+            key_template: KeyTemplate::default(),
+            key_templates: BTreeMap::new(),
         }
     }
 }
@@ -167,6 +191,44 @@ impl UploadPolicy {
             total: self.user_quota,
             of_type: self.rule(file_type).and_then(|r| r.user_quota),
         }
+    }
+
+    /// The metadata names `file_type` takes: the policy's, then the type's.
+    pub fn metadata_names(&self, file_type: &FileType) -> Vec<String> {
+        let own = self
+            .rule(file_type)
+            .map(|r| r.metadata.as_slice())
+            .unwrap_or_default();
+        let mut names: Vec<String> = self.metadata.iter().chain(own).cloned().collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// Checks an upload's metadata: well formed, each name one `file_type`
+    /// takes.
+    pub fn check_metadata(
+        &self,
+        file_type: &FileType,
+        metadata: &Metadata,
+    ) -> Result<(), PolicyError> {
+        metadata.check()?;
+        let allowed = self.metadata_names(file_type);
+        match metadata.0.keys().find(|name| !allowed.contains(name)) {
+            None => Ok(()),
+            Some(name) => Err(PolicyError::MetadataName {
+                name: name.clone(),
+                file_type: file_type.as_str().to_owned(),
+                allowed,
+            }),
+        }
+    }
+
+    /// Where objects of `file_type` go.
+    pub fn key_template(&self, file_type: &FileType) -> &KeyTemplate {
+        self.key_templates
+            .get(file_type.as_str())
+            .unwrap_or(&self.key_template)
     }
 
     /// Lifetime of the URLs of `file_type`.

@@ -175,7 +175,9 @@ impl From<PolicyError> for ApiError {
     fn from(e: PolicyError) -> Self {
         match e {
             PolicyError::TooLarge { .. } => ApiError::TooLarge(e.to_string()),
-            PolicyError::SizeRequired { .. } => ApiError::BadRequest(e.to_string()),
+            PolicyError::SizeRequired { .. }
+            | PolicyError::BadMetadata(_)
+            | PolicyError::MetadataName { .. } => ApiError::BadRequest(e.to_string()),
             PolicyError::ContentType { .. }
             | PolicyError::ActiveContent { .. }
             | PolicyError::Extension { .. } => ApiError::UnsupportedType(e.to_string()),

@@ -36,7 +36,7 @@ fn target(url: &str, tokens: Option<(&str, &str)>) -> ConformanceTarget {
         token: tokens.map(|(a, _)| token(a)),
         other_token: tokens.map(|(_, b)| token(b)),
         file_type: "conformance".into(),
-        metadata: None,
+        metadata: Some(("serial".into(), "ECU-1".into())),
     }
 }
 
@@ -54,7 +54,11 @@ fn failed(report: &Report) -> Vec<&'static str> {
 }
 
 async fn signer_with_tokens() -> TestServer {
-    start_with(&["--jwt-secret", SECRET], Clock::System).await
+    start_with(
+        &["--jwt-secret", SECRET, "--allow-metadata", "serial"],
+        Clock::System,
+    )
+    .await
 }
 
 #[tokio::test]
@@ -68,6 +72,7 @@ async fn our_signer_passes_every_check() {
         "multipart",
         "batches",
         "post-form",
+        "metadata",
     ] {
         assert_eq!(outcome(&report, name), &Outcome::Pass, "{name}: {report}");
     }
@@ -225,6 +230,8 @@ async fn our_signer_on_garage_passes_every_check() {
         &data_dir,
         "--jwt-secret",
         SECRET,
+        "--allow-metadata",
+        "serial",
     ])
     .expect("flags");
     let env = garage.env.clone();
@@ -234,9 +241,7 @@ async fn our_signer_on_garage_passes_every_check() {
         .expect("server on Garage");
     let report = run_conformance(&target(&server.url(), Some(("alice", "bob")))).await;
     assert_eq!(failed(&report), Vec::<&str>::new(), "{report}");
-    assert_eq!(
-        outcome(&report, "other-users-keys"),
-        &Outcome::Pass,
-        "{report}"
-    );
+    for name in ["other-users-keys", "metadata"] {
+        assert_eq!(outcome(&report, name), &Outcome::Pass, "{name}: {report}");
+    }
 }

@@ -7,10 +7,11 @@ use crate::common::multipart::MIB;
 use crate::common::{create_bucket, own_store, random_bytes};
 use jiff::Timestamp;
 use md5::{Digest as _, Md5};
+use presign_core::protocol::metadata::Metadata;
 use presign_core::s3::composite_checksum::composite;
 use presign_core::{ObjectKey, Sha256Digest, UserId};
 use presign_server::Credentials;
-use presign_server::{GetOverrides, PresignedRequest, Signer};
+use presign_server::{GetOverrides, NewObjectHeaders, PresignedRequest, Signer};
 use std::path::Path;
 use std::time::Duration;
 
@@ -74,13 +75,15 @@ struct Uploaded<'a> {
 
 impl Store {
     async fn create(&self, key: &ObjectKey, checksums: bool) -> String {
-        let req = self.signer.presign_create_multipart(
-            key,
-            "video/mp4",
+        let none = Metadata::default();
+        let object = NewObjectHeaders {
+            content_type: "video/mp4",
             checksums,
-            HOUR,
-            Timestamp::now(),
-        );
+            metadata: &none,
+        };
+        let req = self
+            .signer
+            .presign_create_multipart(key, &object, HOUR, Timestamp::now());
         let resp = send(&self.http, reqwest::Method::POST, &req)
             .send()
             .await

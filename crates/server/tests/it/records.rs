@@ -268,8 +268,8 @@ async fn open_uploads_survive_a_restart_and_the_database_is_wal() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("pragma");
     assert_eq!(
-        version, 3,
-        "three migrations: the schema, the checksums column, the client token"
+        version, 4,
+        "four migrations: the schema, the checksums column, the client token, metadata"
     );
 }
 
@@ -294,6 +294,7 @@ async fn other_users_records_are_never_listed() {
             sha256: None,
             etag: "\"e\"".into(),
             created_at: String::new(),
+            metadata: Default::default(),
         };
         t.server
             .records()

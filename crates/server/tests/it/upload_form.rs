@@ -38,7 +38,11 @@ impl TestServer {
 
 /// POSTs `fields` then `file` (last, as S3 requires) as `multipart/form-data`
 /// to `url`, the way a browser's FormData does.
-async fn post_form(url: &str, fields: &BTreeMap<String, String>, file: Vec<u8>) -> (u16, String) {
+pub(crate) async fn post_form(
+    url: &str,
+    fields: &BTreeMap<String, String>,
+    file: Vec<u8>,
+) -> (u16, String) {
     let mut form = reqwest::multipart::Form::new();
     for (name, value) in fields {
         form = form.text(name.clone(), value.clone());

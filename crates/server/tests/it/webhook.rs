@@ -21,11 +21,11 @@ use tokio::net::TcpListener;
 const SECRET: &str = "whsec_test_3f9a";
 
 /// What the receiver got: (headers, body, status it answered).
-type Seen = Arc<Mutex<Vec<(HeaderMap, Bytes, u16)>>>;
+pub(crate) type Seen = Arc<Mutex<Vec<(HeaderMap, Bytes, u16)>>>;
 
 /// A receiver on 127.0.0.1 that answers 500 to the first `failures`
 /// deliveries, then 200.
-async fn receiver(failures: usize) -> (String, Seen) {
+pub(crate) async fn receiver(failures: usize) -> (String, Seen) {
     let seen: Seen = Arc::default();
     let app = Router::new()
         .route(
@@ -54,7 +54,7 @@ fn closed_url() -> String {
     format!("http://{addr}/hook")
 }
 
-fn flags(url: &str) -> Vec<&str> {
+pub(crate) fn flags(url: &str) -> Vec<&str> {
     vec![
         "--webhook-url",
         url,
@@ -97,7 +97,7 @@ async fn upload_one(t: &TestServer, seed: u64) -> UploadRecord {
 }
 
 /// Waits until `seen` holds a 200, or panics after 10 s.
-async fn wait_for_success(seen: &Seen) {
+pub(crate) async fn wait_for_success(seen: &Seen) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while !seen.lock().expect("lock").iter().any(|(_, _, s)| *s == 200) {
         assert!(Instant::now() < deadline, "no successful delivery");

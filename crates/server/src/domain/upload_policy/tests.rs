@@ -15,6 +15,8 @@ fn images_policy() -> UploadPolicy {
             max_size: Some(100),
             user_quota: None,
             expires_in: Some(60),
+            metadata: vec!["serial".into()],
+            key_template: None,
         },
     );
     policy
@@ -213,6 +215,9 @@ fn table() {
             Err(PolicyError::ContentType { .. }) => Err("content_type"),
             Err(PolicyError::ActiveContent { .. }) => Err("active"),
             Err(PolicyError::Extension { .. }) => Err("extension"),
+            Err(e @ (PolicyError::BadMetadata(_) | PolicyError::MetadataName { .. })) => {
+                panic!("no metadata was asked: {e}")
+            }
         };
         assert_eq!(&got, want, "{ft} {name} {ct} {size:?} {method:?}");
     }
@@ -301,4 +306,70 @@ fn messages_name_the_limit() {
         "{err}"
     );
     assert!(matches!(err, PolicyError::ContentType { .. }));
+}
+
+fn metadata(pairs: &[(&str, &str)]) -> Metadata {
+    Metadata(
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    )
+}
+
+#[test]
+fn metadata_names_are_the_policys_and_the_types_own() {
+    let mut p = images_policy();
+    p.metadata = vec!["project".into()];
+    let images = FileType::parse("images").expect("file type");
+    let other = FileType::parse("ecu").expect("file type");
+    assert_eq!(p.metadata_names(&images), ["project", "serial"]);
+    assert_eq!(p.metadata_names(&other), ["project"]);
+    let both = metadata(&[("serial", "ECU-1"), ("project", "p7")]);
+    assert!(p.check_metadata(&images, &both).is_ok());
+    let err = p
+        .check_metadata(&other, &both)
+        .expect_err("serial is images' only");
+    assert!(
+        matches!(err, PolicyError::MetadataName { ref name, .. } if name == "serial"),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "metadata name \"serial\" is not allowed for file_type ecu; allowed: project"
+    );
+    let none = UploadPolicy::default();
+    let err = none
+        .check_metadata(&other, &metadata(&[("serial", "x")]))
+        .expect_err("no names by default");
+    assert!(err.to_string().ends_with("allowed: none"), "{err}");
+    assert!(none.check_metadata(&other, &Metadata::default()).is_ok());
+}
+
+#[test]
+fn malformed_metadata_is_refused_before_its_names() {
+    let p = images_policy();
+    let images = FileType::parse("images").expect("file type");
+    let err = p
+        .check_metadata(&images, &metadata(&[("serial", "tab\there")]))
+        .expect_err("a control character");
+    assert!(matches!(err, PolicyError::BadMetadata(_)), "{err}");
+    assert!(err.to_string().contains("serial"), "{err}");
+}
+
+#[test]
+fn a_types_own_template_wins_over_the_global_one() {
+    let mut p = images_policy();
+    p.key_template = KeyTemplate::parse("users/{user}/all/{uuid}").expect("template");
+    p.key_templates.insert(
+        "images".into(),
+        KeyTemplate::parse("users/{user}/pics/{date}/{uuid}/{filename}").expect("template"),
+    );
+    let images = FileType::parse("images").expect("file type");
+    let other = FileType::parse("ecu").expect("file type");
+    assert_eq!(
+        p.key_template(&images).as_str(),
+        "users/{user}/pics/{date}/{uuid}/{filename}"
+    );
+    assert_eq!(p.key_template(&other).as_str(), "users/{user}/all/{uuid}");
 }

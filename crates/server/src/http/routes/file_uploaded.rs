@@ -73,17 +73,19 @@ pub(crate) async fn confirm(
     let key = ObjectKey::owned_by(&req.key, &identity.user)?;
     let file_type =
         FileType::parse(&req.file_type).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let type_prefix = format!("{}{}/", identity.user.prefix(), file_type);
-    if !key.as_str().starts_with(&type_prefix) {
-        return Err(ApiError::BadRequest(format!(
-            "file_type {file_type:?} does not match the key (expected it to start with {type_prefix:?})"
-        )));
-    }
     let info = state
         .store
         .head_object(&key)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    let template = state.policy.key_template(&file_type);
+    if !template.matches(key.as_str(), &identity.user, &file_type) {
+        return Err(ApiError::BadRequest(format!(
+            "file_type {:?} does not match the key (its keys follow the template {:?})",
+            file_type.as_str(),
+            template.as_str()
+        )));
+    }
     if let Err(message) = check_declared(req, &info) {
         tracing::warn!(
             key = key.as_str(),
@@ -102,6 +104,7 @@ pub(crate) async fn confirm(
         sha256: info.sha256.clone(),
         etag: info.etag.clone(),
         created_at: String::new(),
+        metadata: info.metadata.clone(),
     };
     let quota = state.policy.quota(&file_type);
     let recorded = state
@@ -188,6 +191,7 @@ mod tests {
             etag: "\"e\"".into(),
             sha256,
             content_type: None,
+            metadata: Default::default(),
         }
     }
 

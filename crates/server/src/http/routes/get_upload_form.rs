@@ -5,7 +5,7 @@
 //! the policy the store enforces is described in [`crate::s3::signer::post_form::FormUpload`].
 //! `POST /api/file-uploaded` confirms and records the upload, as for a PUT.
 
-use super::new_object::NewObject;
+use super::new_object::{Asked, NewObject};
 use super::quota_budget::QuotaBudget;
 use crate::domain::upload_policy::UploadMethod;
 use crate::http::error::ApiError;
@@ -43,13 +43,16 @@ pub async fn handler(
     let now = state.clock.now();
     let object = NewObject::new(
         &identity,
-        &req.filename,
-        &req.file_type,
-        req.content_type.as_deref(),
+        &Asked {
+            filename: &req.filename,
+            file_type: &req.file_type,
+            content_type: req.content_type.as_deref(),
+            metadata: &req.metadata,
+        },
+        &state.policy,
         now,
         state.max_key_bytes,
     )?;
-    object.check_metadata(&req.metadata)?;
     if req.size == Some(0) {
         return Err(ApiError::BadRequest(
             "size 0: a POST form upload holds at least 1 byte (its policy's content-length-range starts at 1); upload an empty file with get-upload-url".into(),
@@ -74,6 +77,7 @@ pub async fn handler(
         content_type: &object.content_type,
         max_size,
         sha256: req.sha256,
+        metadata: &req.metadata,
     };
     let signed = form.presign(&state.signer, allowed.expires_in, now);
     state.metrics.presigned(PresignKind::Form, 1);

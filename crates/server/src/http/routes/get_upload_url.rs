@@ -3,7 +3,7 @@
 //! when the client declares them. Under a byte quota the size is required
 //! (it is signed, so the PUT cannot carry more) and must fit what is left.
 
-use super::new_object::NewObject;
+use super::new_object::{Asked, NewObject};
 use super::quota_budget::QuotaBudget;
 use crate::domain::upload_policy::UploadMethod;
 use crate::http::error::{ApiError, ApiErrors};
@@ -50,13 +50,16 @@ pub(crate) async fn sign(
     let now = state.clock.now();
     let object = NewObject::new(
         identity,
-        &req.filename,
-        &req.file_type,
-        req.content_type.as_deref(),
+        &Asked {
+            filename: &req.filename,
+            file_type: &req.file_type,
+            content_type: req.content_type.as_deref(),
+            metadata: &req.metadata,
+        },
+        &state.policy,
         now,
         state.max_key_bytes,
     )?;
-    object.check_metadata(&req.metadata)?;
     let allowed = object.check(&state.policy, req.size, UploadMethod::Put)?;
     if let Some(left) = budget.left(&object.file_type).await? {
         let size = req.size.ok_or_else(|| {
@@ -70,6 +73,7 @@ pub(crate) async fn sign(
         content_type: object.content_type,
         content_length: req.size,
         sha256: req.sha256,
+        metadata: req.metadata.clone(),
     };
     let signed = state
         .signer

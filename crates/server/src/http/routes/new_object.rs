@@ -1,7 +1,8 @@
-//! What a new upload needs, whether a single PUT (`get-upload-url`) or a
-//! multipart upload: a checked filename, file type and Content-Type, and a
-//! fresh key `users/{user}/{file_type}/{date}/{uuid}-{filename}` under the
-//! caller's prefix (`date`: the UTC day of the server's clock).
+//! What a new upload needs, whether a single PUT (`get-upload-url`), a POST
+//! form or a multipart upload: a checked filename, file type, Content-Type
+//! and metadata, and a fresh key under the caller's prefix from the file
+//! type's key template (`users/{user}/{file_type}/{date}/{uuid}-{filename}`
+//! by default; `date`: the UTC day of the server's clock).
 
 use crate::domain::upload_policy::{Allowed, UploadMethod, UploadPolicy, UploadRequest};
 use crate::http::error::ApiError;
@@ -10,9 +11,19 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use presign_core::keys::file_type::FileType;
 use presign_core::keys::filename;
+use presign_core::keys::key_template::KeyParts;
 use presign_core::protocol::content_type::{self, DEFAULT_CONTENT_TYPE};
 use presign_core::protocol::metadata::Metadata;
 use presign_core::{KeyDate, ObjectKey};
+
+/// What the client asked to upload, as it sent it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Asked<'a> {
+    pub filename: &'a str,
+    pub file_type: &'a str,
+    pub content_type: Option<&'a str>,
+    pub metadata: &'a Metadata,
+}
 
 /// A new object's key and the type it will be stored with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,69 +32,49 @@ pub(crate) struct NewObject {
     pub file_type: FileType,
     /// Signed into the upload: the browser must send exactly this.
     pub content_type: String,
-    /// The sanitised filename (the key's last part, after the uuid).
+    /// The sanitised filename (shortened in the key when it must be).
     pub filename: String,
 }
 
-/// The shortest filename room a key must leave.
-const MIN_FILENAME_ROOM: usize = 8;
-
 impl NewObject {
-    /// Checks the client's names and builds a key no other upload has, at
-    /// most `max_key_bytes` long (the filename is shortened to fit).
+    /// Checks the client's names and metadata against `policy` and builds a
+    /// key no other upload has, at most `max_key_bytes` long (the filename
+    /// is shortened to fit).
     pub(crate) fn new(
         identity: &Identity,
-        raw_filename: &str,
-        raw_file_type: &str,
-        raw_content_type: Option<&str>,
+        asked: &Asked<'_>,
+        policy: &UploadPolicy,
         now: Timestamp,
         max_key_bytes: usize,
     ) -> Result<Self, ApiError> {
         let filename =
-            filename::sanitize(raw_filename).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            filename::sanitize(asked.filename).map_err(|e| ApiError::BadRequest(e.to_string()))?;
         let file_type =
-            FileType::parse(raw_file_type).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-        // users/{user}/{file_type}/YYYY-MM-DD/{32 hex}-{filename}
-        let fixed = identity.user.prefix().len() + file_type.as_str().len() + 1 + 10 + 1 + 33;
-        let room = max_key_bytes.saturating_sub(fixed);
-        if room < MIN_FILENAME_ROOM {
-            return Err(ApiError::BadRequest(format!(
-                "the user id and file_type leave no room for a filename in a {max_key_bytes}-byte key"
-            )));
-        }
-        let filename = filename::shorten(&filename, room);
-        let content_type = match raw_content_type {
+            FileType::parse(asked.file_type).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let content_type = match asked.content_type {
             None => DEFAULT_CONTENT_TYPE.to_owned(),
             Some(raw) => normalize_content_type(raw)?,
         };
-        let id = uuid::Uuid::new_v4().simple().to_string();
-        let key = ObjectKey::for_upload(&identity.user, &file_type, utc_day(now)?, &id, &filename)
-            .map_err(|e| {
-                ApiError::BadRequest(format!(
-                    "cannot build a key from filename and file_type: {e}"
-                ))
-            })?;
+        policy.check_metadata(&file_type, asked.metadata)?;
+        let uuid = uuid::Uuid::new_v4().simple().to_string();
+        let parts = KeyParts {
+            user: &identity.user,
+            file_type: &file_type,
+            date: utc_day(now)?,
+            uuid: &uuid,
+            filename: &filename,
+            metadata: asked.metadata,
+        };
+        let key = policy
+            .key_template(&file_type)
+            .key(&parts, max_key_bytes)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
         Ok(Self {
             key,
             file_type,
             content_type,
             filename,
         })
-    }
-
-    /// Checks the upload's metadata: well formed, and each name one the
-    /// file type's policy takes (no file type takes any yet).
-    pub(crate) fn check_metadata(&self, metadata: &Metadata) -> Result<(), ApiError> {
-        metadata
-            .check()
-            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-        match metadata.0.keys().next() {
-            None => Ok(()),
-            Some(name) => Err(ApiError::BadRequest(format!(
-                "metadata name {name:?} is not allowed for file_type {}",
-                self.file_type.as_str()
-            ))),
-        }
     }
 
     /// Checks this upload of `size` bytes by `method` against the policy.
@@ -136,14 +127,25 @@ mod tests {
         assert!(normalize_content_type("nope").is_err());
     }
 
-    #[test]
-    fn keys_are_fresh_and_under_the_callers_prefix() {
+    fn new(filename: &str, file_type: &str, now: &str, max: usize) -> Result<NewObject, ApiError> {
         let id = Identity {
             user: presign_core::UserId::parse("dev").expect("dev"),
         };
-        let now: Timestamp = "2026-03-07T23:59:59Z".parse().expect("time");
-        let a = NewObject::new(&id, "a b.bin", "ecu", None, now, 1024).expect("object");
-        let b = NewObject::new(&id, "a b.bin", "ecu", None, now, 1024).expect("object");
+        let asked = Asked {
+            filename,
+            file_type,
+            content_type: None,
+            metadata: &Metadata::default(),
+        };
+        let now: Timestamp = now.parse().expect("time");
+        NewObject::new(&id, &asked, &UploadPolicy::default(), now, max)
+    }
+
+    #[test]
+    fn keys_are_fresh_and_under_the_callers_prefix() {
+        let now = "2026-03-07T23:59:59Z";
+        let a = new("a b.bin", "ecu", now, 1024).expect("object");
+        let b = new("a b.bin", "ecu", now, 1024).expect("object");
         let key = a.key.as_str();
         let rest = key
             .strip_prefix("users/dev/ecu/2026-03-07/")
@@ -153,24 +155,16 @@ mod tests {
         assert_eq!(name, "-a b.bin");
         assert_ne!(a.key, b.key);
         assert_eq!(a.content_type, DEFAULT_CONTENT_TYPE);
-        assert!(NewObject::new(&id, "", "ecu", None, now, 1024).is_err());
-        assert!(NewObject::new(&id, "a", "ECU", None, now, 1024).is_err());
-        let next = NewObject::new(
-            &id,
-            "../\u{202E}",
-            "ecu",
-            None,
-            "2026-03-08T00:00:00Z".parse().expect("time"),
-            1024,
-        )
-        .expect("object");
+        assert!(new("", "ecu", now, 1024).is_err());
+        assert!(new("a", "ECU", now, 1024).is_err());
+        let next = new("../\u{202E}", "ecu", "2026-03-08T00:00:00Z", 1024).expect("object");
         // A long name is shortened to fit the key limit, keeping its extension.
         let long = format!("{}.tar.gz", "n".repeat(300));
-        let fit = NewObject::new(&id, &long, "ecu", None, now, 120).expect("object");
+        let fit = new(&long, "ecu", now, 120).expect("object");
         assert!(fit.key.as_str().len() <= 120, "{}", fit.key);
         assert!(fit.key.as_str().ends_with("nn.gz"), "{}", fit.key);
         // A key limit that leaves no room for a name is refused.
-        assert!(NewObject::new(&id, "a.bin", "ecu", None, now, 60).is_err());
+        assert!(new("a.bin", "ecu", now, 60).is_err());
         assert!(next.key.as_str().starts_with("users/dev/ecu/2026-03-08/"));
         assert!(next.key.as_str().ends_with("-file"), "{}", next.key);
     }

@@ -5,6 +5,7 @@
 
 use crate::s3::credentials::Credentials;
 use jiff::Timestamp;
+use presign_core::protocol::metadata::Metadata;
 use presign_core::{ObjectKey, Sha256Digest};
 use rusty_s3::{Bucket, Method, S3Action, UrlStyle};
 use std::collections::BTreeMap;
@@ -42,6 +43,17 @@ pub struct PutBody {
     pub content_length: Option<u64>,
     /// Signed as `x-amz-checksum-sha256` when known: no other content is accepted.
     pub sha256: Option<Sha256Digest>,
+    /// Signed as `x-amz-meta-*`: stored with the object, exactly.
+    pub metadata: Metadata,
+}
+
+/// What a new multipart upload's object is created with.
+#[derive(Debug, Clone, Copy)]
+pub struct NewObjectHeaders<'a> {
+    pub content_type: &'a str,
+    /// Whether its parts carry SHA-256 checksums.
+    pub checksums: bool,
+    pub metadata: &'a Metadata,
 }
 
 /// What a presigned GET asks the store to answer with instead of the
@@ -162,6 +174,9 @@ impl Signer {
         }
         if let Some(digest) = &body.sha256 {
             headers.insert("x-amz-checksum-sha256".to_owned(), digest.to_base64());
+        }
+        for (name, value) in body.metadata.headers() {
+            headers.insert(name, value.to_owned());
         }
         let mut action = self
             .bucket
@@ -330,6 +345,7 @@ mod tests {
             content_type: "application/octet-stream".into(),
             content_length: Some(11),
             sha256: Some(Sha256Digest::of(b"hello world")),
+            metadata: Metadata::default(),
         };
         let req = s.presign_put(&key, &body, Duration::from_secs(900), example_time());
         assert_eq!(
@@ -395,6 +411,7 @@ mod tests {
             content_type: "application/octet-stream".into(),
             content_length: None,
             sha256: None,
+            metadata: Metadata::default(),
         };
         let req = s.presign_put(
             &key("users/dev/ecu/x/a.bin"),

@@ -8,7 +8,7 @@
 //! `ChecksumSHA256`, so the server builds and parses the XML itself, in
 //! [`crate::s3::store_client`]).
 
-use super::{PresignedRequest, Signer, IF_NONE_MATCH};
+use super::{NewObjectHeaders, PresignedRequest, Signer, IF_NONE_MATCH};
 use jiff::Timestamp;
 use presign_core::{ObjectKey, Sha256Digest};
 use rusty_s3::Method;
@@ -43,20 +43,22 @@ impl Signer {
     }
 
     /// A presigned CreateMultipartUpload of `key` with the object's
-    /// Content-Type and, with `checksums`, the SHA-256 checksum algorithm
-    /// (both signed).
+    /// Content-Type, its metadata (`x-amz-meta-*`) and, with `checksums`,
+    /// the SHA-256 checksum algorithm (all signed).
     pub fn presign_create_multipart(
         &self,
         key: &ObjectKey,
-        content_type: &str,
-        checksums: bool,
+        object: &NewObjectHeaders<'_>,
         expires_in: Duration,
         now: Timestamp,
     ) -> PresignedRequest {
         let mut headers = BTreeMap::new();
-        headers.insert("content-type".to_owned(), content_type.to_owned());
-        if checksums {
+        headers.insert("content-type".to_owned(), object.content_type.to_owned());
+        if object.checksums {
             headers.insert("x-amz-checksum-algorithm".to_owned(), "SHA256".to_owned());
+        }
+        for (name, value) in object.metadata.headers() {
+            headers.insert(name, value.to_owned());
         }
         let url = self.sign_object(
             Method::Post,
@@ -140,8 +142,9 @@ impl Signer {
 #[cfg(test)]
 mod tests {
     use crate::s3::credentials::Credentials;
-    use crate::s3::signer::Signer;
+    use crate::s3::signer::{NewObjectHeaders, Signer};
     use jiff::Timestamp;
+    use presign_core::protocol::metadata::Metadata;
     use presign_core::{ObjectKey, Sha256Digest, UserId};
     use rusty_s3::S3Action as _;
     use std::time::Duration;
@@ -225,7 +228,13 @@ mod tests {
     fn control_calls_carry_their_query() {
         let s = signer();
         let d = Duration::from_secs(60);
-        let create = s.presign_create_multipart(&key(), "image/png", true, d, time());
+        let none = Metadata::default();
+        let object = |checksums| NewObjectHeaders {
+            content_type: "image/png",
+            checksums,
+            metadata: &none,
+        };
+        let create = s.presign_create_multipart(&key(), &object(true), d, time());
         assert!(
             create.url.as_str().contains("&uploads=1&"),
             "{}",
@@ -235,7 +244,7 @@ mod tests {
             .url
             .as_str()
             .contains("X-Amz-SignedHeaders=content-type%3Bhost%3Bx-amz-checksum-algorithm&"));
-        let plain = s.presign_create_multipart(&key(), "image/png", false, d, time());
+        let plain = s.presign_create_multipart(&key(), &object(false), d, time());
         assert!(plain
             .url
             .as_str()

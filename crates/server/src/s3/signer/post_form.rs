@@ -4,7 +4,8 @@
 //!
 //! The policy holds, in this order: the bucket; `starts-with $key
 //! users/{user}/` and the exact key; the Content-Type; `content-length-range`
-//! 1..max; `success_action_status` 201; `x-amz-meta-user-id`; the SHA-256 as
+//! 1..max; `success_action_status` 201; `x-amz-meta-user-id` and the
+//! upload's own `x-amz-meta-*`; the SHA-256 as
 //! `x-amz-checksum-sha256` when the client declared it; the SigV4 algorithm,
 //! credential and date (and the session token, with temporary credentials).
 //! Every exact-match condition but the bucket (which the URL names) is also a
@@ -13,6 +14,7 @@
 use super::Signer;
 use crate::s3::post_policy::{self, Condition, PostPolicy};
 use jiff::Timestamp;
+use presign_core::protocol::metadata::Metadata;
 use presign_core::{ObjectKey, Sha256Digest, UserId};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -30,6 +32,8 @@ pub struct FormUpload<'a> {
     pub max_size: u64,
     /// When given, the store refuses any other content.
     pub sha256: Option<Sha256Digest>,
+    /// Each pinned as an `x-amz-meta-*` field.
+    pub metadata: &'a Metadata,
 }
 
 /// A presigned POST: where to send the form, its fields (the file goes
@@ -59,6 +63,11 @@ impl FormUpload<'_> {
             Condition::eq("success_action_status", SUCCESS_ACTION_STATUS),
             Condition::eq("x-amz-meta-user-id", form.user.as_str()),
         ];
+        conditions.extend(
+            form.metadata
+                .headers()
+                .map(|(name, value)| Condition::eq(&name, value)),
+        );
         if let Some(digest) = &form.sha256 {
             // Garage (and S3's own docs) want the algorithm named too: without
             // it Garage neither checks nor stores the form's checksum.
@@ -153,6 +162,7 @@ mod tests {
             content_type: "text/plain",
             max_size: 10_000_000,
             sha256: Some(Sha256Digest::of(b"hello world")),
+            metadata: &Metadata::default(),
         };
         let signed = form.presign(&s, Duration::from_secs(300), example_time());
         assert_eq!(signed.url.as_str(), "http://127.0.0.1:9000/uploads");
@@ -212,6 +222,7 @@ mod tests {
             content_type: "application/octet-stream",
             max_size: 5,
             sha256: None,
+            metadata: &Metadata::default(),
         };
         let signed = form.presign(&s, Duration::from_secs(60), example_time());
         assert_eq!(

@@ -10,6 +10,7 @@
 use crate::s3::signer::Signer;
 use crate::s3::xml;
 use jiff::Timestamp;
+use presign_core::protocol::metadata::Metadata;
 use presign_core::{ObjectKey, Sha256Digest};
 use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, ETAG};
 use reqwest::StatusCode;
@@ -45,6 +46,8 @@ pub struct ObjectInfo {
     /// `x-amz-checksum-sha256`, when the object has one.
     pub sha256: Option<String>,
     pub content_type: Option<String>,
+    /// Its `x-amz-meta-*` (the signer's own `user-id` left out).
+    pub metadata: Metadata,
 }
 
 /// A part as CompleteMultipartUpload lists it.
@@ -218,6 +221,11 @@ impl StoreClient {
             etag,
             sha256: header_text(headers, "x-amz-checksum-sha256"),
             content_type: header_text(headers, CONTENT_TYPE.as_str()),
+            metadata: Metadata::from_headers(
+                headers
+                    .iter()
+                    .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))),
+            ),
         }))
     }
 

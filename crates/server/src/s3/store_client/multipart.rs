@@ -6,6 +6,7 @@
 use super::{
     error_from, exchange, Completed, PartToComplete, StoreClient, StoreError, OWN_REQUEST_EXPIRY,
 };
+use crate::s3::signer::NewObjectHeaders;
 use crate::s3::xml::{self, escape};
 use jiff::Timestamp;
 use presign_core::ObjectKey;
@@ -24,17 +25,12 @@ impl StoreClient {
     pub async fn create_multipart(
         &self,
         key: &ObjectKey,
-        content_type: &str,
-        checksums: bool,
+        object: &NewObjectHeaders<'_>,
     ) -> Result<String, StoreError> {
         const OP: &str = "CreateMultipartUpload";
-        let req = self.signer.presign_create_multipart(
-            key,
-            content_type,
-            checksums,
-            OWN_REQUEST_EXPIRY,
-            Timestamp::now(),
-        );
+        let req =
+            self.signer
+                .presign_create_multipart(key, object, OWN_REQUEST_EXPIRY, Timestamp::now());
         let mut builder = self.http.post(req.url).header(CONTENT_LENGTH, "0");
         for (name, value) in &req.headers {
             builder = builder.header(name, value);

@@ -96,6 +96,7 @@ pub async fn handler(
         sha256: checksum,
         etag: info.etag,
         created_at: String::new(),
+        metadata: info.metadata,
     };
     // Records the upload and forgets the session in one transaction.
     let record = state

@@ -11,11 +11,13 @@ use crate::domain::upload_policy::UploadMethod;
 use crate::domain::upload_sessions::{Idempotency, SessionError, UploadId, UploadSession};
 use crate::http::error::{ApiError, ApiErrors};
 use crate::http::extract::{ApiJson, Identity};
-use crate::http::routes::new_object::NewObject;
+use crate::http::routes::new_object::{Asked, NewObject};
 use crate::http::routes::quota_budget::{self, QuotaBudget};
 use crate::http::state::AppState;
+use crate::s3::signer::NewObjectHeaders;
 use axum::extract::State;
 use axum::Json;
+use jiff::Timestamp;
 use presign_core::protocol::client_token::ClientToken;
 use presign_core::protocol::error::ErrorBody;
 use presign_core::protocol::multipart::{CreateMultipartRequest, CreateMultipartResponse};
@@ -45,15 +47,7 @@ pub async fn handler(
 ) -> Result<Json<CreateMultipartResponse>, ApiError> {
     let now = state.clock.now();
     let idempotency = idempotency(&req)?;
-    let object = NewObject::new(
-        &identity,
-        &req.filename,
-        &req.file_type,
-        req.content_type.as_deref(),
-        now,
-        state.max_key_bytes,
-    )?;
-    object.check_metadata(&req.metadata)?;
+    let object = new_object(&state, &identity, &req, now)?;
     let plan = plan(req.size, req.part_size)?;
     let allowed = object.check(&state.policy, Some(req.size), UploadMethod::Multipart)?;
     let expires_in = allowed.expires_in.as_secs();
@@ -72,7 +66,14 @@ pub async fn handler(
     let checksums = req.checksum.unwrap_or(true);
     let store_upload_id = state
         .store
-        .create_multipart(&object.key, &object.content_type, checksums)
+        .create_multipart(
+            &object.key,
+            &NewObjectHeaders {
+                content_type: &object.content_type,
+                checksums,
+                metadata: &req.metadata,
+            },
+        )
         .await?;
     let id = UploadId::random();
     let session = UploadSession {
@@ -113,6 +114,22 @@ pub async fn handler(
         part_count: plan.part_count(),
         expires_in,
     }))
+}
+
+/// The object the request asks for: its key, type and metadata, checked.
+fn new_object(
+    state: &AppState,
+    identity: &Identity,
+    req: &CreateMultipartRequest,
+    now: Timestamp,
+) -> Result<NewObject, ApiError> {
+    let asked = Asked {
+        filename: &req.filename,
+        file_type: &req.file_type,
+        content_type: req.content_type.as_deref(),
+        metadata: &req.metadata,
+    };
+    NewObject::new(identity, &asked, &state.policy, now, state.max_key_bytes)
 }
 
 /// An upload the store opened but the registry refused: another request
