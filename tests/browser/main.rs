@@ -16,6 +16,7 @@ mod backpressure;
 mod batch;
 mod faults;
 mod form_post;
+mod metadata;
 mod multipart;
 mod page_signer;
 mod pause;

@@ -1,10 +1,11 @@
 //! `presign-server cors print` and `cors apply`: the bucket CORS rule of
-//! [`crate::s3::bucket_cors_rule`] for the configured origins, printed as JSON, or
-//! set on the bucket and read back.
+//! [`crate::s3::bucket_cors_rule`] for the configured origins (and the
+//! metadata names the policy takes), printed as JSON, or set on the bucket
+//! and read back.
 
 use super::error::CommandError;
 use crate::cli::{Cli, CorsCommand};
-use crate::config::{ApiCors, StoreConfig, StoreTarget};
+use crate::config::{resolve_policy, ApiCors, StoreConfig, StoreTarget};
 use crate::s3::bucket_cors_rule::{CorsConfiguration, CorsRule};
 use crate::s3::store_client::StoreClient;
 use crate::server::store;
@@ -17,7 +18,9 @@ pub async fn run(
     env: impl Fn(&str) -> Option<String>,
     out: &mut impl std::io::Write,
 ) -> Result<ExitCode, CommandError> {
-    let rule = CorsRule::for_origins(ApiCors::resolve(cli)?.bucket_origins())?;
+    let policy = resolve_policy(cli, &env)?;
+    let rule = CorsRule::for_origins(ApiCors::resolve(cli)?.bucket_origins())?
+        .with_metadata(policy.all_metadata_names());
     let text = match which {
         CorsCommand::Print => CorsConfiguration { rules: vec![rule] }.to_json(),
         CorsCommand::Apply => apply(rule, cli, env).await?,

@@ -136,6 +136,18 @@ impl Config {
     }
 }
 
+/// The upload policy alone (for subcommands that need no identity): the
+/// flags, the environment through `env` and the config file.
+pub fn resolve_policy(
+    cli: &Cli,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<UploadPolicy, ConfigError> {
+    let env = Env::new(&env);
+    let args = &cli.file_backed;
+    let (file, _) = file::load(args.config.clone(), &env)?;
+    upload_policy::resolve(args, &env, file.policy, Duration::from_secs(cli.expires_in))
+}
+
 /// `--listen`, else 127.0.0.1 on `PORT`, else 127.0.0.1:8080.
 fn listen(flag: Option<SocketAddr>, env: &Env<'_>) -> Result<SocketAddr, ConfigError> {
     let on_port = |port: String| {

@@ -205,6 +205,19 @@ impl UploadPolicy {
         names
     }
 
+    /// Every metadata name some file type takes.
+    pub fn all_metadata_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .metadata
+            .iter()
+            .chain(self.file_types.values().flat_map(|r| &r.metadata))
+            .map(String::as_str)
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
     /// Checks an upload's metadata: well formed, each name one `file_type`
     /// takes.
     pub fn check_metadata(

@@ -5,7 +5,8 @@
 //! The rule allows the configured origins to PUT (single uploads, parts),
 //! POST (forms), GET and HEAD, with the request headers a browser script may
 //! set on those (Content-Type, the checksum headers, `If-None-Match`, which
-//! makes a single PUT write-once, any `x-amz-*`; never
+//! makes a single PUT write-once, any `x-amz-*`, and each metadata header
+//! the signer takes by name, for stores that match no wildcard; never
 //! Content-Length or Host, which browsers set themselves), and exposes ETag
 //! (without it a script cannot read part ETags, so cannot complete a
 //! multipart upload), the SHA-256 checksum and `Retry-After` (how long a
@@ -80,6 +81,18 @@ impl CorsRule {
             expose_headers: EXPOSE_HEADERS.map(str::to_owned).to_vec(),
             max_age_seconds: Some(MAX_AGE_SECONDS),
         })
+    }
+
+    /// This rule also allowing `x-amz-meta-{name}` for each of `names`:
+    /// some stores (Garage) match allowed headers exactly, not `x-amz-*`.
+    pub fn with_metadata<'a>(mut self, names: impl IntoIterator<Item = &'a str>) -> Self {
+        for name in names {
+            let header = format!("x-amz-meta-{name}");
+            if !self.allowed_headers.contains(&header) {
+                self.allowed_headers.push(header);
+            }
+        }
+        self
     }
 
     /// Whether `other` grants what this rule does: the same origins and

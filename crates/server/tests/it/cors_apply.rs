@@ -280,3 +280,32 @@ async fn print_gives_the_json_for_the_configured_origins() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-origin"));
 }
+
+#[tokio::test]
+async fn print_names_each_metadata_header_the_policy_takes() {
+    let dir = tempfile::tempdir().expect("dir");
+    let config = dir.path().join("presign.toml");
+    std::fs::write(
+        &config,
+        "[policy.file_types.ecu]\nmetadata = [\"serial\"]\n",
+    )
+    .expect("config");
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_presign-server"))
+        .args(["--allow-metadata", "project", "--config"])
+        .arg(&config)
+        .args(["cors", "print", "--allow-origin", "https://a.example"])
+        .output()
+        .await
+        .expect("binary runs");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let headers = &json["CORSRules"][0]["AllowedHeaders"];
+    // Garage matches allowed headers exactly: x-amz-* alone does not let
+    // the browser send x-amz-meta-serial.
+    for header in ["x-amz-*", "x-amz-meta-project", "x-amz-meta-serial"] {
+        assert!(
+            headers.as_array().expect("list").contains(&header.into()),
+            "{header}: {headers}"
+        );
+    }
+}
