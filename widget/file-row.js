@@ -36,6 +36,7 @@ const ERROR_TITLES = {
   unauthorized: "Not signed in",
   not_found: "Not found",
   too_large: "File too large",
+  quota_exceeded: "Storage quota exceeded",
   unsupported_type: "File type not allowed",
   checksum_mismatch: "Checksum mismatch",
   server: "Server error",

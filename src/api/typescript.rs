@@ -716,6 +716,8 @@ export interface DownloadLink {
  * - `rate_limited`: the signer or the store still refused with 429 or 503
  *   after `maxWaitMs` of waiting
  * - `storage_full`: the store (or the signer's database) is out of space (507)
+ * - `quota_exceeded`: the upload would pass the caller's byte quota on the
+ *   signer (413); the message says how many bytes are left. Not retried
  * - `bad_request`: a malformed argument or option, or a 4xx the signer
  *   gave no more precise code for
  *
@@ -728,7 +730,8 @@ export interface DownloadLink {
 export type UploadErrorCode =
   | "network" | "expired" | "forbidden" | "unauthorized" | "not_found"
   | "too_large" | "unsupported_type" | "checksum_mismatch" | "aborted"
-  | "server" | "rate_limited" | "storage_full" | "bad_request";
+  | "server" | "rate_limited" | "storage_full" | "quota_exceeded"
+  | "bad_request";
 
 /**
  * Every rejection and every throw of this package is an `UploadError`: an

@@ -44,11 +44,12 @@ async fn a_form_post_stores_the_same_bytes_with_monotonic_progress() {
     assert_eq!(posts[0].1, 201, "{posts:?}");
     assert!(store_requests("PUT").await.is_empty());
 
-    // The stored object, downloaded: the same bytes and the form's type.
+    // The stored object, downloaded: the same bytes, and the form's type
+    // as downloads serve plain text (inline, with its charset named).
     let response = download(&up, &key).await;
     assert_eq!(
         response.headers().get("content-type").as_deref(),
-        Some("text/plain")
+        Some("text/plain; charset=utf-8")
     );
     let downloaded = response.binary().await.expect("body");
     assert_eq!(downloaded.len(), bytes.len());

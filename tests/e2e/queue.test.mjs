@@ -81,8 +81,9 @@ before(async () => {
       writeFileSync(join(work, 'www', 'base.bin'), base);
       writeFileSync(join(work, 'www', 'queue.html'), PAGE);
     },
-    // The signer's request rate limit is tested on a signer of its own.
-    args: () => ['--rate-limit', '0'],
+    // The signer's request rate limit is tested on a signer of its own;
+    // the 10 GiB file below needs more than the default 5 GiB.
+    args: () => ['--rate-limit', '0', '--max-size', String(16 * 2 ** 30)],
     options: (work) => ({ wwwDir: join(work, 'www') }),
   }));
 });

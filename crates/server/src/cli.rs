@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// The end of `--help`: where settings come from.
-pub const PRECEDENCE_HELP: &str = "Identity, limits and policy settings come from flags, then environment variables, then the --config TOML file (flags > env > TOML); per-file-type rules ([policy.file_types.NAME]: content_types, extensions, max_size, expires_in) only from the file. Without --dev an identity (--jwt-secret, --jwt-public-key or --jwt-jwks) is required.";
+pub const PRECEDENCE_HELP: &str = "Identity, limits and policy settings come from flags, then environment variables, then the --config TOML file (flags > env > TOML); per-file-type rules ([policy.file_types.NAME]: content_types, extensions, max_size, user_quota, expires_in) and several JWT issuers ([[identity.issuers]]) only from the file. Without --dev an identity (--jwt-secret, --jwt-public-key, --jwt-jwks or [[identity.issuers]]) is required.";
 
 /// Hands out presigned S3 upload and download URLs; serves the demo page.
 /// Without a subcommand it runs the server.
@@ -19,8 +19,10 @@ pub struct Cli {
     pub command: Option<Command>,
 
     /// Development mode: a fixed user `dev` unless JWT settings are given,
-    /// any origin allowed, and (unless --store s3) an embedded S3-compatible
-    /// store (s3s-fs) on <DATA_DIR>/store.
+    /// pages on localhost, 127.0.0.1 and ::1 (and --allow-origin's)
+    /// allowed, loopback addresses only (see --dev-allow-remote), and
+    /// (unless --store s3) an embedded S3-compatible store (s3s-fs) on
+    /// <DATA_DIR>/store.
     #[arg(long, global = true)]
     pub dev: bool,
 
@@ -84,7 +86,8 @@ pub struct Cli {
     pub pkg_dir: PathBuf,
 
     /// Origin allowed to call the API from another site (repeatable), like
-    /// `https://app.example.com`. With --dev any origin is allowed.
+    /// `https://app.example.com`. With --dev pages on a loopback name
+    /// (localhost, 127.0.0.1, ::1; any port) are allowed too.
     #[arg(long, value_name = "ORIGIN", global = true)]
     pub allow_origin: Vec<String>,
 
@@ -119,6 +122,32 @@ pub struct Cli {
     /// Attempts per webhook delivery, the first included.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub webhook_max_attempts: u32,
+
+    /// Host name (or IP address) clients may reach the server by, besides
+    /// localhost, 127.0.0.1 and ::1: `name` (any port) or `name:port`;
+    /// repeatable or comma separated. A request with another `Host` gets a
+    /// 403. Always checked with --dev; without --dev only when given
+    /// [env PRESIGN_ALLOW_HOST].
+    #[arg(long, value_name = "HOST", value_delimiter = ',')]
+    pub allow_host: Vec<String>,
+
+    /// Lets --dev listen (--listen, --store-listen) on an address other
+    /// machines can reach. Development mode needs no token and allows
+    /// loopback origins: give this only on a network you trust
+    /// [env PRESIGN_DEV_ALLOW_REMOTE=true].
+    #[arg(long)]
+    pub dev_allow_remote: bool,
+
+    /// Longest time a request may take, from its arrival (waiting for a
+    /// slot included) to its answer, like `60s` or `2m`; past it the answer
+    /// is a 503 [default: 60s; env PRESIGN_REQUEST_TIMEOUT].
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration_text::parse)]
+    pub request_timeout: Option<Duration>,
+
+    /// Requests handled at once; the others wait for a slot (within
+    /// --request-timeout) [default: 1024; env PRESIGN_MAX_CONCURRENT_REQUESTS].
+    #[arg(long, value_name = "N")]
+    pub max_concurrent_requests: Option<usize>,
 }
 
 /// `--store`.
@@ -154,11 +183,14 @@ pub struct FileBackedArgs {
     #[arg(long, value_name = "FILE")]
     pub jwt_jwks: Option<PathBuf>,
 
-    /// Required `aud` of bearer JWTs [env PRESIGN_JWT_AUDIENCE].
+    /// Required `aud` of bearer JWTs (comma-separated: any of them);
+    /// required with public keys unless --jwt-any-audience
+    /// [env PRESIGN_JWT_AUDIENCE].
     #[arg(long, value_name = "AUD")]
     pub jwt_audience: Option<String>,
 
-    /// Required `iss` of bearer JWTs [env PRESIGN_JWT_ISSUER].
+    /// Required `iss` of bearer JWTs: one issuer (several, each with its
+    /// keys: [[identity.issuers]] in --config) [env PRESIGN_JWT_ISSUER].
     #[arg(long, value_name = "ISS")]
     pub jwt_issuer: Option<String>,
 
@@ -176,7 +208,7 @@ pub struct FileBackedArgs {
     pub max_open_uploads: Option<usize>,
 
     /// Largest upload, in bytes, of file types without their own max_size
-    /// [default: S3's limit; env PRESIGN_MAX_SIZE].
+    /// [default: 5368709120, 5 GiB; env PRESIGN_MAX_SIZE].
     #[arg(long, value_name = "BYTES")]
     pub max_size: Option<u64>,
 
@@ -189,6 +221,18 @@ pub struct FileBackedArgs {
     /// instead of saving them as attachments [env PRESIGN_INLINE_PDF].
     #[arg(long)]
     pub inline_pdf: bool,
+    /// Accept public-key (--jwt-public-key, --jwt-jwks) tokens whatever
+    /// their `aud`: only when every token of the identity provider is
+    /// meant for this server. Without it, public keys need --jwt-audience
+    /// [env PRESIGN_JWT_ANY_AUDIENCE].
+    #[arg(long)]
+    pub jwt_any_audience: bool,
+
+    /// Bytes one user may hold: recorded uploads plus open multipart
+    /// uploads' planned sizes; past it, 413 quota_exceeded [default: no
+    /// quota; env PRESIGN_USER_QUOTA].
+    #[arg(long, value_name = "BYTES")]
+    pub user_quota: Option<u64>,
 }
 
 /// What to do instead of running the server. The store flags (`--dev`,
@@ -207,6 +251,39 @@ pub enum Command {
     /// The bucket CORS configuration browsers need to upload straight to it.
     #[command(subcommand)]
     Cors(CorsCommand),
+    /// Check a signer (this one, or one you wrote) against the protocol,
+    /// through the store it signs for, and print a table of what passed;
+    /// exit 1 if a check failed. Needs nothing of this server's settings.
+    Conformance(ConformanceArgs),
+}
+
+/// The signer `presign-server conformance` checks, and as whom.
+#[derive(Debug, Clone, Args)]
+pub struct ConformanceArgs {
+    /// The signer's base URL (its routes under /api), like http://127.0.0.1:8000.
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// The bearer token (a JWT) of the user the checks run as; none for a
+    /// signer in dev mode.
+    #[arg(long, env = "PRESIGN_CONFORMANCE_TOKEN", value_name = "JWT")]
+    pub token: Option<String>,
+    /// A second user's token: checks that one user cannot reach the other's
+    /// objects and uploads.
+    #[arg(long, env = "PRESIGN_CONFORMANCE_OTHER_TOKEN", value_name = "JWT")]
+    pub other_token: Option<String>,
+    /// The file_type of the uploads.
+    #[arg(long, value_name = "TYPE", default_value = "conformance")]
+    pub file_type: String,
+    /// A metadata name the signer takes for that file type, and a value:
+    /// checks it is stored as x-amz-meta-NAME.
+    #[arg(long, value_name = "NAME=VALUE", value_parser = parse_metadata)]
+    pub metadata: Option<(String, String)>,
+}
+
+fn parse_metadata(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("{text:?} is not NAME=VALUE"))
 }
 
 #[derive(Debug, Clone, Copy, Subcommand)]

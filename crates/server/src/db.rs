@@ -18,7 +18,10 @@
 //! closure atomic with respect to the others; under load it also costs less
 //! CPU per request than a pool of threads taking turns at a shared
 //! connection (BENCHMARKS.md). The file is in WAL mode, so a crash loses at
-//! most the last unfinished transaction.
+//! most the last unfinished transaction. The queue to the thread holds at
+//! most [`QUEUE_CAPACITY`] closures: when the database falls that far
+//! behind (a stalled disk), calls fail at once with [`DbError::Busy`] (the
+//! API answers 503 with `Retry-After`) instead of piling up.
 
 use rusqlite::Connection;
 use rusqlite_migration::{Migrations, M};
@@ -28,6 +31,10 @@ use std::sync::mpsc;
 
 /// File name of the database inside the data folder.
 pub const DB_FILE: &str = "presign.sqlite3";
+
+/// Closures waiting for the database thread, at most. Each takes
+/// microseconds; a queue this long means the database is stuck.
+pub const QUEUE_CAPACITY: usize = 4096;
 
 /// The schema, one migration per version; never edit a released one, add
 /// the next instead.
@@ -99,6 +106,8 @@ pub enum DbError {
     Thread(#[source] std::io::Error),
     #[error("database holds an invalid {0}")]
     Corrupt(String),
+    #[error("the database queue is full")]
+    Busy,
 }
 
 impl DbError {
@@ -113,7 +122,7 @@ impl DbError {
 /// the last handle is dropped.
 #[derive(Debug, Clone)]
 pub struct Db {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::SyncSender<Job>,
 }
 
 /// A closure for the database thread; it sends its own answer.
@@ -130,20 +139,20 @@ impl Db {
         if !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(%mode, "SQLite refused WAL mode");
         }
-        Self::prepare(conn)
+        Self::prepare(conn, QUEUE_CAPACITY)
     }
 
     /// A private database in memory (tests, and `app()` without a data folder).
     pub fn open_in_memory() -> Result<Self, DbError> {
-        Self::prepare(Connection::open_in_memory()?)
+        Self::prepare(Connection::open_in_memory()?, QUEUE_CAPACITY)
     }
 
-    fn prepare(mut conn: Connection) -> Result<Self, DbError> {
+    fn prepare(mut conn: Connection, capacity: usize) -> Result<Self, DbError> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
-        let (jobs, queue) = mpsc::channel::<Job>();
+        let (jobs, queue) = mpsc::sync_channel::<Job>(capacity);
         std::thread::Builder::new()
             .name("presign-db".into())
             .spawn(move || {
@@ -157,7 +166,8 @@ impl Db {
     }
 
     /// Runs `f` with the connection on the database thread, after the
-    /// closures sent before it.
+    /// closures sent before it; [`DbError::Busy`] at once when the queue
+    /// is full.
     pub async fn call<T, F>(&self, f: F) -> Result<T, DbError>
     where
         T: Send + 'static,
@@ -173,9 +183,12 @@ impl Db {
             // The caller may have gone (a request cancelled): nothing to tell.
             let _ = answer.send(result);
         });
-        self.jobs
-            .send(job)
-            .map_err(|_| DbError::Task("the database thread has stopped".into()))?;
+        self.jobs.try_send(job).map_err(|e| match e {
+            mpsc::TrySendError::Full(_) => DbError::Busy,
+            mpsc::TrySendError::Disconnected(_) => {
+                DbError::Task("the database thread has stopped".into())
+            }
+        })?;
         answered
             .await
             .map_err(|_| DbError::Task("the database thread dropped a task".into()))?
@@ -185,6 +198,7 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures::FutureExt as _;
 
     #[test]
     fn migrations_are_valid() {
@@ -204,6 +218,40 @@ mod tests {
             Ok(())
         })
         .await
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_is_busy_at_once_and_the_database_answers_again() {
+        let db = Db::prepare(Connection::open_in_memory().expect("memory"), 2).expect("opened");
+        // The thread holds the first closure until told to go on...
+        let (go, wait) = std::sync::mpsc::channel::<()>();
+        let (started, running) = tokio::sync::oneshot::channel::<()>();
+        let held = tokio::spawn({
+            let db = db.clone();
+            async move {
+                db.call(move |_| {
+                    let _ = started.send(());
+                    let _ = wait.recv();
+                    Ok(())
+                })
+                .await
+            }
+        });
+        running.await.expect("the first closure runs");
+        // ...so two more fill the queue (each sent, waiting for its
+        // answer), and the next is refused at once.
+        let mut queued: Vec<_> = (0..2).map(|_| Box::pin(db.call(|_| Ok(())))).collect();
+        for call in &mut queued {
+            assert!(call.now_or_never().is_none(), "queued, not answered");
+        }
+        let refused = db.call(|_| Ok(())).now_or_never();
+        assert!(matches!(refused, Some(Err(DbError::Busy))), "{refused:?}");
+        go.send(()).expect("the first closure waits");
+        held.await.expect("task").expect("the first closure");
+        for call in queued {
+            call.await.expect("a queued closure");
+        }
+        db.call(|_| Ok(())).await.expect("room again");
     }
 
     #[tokio::test]

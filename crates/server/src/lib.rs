@@ -22,13 +22,14 @@
 //!   extractors, CORS, OpenAPI, static files, request log and metrics, and
 //!   `routes/`, one module per endpoint;
 //! - `auth/`: who calls (JWT, JWKS, the dev user);
-//! - `domain/`: upload sessions, records, the upload policy, rate limits,
-//!   the stale-upload collector, the webhook; each with its own errors;
+//! - `domain/`: upload sessions, records, the upload policy, byte quotas,
+//!   rate limits, the stale-upload collector, the webhook; each with its
+//!   own errors;
 //! - `s3/`: signing, the POST policy, the store client, the bucket CORS
 //!   rule;
 //! - `embedded/`: the development store;
 //! - `db`: the SQLite database and its thread;
-//! - `clock`, `secret`, `duration_text`: small shared values.
+//! - `clock`, `secret`, `duration_text`, `hosts`: small shared values.
 //!
 //! Dependencies go one way (no module uses one that uses it back): `server`
 //! and `commands` use the rest; `http` uses `auth`, `domain`, `s3`,
@@ -45,10 +46,12 @@ mod cli;
 mod clock;
 mod commands;
 mod config;
+mod conformance;
 mod db;
 mod domain;
 mod duration_text;
 mod embedded;
+mod hosts;
 mod http;
 mod s3;
 mod secret;
@@ -58,6 +61,7 @@ mod server;
 pub use cli::Cli;
 pub use commands::{run as run_command, CommandError};
 pub use config::Config;
+pub use conformance::{run as run_conformance, Outcome, Report, Target as ConformanceTarget};
 pub use server::{Addresses, Server};
 
 // What tests build a server from, or drive it with: the router and its
@@ -66,12 +70,12 @@ pub use crate::http::app;
 pub use crate::http::error::NO_SUCH_UPLOAD;
 pub use crate::http::metrics::Metrics;
 pub use crate::http::openapi::DOCUMENTED_ONLY;
-pub use crate::http::routes::healthz::{CheckStatus, HealthResponse};
+pub use crate::http::routes::healthz::{CheckStatus, HealthResponse, STORE_CHECK_REUSED_FOR};
 pub use crate::http::routes::router as api_router;
 pub use crate::http::state::{AppState, WebConfig};
 pub use auth::{Authenticator, DEV_USER};
 pub use clock::{Clock, ManualClock};
-pub use config::{ApiCors, StoreConfig};
+pub use config::{AllowedHosts, ApiCors, RequestLimits, StoreConfig};
 pub use domain::rate_limit::{RateLimit, UserRateLimiter};
 pub use domain::records::Records;
 pub use domain::upload_policy::UploadPolicy;

@@ -13,12 +13,13 @@ use crate::transport::signer::backend::Backend;
 use crate::transport::signer::batched_calls::{Confirming, Signing};
 use crate::transport::signer::batching::{self, RequestBatch};
 use crate::transport::signer::call::Call;
-use crate::transport::signer::http::{encode_query_component, parse};
+use crate::transport::signer::http::parse;
 use presign_core::protocol::form::{GetUploadFormRequest, GetUploadFormResponse};
 use presign_core::protocol::multipart::{
     CompleteMultipartRequest, CompleteMultipartResponse, CreateMultipartRequest,
     CreateMultipartResponse, ListPartsResponse, PartUrlsRequest, PartUrlsResponse,
 };
+use presign_core::protocol::query::encode_component;
 use presign_core::protocol::single::{
     DownloadUrlResponse, FileUploadedRequest, FileUploadedResponse, GetUploadUrlRequest,
     GetUploadUrlResponse,
@@ -38,7 +39,7 @@ pub struct SignerClient {
 
 /// `/api/multipart/{id}{rest}`.
 fn multipart_path(upload_id: &str, rest: &str) -> String {
-    format!("/api/multipart/{}{rest}", encode_query_component(upload_id))
+    format!("/api/multipart/{}{rest}", encode_component(upload_id))
 }
 
 impl SignerClient {
@@ -105,7 +106,7 @@ impl SignerClient {
         key: &str,
         signal: Option<&AbortSignal>,
     ) -> Result<DownloadUrlResponse, UploadError> {
-        let path = format!("/api/download-url?key={}", encode_query_component(key));
+        let path = format!("/api/download-url?key={}", encode_component(key));
         let call = Call::get("downloadUrl", path).about(key);
         self.ask(&call, signal).await
     }

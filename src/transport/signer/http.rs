@@ -202,19 +202,6 @@ pub fn signer_error(status: u16, body: &str) -> UploadError {
     UploadError::new(ErrorCode::from_http_status(status), message).with_status(status)
 }
 
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-pub fn encode_query_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,14 +261,5 @@ mod tests {
                 "{status} {body}"
             );
         }
-    }
-
-    #[test]
-    fn query_encoding() {
-        assert_eq!(
-            encode_query_component("users/dev/demo/2024 a+b&c=d/ñ.bin"),
-            "users%2Fdev%2Fdemo%2F2024%20a%2Bb%26c%3Dd%2F%C3%B1.bin"
-        );
-        assert_eq!(encode_query_component("A-z_0.~"), "A-z_0.~");
     }
 }

@@ -3,4 +3,5 @@
 
 pub mod file_type;
 pub mod filename;
+pub mod key_template;
 pub mod object_key;

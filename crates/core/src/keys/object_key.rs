@@ -4,8 +4,11 @@ use crate::keys::file_type::FileType;
 use crate::s3::limits::MAX_KEY_BYTES;
 use std::fmt;
 
-/// The identity a key prefix is derived from: 1..=128 of `[A-Za-z0-9._-]`,
-/// never `.` or `..`.
+/// The identity a key prefix is derived from: the user's id (a token's
+/// `sub`), 1..=128 of `[A-Za-z0-9._-]`, never `.` or `..`; and, when the
+/// signer trusts several issuers, the label of the user's issuer (the same
+/// characters, 1..=64), so that two issuers' users with the same id never
+/// share a prefix.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UserId(String);
 
@@ -15,26 +18,61 @@ pub struct UserId(String);
 )]
 pub struct UserIdError;
 
+/// Longest issuer label.
+pub const MAX_ISSUER_LABEL: usize = 64;
+
+/// One key segment of 1..=`max` of `[A-Za-z0-9._-]`, not `.` or `..`.
+fn safe_segment(value: &str, max: usize) -> bool {
+    (1..=max).contains(&value.len())
+        && value != "."
+        && value != ".."
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
 impl UserId {
+    /// A user id with no issuer label: the prefix `users/{id}/`.
     pub fn parse(value: &str) -> Result<Self, UserIdError> {
-        let ok = (1..=128).contains(&value.len())
-            && value != "."
-            && value != ".."
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-        if ok {
+        if safe_segment(value, 128) {
             Ok(Self(value.to_owned()))
         } else {
             Err(UserIdError)
         }
     }
 
+    /// The user `sub` of the issuer labelled `issuer`: the prefix
+    /// `users/{issuer}/{sub}/`.
+    pub fn with_issuer(issuer: &str, sub: &str) -> Result<Self, UserIdError> {
+        if Self::is_issuer_label(issuer) && safe_segment(sub, 128) {
+            Ok(Self(format!("{issuer}/{sub}")))
+        } else {
+            Err(UserIdError)
+        }
+    }
+
+    /// Whether `label` may name an issuer in keys: 1..=64 of
+    /// `[A-Za-z0-9._-]`, not `.` or `..`.
+    pub fn is_issuer_label(label: &str) -> bool {
+        safe_segment(label, MAX_ISSUER_LABEL)
+    }
+
+    /// A user id in the form [`UserId::as_str`] gives (`sub`, or
+    /// `issuer/sub`), as databases keep it.
+    pub fn from_stored(text: &str) -> Result<Self, UserIdError> {
+        match text.split_once('/') {
+            Some((issuer, sub)) => Self::with_issuer(issuer, sub),
+            None => Self::parse(text),
+        }
+    }
+
+    /// `sub`, or `issuer/sub` for a user of a labelled issuer.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
-    /// `users/{id}/`: the only prefix this user may write, read or sign for.
+    /// `users/{id}/` (or `users/{issuer}/{id}/`): the only prefix this user
+    /// may write, read or sign for.
     pub fn prefix(&self) -> String {
         format!("users/{}/", self.0)
     }
@@ -167,6 +205,40 @@ mod tests {
         for bad in ["", ".", "..", "a/b", "a b", "ü", &"x".repeat(129)] {
             assert_eq!(UserId::parse(bad), Err(UserIdError), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn users_of_labelled_issuers() {
+        let a = UserId::with_issuer("id-a", "alice").expect("valid");
+        let b = UserId::with_issuer("id-b", "alice").expect("valid");
+        assert_eq!(a.prefix(), "users/id-a/alice/");
+        assert_ne!(a.prefix(), b.prefix());
+        assert_ne!(a.prefix(), user("alice").prefix());
+        assert_eq!(UserId::from_stored(a.as_str()), Ok(a.clone()));
+        assert_eq!(UserId::from_stored("alice"), Ok(user("alice")));
+        // Neither half may smuggle a segment or a traversal in.
+        for (issuer, sub) in [
+            ("", "alice"),
+            ("..", "alice"),
+            ("a/b", "alice"),
+            ("id-a", "a/b"),
+            ("id-a", ".."),
+            ("id-a", ""),
+            (&"x".repeat(65), "alice"),
+        ] {
+            assert_eq!(
+                UserId::with_issuer(issuer, sub),
+                Err(UserIdError),
+                "{issuer:?} {sub:?}"
+            );
+        }
+        for bad in ["a/b/c", "/alice", "alice/", "../alice"] {
+            assert_eq!(UserId::from_stored(bad), Err(UserIdError), "{bad:?}");
+        }
+        // A labelled user owns only its own prefix.
+        let key = "users/id-a/alice/ecu/x/a.bin";
+        assert!(ObjectKey::owned_by(key, &a).is_ok());
+        assert_eq!(ObjectKey::owned_by(key, &b), Err(KeyError::OutsidePrefix));
     }
 
     #[test]

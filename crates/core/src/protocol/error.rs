@@ -39,11 +39,15 @@ pub enum ErrorCode {
     /// The store (or the signer's database) has no space left: HTTP 507.
     /// Not retried: space does not come back by waiting a few seconds.
     StorageFull,
+    /// The caller's byte quota on the signer would be passed (HTTP 413);
+    /// the message says how many bytes are left. Not retried: it stays
+    /// refused until the caller's stored bytes go down.
+    QuotaExceeded,
 }
 
 impl ErrorCode {
     /// Every code (the wasm client's TypeScript union is checked against it).
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::BadRequest,
         ErrorCode::Network,
         ErrorCode::Expired,
@@ -57,6 +61,7 @@ impl ErrorCode {
         ErrorCode::RateLimited,
         ErrorCode::Unauthorized,
         ErrorCode::StorageFull,
+        ErrorCode::QuotaExceeded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -74,6 +79,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::StorageFull => "storage_full",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
         }
     }
 
@@ -89,7 +95,7 @@ impl ErrorCode {
             ErrorCode::Unauthorized => 401,
             ErrorCode::Expired | ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
-            ErrorCode::TooLarge => 413,
+            ErrorCode::TooLarge | ErrorCode::QuotaExceeded => 413,
             ErrorCode::UnsupportedType => 415,
             ErrorCode::RateLimited => 429,
             ErrorCode::Aborted => 499,
@@ -169,6 +175,7 @@ mod tests {
             ErrorCode::RateLimited => 10,
             ErrorCode::Unauthorized => 11,
             ErrorCode::StorageFull => 12,
+            ErrorCode::QuotaExceeded => 13,
         };
         for (i, code) in ErrorCode::ALL.into_iter().enumerate() {
             assert_eq!(index(code), i);
@@ -190,6 +197,7 @@ mod tests {
                         | ErrorCode::Aborted
                         | ErrorCode::Network
                         | ErrorCode::Unauthorized
+                        | ErrorCode::QuotaExceeded
                 )
             });
         }

@@ -10,5 +10,6 @@ pub mod error;
 pub mod form;
 pub mod metadata;
 pub mod multipart;
+pub mod query;
 pub mod records;
 pub mod single;

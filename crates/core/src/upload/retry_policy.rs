@@ -82,14 +82,17 @@ pub enum FailureClass {
     Expired,
     /// BadDigest / XAmzContentChecksumMismatch.
     Checksum,
-    /// Any other refusal (4xx, abort, a full disk): retrying cannot help.
+    /// Any other refusal (4xx, abort, a full disk, a quota): retrying
+    /// cannot help.
     Permanent,
 }
 
 impl Failure {
     pub fn class(&self) -> FailureClass {
         match (self.code, self.status) {
-            (ErrorCode::StorageFull | ErrorCode::Aborted, _) => FailureClass::Permanent,
+            (ErrorCode::StorageFull | ErrorCode::QuotaExceeded | ErrorCode::Aborted, _) => {
+                FailureClass::Permanent
+            }
             (ErrorCode::RateLimited, _) | (_, Some(429)) => FailureClass::Backpressure,
             (_, Some(503)) if self.retry_after_ms.is_some() => FailureClass::Backpressure,
             (ErrorCode::Network, _) => FailureClass::Transient,
@@ -318,6 +321,7 @@ mod tests {
             (failure(ErrorCode::NotFound, Some(404)), Permanent),
             (failure(ErrorCode::Aborted, None), Permanent),
             (failure(ErrorCode::StorageFull, Some(507)), Permanent),
+            (failure(ErrorCode::QuotaExceeded, Some(413)), Permanent),
         ];
         for (f, want) in cases {
             assert_eq!(f.class(), want, "{f:?}");

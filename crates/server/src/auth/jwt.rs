@@ -2,7 +2,9 @@
 
 use super::jwks;
 use super::keys::{IdentityError, VerifyKey, RSA_ALGORITHMS};
-use crate::config::{JwtConfig, JwtKeySource};
+use crate::config::{IssuerConfig, JwtConfig, JwtKeySource};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use presign_core::UserId;
@@ -17,14 +19,25 @@ enum Keys {
     ById(Vec<(String, VerifyKey)>),
 }
 
-/// Checks signature, algorithm, `exp` (required), `nbf`, and `aud`/`iss` when
-/// configured; the user is the `sub` claim.
+/// Checks signature, algorithm, `exp` (required), `nbf`, `aud` when
+/// configured, and `iss`: a token is verified only with the keys of the
+/// issuer it names (with one issuer and no `--jwt-issuer`, any `iss`). The
+/// user is the `sub` claim, under its issuer's label when it has one.
 #[derive(Debug)]
 pub struct JwtVerifier {
+    issuers: Vec<Issuer>,
+    leeway_secs: u64,
+}
+
+/// One issuer's keys and what its tokens must carry.
+#[derive(Debug)]
+struct Issuer {
     keys: Keys,
     audience: Vec<String>,
-    issuer: Vec<String>,
-    leeway_secs: u64,
+    /// The `iss` its tokens carry; `None` accepts any (a lone issuer).
+    issuer: Option<String>,
+    /// Its users' keys are `users/{label}/{sub}/`.
+    label: Option<String>,
 }
 
 /// Why a token was refused; the text goes into the 401 body.
@@ -52,13 +65,95 @@ pub enum VerifyError {
     BadSubject,
 }
 
+/// The claims read from a verified token. `iss` is a string (RFC 7519's
+/// StringOrURI): a list is refused, not searched.
 #[derive(Deserialize)]
 struct Claims {
     sub: String,
+    iss: Option<String>,
+}
+
+/// Just the `iss` of a token's claims, read before its signature is
+/// checked, to pick the keys that check it.
+#[derive(Deserialize)]
+struct IssuerClaim {
+    iss: Option<String>,
 }
 
 impl JwtVerifier {
     pub fn from_config(config: &JwtConfig) -> Result<Self, IdentityError> {
+        let issuers = config
+            .issuers
+            .iter()
+            .map(Issuer::from_config)
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            issuers,
+            leeway_secs: config.leeway_secs,
+        })
+    }
+
+    /// The user a token names, if it verifies.
+    pub fn verify(&self, token: &str) -> Result<UserId, VerifyError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|e| map_error(e.kind()))?;
+        let issuer = self.issuer_of(token)?;
+        let key = issuer.key_for(header.kid.as_deref())?;
+        if !key.algorithms.contains(&header.alg) {
+            return Err(VerifyError::Algorithm);
+        }
+        let mut validation = Validation::new(header.alg);
+        validation.algorithms = key.algorithms.clone();
+        validation.leeway = self.leeway_secs;
+        validation.validate_nbf = true;
+        let mut required = vec!["exp", "sub"];
+        if issuer.audience.is_empty() {
+            validation.validate_aud = false;
+        } else {
+            validation.set_audience(&issuer.audience);
+            required.push("aud");
+        }
+        if let Some(iss) = &issuer.issuer {
+            validation.set_issuer(&[iss]);
+            required.push("iss");
+        }
+        validation.set_required_spec_claims(&required);
+        let data = jsonwebtoken::decode::<Claims>(token, &key.key, &validation)
+            .map_err(|e| map_error(e.kind()))?;
+        if issuer.issuer.is_some() && data.claims.iss != issuer.issuer {
+            return Err(VerifyError::Issuer);
+        }
+        let sub = &data.claims.sub;
+        match &issuer.label {
+            None => UserId::parse(sub),
+            Some(label) => UserId::with_issuer(label, sub),
+        }
+        .map_err(|_| VerifyError::BadSubject)
+    }
+
+    /// The issuer whose keys check `token`: the only one, or the one its
+    /// (not yet verified) `iss` names.
+    fn issuer_of(&self, token: &str) -> Result<&Issuer, VerifyError> {
+        if let [only] = self.issuers.as_slice() {
+            return Ok(only);
+        }
+        let payload = token.split('.').nth(1).ok_or(VerifyError::Malformed)?;
+        let json = URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .map_err(|_| VerifyError::Malformed)?;
+        let claim: IssuerClaim =
+            serde_json::from_slice(&json).map_err(|_| VerifyError::Malformed)?;
+        let iss = claim
+            .iss
+            .ok_or_else(|| VerifyError::MissingClaim("iss".into()))?;
+        self.issuers
+            .iter()
+            .find(|i| i.issuer.as_deref() == Some(iss.as_str()))
+            .ok_or(VerifyError::Issuer)
+    }
+}
+
+impl Issuer {
+    fn from_config(config: &IssuerConfig) -> Result<Self, IdentityError> {
         let keys = match &config.key {
             JwtKeySource::Secret(secret) => Keys::Single(VerifyKey {
                 key: DecodingKey::from_secret(secret.expose().as_bytes()),
@@ -83,47 +178,24 @@ impl JwtVerifier {
             keys,
             audience: config.audience.clone(),
             issuer: config.issuer.clone(),
-            leeway_secs: config.leeway_secs,
+            label: config.label.clone(),
         })
     }
 
-    /// The user a token names, if it verifies.
-    pub fn verify(&self, token: &str) -> Result<UserId, VerifyError> {
-        let header = jsonwebtoken::decode_header(token).map_err(|e| map_error(e.kind()))?;
-        let key = match &self.keys {
-            Keys::Single(key) => key,
-            Keys::ById(keys) => match (&header.kid, keys.as_slice()) {
+    /// The key a token's `kid` picks (optional with a single key).
+    fn key_for(&self, kid: Option<&str>) -> Result<&VerifyKey, VerifyError> {
+        match &self.keys {
+            Keys::Single(key) => Ok(key),
+            Keys::ById(keys) => match (kid, keys.as_slice()) {
                 (Some(kid), _) => keys
                     .iter()
                     .find(|(id, _)| id == kid)
                     .map(|(_, key)| key)
-                    .ok_or(VerifyError::UnknownKey)?,
-                (None, [(_, only)]) => only,
-                (None, _) => return Err(VerifyError::UnknownKey),
+                    .ok_or(VerifyError::UnknownKey),
+                (None, [(_, only)]) => Ok(only),
+                (None, _) => Err(VerifyError::UnknownKey),
             },
-        };
-        if !key.algorithms.contains(&header.alg) {
-            return Err(VerifyError::Algorithm);
         }
-        let mut validation = Validation::new(header.alg);
-        validation.algorithms = key.algorithms.clone();
-        validation.leeway = self.leeway_secs;
-        validation.validate_nbf = true;
-        let mut required = vec!["exp", "sub"];
-        if self.audience.is_empty() {
-            validation.validate_aud = false;
-        } else {
-            validation.set_audience(&self.audience);
-            required.push("aud");
-        }
-        if !self.issuer.is_empty() {
-            validation.set_issuer(&self.issuer);
-            required.push("iss");
-        }
-        validation.set_required_spec_claims(&required);
-        let data = jsonwebtoken::decode::<Claims>(token, &key.key, &validation)
-            .map_err(|e| map_error(e.kind()))?;
-        UserId::parse(&data.claims.sub).map_err(|_| VerifyError::BadSubject)
     }
 }
 

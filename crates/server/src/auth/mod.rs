@@ -1,6 +1,7 @@
 //! Who is calling: `Authorization: Bearer <JWT>` verified by [`Authenticator`]
-//! (the user id is the token's `sub`), or, with `--dev` and no JWT settings,
-//! the fixed development user `dev`.
+//! with the keys of the token's issuer (the user id is the token's `sub`,
+//! under its issuer's label when several issuers are trusted), or, with
+//! `--dev` and no JWT settings, the fixed development user `dev`.
 //!
 //! Nothing here knows the HTTP API: it reads one header and answers the
 //! caller's user id or an [`AuthError`]. The API's `Identity` extractor

@@ -1,6 +1,7 @@
 //! The TOML file named by `--config` / `PRESIGN_CONFIG`: the last layer
 //! ([`super::sources`]) of identity, upload policy and per-user limits, and
-//! the only home of per-file-type rules and the JWT leeway.
+//! the only home of per-file-type rules, of several JWT issuers and of the
+//! JWT leeway.
 //!
 //! The file (every table and key optional; relative paths are relative to
 //! the file's folder):
@@ -12,7 +13,15 @@
 //! jwt_jwks = "jwks.json"        # or: JWKS file, keys picked by kid
 //! jwt_audience = "my-app"       # tokens must carry this aud
 //! jwt_issuer = "https://id.example.com/"
-//! jwt_leeway = 30               # seconds of clock skew tolerated on exp/nbf
+//! jwt_any_audience = false      # public keys without an audience
+//! jwt_leeway = 30               # seconds of clock skew tolerated on exp/nbf (<= 300)
+//!
+//! # Or, instead of the keys above, several issuers, each with its keys:
+//! [[identity.issuers]]
+//! issuer = "https://id-a.example.com/"  # the iss of its tokens
+//! label = "a"                   # its users' keys: users/a/{sub}/ (default: from issuer)
+//! jwt_jwks = "a-jwks.json"      # one of jwt_secret, jwt_public_key, jwt_jwks
+//! jwt_audience = "my-app"       # default: [identity] jwt_audience
 //!
 //! [limits]
 //! rate_limit = 20               # requests per second per user (0: off)
@@ -23,12 +32,14 @@
 //! default_max_size = 5368709120 # bytes, for types without their own
 //! max_post_size = 10000000      # bytes, presigned POST form uploads
 //! inline_pdf = false            # downloads show PDFs in the browser
+//! user_quota = 1000000000       # bytes one user may hold
 //!
 //! [policy.file_types.images]
 //! content_types = ["image/png", "image/jpeg"]   # or "image/*"; active
 //!                               # types (text/html, image/svg+xml) only by name
 //! extensions = ["png", "jpg", "jpeg"]
 //! max_size = 10000000
+//! user_quota = 100000000        # bytes of this type one user may hold
 //! expires_in = 300              # seconds
 //! ```
 
@@ -61,7 +72,23 @@ pub struct FileIdentity {
     pub jwt_jwks: Option<PathBuf>,
     pub jwt_audience: Option<String>,
     pub jwt_issuer: Option<String>,
+    pub jwt_any_audience: Option<bool>,
     pub jwt_leeway: Option<u64>,
+    /// Several issuers, each with its own keys (`[[identity.issuers]]`).
+    #[serde(default)]
+    pub issuers: Vec<FileIssuer>,
+}
+
+/// One `[[identity.issuers]]` entry.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileIssuer {
+    pub issuer: String,
+    pub label: Option<String>,
+    pub jwt_secret: Option<String>,
+    pub jwt_public_key: Option<PathBuf>,
+    pub jwt_jwks: Option<PathBuf>,
+    pub jwt_audience: Option<String>,
 }
 
 #[derive(Default, Deserialize)]
@@ -78,6 +105,7 @@ pub struct FilePolicy {
     pub default_max_size: Option<u64>,
     pub max_post_size: Option<u64>,
     pub inline_pdf: Option<bool>,
+    pub user_quota: Option<u64>,
     #[serde(default)]
     pub file_types: BTreeMap<String, FileTypeRule>,
 }

@@ -1,18 +1,32 @@
-//! The identity settings: how the server learns who calls it (a JWT key
-//! source, audiences, issuers), resolved from flags, environment and the
-//! file's `[identity]`. [`crate::auth`] loads the keys they name.
+//! The identity settings: how the server learns who calls it (JWT key
+//! sources, each bound to its issuer, with their audiences), resolved from
+//! flags, environment and the file's `[identity]`; several issuers come from
+//! the file's `[[identity.issuers]]` ([`super::issuers`]). [`crate::auth`]
+//! loads the keys they name.
+//!
+//! Refused at start: public keys without an audience (tokens the identity
+//! provider issues for any other application would be accepted) unless
+//! `--jwt-any-audience` says every token of the provider is meant for this
+//! server; a leeway over [`MAX_JWT_LEEWAY_SECS`]; `--jwt-issuer` naming
+//! several issuers that would share one set of keys and one namespace.
+//! A shared secret needs no audience: only this server and the token
+//! minter hold it, so no other application's tokens verify with it; an
+//! audience, when configured, is checked all the same.
 
 use super::error::ConfigError;
 use super::file::FileIdentity;
+use super::issuers;
+use super::jwt_issuer::{list, IssuerConfig, JwtKeySource};
 use super::sources::Env;
 use crate::cli::FileBackedArgs;
 use crate::secret::Secret;
 use std::path::{Path, PathBuf};
 
-/// Smallest HMAC secret accepted (RFC 7518: at least the hash's size).
-pub const MIN_JWT_SECRET_BYTES: usize = 32;
 /// Default clock skew tolerated on `exp` and `nbf`.
 pub const DEFAULT_JWT_LEEWAY_SECS: u64 = 30;
+/// Largest clock skew accepted: five minutes (a longer one accepts tokens
+/// long expired).
+pub const MAX_JWT_LEEWAY_SECS: u64 = 300;
 
 /// How the server learns who calls it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,30 +40,18 @@ pub enum IdentityConfig {
 /// Bearer JWT verification settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JwtConfig {
-    pub key: JwtKeySource,
-    /// Accepted `aud` values; when set, tokens must carry one of them.
-    pub audience: Vec<String>,
-    /// Accepted `iss` values; when set, tokens must carry one of them.
-    pub issuer: Vec<String>,
-    /// Clock skew tolerated on `exp` and `nbf`, in seconds.
+    /// Who issues tokens, each with its own keys: one (the flags,
+    /// environment or `[identity]`) or several (`[[identity.issuers]]`).
+    /// A token is verified only with the keys of its `iss`.
+    pub issuers: Vec<IssuerConfig>,
+    /// Clock skew tolerated on `exp` and `nbf`, in seconds (at most
+    /// [`MAX_JWT_LEEWAY_SECS`]).
     pub leeway_secs: u64,
 }
 
-/// Where the verification key comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JwtKeySource {
-    /// HS256/HS384/HS512 with a shared secret.
-    Secret(Secret),
-    /// RS256.. (an RSA key) or ES256/ES384 (an EC key) from a PEM public key.
-    PublicKeyPem(PathBuf),
-    /// RS*/PS*/ES* public keys from a JWKS file, picked by the token's `kid`.
-    Jwks(PathBuf),
-}
-
-/// The identity: a JWT key source (one of a secret, a PEM public key and a
-/// JWKS file) with its audiences and issuers; without one, the dev user
-/// when `dev`, else an error. `base`: the file's folder, where its paths
-/// start.
+/// The identity: the JWT issuers with their keys and audiences; without
+/// one, the dev user when `dev`, else an error. `base`: the file's folder,
+/// where its paths start.
 pub fn resolve(
     dev: bool,
     args: &FileBackedArgs,
@@ -58,13 +60,13 @@ pub fn resolve(
     base: &Path,
 ) -> Result<IdentityConfig, ConfigError> {
     let path = |text: String| Ok(PathBuf::from(text));
+    let in_file = |p: Option<PathBuf>| p.map(|p| base.join(p));
     let secret = env.layer_with(
         args.jwt_secret.clone(),
         "PRESIGN_JWT_SECRET",
         |text| Ok(Secret::new(text)),
         file.jwt_secret.map(Secret::new),
     )?;
-    let in_file = |p: Option<PathBuf>| p.map(|p| base.join(p));
     let public_key = env.layer_with(
         args.jwt_public_key.clone(),
         "PRESIGN_JWT_PUBLIC_KEY",
@@ -77,48 +79,76 @@ pub fn resolve(
         path,
         in_file(file.jwt_jwks),
     )?;
-    let key = match (secret, public_key, jwks) {
-        (None, None, None) => None,
-        (Some(secret), None, None) => {
-            if secret.expose().len() < MIN_JWT_SECRET_BYTES {
-                return Err(ConfigError::ShortSecret(MIN_JWT_SECRET_BYTES));
-            }
-            Some(JwtKeySource::Secret(secret))
-        }
-        (None, Some(pem), None) => Some(JwtKeySource::PublicKeyPem(pem)),
-        (None, None, Some(jwks)) => Some(JwtKeySource::Jwks(jwks)),
-        _ => return Err(ConfigError::TwoKeySources),
-    };
-    let audience = env.layer_with(
+    let key = JwtKeySource::one_of(secret, public_key, jwks)?;
+    let audience = list(env.layer_with(
         args.jwt_audience.clone(),
         "PRESIGN_JWT_AUDIENCE",
         Ok,
         file.jwt_audience,
-    )?;
+    )?);
     let issuer = env.layer_with(
         args.jwt_issuer.clone(),
         "PRESIGN_JWT_ISSUER",
         Ok,
         file.jwt_issuer,
     )?;
-    match key {
-        Some(key) => Ok(IdentityConfig::Jwt(JwtConfig {
-            key,
-            audience: list(audience),
-            issuer: list(issuer),
-            leeway_secs: file.jwt_leeway.unwrap_or(DEFAULT_JWT_LEEWAY_SECS),
-        })),
-        None if dev => Ok(IdentityConfig::DevUser),
-        None => Err(ConfigError::NoIdentity),
+    let any_audience = env
+        .layer(
+            args.jwt_any_audience.then_some(true),
+            "PRESIGN_JWT_ANY_AUDIENCE",
+            "true or false",
+            file.jwt_any_audience,
+        )?
+        .unwrap_or(false);
+    if any_audience && !audience.is_empty() {
+        return Err(ConfigError::AudienceAndAnyAudience);
     }
+    let leeway_secs = file.jwt_leeway.unwrap_or(DEFAULT_JWT_LEEWAY_SECS);
+    if leeway_secs > MAX_JWT_LEEWAY_SECS {
+        return Err(ConfigError::LongLeeway {
+            got: leeway_secs,
+            max: MAX_JWT_LEEWAY_SECS,
+        });
+    }
+    let from_file = !file.issuers.is_empty();
+    let issuers = match (key, from_file) {
+        (None, false) if dev => return Ok(IdentityConfig::DevUser),
+        (None, false) => return Err(ConfigError::NoIdentity),
+        (Some(key), false) => vec![one_issuer(key, audience, issuer)?],
+        (None, true) if issuer.is_some() => return Err(ConfigError::IssuerBothWays),
+        (None, true) => issuers::resolve(file.issuers, &audience, base)?,
+        (Some(_), true) => return Err(ConfigError::KeysBothWays),
+    };
+    for issuer in &issuers {
+        if issuer.key.is_public() && issuer.audience.is_empty() && !any_audience {
+            let named = from_file.then(|| issuer.issuer.clone()).flatten();
+            return Err(ConfigError::NoAudience(named));
+        }
+    }
+    Ok(IdentityConfig::Jwt(JwtConfig {
+        issuers,
+        leeway_secs,
+    }))
 }
 
-/// A comma-separated list, its items trimmed, empty ones left out.
-fn list(text: Option<String>) -> Vec<String> {
-    text.iter()
-        .flat_map(|s| s.split(','))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+/// The issuer of the flags (environment, `[identity]`): its users keep
+/// `users/{sub}/`. `--jwt-issuer` names one issuer: several would share
+/// one key set and one namespace.
+fn one_issuer(
+    key: JwtKeySource,
+    audience: Vec<String>,
+    issuer: Option<String>,
+) -> Result<IssuerConfig, ConfigError> {
+    let issuer = issuer
+        .map(|text| text.trim().to_owned())
+        .filter(|text| !text.is_empty());
+    if let Some(text) = issuer.as_deref().filter(|text| text.contains(',')) {
+        return Err(ConfigError::SeveralIssuers(text.to_owned()));
+    }
+    Ok(IssuerConfig {
+        key,
+        audience,
+        issuer,
+        label: None,
+    })
 }

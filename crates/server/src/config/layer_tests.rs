@@ -49,10 +49,13 @@ const SECRET_C: &str = "file-secret-0123456789abcdef0123456789";
 
 fn secret_of(s: &Config) -> String {
     match &s.identity {
-        IdentityConfig::Jwt(JwtConfig {
-            key: JwtKeySource::Secret(secret),
-            ..
-        }) => secret.expose().to_owned(),
+        IdentityConfig::Jwt(JwtConfig { issuers, .. }) => match issuers.as_slice() {
+            [IssuerConfig {
+                key: JwtKeySource::Secret(secret),
+                ..
+            }] => secret.expose().to_owned(),
+            other => panic!("expected one JWT secret, got {other:?}"),
+        },
         other => panic!("expected a JWT secret, got {other:?}"),
     }
 }
@@ -166,13 +169,17 @@ fn file_paths_are_relative_to_the_file_and_audiences_are_lists() {
     let IdentityConfig::Jwt(jwt) = s.identity else {
         panic!("JWT expected");
     };
+    assert_eq!(jwt.leeway_secs, 5);
+    let [issuer] = jwt.issuers.as_slice() else {
+        panic!("one issuer expected: {:?}", jwt.issuers);
+    };
     assert_eq!(
-        jwt.key,
+        issuer.key,
         JwtKeySource::Jwks(dir.path().join("keys/jwks.json"))
     );
-    assert_eq!(jwt.audience, ["a", "b"]);
-    assert_eq!(jwt.issuer, ["https://id/"]);
-    assert_eq!(jwt.leeway_secs, 5);
+    assert_eq!(issuer.audience, ["a", "b"]);
+    assert_eq!(issuer.issuer.as_deref(), Some("https://id/"));
+    assert_eq!(issuer.label, None);
     // A flag path is taken as given, and replaces the file's source.
     let s = resolve_in(dir.path(), &["--jwt-public-key", "k.pem"], &[], Some(toml));
     assert_eq!(s.err(), Some(ConfigError::TwoKeySources));
@@ -288,4 +295,42 @@ fn config_refuses_to_start_without_identity_and_never_prints_the_secret() {
         !debug.contains(SECRET_A) && debug.contains("Secret(***)"),
         "{debug}"
     );
+}
+
+#[test]
+fn user_quotas_in_all_and_per_type() {
+    let toml = "[policy]\nuser_quota = 600\n[policy.file_types.images]\nuser_quota = 100\n";
+    let images = FileType::parse("images").expect("type");
+    let other = FileType::parse("other").expect("type");
+    let file = resolve(&["--dev"], &[], Some(toml)).expect("settings");
+    assert_eq!(file.policy.user_quota, Some(600));
+    assert_eq!(
+        (
+            file.policy.quota(&images).of_type,
+            file.policy.quota(&other).of_type
+        ),
+        (Some(100), None)
+    );
+    let env = [("PRESIGN_USER_QUOTA", "6000")];
+    let over = resolve(&["--dev"], &env, Some(toml)).expect("settings");
+    assert_eq!(over.policy.user_quota, Some(6000));
+    let flag = resolve(&["--dev", "--user-quota", "60000"], &env, Some(toml)).expect("settings");
+    assert_eq!(flag.policy.user_quota, Some(60000));
+    assert_eq!(
+        resolve(&["--dev"], &[], None)
+            .expect("settings")
+            .policy
+            .user_quota,
+        None
+    );
+    for (args, toml) in [
+        (vec!["--dev", "--user-quota", "0"], None),
+        (
+            vec!["--dev"],
+            Some("[policy.file_types.images]\nuser_quota = 0\n"),
+        ),
+    ] {
+        let err = resolve(&args, &[], toml).expect_err("a zero quota");
+        assert!(err.to_string().contains("user_quota"), "{err}");
+    }
 }

@@ -11,8 +11,12 @@
 //! - [`store`]: which store and bucket ([`StoreTarget`], all the
 //!   subcommands need);
 //! - [`cors`]: which origins may call the API;
-//! - [`identity`], [`limits`], [`upload_policy`]: who calls, how often,
-//!   uploading what; [`mod@file`]: the TOML file they may come from;
+//! - [`hosts`]: which `Host` names requests may carry, and where `--dev`
+//!   may listen; [`request_limits`]: how long a request may take, how many
+//!   run at once;
+//! - [`identity`] (each issuer: [`jwt_issuer`]; several: [`issuers`]), [`limits`],
+//!   [`upload_policy`]: who calls, how often, uploading what; [`mod@file`]:
+//!   the TOML file they may come from;
 //! - [`webhook`], [`gc`]: the background tasks;
 //! - [`error`]: why a configuration is refused.
 
@@ -20,8 +24,12 @@ mod cors;
 mod error;
 mod file;
 mod gc;
+mod hosts;
 mod identity;
+mod issuers;
+mod jwt_issuer;
 mod limits;
+mod request_limits;
 mod sources;
 mod store;
 mod upload_policy;
@@ -29,7 +37,10 @@ mod webhook;
 
 pub use cors::ApiCors;
 pub use error::ConfigError;
-pub use identity::{IdentityConfig, JwtConfig, JwtKeySource};
+pub use hosts::AllowedHosts;
+pub use identity::{IdentityConfig, JwtConfig};
+pub use jwt_issuer::{IssuerConfig, JwtKeySource};
+pub use request_limits::RequestLimits;
 pub use store::{StoreConfig, StoreTarget, DEV_REGION};
 
 use crate::cli::Cli;
@@ -74,6 +85,10 @@ pub struct Config {
     pub webhook: Option<WebhookConfig>,
     /// The stale-upload collector.
     pub gc: GcSettings,
+    /// Which `Host` names requests may carry.
+    pub hosts: AllowedHosts,
+    /// How long a request may take, how many run at once.
+    pub request_limits: RequestLimits,
 }
 
 impl Config {
@@ -90,6 +105,9 @@ impl Config {
         let gc = gc::resolve(&cli, &env)?;
         let cors = ApiCors::resolve(&cli)?;
         let StoreTarget { store, bucket, .. } = StoreTarget::from_env(&cli, &env)?;
+        hosts::check_dev_listen(&cli, &env, listen, &store)?;
+        let hosts = AllowedHosts::resolve(&cli, &env)?;
+        let request_limits = RequestLimits::resolve(&cli, &env)?;
         let args = &cli.file_backed;
         let (file, base) = file::load(args.config.clone(), &env)?;
         let identity = identity::resolve(cli.dev, args, &env, file.identity, &base)?;
@@ -112,6 +130,8 @@ impl Config {
             data_dir: cli.data_dir,
             webhook,
             gc,
+            hosts,
+            request_limits,
         })
     }
 }
@@ -137,6 +157,10 @@ fn store_public_url(flag: Option<String>, env: &Env<'_>) -> Result<Option<Url>, 
         .transpose()
 }
 
+#[cfg(test)]
+mod access_tests;
+#[cfg(test)]
+mod identity_tests;
 #[cfg(test)]
 mod layer_tests;
 #[cfg(test)]

@@ -7,6 +7,7 @@ use super::sources::{http_url, Env};
 use crate::cli::{Cli, StoreKind};
 use crate::s3::credentials::Credentials;
 use crate::secret::Secret;
+use http::HeaderValue;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use url::Url;
@@ -28,10 +29,12 @@ pub struct StoreTarget {
 /// Which S3 store the server signs for.
 #[derive(Debug, Clone)]
 pub enum StoreConfig {
-    /// An in-process s3s-fs store on `data_dir/store`, served on `listen`.
+    /// An in-process s3s-fs store on `data_dir/store`, served on `listen`,
+    /// to pages on a loopback name and of `allow_origins` (its CORS).
     Embedded {
         data_dir: PathBuf,
         listen: SocketAddr,
+        allow_origins: Vec<HeaderValue>,
     },
     /// A real S3 endpoint.
     Remote(RemoteStore),
@@ -64,6 +67,7 @@ impl StoreTarget {
             let store = StoreConfig::Embedded {
                 data_dir: cli.data_dir.clone(),
                 listen: cli.store_listen,
+                allow_origins: super::cors::parse_origins(&cli.allow_origin)?,
             };
             let bucket = cli.bucket.clone();
             (

@@ -34,10 +34,15 @@ fn dev_defaults() {
     assert_eq!(c.listen, "127.0.0.1:8080".parse().expect("addr"));
     assert_eq!(c.bucket, "uploads");
     assert_eq!(c.expires_in, Duration::from_secs(900));
-    assert_eq!(c.cors, ApiCors::AnyOrigin);
+    assert_eq!(c.cors, ApiCors::LoopbackAnd(Vec::new()));
+    assert_eq!(c.hosts, AllowedHosts::LoopbackAnd(Vec::new()));
+    assert_eq!(c.request_limits, RequestLimits::default());
     assert_eq!(c.www_dir, PathBuf::from("www"));
     assert_eq!(c.pkg_dir, PathBuf::from("pkg"));
-    let StoreConfig::Embedded { data_dir, listen } = c.store else {
+    let StoreConfig::Embedded {
+        data_dir, listen, ..
+    } = c.store
+    else {
         panic!("dev uses the embedded store");
     };
     assert_eq!(data_dir, PathBuf::from("./.data"));
@@ -48,7 +53,8 @@ fn dev_defaults() {
 fn port_env_applies_only_without_listen() {
     let c = resolve(&["--dev"], &[("PORT", "9000")]).expect("config");
     assert_eq!(c.listen, "127.0.0.1:9000".parse().expect("addr"));
-    let c = resolve(&["--dev", "--listen", "0.0.0.0:1234"], &[("PORT", "9000")]).expect("config");
+    let remote = ["--dev", "--listen", "0.0.0.0:1234", "--dev-allow-remote"];
+    let c = resolve(&remote, &[("PORT", "9000")]).expect("config");
     assert_eq!(c.listen, "0.0.0.0:1234".parse().expect("addr"));
     assert_eq!(
         resolve(&["--dev"], &[("PORT", "http")]).err(),
@@ -112,11 +118,11 @@ fn remote_needs_every_variable_and_names_the_missing_ones() {
 #[test]
 fn store_flag_chooses_the_store_whatever_the_mode() {
     // Development mode against a real store: AWS_* are read, the API stays
-    // open to any origin, and the bucket comes from the environment.
+    // open to loopback pages, and the bucket comes from the environment.
     let mut env = AWS_ENV.to_vec();
     env.push(("AWS_ENDPOINT_URL", "http://127.0.0.1:3900"));
     let c = resolve(&["--dev", "--store", "s3"], &env).expect("config");
-    assert_eq!(c.cors, ApiCors::AnyOrigin);
+    assert_eq!(c.cors, ApiCors::LoopbackAnd(Vec::new()));
     assert_eq!(c.bucket, "my-bucket");
     let StoreConfig::Remote(r) = c.store else {
         panic!("--store s3 signs for the endpoint");

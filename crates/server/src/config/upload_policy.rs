@@ -1,7 +1,7 @@
 //! The upload policy ([`crate::domain::upload_policy`]): the default and
-//! POST form maxima and whether PDFs download inline, from flags,
-//! environment or the file's `[policy]`, and
-//! the per-file-type rules, from the file only.
+//! POST form maxima, the user quota and whether PDFs download inline, from
+//! flags, environment or the file's `[policy]`, and the per-file-type rules
+//! (with their quotas), from the file only.
 
 use super::error::ConfigError;
 use super::file::FilePolicy;
@@ -37,6 +37,8 @@ pub fn resolve(
             file.max_post_size,
         )?
         .unwrap_or(defaults.max_post_size);
+    let user_quota = env.layer(args.user_quota, "PRESIGN_USER_QUOTA", SIZE, file.user_quota)?;
+    check_quotas(user_quota, &file)?;
     for (name, value) in [
         ("max_size", default_max_size),
         ("max_post_size", max_post_size),
@@ -72,7 +74,27 @@ pub fn resolve(
         default_max_size,
         max_post_size,
         default_expires_in,
+        user_quota,
         file_types: file.file_types,
         inline_pdf,
     })
+}
+
+/// No quota of 0, in all or of a type: it could be read as "off", as a
+/// rate limit's 0 is.
+fn check_quotas(user_quota: Option<u64>, file: &FilePolicy) -> Result<(), ConfigError> {
+    let of_types = file.file_types.iter().map(|(name, rule)| {
+        let at = format!("0 in [policy.file_types.{name}]");
+        (rule.user_quota, at)
+    });
+    for (quota, at) in std::iter::once((user_quota, "0".to_owned())).chain(of_types) {
+        if quota == Some(0) {
+            return Err(ConfigError::BadValue {
+                name: "user_quota",
+                what: "at least 1 byte (leave it unset for no quota)",
+                value: at,
+            });
+        }
+    }
+    Ok(())
 }

@@ -6,12 +6,14 @@
 //! - [`records`]: the completed uploads;
 //! - [`upload_policy`]: what may be uploaded (types, sizes, lifetimes);
 //! - [`download`]: how a download is shown (attachment or inline);
+//! - [`quota`]: how many bytes each user may hold;
 //! - [`rate_limit`]: requests per user;
 //! - [`gc`]: the stale-upload collector;
 //! - [`webhook`]: the signed POST per completed upload, from an outbox.
 
 pub mod download;
 pub mod gc;
+pub mod quota;
 pub mod rate_limit;
 pub mod records;
 pub mod upload_policy;

@@ -8,6 +8,7 @@
 //! delay it ([`crate::domain::webhook`] delivers in the background).
 
 use crate::db::{Db, DbError};
+use crate::domain::quota::{self, QuotaExceeded, QuotaLimits, Usage};
 use crate::domain::upload_sessions::{self, UploadId};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -15,6 +16,7 @@ use jiff::Timestamp;
 use presign_core::protocol::records::UploadRecord;
 use presign_core::UserId;
 use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::convert::Infallible;
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -69,31 +71,70 @@ impl Records {
     /// Records a verified single-PUT upload; the existing row if its key
     /// was recorded before.
     pub async fn record(&self, new: UploadRecord, at: Timestamp) -> Result<UploadRecord, DbError> {
-        self.write(new, at, None).await
+        let written = self.write(new, at, None, |_, _| Ok(Ok(()))).await?;
+        Ok(written.unwrap_or_else(|never: Infallible| match never {}))
+    }
+
+    /// Like [`Records::record`], unless a new record would take its user
+    /// past `quota` (see `domain::quota`): then nothing is written. A
+    /// key recorded before is answered as recorded, whatever the quota.
+    pub async fn record_within(
+        &self,
+        new: UploadRecord,
+        at: Timestamp,
+        quota: QuotaLimits,
+    ) -> Result<Result<UploadRecord, QuotaExceeded>, DbError> {
+        if !quota.is_set() {
+            return self.record(new, at).await.map(Ok);
+        }
+        self.write(new, at, None, move |tx, new| {
+            let recorded: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM uploads WHERE object_key = ?1)",
+                [&new.key],
+                |r| r.get(0),
+            )?;
+            if recorded {
+                return Ok(Ok(()));
+            }
+            quota::check_in(tx, &quota, &new.user, &new.file_type, new.size)
+        })
+        .await
     }
 
     /// Records a completed multipart upload and forgets its session `id`,
     /// in one transaction; the existing row if it was recorded before.
+    /// (Its bytes were counted against the quota from the create on.)
     pub async fn record_multipart(
         &self,
         new: UploadRecord,
         at: Timestamp,
         id: &UploadId,
     ) -> Result<UploadRecord, DbError> {
-        self.write(new, at, Some(id.as_str().to_owned())).await
+        let id = Some(id.as_str().to_owned());
+        let written = self.write(new, at, id, |_, _| Ok(Ok(()))).await?;
+        Ok(written.unwrap_or_else(|never: Infallible| match never {}))
     }
 
-    async fn write(
+    /// Writes `new` (and its outbox entry, and forgets its multipart
+    /// session) in one transaction, unless `check`, run first inside it,
+    /// refuses.
+    async fn write<E: Send + 'static>(
         &self,
         new: UploadRecord,
         at: Timestamp,
         multipart_id: Option<String>,
-    ) -> Result<UploadRecord, DbError> {
+        check: impl FnOnce(&Connection, &UploadRecord) -> Result<Result<(), E>, DbError>
+            + Send
+            + 'static,
+    ) -> Result<Result<UploadRecord, E>, DbError> {
         let webhook = self.webhook;
-        let (record, queued) = self
+        let written = self
             .db
             .call(move |c| {
                 let tx = c.transaction()?;
+                if let Err(refused) = check(&tx, &new)? {
+                    return Ok(Err(refused));
+                }
                 let created_at = at.to_string();
                 let inserted = tx.execute(
                     "INSERT INTO uploads (user_id, object_key, file_type, size, sha256, etag,
@@ -130,13 +171,24 @@ impl Records {
                     )?;
                 }
                 tx.commit()?;
-                Ok((record, queued))
+                Ok(Ok((record, queued)))
             })
             .await?;
-        if queued {
-            self.queued.notify_one();
-        }
-        Ok(record)
+        Ok(written.map(|(record, queued)| {
+            if queued {
+                self.queued.notify_one();
+            }
+            record
+        }))
+    }
+
+    /// What `user` holds, in all and of `file_type` (recorded uploads and
+    /// open multipart uploads' planned sizes).
+    pub async fn usage(&self, user: &UserId, file_type: &str) -> Result<Usage, DbError> {
+        let (user, file_type) = (user.as_str().to_owned(), file_type.to_owned());
+        self.db
+            .call(move |c| quota::usage(c, &user, &file_type))
+            .await
     }
 
     /// The record of the completed multipart upload `id` of `user`.

@@ -8,16 +8,20 @@
 //! a message naming the limit; an acceptance says how large the object may be
 //! and how long its URLs live.
 //!
-//! The built-in default allows every type and extension up to S3's own
-//! limits, with 10 MB for POST forms, except active content: a type a
+//! The built-in default allows every type and extension up to 5 GiB
+//! ([`DEFAULT_MAX_SIZE`], a single PUT's limit; S3 itself takes 5 TiB by
+//! multipart, which a deployment opts into with `--max-size`), with 10 MB
+//! for POST forms, and no byte quota, except active content: a type a
 //! browser runs as a document or script ([`content_type::is_active`]: HTML,
 //! XHTML, SVG, XML, JavaScript) is refused unless the file type's rule
 //! names it exactly (`text/html`; `text/*` or `*/*` do not count), since
 //! such a file, once opened from the store, runs on the store's origin.
-//! A POST form's policy lives at most [`MAX_POST_EXPIRES_IN`] (60 s): S3
-//! cannot make a form write-once, so a form is good for one upload only as
-//! long as it lives.
+//! The quota (in all, and per type) is [`crate::domain::quota`]'s; the
+//! policy says which limits apply. A POST form's policy lives at most
+//! [`MAX_POST_EXPIRES_IN`] (60 s): S3 cannot make a form write-once, so a
+//! form is good for one upload only as long as it lives.
 
+use crate::domain::quota::QuotaLimits;
 use presign_core::keys::file_type::FileType;
 use presign_core::keys::filename;
 use presign_core::protocol::content_type::{self, essence};
@@ -25,6 +29,9 @@ use presign_core::s3::limits::{MAX_OBJECT_SIZE, MAX_SINGLE_PUT};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::time::Duration;
+
+/// Default largest object of a type without its own `max_size`: 5 GiB.
+pub const DEFAULT_MAX_SIZE: u64 = MAX_SINGLE_PUT;
 
 /// Default largest POST form upload: 10 MB.
 pub const DEFAULT_MAX_POST_SIZE: u64 = 10 * 1000 * 1000;
@@ -43,6 +50,8 @@ pub struct UploadPolicy {
     pub max_post_size: u64,
     /// Lifetime of URLs of a type without its own `expires_in`.
     pub default_expires_in: Duration,
+    /// Bytes one user may hold, every type together (`--user-quota`).
+    pub user_quota: Option<u64>,
     pub file_types: BTreeMap<String, FileTypeRule>,
     /// Whether downloads show PDFs in the browser (`inline`) rather than
     /// saving them ([`crate::domain::download`]).
@@ -63,6 +72,8 @@ pub struct FileTypeRule {
     pub extensions: Vec<String>,
     /// Largest object, in bytes.
     pub max_size: Option<u64>,
+    /// Bytes of this type one user may hold.
+    pub user_quota: Option<u64>,
     /// Lifetime of this type's presigned URLs, in seconds.
     pub expires_in: Option<u64>,
 }
@@ -134,9 +145,10 @@ pub enum PolicyError {
 impl Default for UploadPolicy {
     fn default() -> Self {
         Self {
-            default_max_size: MAX_OBJECT_SIZE,
+            default_max_size: DEFAULT_MAX_SIZE,
             max_post_size: DEFAULT_MAX_POST_SIZE,
             default_expires_in: Duration::from_secs(900),
+            user_quota: None,
             file_types: BTreeMap::new(),
             inline_pdf: false,
         }
@@ -147,6 +159,14 @@ impl UploadPolicy {
     /// The rule of `file_type`, if the policy has one.
     pub fn rule(&self, file_type: &FileType) -> Option<&FileTypeRule> {
         self.file_types.get(file_type.as_str())
+    }
+
+    /// The byte quotas an upload of `file_type` is held to.
+    pub fn quota(&self, file_type: &FileType) -> QuotaLimits {
+        QuotaLimits {
+            total: self.user_quota,
+            of_type: self.rule(file_type).and_then(|r| r.user_quota),
+        }
     }
 
     /// Lifetime of the URLs of `file_type`.

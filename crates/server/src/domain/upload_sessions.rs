@@ -10,6 +10,7 @@
 //! async: the database runs off the runtime.
 
 use crate::db::{Db, DbError};
+use crate::domain::quota::{self, QuotaExceeded, QuotaLimits};
 use jiff::Timestamp;
 use presign_core::keys::file_type::FileType;
 use presign_core::protocol::client_token::ClientToken;
@@ -94,6 +95,9 @@ pub enum SessionError {
     /// concurrent attempt of the same create won).
     #[error("client_token {0} is taken by another open upload")]
     TokenTaken(ClientToken),
+    /// Its planned size would take the user past a byte quota.
+    #[error(transparent)]
+    OverQuota(#[from] QuotaExceeded),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -173,6 +177,19 @@ impl UploadSessions {
         session: UploadSession,
         idempotency: Option<Idempotency>,
     ) -> Result<(), SessionError> {
+        self.insert_within(id, session, idempotency, QuotaLimits::default())
+            .await
+    }
+
+    /// Like [`UploadSessions::insert`], and unless its planned size would
+    /// take its user past `quota` (see `domain::quota`).
+    pub async fn insert_within(
+        &self,
+        id: UploadId,
+        session: UploadSession,
+        idempotency: Option<Idempotency>,
+        quota: QuotaLimits,
+    ) -> Result<(), SessionError> {
         let limit = self.max_per_user;
         self.db
             .call(move |c| {
@@ -195,6 +212,11 @@ impl UploadSessions {
                 }
                 if count(&tx, session.user.as_str())? >= limit {
                     return Ok(Err(SessionError::TooMany { limit }));
+                }
+                let (user, file_type) = (session.user.as_str(), session.file_type.as_str());
+                if let Err(e) = quota::check_in(&tx, &quota, user, file_type, session.plan.size())?
+                {
+                    return Ok(Err(e.into()));
                 }
                 let (token, request) = match &idempotency {
                     Some(i) => (Some(i.token.as_str()), Some(i.request.as_str())),
@@ -359,7 +381,7 @@ impl Row {
     fn session(self) -> Result<UploadSession, DbError> {
         let id = &self.id;
         let corrupt = |what: &str| DbError::Corrupt(format!("{what} in upload session {id}"));
-        let user = UserId::parse(&self.user).map_err(|_| corrupt("user"))?;
+        let user = UserId::from_stored(&self.user).map_err(|_| corrupt("user"))?;
         Ok(UploadSession {
             key: ObjectKey::owned_by(&self.key, &user).map_err(|_| corrupt("key"))?,
             user,

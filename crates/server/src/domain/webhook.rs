@@ -237,7 +237,8 @@ async fn attempt(
         .body(pending.body.clone())
         .send()
         .await
-        .map_err(|e| format!("cannot reach the webhook: {e}"))?;
+        // Without its URL: the webhook's may hold a token.
+        .map_err(|e| format!("cannot reach the webhook: {}", e.without_url()))?;
     if resp.status().is_success() {
         Ok(())
     } else {

@@ -8,7 +8,9 @@
 //! when two race for it ([`super::write_once`]); and a GET honours S3's
 //! `response-content-disposition` and `response-content-type`.
 //! Actions s3s-fs does not implement are left to the trait's defaults
-//! (`NotImplemented`).
+//! (`NotImplemented`). Requests reach s3s-fs without their query string
+//! nor `Authorization` ([`unsigned`]): it logs them, and s3s checked the
+//! signature they carry before.
 
 use super::storage_full::mapped;
 use super::write_once::{self, KeyLocks};
@@ -39,12 +41,12 @@ impl EmbeddedS3 {
     /// when no object is there.
     async fn put(&self, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
         if !write_once::conditional(req.input.if_none_match.as_ref()) {
-            return self.fs.put_object(req).await.map_err(mapped);
+            return self.fs.put_object(unsigned(req)).await.map_err(mapped);
         }
         let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
         let _turn = self.writing.turn(&bucket, &key).await;
         write_once::refuse_if_exists(&self.root, &bucket, &key)?;
-        self.fs.put_object(req).await.map_err(mapped)
+        self.fs.put_object(unsigned(req)).await.map_err(mapped)
     }
 
     /// s3s-fs's GET, answered with the signed `response-*` overrides as S3
@@ -52,7 +54,7 @@ impl EmbeddedS3 {
     async fn get(&self, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
         let disposition = req.input.response_content_disposition.clone();
         let content_type = req.input.response_content_type.clone();
-        let mut resp = self.fs.get_object(req).await.map_err(mapped)?;
+        let mut resp = self.fs.get_object(unsigned(req)).await.map_err(mapped)?;
         if disposition.is_some() {
             resp.output.content_disposition = disposition;
         }
@@ -91,7 +93,7 @@ impl EmbeddedS3 {
         let composite = composite::of_parts(req.input.multipart_upload.as_ref());
         let mut resp = self
             .fs
-            .complete_multipart_upload(req)
+            .complete_multipart_upload(unsigned(req))
             .await
             .map_err(mapped)?;
         // s3s-fs commits the object before it answers; its answer is built
@@ -108,6 +110,20 @@ impl EmbeddedS3 {
     }
 }
 
+/// `req` without what signed it: its URI's query (a presigned URL's
+/// `X-Amz-Signature`, `X-Amz-Credential`, ...) and its `Authorization`
+/// header. s3s-fs logs each request it gets (at debug level) and reads
+/// neither: it acts on the parsed input and the checked credentials.
+fn unsigned<T>(mut req: S3Request<T>) -> S3Request<T> {
+    if req.uri.query().is_some() {
+        if let Ok(uri) = req.uri.path().parse() {
+            req.uri = uri;
+        }
+    }
+    req.headers.remove(http::header::AUTHORIZATION);
+    req
+}
+
 /// Forwards each listed action to s3s-fs, mapping its error; Complete, PUT
 /// and GET go through [`EmbeddedS3`]'s own.
 macro_rules! forward {
@@ -116,7 +132,7 @@ macro_rules! forward {
         impl S3 for EmbeddedS3 {
             $(
                 async fn $action(&self, req: S3Request<$input>) -> S3Result<S3Response<$output>> {
-                    self.fs.$action(req).await.map_err(mapped)
+                    self.fs.$action(unsigned(req)).await.map_err(mapped)
                 }
             )*
 

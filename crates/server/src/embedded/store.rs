@@ -1,13 +1,14 @@
 //! The development store: s3s-fs (an S3-compatible store on a folder) served
 //! in-process over real HTTP on its own loopback port, behind CORS, so the
-//! browser talks to it exactly as it would talk to S3. Where s3s-fs differs
+//! browser talks to it exactly as it would talk to S3 (pages on a loopback
+//! name and of `--allow-origin` only). Where s3s-fs differs
 //! from S3 in a way clients notice, [`super::service`] answers as S3.
 
 use super::cors;
 use super::service::EmbeddedS3;
 use crate::s3::credentials::Credentials;
 use axum::extract::Request;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use s3s::auth::SimpleAuth;
@@ -52,6 +53,17 @@ impl EmbeddedStore {
         listen: SocketAddr,
         credentials: Credentials,
     ) -> Result<Self, EmbeddedStoreError> {
+        Self::start_for_origins(root, listen, credentials, Vec::new()).await
+    }
+
+    /// Like [`EmbeddedStore::start_with`], its CORS allowing these origins
+    /// besides pages on a loopback name (`--allow-origin`).
+    pub async fn start_for_origins(
+        root: &Path,
+        listen: SocketAddr,
+        credentials: Credentials,
+        allow_origins: Vec<HeaderValue>,
+    ) -> Result<Self, EmbeddedStoreError> {
         std::fs::create_dir_all(root)
             .map_err(|e| EmbeddedStoreError::Folder(root.to_owned(), e))?;
         let fs = s3s_fs::FileSystem::new(root)
@@ -75,7 +87,7 @@ impl EmbeddedStore {
             .map_err(|e| EmbeddedStoreError::Bind(listen, e))?;
         let app = Router::new()
             .fallback(move |req: Request| call_store(service.clone(), req))
-            .layer(cors::layer());
+            .layer(cors::layer(allow_origins));
         let task = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::error!(error = %e, "embedded store stopped");

@@ -8,6 +8,7 @@
 
 use crate::auth::AuthError;
 use crate::db::DbError;
+use crate::domain::quota::QuotaExceeded;
 use crate::domain::rate_limit::RateLimited;
 use crate::domain::upload_policy::PolicyError;
 use crate::s3::store_client::StoreError;
@@ -27,6 +28,9 @@ pub const NO_SUCH_OBJECT: &str = "no such object";
 /// id, a finished or aborted upload, and another user's upload.
 pub const NO_SUCH_UPLOAD: &str = "no such multipart upload";
 
+/// The `Retry-After` of a 503 while the server is busy, in seconds.
+const BUSY_RETRY_AFTER_SECS: u64 = 1;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// Malformed input; the message names the field and the problem.
@@ -38,6 +42,10 @@ pub enum ApiError {
     TooLarge(String),
     #[error("{0}")]
     UnsupportedType(String),
+    /// Over the caller's byte quota (413 `quota_exceeded`); the message
+    /// says how many bytes are left.
+    #[error("{0}")]
+    QuotaExceeded(String),
     /// The bytes do not match their SHA-256 (400 `checksum_mismatch`).
     #[error("{0}")]
     ChecksumMismatch(String),
@@ -57,6 +65,17 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("method {0} is not allowed here")]
     MethodNotAllowed(String),
+    /// Refused whoever the caller is: a `Host` this server does not answer
+    /// to (403 `forbidden`).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The server cannot take more work now (its database queue is full):
+    /// 503 `server` with `Retry-After: 1`; the text goes to the log only.
+    #[error("busy: {0}")]
+    Busy(String),
+    /// The request took longer than `--request-timeout` (503 `server`).
+    #[error("the request took longer than {} s", .0.as_secs_f64())]
+    TimedOut(std::time::Duration),
     /// The store failed (502), could not be reached (503) or is full (507).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -89,6 +108,7 @@ impl ApiError {
             ApiError::NotFound(m) => client(ErrorCode::NotFound, m),
             ApiError::TooLarge(m) => client(ErrorCode::TooLarge, m),
             ApiError::UnsupportedType(m) => client(ErrorCode::UnsupportedType, m),
+            ApiError::QuotaExceeded(m) => client(ErrorCode::QuotaExceeded, m),
             ApiError::ChecksumMismatch(m) => client(ErrorCode::ChecksumMismatch, m),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, ErrorCode::ChecksumMismatch, m.clone()),
             ApiError::Unprocessable(m) => (
@@ -102,6 +122,17 @@ impl ApiError {
                 StatusCode::METHOD_NOT_ALLOWED,
                 ErrorCode::BadRequest,
                 self.to_string(),
+            ),
+            ApiError::Forbidden(m) => client(ErrorCode::Forbidden, m),
+            ApiError::Busy(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Server,
+                "the server is busy; try again in a moment".to_owned(),
+            ),
+            ApiError::TimedOut(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Server,
+                format!("{self}; try again later"),
             ),
             ApiError::Store(e) if e.is_storage_full() => storage_full(),
             ApiError::Store(StoreError::Unreachable(_)) => (
@@ -124,10 +155,13 @@ impl ApiError {
     }
 }
 
-/// A full disk is 507 `storage_full`; any other database failure a 500.
+/// A full disk is 507 `storage_full`, a full queue 503 with `Retry-After`;
+/// any other database failure a 500.
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
-        if e.is_disk_full() {
+        if matches!(e, DbError::Busy) {
+            ApiError::Busy(e.to_string())
+        } else if e.is_disk_full() {
             ApiError::StorageFull(e.to_string())
         } else {
             ApiError::Internal(e.to_string())
@@ -146,6 +180,13 @@ impl From<PolicyError> for ApiError {
             | PolicyError::ActiveContent { .. }
             | PolicyError::Extension { .. } => ApiError::UnsupportedType(e.to_string()),
         }
+    }
+}
+
+/// 413 `quota_exceeded`, with the bytes left.
+impl From<QuotaExceeded> for ApiError {
+    fn from(e: QuotaExceeded) -> Self {
+        ApiError::QuotaExceeded(e.to_string())
     }
 }
 
@@ -205,6 +246,12 @@ impl IntoResponse for ApiError {
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }
+            ApiError::Busy(_) => {
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(BUSY_RETRY_AFTER_SECS),
+                );
+            }
             ApiError::Unauthorized(_) => {
                 response
                     .headers_mut()
@@ -217,7 +264,9 @@ impl IntoResponse for ApiError {
 }
 
 /// The error answers every API endpoint may give, for the OpenAPI document
-/// (each endpoint's `#[utoipa::path]` lists it among its responses).
+/// (each endpoint's `#[utoipa::path]` lists it among its responses). A 413
+/// for a body past the API's limit is not here: it would replace the 413
+/// the endpoints that size a file describe themselves.
 #[derive(Debug, IntoResponses)]
 #[allow(
     dead_code,
@@ -230,15 +279,23 @@ pub enum ApiErrors {
     /// Missing, malformed, forged or expired bearer token.
     #[response(status = 401)]
     Unauthorized(ErrorBody),
+    /// A `Host` the server does not answer to (development mode, or
+    /// `--allow-host`).
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
     /// No such object or upload for this caller (also another user's).
     #[response(status = 404)]
     NotFound(ErrorBody),
     /// Per-user rate limit or open-upload cap; see `Retry-After`.
     #[response(status = 429)]
     RateLimited(ErrorBody),
-    /// The store failed or could not be reached.
+    /// The store failed.
     #[response(status = 502)]
     StoreFailed(ErrorBody),
+    /// The store could not be reached, the server is busy (see
+    /// `Retry-After`), or the request took longer than `--request-timeout`.
+    #[response(status = 503)]
+    Unavailable(ErrorBody),
 }
 
 #[cfg(test)]
@@ -262,6 +319,12 @@ mod tests {
             (status, code),
             (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge)
         );
+        let (status, code, msg) = parts(ApiError::QuotaExceeded("3 bytes left".into()));
+        assert_eq!(
+            (status, code),
+            (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::QuotaExceeded)
+        );
+        assert_eq!(msg, "3 bytes left");
         let (status, code, msg) = parts(ApiError::not_found());
         assert_eq!((status, code), (StatusCode::NOT_FOUND, ErrorCode::NotFound));
         assert_eq!(msg, NO_SUCH_OBJECT);
@@ -331,6 +394,25 @@ mod tests {
         }
         let (status, code, _) = parts(full(StatusCode::INTERNAL_SERVER_ERROR, "InternalError"));
         assert_eq!((status, code), (StatusCode::BAD_GATEWAY, ErrorCode::Server));
+    }
+
+    #[test]
+    fn a_full_database_queue_is_a_503_with_retry_after() {
+        let response = ApiError::from(DbError::Busy).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(
+            response.extensions().get::<ErrorCode>(),
+            Some(&ErrorCode::Server)
+        );
+        let (_, _, message) = parts(ApiError::from(DbError::Busy));
+        assert!(message.contains("busy"), "{message}");
+        let (status, code, message) = parts(ApiError::TimedOut(std::time::Duration::from_secs(60)));
+        assert_eq!(
+            (status, code),
+            (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Server)
+        );
+        assert!(message.contains("longer than 60 s"), "{message}");
     }
 
     #[test]

@@ -2,20 +2,34 @@
 //! authenticated and rate-limited), and axum's `Json` and `Query` extractors
 //! with their rejections turned into [`ApiError`]s, so malformed input gets
 //! the API's JSON error shape and a message naming the problem (serde's
-//! text names the field).
+//! text names the field). JSON bodies are read up to [`BODY_LIMIT`]
+//! ([`COMPLETE_BODY_LIMIT`] for a multipart Complete, each route's set by
+//! [`body_limit`]); past it, a 413.
 
 use crate::auth::Authenticator;
 use crate::domain::rate_limit::UserRateLimiter;
 use crate::http::error::ApiError;
 use crate::http::request_observer::Caller;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{FromRef, FromRequest, FromRequestParts, Query, Request};
+use axum::extract::{DefaultBodyLimit, FromRef, FromRequest, FromRequestParts, Query, Request};
+use axum::http::header::CONTENT_LENGTH;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::Json;
+use axum::{Extension, Json};
 use presign_core::UserId;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
+use tower::layer::util::{Identity as NoLayer, Stack};
+use tower::ServiceBuilder;
+
+/// The largest JSON body the API reads: 64 KiB is room for a batch of 100
+/// files with names of 255 bytes.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The largest body a multipart Complete reads: room for S3's 10,000 parts
+/// at 200 bytes each (a part takes about 100: its number, a quoted ETag,
+/// a SHA-256).
+pub const COMPLETE_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// The caller: every key it may sign, confirm or download lives under
 /// `users/{user}/`.
@@ -58,22 +72,57 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let limit = req.extensions().get::<BodyLimit>().copied();
+        let declared = req
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if let (Some(limit), Some(declared)) = (limit, declared) {
+            if declared > limit.0 as u64 {
+                return Err(too_large(Some(limit)));
+            }
+        }
         match Json::<T>::from_request(req, state).await {
             Ok(Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_rejection(&rejection)),
+            Err(rejection) => Err(json_rejection(&rejection, limit)),
         }
     }
 }
 
-fn json_rejection(rejection: &JsonRejection) -> ApiError {
+/// A route's body limit, as [`body_limit`] sets it.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(usize);
+
+/// The layers holding a route's bodies to `limit` bytes: axum's
+/// [`DefaultBodyLimit`] (a body growing past it), and the limit
+/// [`ApiJson`] checks a declared `Content-Length` against (refused before
+/// a byte is read, rather than waited for).
+pub fn body_limit(
+    limit: usize,
+) -> ServiceBuilder<Stack<Extension<BodyLimit>, Stack<DefaultBodyLimit, NoLayer>>> {
+    ServiceBuilder::new()
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(Extension(BodyLimit(limit)))
+}
+
+/// 413, naming the limit when it is known.
+fn too_large(limit: Option<BodyLimit>) -> ApiError {
+    ApiError::TooLarge(match limit {
+        Some(BodyLimit(limit)) => format!(
+            "the request body is larger than the {} KiB this endpoint reads",
+            limit / 1024
+        ),
+        None => "the request body is too large".to_owned(),
+    })
+}
+
+fn json_rejection(rejection: &JsonRejection, limit: Option<BodyLimit>) -> ApiError {
     let text = rejection.body_text();
     match rejection {
         JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedType(
             "the request body must be JSON (Content-Type: application/json)".into(),
         ),
-        _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::TooLarge("the request body is too large".into())
-        }
+        _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => too_large(limit),
         JsonRejection::JsonSyntaxError(_) => ApiError::BadRequest(format!(
             "the request body is not valid JSON: {}",
             strip(&text)

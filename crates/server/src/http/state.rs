@@ -2,11 +2,12 @@
 
 use crate::auth::Authenticator;
 use crate::clock::Clock;
-use crate::config::ApiCors;
+use crate::config::{AllowedHosts, ApiCors, RequestLimits};
 use crate::domain::rate_limit::UserRateLimiter;
 use crate::domain::records::Records;
 use crate::domain::upload_policy::UploadPolicy;
 use crate::domain::upload_sessions::UploadSessions;
+use crate::http::health::StoreCheckCache;
 use crate::http::metrics::Metrics;
 use crate::s3::signer::Signer;
 use crate::s3::store_client::StoreClient;
@@ -43,14 +44,20 @@ pub struct AppState {
     pub max_key_bytes: usize,
     /// What `GET /metrics` reports.
     pub metrics: Arc<Metrics>,
+    /// The last store check of `GET /healthz`, reused for a while.
+    pub store_check: Arc<StoreCheckCache>,
 }
 
-/// What the router serves besides the API, and to whom.
+/// What the router serves besides the API, to whom, and within which limits.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
     pub www_dir: PathBuf,
     pub pkg_dir: PathBuf,
     pub cors: ApiCors,
+    /// Which `Host` names requests may carry.
+    pub hosts: AllowedHosts,
+    /// How long a request may take, how many run at once.
+    pub limits: RequestLimits,
 }
 
 impl FromRef<AppState> for Arc<Authenticator> {

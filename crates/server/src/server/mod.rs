@@ -128,11 +128,14 @@ impl Server {
                 www_dir: config.www_dir,
                 pkg_dir: config.pkg_dir,
                 cors: config.cors,
+                hosts: config.hosts,
+                limits: config.request_limits,
             },
             auth,
             policy: Arc::new(config.policy),
             rate_limiter: Arc::new(UserRateLimiter::new(config.rate_limit)),
             metrics: metrics.clone(),
+            store_check: Arc::default(),
         };
         let Serving {
             addr,

@@ -30,9 +30,16 @@ pub async fn connect(
     bucket: &str,
 ) -> Result<(Option<EmbeddedStore>, Signer), StoreSetupError> {
     match store {
-        StoreConfig::Embedded { data_dir, listen } => {
+        StoreConfig::Embedded {
+            data_dir,
+            listen,
+            allow_origins,
+        } => {
             let key = dev_credentials::load_or_create(data_dir)?;
-            let store = EmbeddedStore::start_with(&data_dir.join("store"), *listen, key).await?;
+            let root = data_dir.join("store");
+            let store =
+                EmbeddedStore::start_for_origins(&root, *listen, key, allow_origins.clone())
+                    .await?;
             let endpoint = loopback_url(store.addr())?;
             let signer = Signer::new(endpoint, true, DEV_REGION, bucket, store.credentials())?;
             Ok((Some(store), signer))

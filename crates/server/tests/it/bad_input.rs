@@ -3,7 +3,6 @@
 use crate::common::{error_code, start};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use presign_server::ApiCors;
 use presign_server::Authenticator;
 use presign_server::Clock;
 use presign_server::Credentials;
@@ -12,6 +11,7 @@ use presign_server::Signer;
 use presign_server::StoreClient;
 use presign_server::UploadPolicy;
 use presign_server::UploadSessions;
+use presign_server::{AllowedHosts, ApiCors, RequestLimits};
 use presign_server::{AppState, WebConfig};
 use presign_server::{RateLimit, UserRateLimiter};
 use std::sync::Arc;
@@ -119,7 +119,7 @@ const JSON_CASES: &[(&str, &str, u16, &str, &[&str])] = &[
         r#"{"filename":"a","file_type":"ecu","size":5368709121}"#,
         413,
         "too_large",
-        &["multipart"],
+        &["5368709120 bytes"],
     ),
     (
         "get-upload-url",
@@ -293,12 +293,15 @@ async fn unreachable_store_is_a_json_503_without_details() {
             www_dir: "/nonexistent/www".into(),
             pkg_dir: "/nonexistent/pkg".into(),
             cors: ApiCors::SameOrigin,
+            hosts: AllowedHosts::Any,
+            limits: RequestLimits::default(),
         },
         auth: Arc::new(Authenticator::DevUser),
         policy: Arc::new(UploadPolicy::default()),
         rate_limiter: Arc::new(UserRateLimiter::new(RateLimit::default())),
         max_key_bytes: 1024,
         metrics: Arc::new(presign_server::Metrics::new()),
+        store_check: Arc::default(),
     };
     let app = presign_server::app(state);
     for (path, json) in [

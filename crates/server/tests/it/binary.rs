@@ -123,3 +123,61 @@ fn the_ready_file_holds_the_addresses_of_the_startup_line() {
     );
     assert!(addresses.get("public_store_url").is_none(), "{addresses}");
 }
+
+/// `presign-server ARGS` in a fresh data folder: its exit code when it
+/// stopped by itself within 10 s (else `None`, and it is killed), its first
+/// stdout line, and its stderr.
+fn run_for_a_while(args: &[&str]) -> (Option<i32>, String, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_presign-server"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let mut line = String::new();
+    let _ = BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line);
+    let code = if line.is_empty() {
+        child.wait().ok().and_then(|s| s.code())
+    } else {
+        let _ = child.kill();
+        let _ = child.wait();
+        None
+    };
+    let mut err = String::new();
+    if let Some(mut stderr) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut err);
+    }
+    (code, line, err)
+}
+
+#[test]
+fn dev_listens_on_other_interfaces_only_when_told_to() {
+    for args in [
+        &["--dev", "--listen", "0.0.0.0:0"][..],
+        &[
+            "--dev",
+            "--listen",
+            "127.0.0.1:0",
+            "--store-listen",
+            "0.0.0.0:0",
+        ],
+    ] {
+        let (code, line, err) = run_for_a_while(args);
+        assert_eq!(code, Some(2), "{args:?}: {line}{err}");
+        assert!(line.is_empty(), "{line}");
+        for why in ["0.0.0.0:0", "no token", "--dev-allow-remote"] {
+            assert!(err.contains(why), "{args:?}: {err}");
+        }
+        let mut allowed = args.to_vec();
+        allowed.push("--dev-allow-remote");
+        let (code, line, err) = run_for_a_while(&allowed);
+        assert_eq!(code, None, "{allowed:?}: {err}");
+        assert!(
+            line.starts_with("presign-server listening on http://"),
+            "{line}"
+        );
+    }
+}

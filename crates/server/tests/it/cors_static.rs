@@ -1,8 +1,12 @@
-//! CORS of the store and the API, and the static files.
+//! CORS of the store and the API, and the static files. In development
+//! mode both allow pages on a loopback name (any port) and no other origin.
 
 use crate::common::{random_bytes, start};
 
-const ORIGIN: &str = "http://example.test";
+/// A page of a dev server on this machine (Vite's port).
+const ORIGIN: &str = "http://localhost:5173";
+/// Any other site.
+const OTHER: &str = "http://example.test";
 
 fn header<'a>(resp: &'a reqwest::Response, name: &str) -> &'a str {
     resp.headers()
@@ -30,7 +34,7 @@ async fn store_preflight_allows_checksum_header_and_responses_expose_etag() {
         .await
         .expect("store reachable");
     assert!(preflight.status().is_success(), "{}", preflight.status());
-    assert_eq!(header(&preflight, "access-control-allow-origin"), "*");
+    assert_eq!(header(&preflight, "access-control-allow-origin"), ORIGIN);
     assert!(header(&preflight, "access-control-allow-methods").contains("PUT"));
     let allowed = header(&preflight, "access-control-allow-headers").to_ascii_lowercase();
     assert!(allowed.contains("x-amz-checksum-sha256"), "{allowed}");
@@ -48,7 +52,7 @@ async fn store_preflight_allows_checksum_header_and_responses_expose_etag() {
     }
     let put = put.send().await.expect("store reachable");
     assert_eq!(put.status(), 200);
-    assert_eq!(header(&put, "access-control-allow-origin"), "*");
+    assert_eq!(header(&put, "access-control-allow-origin"), ORIGIN);
     let exposed = header(&put, "access-control-expose-headers").to_ascii_lowercase();
     assert!(exposed.contains("etag"), "{exposed}");
     assert!(exposed.contains("x-amz-checksum-sha256"), "{exposed}");
@@ -72,10 +76,20 @@ async fn store_preflight_allows_checksum_header_and_responses_expose_etag() {
     assert!(header(&get, "access-control-expose-headers")
         .to_ascii_lowercase()
         .contains("etag"));
+
+    // Another site's page may not read what the store answers.
+    let get = t
+        .http
+        .get(&dl.url)
+        .header("Origin", OTHER)
+        .send()
+        .await
+        .expect("store");
+    assert_eq!(header(&get, "access-control-allow-origin"), "");
 }
 
 #[tokio::test]
-async fn api_allows_any_origin_in_dev() {
+async fn api_allows_loopback_pages_in_dev_and_no_other_origin() {
     let t = start().await;
     let preflight = t
         .http
@@ -90,12 +104,56 @@ async fn api_allows_any_origin_in_dev() {
         .await
         .expect("API reachable");
     assert!(preflight.status().is_success(), "{}", preflight.status());
-    assert_eq!(header(&preflight, "access-control-allow-origin"), "*");
+    assert_eq!(header(&preflight, "access-control-allow-origin"), ORIGIN);
     let allowed = header(&preflight, "access-control-allow-headers").to_ascii_lowercase();
     assert!(
         allowed.contains("content-type") && allowed.contains("authorization"),
         "{allowed}"
     );
+    for origin in ["https://127.0.0.1", "http://[::1]:8080", "http://localhost"] {
+        let uploads = t
+            .http
+            .get(t.api("uploads"))
+            .header("Origin", origin)
+            .send()
+            .await
+            .expect("API reachable");
+        assert_eq!(header(&uploads, "access-control-allow-origin"), origin);
+    }
+    // Another site's page gets no CORS headers: its browser keeps the
+    // answers from it.
+    for origin in [
+        OTHER,
+        "http://127.0.0.2:8080",
+        "http://localhost.evil.example",
+        "null",
+    ] {
+        let preflight = t
+            .http
+            .request(reqwest::Method::OPTIONS, t.api("uploads"))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "GET")
+            .send()
+            .await
+            .expect("API reachable");
+        assert_eq!(
+            header(&preflight, "access-control-allow-origin"),
+            "",
+            "{origin}"
+        );
+        let uploads = t
+            .http
+            .get(t.api("uploads"))
+            .header("Origin", origin)
+            .send()
+            .await
+            .expect("API reachable");
+        assert_eq!(
+            header(&uploads, "access-control-allow-origin"),
+            "",
+            "{origin}"
+        );
+    }
     // A page reads how long a 429 or 503 asks it to wait.
     let answer = t
         .http

@@ -9,58 +9,13 @@
 //! the test accepts that too and says which it saw.
 
 use crate::common::direct_store::DirectStore;
+use crate::common::garage::{garage_binary, start_garage};
 use crate::common::{error_code, random_bytes, TestServer};
 use clap::Parser as _;
 use presign_core::protocol::single::DownloadUrlResponse;
 use presign_core::Sha256Digest;
 use presign_server::{Cli, Clock, Config, Server};
 use serde_json::json;
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-/// A Garage of the test's own; killed when dropped.
-struct Garage {
-    env: HashMap<String, String>,
-}
-
-impl Drop for Garage {
-    fn drop(&mut self) {
-        if let Some(pid) = self.env.get("GARAGE_PID") {
-            let _ = Command::new("kill").arg(pid).status();
-        }
-    }
-}
-
-fn garage_binary() -> Option<PathBuf> {
-    let home = std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo/bin/garage"));
-    let on_path = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|dir| dir.join("garage"));
-    home.into_iter().chain(on_path).find(|p| p.is_file())
-}
-
-fn start_garage(dir: &Path) -> Garage {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let out = Command::new("bash")
-        .arg(repo.join("tests/support/garage"))
-        .arg(dir)
-        .output()
-        .expect("tests/support/garage runs");
-    assert!(
-        out.status.success(),
-        "garage did not start: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = std::fs::read_to_string(dir.join("env")).expect("garage env file");
-    let env = text
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    Garage { env }
-}
 
 #[tokio::test]
 async fn a_replayed_put_on_garage_is_refused_or_never_vouched_for() {

@@ -1,10 +1,12 @@
 //! `GET /healthz` over real HTTP, against a store the test owns: healthy;
 //! the bucket missing; the store stopped (connection refused). Each failing
-//! answer is a 503 naming the failing check, the others still `ok`.
+//! answer is a 503 naming the failing check, the others still `ok`. The
+//! store's answer is reused for a while: the test waits that long between
+//! changes.
 
 use clap::Parser as _;
 use presign_server::Credentials;
-use presign_server::{CheckStatus, HealthResponse};
+use presign_server::{CheckStatus, HealthResponse, STORE_CHECK_REUSED_FOR};
 use presign_server::{Cli, Clock, Config, Server};
 use std::collections::HashMap;
 
@@ -62,8 +64,9 @@ async fn healthz_names_the_failing_check() {
     let error = body.error.expect("an error body");
     assert_eq!(error.message, "not ready: store failing");
 
-    // The bucket created: healthy.
+    // The bucket created: healthy (once the last answer is stale).
     crate::common::create_bucket(&store_url, &creds, "health").await;
+    tokio::time::sleep(STORE_CHECK_REUSED_FOR).await;
     let (status, body) = healthz(&server).await;
     assert_eq!(status, 200, "{body:?}");
     assert_eq!(body.status, CheckStatus::Ok);
@@ -72,6 +75,7 @@ async fn healthz_names_the_failing_check() {
 
     // The store stopped: connections refused.
     drop(store);
+    tokio::time::sleep(STORE_CHECK_REUSED_FOR).await;
     let (status, body) = healthz(&server).await;
     assert_eq!(status, 503, "{body:?}");
     assert_eq!(body.checks.database.status, CheckStatus::Ok);

@@ -219,7 +219,11 @@ async fn audience_and_issuer_are_checked_when_configured() {
 #[tokio::test]
 async fn rs256_with_a_pem_public_key() {
     let key = fixture("jwt_rsa_public.pem");
-    let mut t = start_with(&["--jwt-public-key", &key], Clock::System).await;
+    let mut t = start_with(
+        &["--jwt-public-key", &key, "--jwt-any-audience"],
+        Clock::System,
+    )
+    .await;
     accepted(&mut t, &rs256(&claims("carol"), None), "carol", "RS256").await;
     // The classic confusion: HS256 "signed" with the public key's PEM text.
     let confused = hs256(&claims("carol"), &fixture_bytes("jwt_rsa_public.pem"));
@@ -244,7 +248,11 @@ async fn rs256_with_a_pem_public_key() {
 #[tokio::test]
 async fn es256_with_a_pem_public_key() {
     let key = fixture("jwt_ec_public.pem");
-    let mut t = start_with(&["--jwt-public-key", &key], Clock::System).await;
+    let mut t = start_with(
+        &["--jwt-public-key", &key, "--jwt-any-audience"],
+        Clock::System,
+    )
+    .await;
     accepted(&mut t, &es256(&claims("dave"), None), "dave", "ES256").await;
     refused(&mut t, Some(&rs256(&claims("dave"), None)), "RS256 token").await;
     let confused = hs256(&claims("dave"), &fixture_bytes("jwt_ec_public.pem"));
@@ -259,7 +267,7 @@ async fn es256_with_a_pem_public_key() {
 #[tokio::test]
 async fn jwks_picks_the_key_by_kid() {
     let jwks = fixture("jwt_jwks.json");
-    let mut t = start_with(&["--jwt-jwks", &jwks], Clock::System).await;
+    let mut t = start_with(&["--jwt-jwks", &jwks, "--jwt-any-audience"], Clock::System).await;
     accepted(
         &mut t,
         &rs256(&claims("erin"), Some("rsa-1")),
@@ -321,7 +329,8 @@ fn refuses_to_start_without_identity() {
 fn refuses_to_start_with_an_unreadable_key() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = Command::new(env!("CARGO_BIN_EXE_presign-server"))
-        .args(["--dev", "--listen", "127.0.0.1:0", "--jwt-public-key"])
+        .args(["--dev", "--listen", "127.0.0.1:0", "--jwt-any-audience"])
+        .arg("--jwt-public-key")
         .arg(fixture("jwt_jwks.json"))
         .arg("--data-dir")
         .arg(dir.path())

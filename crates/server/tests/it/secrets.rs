@@ -4,7 +4,8 @@
 //! expired and malformed tokens, bad input, unknown ids), and then neither
 //! stdout nor stderr holds any of those secrets nor any bearer token sent.
 //! It also checks the request log lines carry user, route, status, latency
-//! and the error code.
+//! and the error code. And with the store unreachable, the errors logged
+//! hold none of the signed URLs' signatures, credentials or session tokens.
 
 use presign_server::Credentials;
 use serde_json::json;
@@ -248,4 +249,167 @@ async fn no_secret_nor_token_reaches_the_logs() {
         "{lines:#?}"
     );
     drop(store);
+}
+
+/// The URLs the signer presigns for its own calls carry their signature,
+/// credential and session token; when the store cannot be reached, the
+/// errors logged (at `trace`, everything on) name none of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_urls_stay_out_of_the_logs_when_the_store_is_unreachable() {
+    const SESSION_TOKEN: &str = "session-token-never-logged-5e7a1c3d";
+    presign_server::install_crypto_provider();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let store_url = format!("http://{}", closed.local_addr().expect("addr"));
+    drop(closed);
+    let log_path = dir.path().join("stderr.log");
+    let log_file = std::fs::File::create(&log_path).expect("log file");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_presign-server"))
+        .args(["--dev", "--store", "s3", "--listen", "127.0.0.1:0"])
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .env("RUST_LOG", "trace")
+        .env("AWS_ENDPOINT_URL", &store_url)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", STORE_SECRET)
+        .env("AWS_SESSION_TOKEN", SESSION_TOKEN)
+        .env("PRESIGN_BUCKET", "unreachable")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log_file))
+        .spawn()
+        .expect("binary starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("startup line");
+    let base = line.split_whitespace().nth(3).expect("URL").to_owned();
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: serde_json::Value| {
+        http.post(format!("{base}/api/{path}")).json(&body).send()
+    };
+    let key = "users/dev/ecu/x/a.bin";
+    let store_bound = [
+        post("file-uploaded", json!({"key": key, "file_type": "ecu"})).await,
+        post(
+            "multipart",
+            json!({"filename": "m.bin", "file_type": "ecu", "size": 6 << 20}),
+        )
+        .await,
+        http.get(format!("{base}/healthz")).send().await,
+    ];
+    for resp in store_bound {
+        assert_eq!(resp.expect("answered").status(), 503);
+    }
+    let batch = json!({"files": [{"key": key, "file_type": "ecu"}]});
+    let resp = post("files-uploaded", batch).await.expect("answered");
+    assert!(resp.text().await.expect("body").contains("503"));
+
+    let mut log = String::new();
+    for _ in 0..200 {
+        log = std::fs::read_to_string(&log_path).expect("log");
+        if log.contains("cannot check the bucket") && log.contains("a file of a batch failed") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = std::fs::read_to_string(&log_path).unwrap_or(log);
+    assert!(log.contains("TRACE"), "trace level was on");
+    assert!(
+        log.matches("cannot reach the store").count() >= 4,
+        "the failures are logged: {log}"
+    );
+    let lower = log.to_ascii_lowercase();
+    for secret in [
+        "X-Amz-Signature",
+        "X-Amz-Credential",
+        "X-Amz-Security-Token",
+        SESSION_TOKEN,
+        STORE_SECRET,
+    ] {
+        assert!(
+            !lower.contains(&secret.to_ascii_lowercase()),
+            "{secret} is in the log"
+        );
+    }
+}
+
+/// The embedded store logs every request it serves (s3s-fs, at debug
+/// level): with `--dev` at `trace`, uploads, downloads and multipart calls
+/// leave no presigned URL's signature or credential in the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_store_logs_no_signed_url() {
+    presign_server::install_crypto_provider();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log_path = dir.path().join("stderr.log");
+    let log_file = std::fs::File::create(&log_path).expect("log file");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_presign-server"))
+        .args(["--dev", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log_file))
+        .spawn()
+        .expect("binary starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("startup line");
+    let base = line.split_whitespace().nth(3).expect("URL").to_owned();
+    let http = reqwest::Client::new();
+    let api = |path: &str| format!("{base}/api/{path}");
+    let data = b"logged nowhere".to_vec();
+    let signed: presign_core::protocol::single::GetUploadUrlResponse = http
+        .post(api("get-upload-url"))
+        .json(&json!({"filename": "s.bin", "file_type": "ecu", "size": data.len()}))
+        .send()
+        .await
+        .expect("API")
+        .json()
+        .await
+        .expect("signed");
+    let mut put = http.put(&signed.upload_url).body(data);
+    for (name, value) in signed.headers.iter().flatten() {
+        if name != "content-length" {
+            put = put.header(name, value);
+        }
+    }
+    assert_eq!(put.send().await.expect("store").status(), 200);
+    let confirm = json!({"key": signed.key, "file_type": "ecu"});
+    let resp = http.post(api("file-uploaded")).json(&confirm).send().await;
+    assert_eq!(resp.expect("API").status(), 200);
+    let download: serde_json::Value = http
+        .get(api("download-url"))
+        .query(&[("key", &signed.key)])
+        .send()
+        .await
+        .expect("API")
+        .json()
+        .await
+        .expect("download URL");
+    let url = download["url"].as_str().expect("url");
+    assert_eq!(http.get(url).send().await.expect("store").status(), 200);
+    let created: serde_json::Value = http
+        .post(api("multipart"))
+        .json(&json!({"filename": "m.bin", "file_type": "ecu", "size": 6 << 20}))
+        .send()
+        .await
+        .expect("API")
+        .json()
+        .await
+        .expect("created");
+    let id = created["upload_id"].as_str().expect("id");
+    let resp = http.delete(api(&format!("multipart/{id}"))).send().await;
+    assert_eq!(resp.expect("API").status(), 204);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let log = std::fs::read_to_string(&log_path).expect("log");
+    assert!(log.contains("put_object"), "s3s-fs logged the PUT");
+    for secret in ["x-amz-signature", "x-amz-credential"] {
+        assert!(
+            !log.to_ascii_lowercase().contains(secret),
+            "{secret} is in the log"
+        );
+    }
 }

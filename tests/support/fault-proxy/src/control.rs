@@ -8,7 +8,7 @@
 //! | `POST /__faults/reset` | drops every rule, the chaos run and the log |
 //! | `POST /__target` | `{"url": "http://127.0.0.1:9000"}` sets the store |
 //! | `GET /__log` | `[{atMs, method, url, status, fault, signature, retryAfter?}]` in order |
-//! | `GET /__stats` | `{requests, faulted, byKind}` |
+//! | `GET /__stats` | `{requests, preflights, faulted, byKind, maxInFlight}` |
 
 use crate::chaos::{Chaos, ChaosSpec};
 use crate::proxy::{full, ProxyBody, State};

@@ -38,6 +38,9 @@ pub struct Stats {
     pub faulted: u64,
     /// Faults by label (`500`, `503`, `429`, `403-expired`, `reset`, `stall`, ...).
     pub by_kind: BTreeMap<String, u64>,
+    /// The most requests waiting for their answer at once (a delay counts
+    /// as waiting; a stalled or reset request waits for good).
+    pub max_in_flight: u64,
 }
 
 #[derive(Debug)]
@@ -45,6 +48,8 @@ pub struct Journal {
     started: Instant,
     entries: Vec<Entry>,
     stats: Stats,
+    /// Requests recorded and not answered yet.
+    in_flight: u64,
 }
 
 impl Default for Journal {
@@ -53,6 +58,7 @@ impl Default for Journal {
             started: Instant::now(),
             entries: Vec::new(),
             stats: Stats::default(),
+            in_flight: 0,
         }
     }
 }
@@ -61,6 +67,8 @@ impl Journal {
     /// Logs a request; the index is for [`Journal::answered`].
     pub fn record(&mut self, method: &str, url: &str, fault: Option<&Fault>) -> usize {
         self.stats.requests += 1;
+        self.in_flight += 1;
+        self.stats.max_in_flight = self.stats.max_in_flight.max(self.in_flight);
         if method == "OPTIONS" {
             self.stats.preflights += 1;
         }
@@ -87,6 +95,7 @@ impl Journal {
     pub fn answered(&mut self, index: usize, status: u16) {
         if let Some(entry) = self.entries.get_mut(index) {
             entry.status = status;
+            self.in_flight = self.in_flight.saturating_sub(1);
         }
     }
 

@@ -13,6 +13,7 @@ fn images_policy() -> UploadPolicy {
             content_types: vec!["image/png".into(), "image/jp*".into(), "video/*".into()],
             extensions: vec!["png".into(), ".JPG".into(), "mp4".into()],
             max_size: Some(100),
+            user_quota: None,
             expires_in: Some(60),
         },
     );
@@ -218,7 +219,7 @@ fn table() {
 }
 
 #[test]
-fn defaults_keep_todays_behaviour_and_cap_post_forms() {
+fn defaults_hold_every_upload_to_5_gib_and_cap_post_forms() {
     let p = UploadPolicy::default();
     let big = Some(MAX_SINGLE_PUT);
     assert!(check(
@@ -232,8 +233,21 @@ fn defaults_keep_todays_behaviour_and_cap_post_forms() {
     .is_ok());
     assert!(check(&p, "ecu", "a", "x/y", None, UploadMethod::Put).is_ok());
     let huge = Some(MAX_SINGLE_PUT + 1);
-    let err = check(&p, "ecu", "a", "x/y", huge, UploadMethod::Put).expect_err("too big");
+    for method in [UploadMethod::Put, UploadMethod::Multipart] {
+        let err = check(&p, "ecu", "a", "x/y", huge, method).expect_err("too big");
+        assert!(err.to_string().contains("5368709120 bytes"), "{err}");
+        // A multipart upload is no way around the default.
+        assert!(!err.to_string().contains("multipart"), "{err}");
+    }
+    assert!(check(&p, "ecu", "a", "x/y", big, UploadMethod::Multipart).is_ok());
+    // Raised past 5 GiB, a single PUT still stops there, and says why.
+    let raised = UploadPolicy {
+        default_max_size: MAX_SINGLE_PUT * 2,
+        ..UploadPolicy::default()
+    };
+    let err = check(&raised, "ecu", "a", "x/y", huge, UploadMethod::Put).expect_err("too big");
     assert!(err.to_string().contains("multipart"), "{err}");
+    assert!(check(&raised, "ecu", "a", "x/y", huge, UploadMethod::Multipart).is_ok());
     let form = check(&p, "ecu", "a", "x/y", Some(1), UploadMethod::PostForm).expect("ok");
     assert_eq!(form.max_size, DEFAULT_MAX_POST_SIZE);
     // 60 s for forms, under the default 900 s of URLs.

@@ -14,11 +14,17 @@
 //! object changed since (another size, ETag or SHA-256: written behind the
 //! signer's back, since every upload's key is written once) is a 409
 //! `checksum_mismatch`.
+//!
+//! Under a byte quota ([`crate::domain::quota`]) a new record must fit what
+//! the user has left (others may have used the room since the URL was
+//! signed): if not, 413 `quota_exceeded`, and nothing is recorded (the
+//! object is kept, as above, and does not count).
 
 use crate::domain::records::{changed_since, Stored};
 use crate::http::error::{ApiError, ApiErrors};
 use crate::http::extract::{ApiJson, Identity};
 use crate::http::metrics::CompletionKind;
+use crate::http::routes::quota_budget;
 use crate::http::state::AppState;
 use crate::s3::store_client::ObjectInfo;
 use axum::extract::State;
@@ -44,6 +50,7 @@ pub use presign_core::protocol::single::FileUploadedRequest as ConfirmUploadRequ
     responses(
         (status = 200, description = "The stored object, verified and recorded", body = FileUploadedResponse),
         (status = 409, description = "The stored object's size or SHA-256 is not the one declared, or it changed since it was confirmed (code checksum_mismatch)", body = ErrorBody),
+        (status = 413, description = "Recording the object would pass the caller's byte quota (code quota_exceeded)", body = ErrorBody),
         ApiErrors,
     ),
     security(("bearer" = []))
@@ -96,7 +103,19 @@ pub(crate) async fn confirm(
         etag: info.etag.clone(),
         created_at: String::new(),
     };
-    let recorded = state.records.record(record, Timestamp::now()).await?;
+    let quota = state.policy.quota(&file_type);
+    let recorded = state
+        .records
+        .record_within(record, Timestamp::now(), quota)
+        .await?
+        .map_err(|e| {
+            tracing::warn!(
+                key = key.as_str(),
+                size = info.size,
+                "upload not recorded: over quota; kept, not counted"
+            );
+            quota_budget::refused(e)
+        })?;
     let stored = Stored {
         size: info.size,
         etag: &info.etag,

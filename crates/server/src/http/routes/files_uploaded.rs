@@ -1,7 +1,8 @@
 //! `POST /api/files-uploaded`: up to 100 uploads confirmed in one request
 //! ([`presign_core::protocol::batch`]), each checked, recorded or refused as
-//! `POST /api/file-uploaded` would alone; the store is asked about them all
-//! at once. The batch is one request to the rate limit; a malformed batch
+//! `POST /api/file-uploaded` would alone; the store is asked about at most
+//! [`HEADS_AT_ONCE`] of them at a time, so one batch cannot flood it. The
+//! batch is one request to the rate limit; a malformed batch
 //! (no files, more than 100, bad JSON) is a 400 for the whole, a refused
 //! file only that file's outcome.
 
@@ -12,8 +13,11 @@ use crate::http::extract::{ApiJson, Identity};
 use crate::http::state::AppState;
 use axum::extract::State;
 use axum::Json;
-use futures::future::join_all;
+use futures::stream::{self, StreamExt as _};
 use presign_core::protocol::batch::{FilesUploadedRequest, FilesUploadedResponse};
+
+/// Files of one batch confirmed (a HEAD to the store each) at the same time.
+pub const HEADS_AT_ONCE: usize = 8;
 
 #[utoipa::path(
     post,
@@ -33,14 +37,15 @@ pub async fn handler(
     ApiJson(req): ApiJson<FilesUploadedRequest>,
 ) -> Result<Json<FilesUploadedResponse>, ApiError> {
     batch::check_count(req.files.len())?;
+    let (state, identity) = (&state, &identity);
     let confirmed = req
         .files
-        .iter()
-        .map(|file| file_uploaded::confirm(&state, &identity, file));
-    let uploads = join_all(confirmed)
-        .await
         .into_iter()
+        .map(|file| async move { file_uploaded::confirm(state, identity, &file).await });
+    let uploads = stream::iter(confirmed)
+        .buffered(HEADS_AT_ONCE)
         .map(batch::outcome)
-        .collect();
+        .collect()
+        .await;
     Ok(Json(FilesUploadedResponse { uploads }))
 }

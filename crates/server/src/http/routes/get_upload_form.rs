@@ -6,6 +6,7 @@
 //! `POST /api/file-uploaded` confirms and records the upload, as for a PUT.
 
 use super::new_object::NewObject;
+use super::quota_budget::QuotaBudget;
 use crate::domain::upload_policy::UploadMethod;
 use crate::http::error::ApiError;
 use crate::http::extract::{ApiJson, Identity};
@@ -28,7 +29,7 @@ use presign_core::protocol::form::{GetUploadFormRequest, GetUploadFormResponse};
     request_body = GetUploadFormRequest,
     responses(
         (status = 200, description = "The form to POST to the store, file last", body = GetUploadFormResponse),
-        (status = 413, description = "Larger than the file type's or the POST limit", body = ErrorBody),
+        (status = 413, description = "Larger than the file type's or the POST limit (code too_large), or than the caller's byte quota leaves (code quota_exceeded)", body = ErrorBody),
         (status = 415, description = "Content type or extension not allowed for this file type", body = ErrorBody),
         crate::http::error::ApiErrors,
     ),
@@ -55,11 +56,23 @@ pub async fn handler(
         ));
     }
     let allowed = object.check(&state.policy, req.size, UploadMethod::PostForm)?;
+    let mut budget = QuotaBudget::new(&state, &identity.user);
+    let mut max_size = allowed.max_size;
+    if let Some(left) = budget.left(&object.file_type).await? {
+        match req.size {
+            Some(size) => budget.take(&object.file_type, size).await?,
+            // Not one byte fits: refused as one byte would be.
+            None if left == 0 => budget.take(&object.file_type, 1).await?,
+            None => {}
+        }
+        // The store enforces the form's content-length-range.
+        max_size = max_size.min(left);
+    }
     let form = FormUpload {
         key: &object.key,
         user: &identity.user,
         content_type: &object.content_type,
-        max_size: allowed.max_size,
+        max_size,
         sha256: req.sha256,
     };
     let signed = form.presign(&state.signer, allowed.expires_in, now);

@@ -1,8 +1,10 @@
 //! `POST /api/get-upload-url`: a presigned PUT for a new key under the
 //! caller's prefix, with its Content-Type signed, and its size and checksum
-//! when the client declares them.
+//! when the client declares them. Under a byte quota the size is required
+//! (it is signed, so the PUT cannot carry more) and must fit what is left.
 
 use super::new_object::NewObject;
+use super::quota_budget::QuotaBudget;
 use crate::domain::upload_policy::UploadMethod;
 use crate::http::error::{ApiError, ApiErrors};
 use crate::http::extract::{ApiJson, Identity};
@@ -13,7 +15,6 @@ use axum::extract::State;
 use axum::Json;
 use presign_core::protocol::error::ErrorBody;
 use presign_core::protocol::single::{GetUploadUrlRequest, GetUploadUrlResponse};
-use presign_core::s3::limits::MAX_SINGLE_PUT;
 
 #[utoipa::path(
     post,
@@ -23,7 +24,7 @@ use presign_core::s3::limits::MAX_SINGLE_PUT;
     request_body = GetUploadUrlRequest,
     responses(
         (status = 200, description = "A presigned PUT and exactly the headers the browser must send", body = GetUploadUrlResponse),
-        (status = 413, description = "Larger than the file type's limit or a single PUT's 5 GiB", body = ErrorBody),
+        (status = 413, description = "Larger than the file type's limit or a single PUT's 5 GiB (code too_large), or than the caller's byte quota leaves (code quota_exceeded)", body = ErrorBody),
         (status = 415, description = "Content type or extension not allowed for this file type", body = ErrorBody),
         ApiErrors,
     ),
@@ -34,15 +35,17 @@ pub async fn handler(
     identity: Identity,
     ApiJson(req): ApiJson<GetUploadUrlRequest>,
 ) -> Result<Json<GetUploadUrlResponse>, ApiError> {
-    sign(&state, &identity, &req).map(Json)
+    let mut budget = QuotaBudget::new(&state, &identity.user);
+    sign(&state, &identity, &req, &mut budget).await.map(Json)
 }
 
 /// One file's presigned PUT, or why it is refused (also each file of
-/// `POST /api/get-upload-urls`).
-pub(crate) fn sign(
+/// `POST /api/get-upload-urls`, which share one `budget`).
+pub(crate) async fn sign(
     state: &AppState,
     identity: &Identity,
     req: &GetUploadUrlRequest,
+    budget: &mut QuotaBudget<'_>,
 ) -> Result<GetUploadUrlResponse, ApiError> {
     let now = state.clock.now();
     let object = NewObject::new(
@@ -54,14 +57,15 @@ pub(crate) fn sign(
         state.max_key_bytes,
     )?;
     object.check_metadata(&req.metadata)?;
-    if let Some(size) = req.size {
-        if size > MAX_SINGLE_PUT {
-            return Err(ApiError::TooLarge(format!(
-                "size {size} exceeds {MAX_SINGLE_PUT} bytes (5 GiB), the limit of a single PUT; use a multipart upload"
-            )));
-        }
-    }
     let allowed = object.check(&state.policy, req.size, UploadMethod::Put)?;
+    if let Some(left) = budget.left(&object.file_type).await? {
+        let size = req.size.ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "size is required: your uploads are held to a byte quota ({left} bytes left)"
+            ))
+        })?;
+        budget.take(&object.file_type, size).await?;
+    }
     let body = PutBody {
         content_type: object.content_type,
         content_length: req.size,

@@ -2,10 +2,12 @@
 //! request ([`presign_core::protocol::batch`]), each signed or refused as
 //! `POST /api/get-upload-url` would alone. The batch is one request to the
 //! rate limit; a malformed batch (no files, more than 100, bad JSON) is a
-//! 400 for the whole, a refused file only that file's outcome.
+//! 400 for the whole, a refused file only that file's outcome. Under a byte
+//! quota the files signed before a file count against it.
 
 use super::batch;
 use super::get_upload_url;
+use super::quota_budget::QuotaBudget;
 use crate::http::error::{ApiError, ApiErrors};
 use crate::http::extract::{ApiJson, Identity};
 use crate::http::state::AppState;
@@ -31,10 +33,12 @@ pub async fn handler(
     ApiJson(req): ApiJson<GetUploadUrlsRequest>,
 ) -> Result<Json<GetUploadUrlsResponse>, ApiError> {
     batch::check_count(req.files.len())?;
-    let uploads = req
-        .files
-        .iter()
-        .map(|file| batch::outcome(get_upload_url::sign(&state, &identity, file)))
-        .collect();
+    // One budget: the files signed before count against a quota.
+    let mut budget = QuotaBudget::new(&state, &identity.user);
+    let mut uploads = Vec::with_capacity(req.files.len());
+    for file in &req.files {
+        let signed = get_upload_url::sign(&state, &identity, file, &mut budget).await;
+        uploads.push(batch::outcome(signed));
+    }
     Ok(Json(GetUploadUrlsResponse { uploads }))
 }

@@ -1,9 +1,15 @@
 //! `GET /healthz`: liveness and readiness in one probe. It answers at all
 //! (alive), and checks, at the same time and each within 3 s, that the
 //! database answers a query and that the store answers HEAD on the bucket.
+//! The store's answer is reused for 2 s
+//! ([`crate::http::health::StoreCheckCache`]), and probes
+//! arriving while it is asked wait for that one answer: however many
+//! probes come, the store gets at most one HEAD per 2 s from them.
 //! 200 with every check `ok`; 503 naming the failing checks otherwise, with
 //! the API's error body added. The messages say what failed, never where
 //! (no addresses, no credentials): details go to the log.
+
+pub use crate::http::health::{Check, CheckStatus, STORE_CHECK_REUSED_FOR};
 
 use crate::http::state::AppState;
 use crate::s3::store_client::StoreError;
@@ -41,41 +47,6 @@ pub struct HealthChecks {
     pub store: Check,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Check {
-    pub status: CheckStatus,
-    /// Why it fails (absent when `ok`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckStatus {
-    Ok,
-    Failing,
-}
-
-impl Check {
-    pub fn ok() -> Self {
-        Self {
-            status: CheckStatus::Ok,
-            message: None,
-        }
-    }
-
-    pub fn failing(message: impl Into<String>) -> Self {
-        Self {
-            status: CheckStatus::Failing,
-            message: Some(message.into()),
-        }
-    }
-
-    fn is_ok(&self) -> bool {
-        self.status == CheckStatus::Ok
-    }
-}
-
 #[utoipa::path(
     get,
     path = "/healthz",
@@ -96,7 +67,7 @@ pub async fn handler(State(state): State<AppState>) -> Response {
             }
         }
     });
-    let store = within(CHECK_TIMEOUT, async {
+    let store = state.store_check.reuse_or(within(CHECK_TIMEOUT, async {
         match state.store.bucket_exists().await {
             Ok(true) => Check::ok(),
             Ok(false) => Check::failing("the bucket does not exist"),
@@ -105,7 +76,7 @@ pub async fn handler(State(state): State<AppState>) -> Response {
                 Check::failing(store_message(&e))
             }
         }
-    });
+    }));
     let (database, store) = tokio::join!(database, store);
     let (status, body) = report(HealthChecks { database, store });
     let mut response = (status, Json(body)).into_response();

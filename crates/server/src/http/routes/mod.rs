@@ -11,9 +11,11 @@ pub mod healthz;
 pub mod metrics;
 pub mod multipart;
 pub(crate) mod new_object;
+pub(crate) mod quota_budget;
 pub mod uploads;
 
 use crate::http::error::ApiError;
+use crate::http::extract::{body_limit, BODY_LIMIT, COMPLETE_BODY_LIMIT};
 use crate::http::openapi;
 use crate::http::state::AppState;
 use axum::http::Method;
@@ -21,7 +23,9 @@ use axum::routing::{any, delete, get, post};
 use axum::Router;
 
 /// The API routes under `/api`. Unknown paths there answer a JSON 404, wrong
-/// methods a JSON 405 (not the static files' empty 404).
+/// methods a JSON 405 (not the static files' empty 404); a body over 64 KiB
+/// (2 MiB for a Complete: `BODY_LIMIT` and `COMPLETE_BODY_LIMIT` of
+/// `http::extract`), a JSON 413.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/get-upload-url", post(get_upload_url::handler))
@@ -45,8 +49,8 @@ pub fn router() -> Router<AppState> {
             get(multipart::parts::handler),
         )
         .route(
-            "/api/multipart/{upload_id}/complete",
-            post(multipart::complete::handler),
+            multipart::complete::PATH,
+            post(multipart::complete::handler).layer(body_limit(COMPLETE_BODY_LIMIT)),
         )
         .route("/api/openapi.json", get(openapi::handler))
         .route("/healthz", get(healthz::handler))
@@ -55,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/", any(not_found))
         .route("/api/{*rest}", any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(body_limit(BODY_LIMIT))
 }
 
 async fn not_found() -> ApiError {

@@ -77,7 +77,7 @@ pub struct StorePart {
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot reach the store: {0}")]
-    Unreachable(#[source] reqwest::Error),
+    Unreachable(#[source] WithoutUrl),
     #[error("the store answered {status} to {operation}")]
     Status {
         operation: &'static str,
@@ -103,7 +103,39 @@ pub enum StoreError {
         detail: String,
     },
     #[error("cannot build an HTTP client: {0}")]
-    Client(#[source] reqwest::Error),
+    Client(#[source] WithoutUrl),
+}
+
+/// An HTTP client's error with its URL dropped: the URLs the server signs
+/// for itself carry `X-Amz-Signature` and `X-Amz-Credential` (and
+/// `X-Amz-Security-Token` with temporary credentials), which no log may
+/// hold. Its text is the error's and its causes', one after the other.
+#[derive(Debug)]
+pub struct WithoutUrl(reqwest::Error);
+
+impl From<reqwest::Error> for WithoutUrl {
+    fn from(e: reqwest::Error) -> Self {
+        Self(e.without_url())
+    }
+}
+
+impl std::fmt::Display for WithoutUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = std::error::Error::source(&self.0);
+        while let Some(e) = cause {
+            write!(f, ": {e}")?;
+            cause = e.source();
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for WithoutUrl {}
+
+/// A request to the store that got no answer.
+fn unreachable(e: reqwest::Error) -> StoreError {
+    StoreError::Unreachable(e.into())
 }
 
 impl StoreError {
@@ -143,7 +175,7 @@ impl StoreClient {
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))
             .build()
-            .map_err(StoreError::Client)?;
+            .map_err(|e| StoreError::Client(e.into()))?;
         Ok(Self { http, signer })
     }
 
@@ -159,7 +191,7 @@ impl StoreClient {
         for (name, value) in &req.headers {
             builder = builder.header(name, value);
         }
-        let resp = builder.send().await.map_err(StoreError::Unreachable)?;
+        let resp = builder.send().await.map_err(unreachable)?;
         match resp.status() {
             StatusCode::NOT_FOUND => return Ok(None),
             s if s.is_success() => {}
@@ -204,7 +236,7 @@ impl StoreClient {
             .body(Vec::new())
             .send()
             .await
-            .map_err(StoreError::Unreachable)?;
+            .map_err(unreachable)?;
         match resp.status() {
             // 409: created meanwhile by someone else (BucketAlreadyOwnedByYou).
             s if s.is_success() || s == StatusCode::CONFLICT => Ok(()),
@@ -220,12 +252,7 @@ impl StoreClient {
         let url = self
             .signer
             .presign_head_bucket(OWN_REQUEST_EXPIRY, Timestamp::now());
-        let resp = self
-            .http
-            .head(url)
-            .send()
-            .await
-            .map_err(StoreError::Unreachable)?;
+        let resp = self.http.head(url).send().await.map_err(unreachable)?;
         match resp.status() {
             s if s.is_success() => Ok(true),
             StatusCode::NOT_FOUND => Ok(false),
@@ -249,9 +276,9 @@ async fn exchange(
     operation: &'static str,
     request: reqwest::RequestBuilder,
 ) -> Result<(StatusCode, String), StoreError> {
-    let resp = request.send().await.map_err(StoreError::Unreachable)?;
+    let resp = request.send().await.map_err(unreachable)?;
     let status = resp.status();
-    let body = resp.text().await.map_err(StoreError::Unreachable)?;
+    let body = resp.text().await.map_err(unreachable)?;
     tracing::debug!(operation, %status, "store answered");
     Ok((status, body))
 }

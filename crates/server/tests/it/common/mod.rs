@@ -2,8 +2,12 @@
 //! and a temporary data folder, and talks to both over HTTP.
 
 pub mod direct_store;
+pub mod garage;
 pub mod metrics;
 pub mod multipart;
+pub mod proxied;
+pub mod raw;
+pub mod tokens;
 
 use clap::Parser as _;
 use presign_core::protocol::single::GetUploadUrlResponse;

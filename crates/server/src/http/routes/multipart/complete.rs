@@ -36,9 +36,18 @@ use presign_core::protocol::records::UploadRecord;
 use presign_core::s3::composite_checksum::{composite, StoreChecksum};
 use presign_core::s3::part_plan::PartPlan;
 use presign_core::{ObjectKey, Sha256Digest};
+use std::time::Duration;
 
 /// Most part numbers named in one error message.
 const MAX_NUMBERS_SHOWN: usize = 10;
+
+/// The route.
+pub const PATH: &str = "/api/multipart/{upload_id}/complete";
+
+/// How long a Complete may take, whatever `--request-timeout` says: the
+/// store may take up to 15 minutes to assemble a large object, and the
+/// object is then checked and recorded.
+pub const TIMEOUT: Duration = Duration::from_secs(16 * 60);
 
 #[utoipa::path(
     post,

@@ -2,13 +2,17 @@
 //! store (SHA-256 checksums unless `checksum: false`, the object's
 //! Content-Type), and registers it under a fresh opaque id. With a
 //! `client_token` ([`presign_core::protocol::client_token`]) a request sent again
-//! answers the upload it created while that upload is open.
+//! answers the upload it created while that upload is open. Under a byte
+//! quota the planned size counts from the create on (until the upload is
+//! completed, when its record takes over, or aborted), and must fit what
+//! is left.
 
 use crate::domain::upload_policy::UploadMethod;
 use crate::domain::upload_sessions::{Idempotency, SessionError, UploadId, UploadSession};
 use crate::http::error::{ApiError, ApiErrors};
 use crate::http::extract::{ApiJson, Identity};
 use crate::http::routes::new_object::NewObject;
+use crate::http::routes::quota_budget::{self, QuotaBudget};
 use crate::http::state::AppState;
 use axum::extract::State;
 use axum::Json;
@@ -27,7 +31,7 @@ use std::time::Duration;
     request_body = CreateMultipartRequest,
     responses(
         (status = 200, description = "The upload, its id and the part plan to follow", body = CreateMultipartResponse),
-        (status = 413, description = "Larger than the file type's limit or S3's", body = ErrorBody),
+        (status = 413, description = "Larger than the file type's limit or S3's (code too_large), or than the caller's byte quota leaves (code quota_exceeded)", body = ErrorBody),
         (status = 415, description = "Content type or extension not allowed for this file type", body = ErrorBody),
         (status = 422, description = "The client_token was sent before with another request", body = ErrorBody),
         ApiErrors,
@@ -62,6 +66,9 @@ pub async fn handler(
     if state.sessions.open_count(&identity.user).await? >= limit {
         return Err(too_many(limit));
     }
+    let mut budget = QuotaBudget::new(&state, &identity.user);
+    budget.take(&object.file_type, plan.size()).await?;
+    let quota = budget.limits(&object.file_type);
     let checksums = req.checksum.unwrap_or(true);
     let store_upload_id = state
         .store
@@ -81,7 +88,7 @@ pub async fn handler(
     };
     if let Err(e) = state
         .sessions
-        .insert(id.clone(), session, idempotency.clone())
+        .insert_within(id.clone(), session, idempotency.clone(), quota)
         .await
     {
         let unregistered = Unregistered {
@@ -119,8 +126,9 @@ struct Unregistered<'a> {
 
 impl Unregistered<'_> {
     /// Aborts the store's upload, so nothing is left open, and answers as
-    /// the registry's refusal says: 429 at the cap; and when a concurrent
-    /// attempt of this same request took the token, its upload.
+    /// the registry's refusal says: 429 at the cap, 413 over the quota; and
+    /// when a concurrent attempt of this same request took the token, its
+    /// upload.
     async fn answer(
         &self,
         state: &AppState,
@@ -136,6 +144,7 @@ impl Unregistered<'_> {
         }
         match refused {
             SessionError::TooMany { limit } => Err(too_many(limit)),
+            SessionError::OverQuota(e) => Err(quota_budget::refused(e)),
             SessionError::TokenTaken(_) => {
                 let i = self
                     .idempotency
