@@ -12,7 +12,8 @@
 // loses nothing. README.md beside this file lists every setting and what
 // this signer leaves out compared with presign-server.
 import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
-import { renameSync, writeFileSync } from "node:fs";
+import { realpathSync, renameSync, writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import express from "express";
 import {
   AbortMultipartUploadCommand,
@@ -95,6 +96,11 @@ function readConfig(env) {
     stateKeyIsEphemeral: !stateSecret,
     bucket,
     endpoint: env.AWS_ENDPOINT_URL || undefined,
+    // Keys given in `env`; without them the SDK's usual chain (its own
+    // environment, profiles, instance roles) finds them.
+    credentials: env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN || undefined }
+      : undefined,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
     // Dev mode without a list allows any origin, as presign-server --dev does.
     origins: origins.length === 0 && dev ? ["*"] : origins,
@@ -107,9 +113,11 @@ function readConfig(env) {
   };
 }
 
+/** A setting that stops the start: `node signer.mjs` prints it and exits 2. */
+export class ConfigError extends Error {}
+
 function fail(message) {
-  console.error(`express-signer: ${message}`);
-  process.exit(2);
+  throw new ConfigError(message);
 }
 
 function list(text) {
@@ -447,6 +455,7 @@ function storeClient() {
   return new S3Client({
     region: config.region,
     endpoint: config.endpoint,
+    credentials: config.credentials,
     // Garage, MinIO and R2 are reached by path (http://host/bucket/key).
     forcePathStyle: Boolean(config.endpoint),
     // The SDK would otherwise add a CRC32 checksum to PUTs and parts, and
@@ -1134,14 +1143,35 @@ function hostAndPort(listen) {
   return [m[1].replace(/^\[|\]$/g, ""), Number(m[2])];
 }
 
-function main() {
-  config = readConfig(process.env);
+/**
+ * The signer as an Express app, configured from `env` (a bad setting throws
+ * a ConfigError). Run this file to serve it alone; or mount it in your own
+ * Express app under a path of its own, say
+ * `app.use("/uploads", createSignerApp())`, and give the client that path
+ * as its `endpoint`. One signer per process: the settings are module-wide.
+ */
+export function createSignerApp(env = process.env) {
+  config = readConfig(env);
   s3 = storeClient();
   if (config.jwtSecret) jwtKey = new TextEncoder().encode(config.jwtSecret);
   if (!config.jwtSecret) console.error("express-signer: dev mode: every caller is the user \"dev\"; never expose this");
   if (config.stateKeyIsEphemeral) console.error("express-signer: no SIGNER_STATE_SECRET: multipart upload ids will not survive a restart");
-  const [host, port] = hostAndPort(config.listen);
-  const server = app().listen(port, host, () => {
+  return app();
+}
+
+function main() {
+  let signer;
+  let host;
+  let port;
+  try {
+    signer = createSignerApp(process.env);
+    [host, port] = hostAndPort(config.listen);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`express-signer: ${err.message}`);
+    process.exit(2);
+  }
+  const server = signer.listen(port, host, () => {
     const { address, port: bound } = server.address();
     const url = `http://${address.includes(":") ? `[${address}]` : address}:${bound}`;
     if (config.readyFile) {
@@ -1151,7 +1181,10 @@ function main() {
     }
     console.log(`listening on ${url}`);
   });
-  server.on("error", (err) => fail(`cannot listen on ${config.listen}: ${err.message}`));
+  server.on("error", (err) => {
+    console.error(`express-signer: cannot listen on ${config.listen}: ${err.message}`);
+    process.exit(1);
+  });
   // Requests in flight may finish (5 s at most); idle connections close now.
   for (const signal of ["SIGTERM", "SIGINT"]) {
     process.on(signal, () => {
@@ -1162,4 +1195,5 @@ function main() {
   }
 }
 
-main();
+// Run as a program (node signer.mjs), not when imported.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) main();
