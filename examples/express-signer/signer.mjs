@@ -1043,18 +1043,24 @@ function cors(req, res, next) {
   next();
 }
 
-const parseJson = express.json({ limit: "1mb" });
+// 64 KiB is room for a batch of 100 files; a Complete of S3's 10,000 parts
+// takes about 1 MB (a number, a quoted ETag and a SHA-256 each).
+const BODY_LIMIT = "64kb";
+const COMPLETE_BODY_LIMIT = "2mb";
 
-/** The JSON body (after authentication, as presign-server reads them). */
-function jsonBody(req, res, next) {
-  if (!req.is("application/json")) {
-    throw new ApiError(415, "unsupported_type", "the request body must be JSON (Content-Type: application/json)");
-  }
-  parseJson(req, res, (err) => {
-    if (err) return next(err);
-    if (req.body === undefined) return next(badRequest("the request body is empty; expected a JSON object"));
-    next();
-  });
+/** The JSON body up to `limit` (after authentication, as presign-server reads them). */
+function jsonBody(limit = BODY_LIMIT) {
+  const parse = express.json({ limit });
+  return (req, res, next) => {
+    if (!req.is("application/json")) {
+      throw new ApiError(415, "unsupported_type", "the request body must be JSON (Content-Type: application/json)");
+    }
+    parse(req, res, (err) => {
+      if (err) return next(err);
+      if (req.body === undefined) return next(badRequest("the request body is empty; expected a JSON object"));
+      next();
+    });
+  };
 }
 
 const methodNotAllowed = (req) => {
@@ -1067,34 +1073,34 @@ const answer = (handle) => async (req, res) => res.json(await handle(req));
 function router() {
   const api = express.Router();
   api.route("/get-upload-url")
-    .post(authenticate, jsonBody, answer((req) => signPut(fields(req.body, NEW_UPLOAD), req.user)))
+    .post(authenticate, jsonBody(), answer((req) => signPut(fields(req.body, NEW_UPLOAD), req.user)))
     .all(methodNotAllowed);
   api.route("/get-upload-urls")
-    .post(authenticate, jsonBody, answer((req) => eachFile(batchFiles(req.body, NEW_UPLOAD), (f) => signPut(f, req.user))))
+    .post(authenticate, jsonBody(), answer((req) => eachFile(batchFiles(req.body, NEW_UPLOAD), (f) => signPut(f, req.user))))
     .all(methodNotAllowed);
   api.route("/file-uploaded")
-    .post(authenticate, jsonBody, answer((req) => confirm(fields(req.body, CONFIRM), req.user)))
+    .post(authenticate, jsonBody(), answer((req) => confirm(fields(req.body, CONFIRM), req.user)))
     .all(methodNotAllowed);
   api.route("/files-uploaded")
-    .post(authenticate, jsonBody, answer((req) => eachFile(batchFiles(req.body, CONFIRM), (f) => confirm(f, req.user))))
+    .post(authenticate, jsonBody(), answer((req) => eachFile(batchFiles(req.body, CONFIRM), (f) => confirm(f, req.user))))
     .all(methodNotAllowed);
   api.route("/get-upload-form")
-    .post(authenticate, jsonBody, answer((req) => signForm(fields(req.body, NEW_UPLOAD), req.user)))
+    .post(authenticate, jsonBody(), answer((req) => signForm(fields(req.body, NEW_UPLOAD), req.user)))
     .all(methodNotAllowed);
   api.route("/download-url")
     .get(authenticate, answer((req) => downloadUrl(req.query, req.user)))
     .all(methodNotAllowed);
   api.route("/multipart")
-    .post(authenticate, jsonBody, answer((req) => createMultipart(fields(req.body, CREATE_MULTIPART), req.user)))
+    .post(authenticate, jsonBody(), answer((req) => createMultipart(fields(req.body, CREATE_MULTIPART), req.user)))
     .all(methodNotAllowed);
   api.route("/multipart/:id/part-urls")
-    .post(authenticate, jsonBody, answer((req) => partUrls(req.params.id, fields(req.body, PART_URLS), req.user)))
+    .post(authenticate, jsonBody(), answer((req) => partUrls(req.params.id, fields(req.body, PART_URLS), req.user)))
     .all(methodNotAllowed);
   api.route("/multipart/:id/parts")
     .get(authenticate, answer((req) => listParts(req.params.id, req.user)))
     .all(methodNotAllowed);
   api.route("/multipart/:id/complete")
-    .post(authenticate, jsonBody, answer((req) => completeMultipart(req.params.id, fields(req.body, COMPLETE), req.user)))
+    .post(authenticate, jsonBody(COMPLETE_BODY_LIMIT), answer((req) => completeMultipart(req.params.id, fields(req.body, COMPLETE), req.user)))
     .all(methodNotAllowed);
   api.route("/multipart/:id")
     .delete(authenticate, async (req, res) => {
@@ -1108,7 +1114,7 @@ function router() {
 /** Any error as an ApiError: body-parser's (400, 413), ours, or a bug (500, logged). */
 function asApiError(err) {
   if (err instanceof ApiError) return err;
-  if (err?.type === "entity.too.large") return tooLarge("the request body is too large");
+  if (err?.type === "entity.too.large") return tooLarge(`the request body is larger than ${err.limit} bytes`);
   if (err?.type === "entity.parse.failed") return badRequest(`the request body is not valid JSON: ${err.message}`);
   if (err?.type === "encoding.unsupported" || err?.type === "charset.unsupported") return unsupportedType(err.message);
   console.error("express-signer: internal error:", err);
