@@ -102,8 +102,8 @@ function readConfig(env) {
       ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN || undefined }
       : undefined,
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
-    // Dev mode without a list allows any origin, as presign-server --dev does.
-    origins: origins.length === 0 && dev ? ["*"] : origins,
+    // Dev mode also allows pages on loopback names (see cors).
+    origins,
     metadataNames: new Set(metadataNames),
     maxSize: positiveInt(env, "SIGNER_MAX_SIZE", MAX_OBJECT, MAX_OBJECT),
     maxPostSize: positiveInt(env, "SIGNER_MAX_POST_SIZE", 10_000_000, MAX_SINGLE_PUT),
@@ -1024,13 +1024,38 @@ async function healthz(_req, res) {
 // ---------------------------------------------------------------------------
 // HTTP: routes, CORS, errors
 
-/** CORS for the API: the listed origins may call it with a bearer token and read Retry-After. */
+const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]"];
+
+/** Whether `origin` is a page on this machine: http(s), a loopback name, any port. */
+function isLoopbackOrigin(origin) {
+  try {
+    const url = new URL(origin);
+    return ["http:", "https:"].includes(url.protocol) && LOOPBACK_NAMES.includes(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
+/** Dev mode answers only a loopback Host, so a rebound DNS name cannot reach it from a web page. */
+function loopbackHost(req, _res, next) {
+  if (!config.dev) return next();
+  const host = req.get("host") ?? "";
+  if (!LOOPBACK_NAMES.includes(host.replace(/:\d+$/, "").toLowerCase())) {
+    throw new ApiError(403, "forbidden", `Host ${JSON.stringify(host)} is not a loopback name; in dev mode the signer answers only localhost, 127.0.0.1 and [::1]`);
+  }
+  next();
+}
+
+/**
+ * CORS for the API: the listed origins (and, in dev mode, pages on loopback
+ * names) may call it with a bearer token and read Retry-After.
+ */
 function cors(req, res, next) {
   const origin = req.get("origin");
   const any = config.origins.includes("*");
-  if (!origin || !(any || config.origins.includes(origin))) return next();
-  res.set("Access-Control-Allow-Origin", any ? "*" : origin);
   if (!any) res.vary("Origin");
+  if (!origin || !(any || config.origins.includes(origin) || (config.dev && isLoopbackOrigin(origin)))) return next();
+  res.set("Access-Control-Allow-Origin", any ? "*" : origin);
   res.set("Access-Control-Expose-Headers", "Retry-After");
   if (req.method === "OPTIONS" && req.get("access-control-request-method")) {
     res.set({
@@ -1130,6 +1155,7 @@ function app() {
   const server = express();
   server.disable("x-powered-by");
   server.set("query parser", "simple");
+  server.use(loopbackHost);
   server.use(cors);
   server.get("/healthz", healthz);
   server.use("/api", router());
