@@ -105,7 +105,8 @@ function readConfig(env) {
     // Dev mode also allows pages on loopback names (see cors).
     origins,
     metadataNames: new Set(metadataNames),
-    maxSize: positiveInt(env, "SIGNER_MAX_SIZE", MAX_OBJECT, MAX_OBJECT),
+    // 5 GiB, as presign-server: raise it (up to S3's 5 TiB) for larger files.
+    maxSize: positiveInt(env, "SIGNER_MAX_SIZE", MAX_SINGLE_PUT, MAX_OBJECT),
     maxPostSize: positiveInt(env, "SIGNER_MAX_POST_SIZE", 10_000_000, MAX_SINGLE_PUT),
     expiresIn: positiveInt(env, "SIGNER_EXPIRES_IN", 900, MAX_EXPIRES_IN),
     listen: env.SIGNER_LISTEN || "127.0.0.1:8000",
