@@ -14,9 +14,11 @@ const presignServer = () => process.env.PRESIGN_SERVER_BIN ?? join(repo, 'target
  * holds AWS_ENDPOINT_URL, AWS_REGION, AWS_ACCESS_KEY_ID,
  * AWS_SECRET_ACCESS_KEY and PRESIGN_BUCKET. `origins` are the pages allowed
  * to PUT and POST to the bucket (default: any loopback origin is not a CORS
- * notion, so give the test page's origin).
+ * notion, so give the test page's origin); `args`, more presign-server
+ * flags for `cors apply` (`--dev` allows any origin, `--allow-metadata`
+ * names metadata headers).
  */
-export function startGarage(dir, { origins = [] } = {}) {
+export function startGarage(dir, { origins = [], args = [] } = {}) {
   mkdirSync(dir, { recursive: true });
   execFileSync(join(repo, 'tests', 'support', 'garage'), [dir], { stdio: ['ignore', 'ignore', 'inherit'] });
   const env = {};
@@ -31,7 +33,7 @@ export function startGarage(dir, { origins = [] } = {}) {
   };
   const cors = spawnSync(presignServer(), [
     '--store', 's3', '--data-dir', join(dir, 'cors-data'),
-    ...origins.flatMap((o) => ['--allow-origin', o]), 'cors', 'apply',
+    ...origins.flatMap((o) => ['--allow-origin', o]), ...args, 'cors', 'apply',
   ], { env: { ...process.env, ...env }, encoding: 'utf8' });
   if (cors.status !== 0) {
     stop();
