@@ -383,12 +383,13 @@ impl Inner {
             entries[index].outcome = None;
         }
         inner.file_state(index, UploadState::Queued);
+        // A running file keeps its batch alive: a page may drop the Batch
+        // and keep only `result`, which must still settle.
+        let batch = Rc::clone(inner);
         let upload = Box::pin(async move {
             let outcome = running.await.and_then(|stored| results::to_js(&stored));
             settle(&outcome);
-            if let Some(inner) = weak.upgrade() {
-                inner.settled(index, outcome);
-            }
+            batch.settled(index, outcome);
         });
         match now {
             true => wasm_bindgen_futures::spawn_local(upload),

@@ -2,7 +2,7 @@
 //! retry the failed ones, and what `result` reports.
 
 use crate::support::*;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -114,4 +114,49 @@ fn files_must_be_files() {
     assert!(
         String::from(expect_code(Err(err), "bad_request").message()).contains("onFileStateChange")
     );
+}
+
+#[wasm_bindgen_test]
+async fn result_settles_when_the_page_keeps_only_the_promise() {
+    let contents: Vec<Vec<u8>> = (0..3).map(|i| test_bytes(40_000, 70 + i)).collect();
+    let files = js_sys::Array::new();
+    for (i, bytes) in contents.iter().enumerate() {
+        files.push(
+            &file(
+                bytes,
+                &format!("dropped-batch-{i}.bin"),
+                "application/octet-stream",
+            )
+            .into(),
+        );
+    }
+    let uploader = uploader(endpoint());
+    let batch = uploader
+        .upload_all(files.into(), obj(&[("fileType", "demo".into())]))
+        .expect("uploadAll");
+    let result = batch.result();
+    // What the garbage collector does to a Batch the page no longer holds.
+    drop(batch);
+    let timeout = js_sys::Promise::new(&mut |resolve, _| {
+        let set_timeout: js_sys::Function = get(&js_sys::global(), "setTimeout").unchecked_into();
+        set_timeout
+            .call3(
+                &JsValue::UNDEFINED,
+                &resolve,
+                &30_000.into(),
+                &"timed out".into(),
+            )
+            .expect("setTimeout");
+    });
+    let first = JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(
+        &result, &timeout,
+    )))
+    .await
+    .expect("never rejects");
+    assert!(!first.is_string(), "result did not settle: {first:?}");
+    let states: Vec<String> = js_sys::Array::from(&get(&first, "files"))
+        .iter()
+        .map(|f| get_str(&f, "state"))
+        .collect();
+    assert_eq!(states, ["done", "done", "done"]);
 }
