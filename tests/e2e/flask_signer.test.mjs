@@ -71,7 +71,7 @@ function startSite() {
 
 /** Starts app.py against the test's Garage with `env`; resolves once it wrote its ready file. */
 async function startSigner(env) {
-  const readyFile = join(mkdtempSync(join(tmpdir(), 'flask-signer-ready-')), 'ready.json');
+  const readyFile = join(mkdtempSync(join(work, 'ready-')), 'ready.json');
   const child = spawn(python, [join(repo, 'examples', 'flask-signer', 'app.py')], {
     env: { ...process.env, ...garage.env, SIGNER_LISTEN: '127.0.0.1:0', SIGNER_READY_FILE: readyFile, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
