@@ -113,7 +113,14 @@ pub async fn takes_other_bytes(
         (own_checksum, "with their own checksum"),
         (no_checksum, "without a checksum"),
     ] {
-        if store.put(url, &sent, other.to_vec()).await?.is_success() {
+        // A store may refuse before reading the body and close the
+        // connection: no answer is no 2xx, so the bytes were not taken (the
+        // caller then PUTs the right bytes, which must succeed).
+        if store
+            .put(url, &sent, other.to_vec())
+            .await
+            .is_ok_and(|answer| answer.is_success())
+        {
             return Ok(Some(how));
         }
     }

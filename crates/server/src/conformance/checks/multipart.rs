@@ -186,7 +186,16 @@ pub async fn part_urls_bind_checksum(ctx: &Ctx) -> Verdict {
         Some(how) => Outcome::Fail(format!(
             "the store took other bytes ({how}) at a part URL: part URLs do not sign the part's x-amz-checksum-sha256"
         )),
-        None => Outcome::Pass,
+        None => {
+            let right = ctx.store.put(url, headers, part).await?;
+            match right.is_success() {
+                true => Outcome::Pass,
+                false => Outcome::Fail(format!(
+                    "the part's own bytes were then refused: {}",
+                    right.describe()
+                )),
+            }
+        }
     };
     ctx.api.delete(&path(&created.id, "")).await?;
     Ok(verdict)
