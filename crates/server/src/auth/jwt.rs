@@ -1,23 +1,14 @@
 //! Verifying bearer JWTs with `jsonwebtoken` (RustCrypto backend).
 
 use super::jwks;
-use super::keys::{IdentityError, VerifyKey, RSA_ALGORITHMS};
+use super::keys::{IdentityError, KeySet, VerifyKey, RSA_ALGORITHMS};
 use crate::config::{IssuerConfig, JwtConfig, JwtKeySource};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation};
 use presign_core::UserId;
 use serde::Deserialize;
-
-/// The keys tokens are checked against.
-#[derive(Debug)]
-enum Keys {
-    /// A shared secret or a PEM public key: every token uses it.
-    Single(VerifyKey),
-    /// JWKS: the token's `kid` picks the key (optional with a single key).
-    ById(Vec<(String, VerifyKey)>),
-}
 
 /// Checks signature, algorithm, `exp` (required), `nbf`, `aud` when
 /// configured, and `iss`: a token is verified only with the keys of the
@@ -32,7 +23,7 @@ pub struct JwtVerifier {
 /// One issuer's keys and what its tokens must carry.
 #[derive(Debug)]
 struct Issuer {
-    keys: Keys,
+    keys: KeySet,
     audience: Vec<String>,
     /// The `iss` its tokens carry; `None` accepts any (a lone issuer).
     issuer: Option<String>,
@@ -94,10 +85,24 @@ impl JwtVerifier {
     }
 
     /// The user a token names, if it verifies.
-    pub fn verify(&self, token: &str) -> Result<UserId, VerifyError> {
+    pub async fn verify(&self, token: &str) -> Result<UserId, VerifyError> {
         let header = jsonwebtoken::decode_header(token).map_err(|e| map_error(e.kind()))?;
         let issuer = self.issuer_of(token)?;
-        let key = issuer.key_for(header.kid.as_deref())?;
+        let key = issuer
+            .keys
+            .pick(header.kid.as_deref())
+            .ok_or(VerifyError::UnknownKey)?;
+        self.check(issuer, key, &header, token)
+    }
+
+    /// Checks `token` with `key`, the one its header picked from `issuer`'s.
+    fn check(
+        &self,
+        issuer: &Issuer,
+        key: &VerifyKey,
+        header: &Header,
+        token: &str,
+    ) -> Result<UserId, VerifyError> {
         if !key.algorithms.contains(&header.alg) {
             return Err(VerifyError::Algorithm);
         }
@@ -155,13 +160,13 @@ impl JwtVerifier {
 impl Issuer {
     fn from_config(config: &IssuerConfig) -> Result<Self, IdentityError> {
         let keys = match &config.key {
-            JwtKeySource::Secret(secret) => Keys::Single(VerifyKey {
+            JwtKeySource::Secret(secret) => KeySet::Single(VerifyKey {
                 key: DecodingKey::from_secret(secret.expose().as_bytes()),
                 algorithms: vec![Algorithm::HS256, Algorithm::HS384, Algorithm::HS512],
             }),
             JwtKeySource::PublicKeyPem(path) => {
                 let pem = read(path)?;
-                Keys::Single(
+                KeySet::Single(
                     pem_key(&pem).ok_or_else(|| IdentityError::BadPem { path: path.clone() })?,
                 )
             }
@@ -171,7 +176,7 @@ impl Issuer {
                     path: path.clone(),
                     reason,
                 })?;
-                Keys::ById(keys)
+                KeySet::ById(keys)
             }
         };
         Ok(Self {
@@ -180,22 +185,6 @@ impl Issuer {
             issuer: config.issuer.clone(),
             label: config.label.clone(),
         })
-    }
-
-    /// The key a token's `kid` picks (optional with a single key).
-    fn key_for(&self, kid: Option<&str>) -> Result<&VerifyKey, VerifyError> {
-        match &self.keys {
-            Keys::Single(key) => Ok(key),
-            Keys::ById(keys) => match (kid, keys.as_slice()) {
-                (Some(kid), _) => keys
-                    .iter()
-                    .find(|(id, _)| id == kid)
-                    .map(|(_, key)| key)
-                    .ok_or(VerifyError::UnknownKey),
-                (None, [(_, only)]) => Ok(only),
-                (None, _) => Err(VerifyError::UnknownKey),
-            },
-        }
     }
 }
 

@@ -63,13 +63,13 @@ impl Authenticator {
 
     /// The user a request with these headers acts as: every key it may
     /// sign, confirm or download lives under `users/{user}/`.
-    pub fn authenticate(&self, headers: &HeaderMap) -> Result<UserId, AuthError> {
+    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<UserId, AuthError> {
         let verifier = match self {
             Authenticator::DevUser => return dev_user(),
             Authenticator::Jwt(verifier) => verifier,
         };
         let token = bearer_token(headers)?;
-        verifier.verify(token).map_err(|e| {
+        verifier.verify(token).await.map_err(|e| {
             tracing::debug!(error = %e, "token refused");
             AuthError::Token(e)
         })

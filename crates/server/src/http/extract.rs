@@ -51,7 +51,8 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let user = Arc::<Authenticator>::from_ref(state).authenticate(&parts.headers)?;
+        let auth = Arc::<Authenticator>::from_ref(state);
+        let user = auth.authenticate(&parts.headers).await?;
         if let Some(caller) = parts.extensions.get::<Caller>() {
             caller.set(&user);
         }
