@@ -42,6 +42,23 @@ impl KeySet {
             },
         }
     }
+
+    /// Whether the set has the key `kid` names: `false` only for a `kid`
+    /// it lacks (a newer set may hold it), never for a token without one.
+    pub fn knows(&self, kid: Option<&str>) -> bool {
+        match (self, kid) {
+            (KeySet::ById(keys), Some(kid)) => keys.iter().any(|(id, _)| id == kid),
+            _ => true,
+        }
+    }
+
+    /// How many keys it holds.
+    pub fn count(&self) -> usize {
+        match self {
+            KeySet::Single(_) => 1,
+            KeySet::ById(keys) => keys.len(),
+        }
+    }
 }
 
 /// What an RSA key may verify when neither the key nor the file pins one.
@@ -67,4 +84,6 @@ pub enum IdentityError {
     BadPem { path: PathBuf },
     #[error("{path} is not a usable JWKS file: {reason}")]
     BadJwks { path: PathBuf, reason: String },
+    #[error("cannot make the HTTP client that fetches JWKS: {0}")]
+    HttpClient(String),
 }
