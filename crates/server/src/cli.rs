@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// The end of `--help`: where settings come from.
-pub const PRECEDENCE_HELP: &str = "Identity, limits and policy settings come from flags, then environment variables, then the --config TOML file (flags > env > TOML); per-file-type rules ([policy.file_types.NAME]: content_types, extensions, max_size, user_quota, expires_in) and several JWT issuers ([[identity.issuers]]) only from the file. Without --dev an identity (--jwt-secret, --jwt-public-key, --jwt-jwks or [[identity.issuers]]) is required.";
+pub const PRECEDENCE_HELP: &str = "Identity, limits and policy settings come from flags, then environment variables, then the --config TOML file (flags > env > TOML); per-file-type rules ([policy.file_types.NAME]: content_types, extensions, max_size, user_quota, expires_in) and several JWT issuers ([[identity.issuers]]) only from the file. Without --dev an identity (--jwt-secret, --jwt-public-key, --jwt-jwks, --jwt-jwks-url or [[identity.issuers]]) is required.";
 
 /// Hands out presigned S3 upload and download URLs; serves the demo page.
 /// Without a subcommand it runs the server.
@@ -183,6 +183,14 @@ pub struct FileBackedArgs {
     #[arg(long, value_name = "FILE")]
     pub jwt_jwks: Option<PathBuf>,
 
+    /// JWKS URL of bearer JWTs' public keys, picked by `kid`: fetched at
+    /// start, cached for the response's Cache-Control max-age (60 s to
+    /// 24 h; 5 min without one), refetched when a token names an unknown
+    /// `kid` (at most once a minute). https only, or http to a loopback
+    /// address [env PRESIGN_JWT_JWKS_URL].
+    #[arg(long, value_name = "URL")]
+    pub jwt_jwks_url: Option<String>,
+
     /// Required `aud` of bearer JWTs (comma-separated: any of them);
     /// required with public keys unless --jwt-any-audience
     /// [env PRESIGN_JWT_AUDIENCE].
@@ -221,10 +229,10 @@ pub struct FileBackedArgs {
     /// instead of saving them as attachments [env PRESIGN_INLINE_PDF].
     #[arg(long)]
     pub inline_pdf: bool,
-    /// Accept public-key (--jwt-public-key, --jwt-jwks) tokens whatever
-    /// their `aud`: only when every token of the identity provider is
-    /// meant for this server. Without it, public keys need --jwt-audience
-    /// [env PRESIGN_JWT_ANY_AUDIENCE].
+    /// Accept public-key (--jwt-public-key, --jwt-jwks, --jwt-jwks-url)
+    /// tokens whatever their `aud`: only when every token of the identity
+    /// provider is meant for this server. Without it, public keys need
+    /// --jwt-audience [env PRESIGN_JWT_ANY_AUDIENCE].
     #[arg(long)]
     pub jwt_any_audience: bool,
 

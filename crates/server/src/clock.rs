@@ -1,6 +1,7 @@
 //! Where "now" comes from, so tests can pin it or move it: the time that signs
-//! clients' URLs, that dates new multipart uploads, and that the stale-upload
-//! collector ([`crate::domain::gc`]) measures their age against.
+//! clients' URLs, that dates new multipart uploads, that the stale-upload
+//! collector ([`crate::domain::gc`]) measures their age against, and that
+//! times the cache of keys fetched from a JWKS URL ([`crate::auth`]).
 
 use jiff::{SignedDuration, Timestamp};
 use std::sync::{Arc, Mutex, PoisonError};

@@ -21,7 +21,7 @@
 //! - `http/`: the router ([`app`]), its state, the API's errors, the
 //!   extractors, CORS, OpenAPI, static files, request log and metrics, and
 //!   `routes/`, one module per endpoint;
-//! - `auth/`: who calls (JWT, JWKS, the dev user);
+//! - `auth/`: who calls (JWT, JWKS from a file or a URL, the dev user);
 //! - `domain/`: upload sessions, records, the upload policy, byte quotas,
 //!   rate limits, the stale-upload collector, the webhook; each with its
 //!   own errors;
@@ -33,7 +33,8 @@
 //!
 //! Dependencies go one way (no module uses one that uses it back): `server`
 //! and `commands` use the rest; `http` uses `auth`, `domain`, `s3`,
-//! `config` and `db`; `auth` reads its settings from `config`; `config`
+//! `config` and `db`; `auth` reads its settings from `config` (and takes
+//! TLS from `s3`'s store client, to fetch JWKS URLs); `config`
 //! reads `cli` into its own types and those of `domain` and `s3`; `domain`
 //! uses `db` and `s3`; `embedded` uses `s3`; `s3`, `db` and the small
 //! modules use none of the others.

@@ -1,22 +1,28 @@
-//! Verifying bearer JWTs with `jsonwebtoken` (RustCrypto backend).
+//! Verifying bearer JWTs with `jsonwebtoken` (RustCrypto backend), with
+//! each issuer's keys: read at start from its settings, or fetched from
+//! its JWKS URL ([`super::remote_jwks`]).
 
 use super::jwks;
-use super::keys::{IdentityError, VerifyKey, RSA_ALGORITHMS};
+use super::jwks_cache::KeysUnavailable;
+use super::keys::{IdentityError, KeySet, VerifyKey, RSA_ALGORITHMS};
+use super::remote_jwks::{self, RemoteJwks};
+use crate::clock::Clock;
 use crate::config::{IssuerConfig, JwtConfig, JwtKeySource};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, Header, Validation};
 use presign_core::UserId;
 use serde::Deserialize;
+use std::sync::Arc;
 
-/// The keys tokens are checked against.
+/// Where an issuer's keys are.
 #[derive(Debug)]
 enum Keys {
-    /// A shared secret or a PEM public key: every token uses it.
-    Single(VerifyKey),
-    /// JWKS: the token's `kid` picks the key (optional with a single key).
-    ById(Vec<(String, VerifyKey)>),
+    /// Read at start (a secret, a PEM key, a JWKS file).
+    Fixed(Arc<KeySet>),
+    /// Fetched from a JWKS URL, and refetched.
+    Remote(Arc<RemoteJwks>),
 }
 
 /// Checks signature, algorithm, `exp` (required), `nbf`, `aud` when
@@ -65,6 +71,16 @@ pub enum VerifyError {
     BadSubject,
 }
 
+/// Why a token gave no user: refused (a 401), or it cannot be checked
+/// until its issuer's keys are fetched (a 503: come back later).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error(transparent)]
+    Refused(#[from] VerifyError),
+    #[error(transparent)]
+    KeysUnavailable(#[from] KeysUnavailable),
+}
+
 /// The claims read from a verified token. `iss` is a string (RFC 7519's
 /// StringOrURI): a list is refused, not searched.
 #[derive(Deserialize)]
@@ -81,11 +97,18 @@ struct IssuerClaim {
 }
 
 impl JwtVerifier {
-    pub fn from_config(config: &JwtConfig) -> Result<Self, IdentityError> {
+    /// Reads the key files the settings name; JWKS URLs are fetched later
+    /// ([`JwtVerifier::load`]), on `clock`'s time.
+    pub fn from_config(config: &JwtConfig, clock: &Clock) -> Result<Self, IdentityError> {
+        let needs_http = config
+            .issuers
+            .iter()
+            .any(|issuer| matches!(issuer.key, JwtKeySource::JwksUrl(_)));
+        let http = needs_http.then(remote_jwks::http_client).transpose()?;
         let issuers = config
             .issuers
             .iter()
-            .map(Issuer::from_config)
+            .map(|issuer| Issuer::from_config(issuer, http.as_ref(), clock))
             .collect::<Result<_, _>>()?;
         Ok(Self {
             issuers,
@@ -93,11 +116,37 @@ impl JwtVerifier {
         })
     }
 
+    /// Fetches every JWKS URL once, together. A failure is logged and the
+    /// server runs: requests that need those keys wait for a later fetch.
+    pub async fn load(&self) {
+        let remotes = self.issuers.iter().filter_map(|issuer| match &issuer.keys {
+            Keys::Remote(remote) => Some(remote.load()),
+            Keys::Fixed(_) => None,
+        });
+        futures::future::join_all(remotes).await;
+    }
+
     /// The user a token names, if it verifies.
-    pub fn verify(&self, token: &str) -> Result<UserId, VerifyError> {
+    pub async fn verify(&self, token: &str) -> Result<UserId, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|e| map_error(e.kind()))?;
         let issuer = self.issuer_of(token)?;
-        let key = issuer.key_for(header.kid.as_deref())?;
+        let kid = header.kid.as_deref();
+        let keys = match &issuer.keys {
+            Keys::Fixed(keys) => keys.clone(),
+            Keys::Remote(remote) => remote.keys_for(kid).await?,
+        };
+        let key = keys.pick(kid).ok_or(VerifyError::UnknownKey)?;
+        Ok(self.check(issuer, key, &header, token)?)
+    }
+
+    /// Checks `token` with `key`, the one its header picked from `issuer`'s.
+    fn check(
+        &self,
+        issuer: &Issuer,
+        key: &VerifyKey,
+        header: &Header,
+        token: &str,
+    ) -> Result<UserId, VerifyError> {
         if !key.algorithms.contains(&header.alg) {
             return Err(VerifyError::Algorithm);
         }
@@ -153,17 +202,23 @@ impl JwtVerifier {
 }
 
 impl Issuer {
-    fn from_config(config: &IssuerConfig) -> Result<Self, IdentityError> {
+    /// `http`: the client of JWKS URLs, when some issuer has one.
+    fn from_config(
+        config: &IssuerConfig,
+        http: Option<&reqwest::Client>,
+        clock: &Clock,
+    ) -> Result<Self, IdentityError> {
+        let fixed = |keys: KeySet| Keys::Fixed(Arc::new(keys));
         let keys = match &config.key {
-            JwtKeySource::Secret(secret) => Keys::Single(VerifyKey {
+            JwtKeySource::Secret(secret) => fixed(KeySet::Single(VerifyKey {
                 key: DecodingKey::from_secret(secret.expose().as_bytes()),
                 algorithms: vec![Algorithm::HS256, Algorithm::HS384, Algorithm::HS512],
-            }),
+            })),
             JwtKeySource::PublicKeyPem(path) => {
                 let pem = read(path)?;
-                Keys::Single(
-                    pem_key(&pem).ok_or_else(|| IdentityError::BadPem { path: path.clone() })?,
-                )
+                fixed(KeySet::Single(pem_key(&pem).ok_or_else(|| {
+                    IdentityError::BadPem { path: path.clone() }
+                })?))
             }
             JwtKeySource::Jwks(path) => {
                 let text = read(path)?;
@@ -171,7 +226,11 @@ impl Issuer {
                     path: path.clone(),
                     reason,
                 })?;
-                Keys::ById(keys)
+                fixed(KeySet::ById(keys))
+            }
+            JwtKeySource::JwksUrl(url) => {
+                let http = http.map_or_else(remote_jwks::http_client, |h| Ok(h.clone()))?;
+                Keys::Remote(RemoteJwks::new(url.clone(), http, clock.clone()))
             }
         };
         Ok(Self {
@@ -180,22 +239,6 @@ impl Issuer {
             issuer: config.issuer.clone(),
             label: config.label.clone(),
         })
-    }
-
-    /// The key a token's `kid` picks (optional with a single key).
-    fn key_for(&self, kid: Option<&str>) -> Result<&VerifyKey, VerifyError> {
-        match &self.keys {
-            Keys::Single(key) => Ok(key),
-            Keys::ById(keys) => match (kid, keys.as_slice()) {
-                (Some(kid), _) => keys
-                    .iter()
-                    .find(|(id, _)| id == kid)
-                    .map(|(_, key)| key)
-                    .ok_or(VerifyError::UnknownKey),
-                (None, [(_, only)]) => Ok(only),
-                (None, _) => Err(VerifyError::UnknownKey),
-            },
-        }
     }
 }
 

@@ -1,5 +1,6 @@
-//! Verification keys: a key and the algorithms it may verify, and why the
-//! key material the identity settings name cannot be used.
+//! Verification keys: a key and the algorithms it may verify, an issuer's
+//! set of them and which one a token's `kid` picks, and why the key
+//! material the identity settings name cannot be used.
 
 use jsonwebtoken::{Algorithm, DecodingKey};
 use std::fmt;
@@ -17,6 +18,46 @@ impl fmt::Debug for VerifyKey {
         f.debug_struct("VerifyKey")
             .field("algorithms", &self.algorithms)
             .finish_non_exhaustive()
+    }
+}
+
+/// The keys an issuer's tokens are checked against.
+#[derive(Debug)]
+pub enum KeySet {
+    /// A shared secret or a PEM public key: every token uses it.
+    Single(VerifyKey),
+    /// JWKS: the token's `kid` picks the key (optional with a single key).
+    ById(Vec<(String, VerifyKey)>),
+}
+
+impl KeySet {
+    /// The key a token's `kid` picks, if any.
+    pub fn pick(&self, kid: Option<&str>) -> Option<&VerifyKey> {
+        match self {
+            KeySet::Single(key) => Some(key),
+            KeySet::ById(keys) => match (kid, keys.as_slice()) {
+                (Some(kid), _) => keys.iter().find(|(id, _)| id == kid).map(|(_, key)| key),
+                (None, [(_, only)]) => Some(only),
+                (None, _) => None,
+            },
+        }
+    }
+
+    /// Whether the set has the key `kid` names: `false` only for a `kid`
+    /// it lacks (a newer set may hold it), never for a token without one.
+    pub fn knows(&self, kid: Option<&str>) -> bool {
+        match (self, kid) {
+            (KeySet::ById(keys), Some(kid)) => keys.iter().any(|(id, _)| id == kid),
+            _ => true,
+        }
+    }
+
+    /// How many keys it holds.
+    pub fn count(&self) -> usize {
+        match self {
+            KeySet::Single(_) => 1,
+            KeySet::ById(keys) => keys.len(),
+        }
     }
 }
 
@@ -43,4 +84,6 @@ pub enum IdentityError {
     BadPem { path: PathBuf },
     #[error("{path} is not a usable JWKS file: {reason}")]
     BadJwks { path: PathBuf, reason: String },
+    #[error("cannot make the HTTP client that fetches JWKS: {0}")]
+    HttpClient(String),
 }

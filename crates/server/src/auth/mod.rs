@@ -6,14 +6,23 @@
 //! Nothing here knows the HTTP API: it reads one header and answers the
 //! caller's user id or an [`AuthError`]. The API's `Identity` extractor
 //! ([`crate::http::extract`]) runs it on every request that names its caller.
+//!
+//! The files: `jwt` verifies tokens; `keys` holds verification keys and
+//! key sets; `jwks` reads JWKS documents; `remote_jwks` fetches them from
+//! a JWKS URL, under the rules of `jwks_cache` (how long keys are trusted,
+//! when to fetch again).
 
 mod jwks;
+mod jwks_cache;
 mod jwt;
 mod keys;
+mod remote_jwks;
 
-pub use jwt::{JwtVerifier, VerifyError};
+pub use jwks_cache::KeysUnavailable;
+pub use jwt::{JwtVerifier, TokenError, VerifyError};
 pub use keys::IdentityError;
 
+use crate::clock::Clock;
 use crate::config::IdentityConfig;
 use http::{header, HeaderMap};
 use presign_core::UserId;
@@ -27,7 +36,9 @@ pub fn dev_user() -> Result<UserId, AuthError> {
 }
 
 /// Why a request has no caller. The texts of all but [`AuthError::DevUser`]
-/// are for the client (a 401); that one is a bug, for the log only.
+/// and [`AuthError::KeysUnavailable`] are for the client (a 401); the
+/// first is a bug, for the log only; the second says to come back later
+/// (a 503), never that the token is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
     #[error("missing Authorization: Bearer <token> header")]
@@ -39,6 +50,9 @@ pub enum AuthError {
     /// The token does not verify.
     #[error(transparent)]
     Token(#[from] VerifyError),
+    /// The keys that would check the token are not fetched yet.
+    #[error(transparent)]
+    KeysUnavailable(#[from] KeysUnavailable),
     #[error("dev user id: {0}")]
     DevUser(String),
 }
@@ -53,25 +67,38 @@ pub enum Authenticator {
 }
 
 impl Authenticator {
-    /// Loads the key material `config` names (PEM or JWKS files).
-    pub fn from_config(config: &IdentityConfig) -> Result<Self, IdentityError> {
+    /// Loads the key material `config` names (PEM or JWKS files); JWKS
+    /// URLs are fetched by [`Authenticator::load`], and their cache runs on
+    /// `clock`'s time.
+    pub fn from_config(config: &IdentityConfig, clock: &Clock) -> Result<Self, IdentityError> {
         match config {
             IdentityConfig::DevUser => Ok(Self::DevUser),
-            IdentityConfig::Jwt(jwt) => JwtVerifier::from_config(jwt).map(Self::Jwt),
+            IdentityConfig::Jwt(jwt) => JwtVerifier::from_config(jwt, clock).map(Self::Jwt),
+        }
+    }
+
+    /// The first fetch of every JWKS URL, at start; failures are logged,
+    /// and requests that need those keys answer 503 until a fetch succeeds.
+    pub async fn load(&self) {
+        if let Authenticator::Jwt(verifier) = self {
+            verifier.load().await;
         }
     }
 
     /// The user a request with these headers acts as: every key it may
     /// sign, confirm or download lives under `users/{user}/`.
-    pub fn authenticate(&self, headers: &HeaderMap) -> Result<UserId, AuthError> {
+    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<UserId, AuthError> {
         let verifier = match self {
             Authenticator::DevUser => return dev_user(),
             Authenticator::Jwt(verifier) => verifier,
         };
         let token = bearer_token(headers)?;
-        verifier.verify(token).map_err(|e| {
-            tracing::debug!(error = %e, "token refused");
-            AuthError::Token(e)
+        verifier.verify(token).await.map_err(|e| match e {
+            TokenError::Refused(e) => {
+                tracing::debug!(error = %e, "token refused");
+                AuthError::Token(e)
+            }
+            TokenError::KeysUnavailable(e) => AuthError::KeysUnavailable(e),
         })
     }
 }

@@ -31,10 +31,10 @@ pub enum ConfigError {
     BadDuration { name: &'static str, message: String },
     #[error("--gc-older-than (PRESIGN_GC_OLDER_THAN) must be more than 0")]
     ZeroGcAge,
-    #[error("no identity configured: set --jwt-secret, --jwt-public-key or --jwt-jwks (env PRESIGN_JWT_SECRET, PRESIGN_JWT_PUBLIC_KEY, PRESIGN_JWT_JWKS, or [identity] or [[identity.issuers]] in --config), or run with --dev for a fixed development user")]
+    #[error("no identity configured: set --jwt-secret, --jwt-public-key, --jwt-jwks or --jwt-jwks-url (env PRESIGN_JWT_SECRET, PRESIGN_JWT_PUBLIC_KEY, PRESIGN_JWT_JWKS, PRESIGN_JWT_JWKS_URL, or [identity] or [[identity.issuers]] in --config), or run with --dev for a fixed development user")]
     NoIdentity,
     #[error(
-        "set only one of --jwt-secret, --jwt-public-key and --jwt-jwks (flags, env or [identity])"
+        "set only one of --jwt-secret, --jwt-public-key, --jwt-jwks and --jwt-jwks-url (flags, env or [identity])"
     )]
     TwoKeySources,
     /// Public keys and no audience: tokens the identity provider issues for
@@ -47,12 +47,15 @@ pub enum ConfigError {
     LongLeeway { got: u64, max: u64 },
     #[error("--jwt-issuer (PRESIGN_JWT_ISSUER, [identity] jwt_issuer) names one issuer, got {0:?}: several issuers would share one set of keys and one users/{{sub}}/ namespace; configure each with its own keys in [[identity.issuers]] of the config file")]
     SeveralIssuers(String),
-    #[error("set the JWT keys either with --jwt-secret, --jwt-public-key or --jwt-jwks (their variables, or [identity]) or per issuer in [[identity.issuers]], not both")]
+    #[error("set the JWT keys either with --jwt-secret, --jwt-public-key, --jwt-jwks or --jwt-jwks-url (their variables, or [identity]) or per issuer in [[identity.issuers]], not both")]
     KeysBothWays,
     #[error("--jwt-issuer (PRESIGN_JWT_ISSUER, [identity] jwt_issuer) does not apply with [[identity.issuers]]: each entry names its issuer")]
     IssuerBothWays,
     #[error("config file: [[identity.issuers]] {issuer:?}: {reason}")]
     BadIssuer { issuer: String, reason: String },
+    /// A JWKS URL that is not https (nor http to a loopback address), and why.
+    #[error("the JWKS URL (--jwt-jwks-url, PRESIGN_JWT_JWKS_URL, jwt_jwks_url in --config) {url:?} {reason}")]
+    BadJwksUrl { url: String, reason: &'static str },
     /// Shorter than the minimum it names.
     #[error("the JWT secret must be at least {0} bytes")]
     ShortSecret(usize),
@@ -93,7 +96,7 @@ fn no_audience(issuer: Option<&str>) -> String {
         None => (String::new(), ""),
     };
     format!(
-        "{who}public keys (--jwt-public-key, --jwt-jwks) need an audience: set {key}--jwt-audience \
+        "{who}public keys (--jwt-public-key, --jwt-jwks, --jwt-jwks-url) need an audience: set {key}--jwt-audience \
          (PRESIGN_JWT_AUDIENCE, [identity] jwt_audience) to the aud your identity provider puts in \
          this application's tokens; without one, the tokens it issues for any other application \
          are accepted here. If every token of this provider is meant for this server, pass \

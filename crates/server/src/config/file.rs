@@ -11,6 +11,7 @@
 //! jwt_secret = "..."            # HS256/384/512 shared secret, at least 32 bytes
 //! jwt_public_key = "jwt.pem"    # or: RSA/EC public key (RS*/PS*/ES256/ES384)
 //! jwt_jwks = "jwks.json"        # or: JWKS file, keys picked by kid
+//! jwt_jwks_url = "https://id.example.com/.well-known/jwks.json"  # or: JWKS URL, refetched
 //! jwt_audience = "my-app"       # tokens must carry this aud
 //! jwt_issuer = "https://id.example.com/"
 //! jwt_any_audience = false      # public keys without an audience
@@ -20,7 +21,7 @@
 //! [[identity.issuers]]
 //! issuer = "https://id-a.example.com/"  # the iss of its tokens
 //! label = "a"                   # its users' keys: users/a/{sub}/ (default: from issuer)
-//! jwt_jwks = "a-jwks.json"      # one of jwt_secret, jwt_public_key, jwt_jwks
+//! jwt_jwks = "a-jwks.json"      # one of jwt_secret, jwt_public_key, jwt_jwks, jwt_jwks_url
 //! jwt_audience = "my-app"       # default: [identity] jwt_audience
 //!
 //! [limits]
@@ -74,6 +75,7 @@ pub struct FileIdentity {
     pub jwt_secret: Option<String>,
     pub jwt_public_key: Option<PathBuf>,
     pub jwt_jwks: Option<PathBuf>,
+    pub jwt_jwks_url: Option<String>,
     pub jwt_audience: Option<String>,
     pub jwt_issuer: Option<String>,
     pub jwt_any_audience: Option<bool>,
@@ -92,6 +94,7 @@ pub struct FileIssuer {
     pub jwt_secret: Option<String>,
     pub jwt_public_key: Option<PathBuf>,
     pub jwt_jwks: Option<PathBuf>,
+    pub jwt_jwks_url: Option<String>,
     pub jwt_audience: Option<String>,
 }
 

@@ -1,8 +1,9 @@
 //! The identity settings: how the server learns who calls it (JWT key
-//! sources, each bound to its issuer, with their audiences), resolved from
-//! flags, environment and the file's `[identity]`; several issuers come from
-//! the file's `[[identity.issuers]]` ([`super::issuers`]). [`crate::auth`]
-//! loads the keys they name.
+//! sources: a secret, a PEM key, a JWKS file or URL; each bound to its
+//! issuer, with their audiences), resolved from flags, environment and the
+//! file's `[identity]`; several issuers come from the file's
+//! `[[identity.issuers]]` ([`super::issuers`]). [`crate::auth`] loads the
+//! keys they name.
 //!
 //! Refused at start: public keys without an audience (tokens the identity
 //! provider issues for any other application would be accepted) unless
@@ -17,7 +18,7 @@ use super::error::ConfigError;
 use super::file::FileIdentity;
 use super::issuers;
 use super::jwt_issuer::{list, IssuerConfig, JwtKeySource};
-use super::sources::Env;
+use super::sources::{non_blank, Env};
 use crate::cli::FileBackedArgs;
 use crate::secret::Secret;
 use std::path::{Path, PathBuf};
@@ -59,27 +60,7 @@ pub fn resolve(
     file: FileIdentity,
     base: &Path,
 ) -> Result<IdentityConfig, ConfigError> {
-    let path = |text: String| Ok(PathBuf::from(text));
-    let in_file = |p: Option<PathBuf>| p.map(|p| base.join(p));
-    let secret = env.layer_with(
-        args.jwt_secret.clone(),
-        "PRESIGN_JWT_SECRET",
-        |text| Ok(Secret::new(text)),
-        file.jwt_secret.map(Secret::new),
-    )?;
-    let public_key = env.layer_with(
-        args.jwt_public_key.clone(),
-        "PRESIGN_JWT_PUBLIC_KEY",
-        path,
-        in_file(file.jwt_public_key),
-    )?;
-    let jwks = env.layer_with(
-        args.jwt_jwks.clone(),
-        "PRESIGN_JWT_JWKS",
-        path,
-        in_file(file.jwt_jwks),
-    )?;
-    let key = JwtKeySource::one_of(secret, public_key, jwks)?;
+    let key = key_source(args, env, &file, base)?;
     let audience = list(env.layer_with(
         args.jwt_audience.clone(),
         "PRESIGN_JWT_AUDIENCE",
@@ -129,6 +110,43 @@ pub fn resolve(
         issuers,
         leeway_secs,
     }))
+}
+
+/// The key source of the flags, environment and `[identity]`, if any: at
+/// most one. `base`: the file's folder, where its paths start.
+fn key_source(
+    args: &FileBackedArgs,
+    env: &Env<'_>,
+    file: &FileIdentity,
+    base: &Path,
+) -> Result<Option<JwtKeySource>, ConfigError> {
+    let path = |text: String| Ok(PathBuf::from(text));
+    let in_file = |p: &Option<PathBuf>| p.as_ref().map(|p| base.join(p));
+    let secret = env.layer_with(
+        args.jwt_secret.clone(),
+        "PRESIGN_JWT_SECRET",
+        |text| Ok(Secret::new(text)),
+        file.jwt_secret.clone().map(Secret::new),
+    )?;
+    let public_key = env.layer_with(
+        args.jwt_public_key.clone(),
+        "PRESIGN_JWT_PUBLIC_KEY",
+        path,
+        in_file(&file.jwt_public_key),
+    )?;
+    let jwks = env.layer_with(
+        args.jwt_jwks.clone(),
+        "PRESIGN_JWT_JWKS",
+        path,
+        in_file(&file.jwt_jwks),
+    )?;
+    let jwks_url = env.layer_with(
+        non_blank(args.jwt_jwks_url.clone()),
+        "PRESIGN_JWT_JWKS_URL",
+        Ok,
+        file.jwt_jwks_url.clone(),
+    )?;
+    JwtKeySource::one_of(secret, public_key, jwks, jwks_url)
 }
 
 /// The issuer of the flags (environment, `[identity]`): its users keep

@@ -41,9 +41,12 @@ pub fn resolve(
             entry.jwt_secret.map(Secret::new),
             entry.jwt_public_key.map(|p| base.join(p)),
             entry.jwt_jwks.map(|p| base.join(p)),
+            entry.jwt_jwks_url,
         )
         .map_err(|e| bad(e.to_string()))?
-        .ok_or_else(|| bad("needs one of jwt_secret, jwt_public_key and jwt_jwks".into()))?;
+        .ok_or_else(|| {
+            bad("needs one of jwt_secret, jwt_public_key, jwt_jwks and jwt_jwks_url".into())
+        })?;
         let label = match entry.label {
             Some(label) if UserId::is_issuer_label(&label) => Some(label),
             Some(label) => return Err(bad(format!(

@@ -1,11 +1,17 @@
-//! One JWT issuer's settings: its key source (a secret, a PEM public key
-//! or a JWKS file), the audiences its tokens must carry, its `iss`, and the
-//! label of its users' keys: the one of the flags (`identity`), or each of
-//! the config file's several (`issuers`).
+//! One JWT issuer's settings: its key source (a secret, a PEM public key,
+//! a JWKS file or a JWKS URL), the audiences its tokens must carry, its
+//! `iss`, and the label of its users' keys: the one of the flags
+//! (`identity`), or each of the config file's several (`issuers`).
+//!
+//! A JWKS URL must be https: keys fetched over plain http could be swapped
+//! by anyone on the way, and with them every caller's identity. Plain http
+//! is accepted only to a loopback address (an identity provider or a
+//! sidecar on the same machine).
 
 use super::error::ConfigError;
 use crate::secret::Secret;
 use std::path::PathBuf;
+use url::{Host, Url};
 
 /// Smallest HMAC secret accepted (RFC 7518: at least the hash's size).
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
@@ -34,26 +40,34 @@ pub enum JwtKeySource {
     PublicKeyPem(PathBuf),
     /// RS*/PS*/ES* public keys from a JWKS file, picked by the token's `kid`.
     Jwks(PathBuf),
+    /// Like [`JwtKeySource::Jwks`], fetched from this URL and refetched as
+    /// the identity provider rotates its keys.
+    JwksUrl(Url),
 }
 
 impl JwtKeySource {
-    /// At most one of a secret, a PEM file and a JWKS file, the secret
-    /// long enough.
+    /// At most one of a secret, a PEM file, a JWKS file and a JWKS URL,
+    /// the secret long enough, the URL https (or http to a loopback
+    /// address).
     pub fn one_of(
         secret: Option<Secret>,
         public_key: Option<PathBuf>,
         jwks: Option<PathBuf>,
+        jwks_url: Option<String>,
     ) -> Result<Option<Self>, ConfigError> {
-        match (secret, public_key, jwks) {
-            (None, None, None) => Ok(None),
-            (Some(secret), None, None) => {
+        match (secret, public_key, jwks, jwks_url) {
+            (None, None, None, None) => Ok(None),
+            (Some(secret), None, None, None) => {
                 if secret.expose().len() < MIN_JWT_SECRET_BYTES {
                     return Err(ConfigError::ShortSecret(MIN_JWT_SECRET_BYTES));
                 }
                 Ok(Some(Self::Secret(secret)))
             }
-            (None, Some(pem), None) => Ok(Some(Self::PublicKeyPem(pem))),
-            (None, None, Some(jwks)) => Ok(Some(Self::Jwks(jwks))),
+            (None, Some(pem), None, None) => Ok(Some(Self::PublicKeyPem(pem))),
+            (None, None, Some(jwks), None) => Ok(Some(Self::Jwks(jwks))),
+            (None, None, None, Some(url)) => {
+                checked_jwks_url(&url).map(|url| Some(Self::JwksUrl(url)))
+            }
             _ => Err(ConfigError::TwoKeySources),
         }
     }
@@ -62,6 +76,38 @@ impl JwtKeySource {
     /// from the same identity provider verify with.
     pub fn is_public(&self) -> bool {
         !matches!(self, Self::Secret(_))
+    }
+}
+
+/// `text` as a JWKS URL: https, or http to a loopback address; no user
+/// name or password (they would show in the logs).
+fn checked_jwks_url(text: &str) -> Result<Url, ConfigError> {
+    let bad = |reason: &'static str| ConfigError::BadJwksUrl {
+        url: text.to_owned(),
+        reason,
+    };
+    let url = Url::parse(text.trim()).map_err(|_| bad("is not a URL"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("must not hold a user name or password"));
+    }
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(url),
+        "http" if url.host().is_some_and(|host| is_loopback(&host)) => Ok(url),
+        "http" => Err(bad(
+            "must be https: keys fetched over plain http can be replaced by anyone on the way, \
+             and with them every caller's identity (http is accepted only to a loopback \
+             address: 127.0.0.1, [::1] or localhost)",
+        )),
+        _ => Err(bad("must be an https URL")),
+    }
+}
+
+/// 127.0.0.0/8, ::1 or `localhost`.
+fn is_loopback(host: &Host<&str>) -> bool {
+    match host {
+        Host::Ipv4(ip) => ip.is_loopback(),
+        Host::Ipv6(ip) => ip.is_loopback(),
+        Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
     }
 }
 

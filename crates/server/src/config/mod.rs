@@ -174,6 +174,8 @@ mod access_tests;
 #[cfg(test)]
 mod identity_tests;
 #[cfg(test)]
+mod jwks_url_tests;
+#[cfg(test)]
 mod layer_tests;
 #[cfg(test)]
 mod tests;

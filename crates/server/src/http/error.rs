@@ -73,6 +73,11 @@ pub enum ApiError {
     /// 503 `server` with `Retry-After: 1`; the text goes to the log only.
     #[error("busy: {0}")]
     Busy(String),
+    /// The keys that check tokens cannot be fetched from the identity
+    /// provider (503 `server` with `Retry-After`: when a fetch may be
+    /// tried again).
+    #[error("the identity provider's keys are not available")]
+    IdentityUnavailable(std::time::Duration),
     /// The request took longer than `--request-timeout` (503 `server`).
     #[error("the request took longer than {} s", .0.as_secs_f64())]
     TimedOut(std::time::Duration),
@@ -128,6 +133,11 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::Server,
                 "the server is busy; try again in a moment".to_owned(),
+            ),
+            ApiError::IdentityUnavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Server,
+                "the keys that verify tokens cannot be fetched from the identity provider yet; try again later".to_owned(),
             ),
             ApiError::TimedOut(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -211,11 +221,13 @@ impl From<KeyError> for ApiError {
     }
 }
 
-/// 401 for missing or refused credentials.
+/// 401 for missing or refused credentials; 503 while the keys that check
+/// them cannot be fetched.
 impl From<AuthError> for ApiError {
     fn from(e: AuthError) -> Self {
         match e {
             AuthError::DevUser(_) => ApiError::Internal(e.to_string()),
+            AuthError::KeysUnavailable(e) => ApiError::IdentityUnavailable(e.retry_after),
             _ => ApiError::Unauthorized(e.to_string()),
         }
     }
@@ -242,7 +254,7 @@ impl IntoResponse for ApiError {
         // For the request's log line and the errors-by-code metric.
         response.extensions_mut().insert(code);
         match &self {
-            ApiError::RateLimitedFor(_, after) => {
+            ApiError::RateLimitedFor(_, after) | ApiError::IdentityUnavailable(after) => {
                 let secs = after.as_secs().max(1);
                 response
                     .headers_mut()
@@ -294,8 +306,9 @@ pub enum ApiErrors {
     /// The store failed.
     #[response(status = 502)]
     StoreFailed(ErrorBody),
-    /// The store could not be reached, the server is busy (see
-    /// `Retry-After`), or the request took longer than `--request-timeout`.
+    /// The store could not be reached, the server is busy or cannot fetch
+    /// the keys that verify tokens (see `Retry-After`), or the request took
+    /// longer than `--request-timeout`.
     #[response(status = 503)]
     Unavailable(ErrorBody),
 }

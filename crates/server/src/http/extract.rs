@@ -40,8 +40,9 @@ pub struct Identity {
 
 /// The caller, from any state that holds an [`Authenticator`] and a
 /// [`UserRateLimiter`]: every endpoint that takes it is authenticated
-/// (401 without valid credentials), limited per user (429), and names its
-/// caller in the request's log line ([`Caller`]).
+/// (401 without valid credentials; 503 while the keys that check them
+/// cannot be fetched), limited per user (429), and names its caller in the
+/// request's log line ([`Caller`]).
 impl<S> FromRequestParts<S> for Identity
 where
     S: Send + Sync,
@@ -51,7 +52,8 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let user = Arc::<Authenticator>::from_ref(state).authenticate(&parts.headers)?;
+        let auth = Arc::<Authenticator>::from_ref(state);
+        let user = auth.authenticate(&parts.headers).await?;
         if let Some(caller) = parts.extensions.get::<Caller>() {
             caller.set(&user);
         }

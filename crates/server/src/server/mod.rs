@@ -95,9 +95,10 @@ impl Server {
         Self::start_with_clock(config, Clock::System).await
     }
 
-    /// Like [`Server::start`], with the clock that signs clients' URLs.
+    /// Like [`Server::start`], with the clock that signs clients' URLs and
+    /// dates the keys fetched from a JWKS URL.
     pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Self, StartError> {
-        let auth = authenticator(&config)?;
+        let auth = authenticator(&config, &clock).await?;
         let store = connect_store(&config).await?;
         let db = Db::open(&config.data_dir)?;
         let sessions = Arc::new(UploadSessions::new(db.clone(), config.max_open_uploads));
@@ -266,10 +267,12 @@ impl Server {
     }
 }
 
-/// How callers are authenticated (the keys the settings name, loaded);
-/// with the dev user, a warning that the server must stay private.
-fn authenticator(config: &Config) -> Result<Arc<Authenticator>, StartError> {
-    let auth = Authenticator::from_config(&config.identity)?;
+/// How callers are authenticated (the keys the settings name, loaded or
+/// fetched: a JWKS URL that cannot be fetched is logged, not fatal); with
+/// the dev user, a warning that the server must stay private.
+async fn authenticator(config: &Config, clock: &Clock) -> Result<Arc<Authenticator>, StartError> {
+    let auth = Authenticator::from_config(&config.identity, clock)?;
+    auth.load().await;
     if matches!(auth, Authenticator::DevUser) {
         tracing::warn!(
             user = DEV_USER,

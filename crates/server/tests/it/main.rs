@@ -22,6 +22,7 @@ mod hostile_downloads;
 mod hostile_identity_quotas;
 mod hostile_input;
 mod identity;
+mod jwks_url;
 mod limits;
 mod metadata;
 mod metrics;
