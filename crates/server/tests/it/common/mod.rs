@@ -10,6 +10,7 @@ pub mod multipart;
 pub mod postgres;
 pub mod proxied;
 pub mod raw;
+pub mod replicas;
 pub mod tokens;
 
 use clap::Parser as _;
