@@ -49,6 +49,13 @@ pub struct Cli {
     #[arg(long, value_name = "DIR", default_value = "./.data", global = true)]
     pub data_dir: PathBuf,
 
+    /// PostgreSQL instead of the SQLite file, for several replicas sharing
+    /// one database: postgres://USER:PASSWORD@HOST:5432/DATABASE. Flags show
+    /// in `ps`: prefer the environment for a URL with a password
+    /// [env DATABASE_URL].
+    #[arg(long, value_name = "URL", global = true)]
+    pub database_url: Option<Secret>,
+
     /// Address of the embedded store (--dev); port 0 picks a free one.
     #[arg(
         long,

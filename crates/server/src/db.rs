@@ -1,352 +1,95 @@
-//! The server's embedded database: one SQLite file, `{data_dir}/presign.sqlite3`,
-//! holding open multipart uploads ([`crate::domain::upload_sessions`]),
-//! completed uploads ([`crate::domain::records`]) and the webhook outbox
-//! ([`crate::domain::webhook`]).
+//! The server's database, behind one interface: [`Database`], which the
+//! domain stores ([`crate::domain::upload_sessions`],
+//! [`crate::domain::records`], [`crate::domain::webhook`]) hold and ask.
 //!
-//! Why `rusqlite` (with `bundled` SQLite) and `rusqlite_migration`: the
-//! server needs an embedded, single-file store with no service to run, and
-//! a handful of short queries; rusqlite is the maintained, synchronous
-//! binding (no compile-time database, unlike sqlx's checked macros), the
-//! bundled SQLite does not depend on the system's, and rusqlite_migration
-//! keeps the schema version in SQLite's own `user_version`, applying the
-//! migrations below in order, each once.
+//! - [`sqlite`]: the default, one file in `--data-dir`, for one signer
+//!   process;
+//! - [`postgres`]: with `--database-url postgres://…` (`DATABASE_URL`), one
+//!   database that several replicas share: every record, open upload,
+//!   client token, quota's usage and webhook delivery is in it, so any
+//!   replica serves any call, and the work only one replica may do at a
+//!   time (the stale-upload collector) runs under a lock
+//!   ([`Database::exclusively`]);
+//! - [`migrations`]: the schema, the same versions in both dialects;
+//! - [`postgres_url`]: the connection URL, checked, its password never
+//!   shown; [`mod@error`]: why a call failed.
 //!
-//! SQLite calls block, so they never run on the async runtime's threads:
-//! one thread of its own owns the one connection, and [`Db::call`] sends it
-//! a closure and awaits the answer. Every query here takes microseconds, so
-//! one connection serialises them without a noticeable queue, and makes each
-//! closure atomic with respect to the others; under load it also costs less
-//! CPU per request than a pool of threads taking turns at a shared
-//! connection (BENCHMARKS.md). The file is in WAL mode, so a crash loses at
-//! most the last unfinished transaction. The queue to the thread holds at
-//! most [`QUEUE_CAPACITY`] closures: when the database falls that far
-//! behind (a stalled disk), calls fail at once with [`DbError::Busy`] (the
-//! API answers 503 with `Retry-After`) instead of piling up.
+//! Each store has one method per operation, and each method one query (or
+//! transaction) per backend: the SQL differs (placeholders, types, row
+//! locks), the answers do not.
 
-use rusqlite::Connection;
-use rusqlite_migration::{Migrations, M};
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+pub mod error;
+pub mod migrations;
+pub mod postgres;
+pub mod postgres_url;
+pub mod sqlite;
 
-/// File name of the database inside the data folder.
-pub const DB_FILE: &str = "presign.sqlite3";
+pub use error::DbError;
+pub use postgres::Postgres;
+pub use postgres_url::PostgresUrl;
+pub use sqlite::Sqlite;
 
-/// Closures waiting for the database thread, at most. Each takes
-/// microseconds; a queue this long means the database is stuck.
-pub const QUEUE_CAPACITY: usize = 4096;
+use std::future::Future;
+use std::path::Path;
 
-/// The schema, one migration per version; never edit a released one, add
-/// the next instead.
-const MIGRATIONS: &[M<'static>] = &[
-    M::up(
-        "CREATE TABLE upload_sessions (
-        id TEXT PRIMARY KEY,
-        user_id TEXT NOT NULL,
-        object_key TEXT NOT NULL,
-        store_upload_id TEXT NOT NULL,
-        size INTEGER NOT NULL,
-        part_size INTEGER NOT NULL,
-        content_type TEXT NOT NULL,
-        file_type TEXT NOT NULL,
-        created_at TEXT NOT NULL
-    ) STRICT;
-    CREATE INDEX upload_sessions_by_user ON upload_sessions (user_id);
+/// The lock the stale-upload collector runs under (PostgreSQL advisory
+/// lock key; any number no other application on the database uses).
+pub const GC_LOCK: i64 = 0x7072_6573_6967_6e01;
 
-    CREATE TABLE uploads (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        user_id TEXT NOT NULL,
-        object_key TEXT NOT NULL UNIQUE,
-        file_type TEXT NOT NULL,
-        size INTEGER NOT NULL,
-        sha256 TEXT,
-        etag TEXT NOT NULL,
-        multipart_id TEXT UNIQUE,
-        created_at TEXT NOT NULL
-    ) STRICT;
-    CREATE INDEX uploads_by_user ON uploads (user_id, id);
-
-    CREATE TABLE webhook_outbox (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        upload_id INTEGER NOT NULL REFERENCES uploads (id),
-        body TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_ms INTEGER NOT NULL,
-        delivered_ms INTEGER,
-        last_error TEXT
-    ) STRICT;
-    CREATE INDEX webhook_outbox_pending ON webhook_outbox (next_attempt_ms)
-        WHERE delivered_ms IS NULL;",
-    ),
-    // Uploads started with `checksum: false` carry no part checksums.
-    M::up("ALTER TABLE upload_sessions ADD COLUMN checksums INTEGER NOT NULL DEFAULT 1;"),
-    // A create request's client_token, and the request it came with
-    // (canonical JSON), unique per user while the upload is open.
-    M::up(
-        "ALTER TABLE upload_sessions ADD COLUMN client_token TEXT;
-    ALTER TABLE upload_sessions ADD COLUMN create_request TEXT;
-    CREATE UNIQUE INDEX upload_sessions_by_client_token
-        ON upload_sessions (user_id, client_token) WHERE client_token IS NOT NULL;",
-    ),
-    // A record's metadata (x-amz-meta-*), as JSON; NULL when it has none.
-    M::up("ALTER TABLE uploads ADD COLUMN metadata TEXT;"),
-];
-
-/// A database failure. Details are for the log; clients get a generic 500
-/// (or 507 when the disk is full: [`DbError::is_disk_full`]).
-#[derive(Debug, thiserror::Error)]
-pub enum DbError {
-    #[error("cannot create the data folder {0}: {1}")]
-    CreateDir(PathBuf, #[source] std::io::Error),
-    #[error("database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("database migration: {0}")]
-    Migration(#[from] rusqlite_migration::Error),
-    #[error("database task failed: {0}")]
-    Task(String),
-    #[error("cannot start the database thread: {0}")]
-    Thread(#[source] std::io::Error),
-    #[error("database holds an invalid {0}")]
-    Corrupt(String),
-    #[error("the database queue is full")]
-    Busy,
-}
-
-impl DbError {
-    /// Whether SQLite failed because the disk (or its quota) is full.
-    pub fn is_disk_full(&self) -> bool {
-        matches!(self, DbError::Sqlite(s) if s.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull))
-    }
-}
-
-/// The database handle: cheap to clone, shared by every request. The
-/// connection lives on the database thread, which stops (closing it) when
-/// the last handle is dropped.
+/// The database of a running server. Cheap to clone.
 #[derive(Debug, Clone)]
-pub struct Db {
-    jobs: mpsc::SyncSender<Job>,
+pub enum Database {
+    Sqlite(Sqlite),
+    Postgres(Postgres),
 }
 
-/// A closure for the database thread; it sends its own answer.
-type Job = Box<dyn FnOnce(&mut Connection) + Send>;
-
-impl Db {
-    /// Opens (creating) `{data_dir}/presign.sqlite3` in WAL mode and brings
-    /// its schema up to date.
-    pub fn open(data_dir: &Path) -> Result<Self, DbError> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| DbError::CreateDir(data_dir.to_owned(), e))?;
-        let conn = Connection::open(data_dir.join(DB_FILE))?;
-        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            tracing::warn!(%mode, "SQLite refused WAL mode");
-        }
-        Self::prepare(conn, QUEUE_CAPACITY)
-    }
-
-    /// A private database in memory (tests, and `app()` without a data folder).
-    pub fn open_in_memory() -> Result<Self, DbError> {
-        Self::prepare(Connection::open_in_memory()?, QUEUE_CAPACITY)
-    }
-
-    fn prepare(mut conn: Connection, capacity: usize) -> Result<Self, DbError> {
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        Migrations::from_slice(MIGRATIONS).to_latest(&mut conn)?;
-        let (jobs, queue) = mpsc::sync_channel::<Job>(capacity);
-        std::thread::Builder::new()
-            .name("presign-db".into())
-            .spawn(move || {
-                // Ends when every handle (every sender) is gone.
-                for job in queue {
-                    job(&mut conn);
-                }
-            })
-            .map_err(DbError::Thread)?;
-        Ok(Self { jobs })
-    }
-
-    /// Runs `f` with the connection on the database thread, after the
-    /// closures sent before it; [`DbError::Busy`] at once when the queue
-    /// is full.
-    pub async fn call<T, F>(&self, f: F) -> Result<T, DbError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
-    {
-        let (answer, answered) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move |conn| {
-            // A panic inside `f` rolls back its transaction (dropped
-            // unfinished), so the connection stays usable, and the thread
-            // goes on with the next closure.
-            let result = catch_unwind(AssertUnwindSafe(|| f(conn)))
-                .unwrap_or_else(|_| Err(DbError::Task("a database task panicked".into())));
-            // The caller may have gone (a request cancelled): nothing to tell.
-            let _ = answer.send(result);
-        });
-        self.jobs.try_send(job).map_err(|e| match e {
-            mpsc::TrySendError::Full(_) => DbError::Busy,
-            mpsc::TrySendError::Disconnected(_) => {
-                DbError::Task("the database thread has stopped".into())
-            }
-        })?;
-        answered
-            .await
-            .map_err(|_| DbError::Task("the database thread dropped a task".into()))?
+impl From<Sqlite> for Database {
+    fn from(db: Sqlite) -> Self {
+        Database::Sqlite(db)
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use futures::FutureExt as _;
-
-    #[test]
-    fn migrations_are_valid() {
-        Migrations::from_slice(MIGRATIONS)
-            .validate()
-            .expect("valid migrations");
+impl From<Postgres> for Database {
+    fn from(db: Postgres) -> Self {
+        Database::Postgres(db)
     }
+}
 
-    const INSERT_UPLOAD: &str =
-        "INSERT INTO uploads (user_id, object_key, file_type, size, etag, created_at)
-         VALUES ('dev', ?1, 'ecu', 1, '\"e\"', 'now')";
-
-    /// Records a completed upload of `key` for the user `dev`.
-    async fn insert_upload(db: &Db, key: &'static str) -> Result<(), DbError> {
-        db.call(move |c| {
-            c.execute(INSERT_UPLOAD, [key])?;
-            Ok(())
-        })
-        .await
-    }
-
-    #[tokio::test]
-    async fn a_full_queue_is_busy_at_once_and_the_database_answers_again() {
-        let db = Db::prepare(Connection::open_in_memory().expect("memory"), 2).expect("opened");
-        // The thread holds the first closure until told to go on...
-        let (go, wait) = std::sync::mpsc::channel::<()>();
-        let (started, running) = tokio::sync::oneshot::channel::<()>();
-        let held = tokio::spawn({
-            let db = db.clone();
-            async move {
-                db.call(move |_| {
-                    let _ = started.send(());
-                    let _ = wait.recv();
-                    Ok(())
-                })
-                .await
-            }
-        });
-        running.await.expect("the first closure runs");
-        // ...so two more fill the queue (each sent, waiting for its
-        // answer), and the next is refused at once.
-        let mut queued: Vec<_> = (0..2).map(|_| Box::pin(db.call(|_| Ok(())))).collect();
-        for call in &mut queued {
-            assert!(call.now_or_never().is_none(), "queued, not answered");
+impl Database {
+    /// PostgreSQL at `url` when one is given, else the SQLite file in
+    /// `data_dir`; its schema brought up to date either way.
+    pub async fn open(data_dir: &Path, url: Option<&PostgresUrl>) -> Result<Self, DbError> {
+        match url {
+            Some(url) => Ok(Postgres::connect(url).await?.into()),
+            None => Ok(Sqlite::open(data_dir)?.into()),
         }
-        let refused = db.call(|_| Ok(())).now_or_never();
-        assert!(matches!(refused, Some(Err(DbError::Busy))), "{refused:?}");
-        go.send(()).expect("the first closure waits");
-        held.await.expect("task").expect("the first closure");
-        for call in queued {
-            call.await.expect("a queued closure");
+    }
+
+    /// A private SQLite database in memory (tests, and stores alone).
+    pub fn in_memory() -> Result<Self, DbError> {
+        Ok(Sqlite::open_in_memory()?.into())
+    }
+
+    /// `sqlite` or `postgresql`, for the log.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Database::Sqlite(_) => "sqlite",
+            Database::Postgres(_) => "postgresql",
         }
-        db.call(|_| Ok(())).await.expect("room again");
     }
 
-    #[tokio::test]
-    async fn a_panicking_closure_is_an_error_and_the_thread_goes_on() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let db = Db::open(dir.path()).expect("opened");
-        let panicked = db
-            .call(|c| -> Result<(), DbError> {
-                let tx = c.transaction()?;
-                tx.execute(INSERT_UPLOAD, ["users/dev/lost"])?;
-                panic!("a bug inside a database closure");
-            })
-            .await;
-        assert!(
-            matches!(&panicked, Err(DbError::Task(m)) if m.contains("panicked")),
-            "{panicked:?}"
-        );
-        // The same thread and connection answer the next closure, and the
-        // panicked closure's transaction was rolled back.
-        let rows: i64 = db
-            .call(|c| Ok(c.query_row("SELECT count(*) FROM uploads", [], |r| r.get(0))?))
-            .await
-            .expect("the database thread still answers");
-        assert_eq!(rows, 0);
-        // And it still writes.
-        insert_upload(&db, "users/dev/kept")
-            .await
-            .expect("insert after the panic");
-    }
-
-    #[tokio::test]
-    async fn an_open_upload_of_version_2_keeps_working_after_the_client_token_migration() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        {
-            let mut conn = Connection::open(dir.path().join(DB_FILE)).expect("file");
-            Migrations::from_slice(&MIGRATIONS[..2])
-                .to_latest(&mut conn)
-                .expect("version 2");
-            conn.execute(
-                "INSERT INTO upload_sessions (id, user_id, object_key, store_upload_id, size,
-                    part_size, content_type, file_type, created_at, checksums)
-                 VALUES ('0123456789abcdef0123456789abcdef', 'dev', 'users/dev/ecu/2026-12-01/x-a.bin',
-                    'store-id', 12, 5242880, 'application/octet-stream', 'ecu',
-                    '2026-12-01T00:00:00Z', 1)",
-                [],
-            )
-            .expect("a version 2 row");
+    /// Runs `work` unless another process runs work under the same `lock`
+    /// now (`None` then). On PostgreSQL that is an advisory lock, held by
+    /// one connection for as long as `work` runs, and freed if the process
+    /// dies; a SQLite file belongs to one process, which runs it at once.
+    pub async fn exclusively<T>(
+        &self,
+        lock: i64,
+        work: impl Future<Output = T>,
+    ) -> Result<Option<T>, DbError> {
+        match self {
+            Database::Sqlite(_) => Ok(Some(work.await)),
+            Database::Postgres(pg) => pg.exclusively(lock, work).await,
         }
-        let sessions = crate::domain::upload_sessions::UploadSessions::new(
-            Db::open(dir.path()).expect("migrated"),
-            20,
-        );
-        let id =
-            crate::domain::upload_sessions::UploadId::parse("0123456789abcdef0123456789abcdef")
-                .expect("id");
-        let dev = presign_core::UserId::parse("dev").expect("user");
-        let session = sessions.get(&id, &dev).await.expect("db").expect("the row");
-        assert_eq!(session.store_upload_id, "store-id");
-        // It holds no token: a token's lookup does not find it.
-        let token = presign_core::protocol::client_token::ClientToken::parse("0123456789abcdef")
-            .expect("token");
-        assert_eq!(
-            sessions.by_client_token(&dev, &token).await.expect("db"),
-            None
-        );
-    }
-
-    #[tokio::test]
-    async fn a_file_database_is_wal_and_migrates_once() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let data = dir.path().join("nested/data");
-        let version = |db: Db| async move {
-            db.call(|c| {
-                let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-                let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
-                Ok((version, mode))
-            })
-            .await
-            .expect("query")
-        };
-        let latest = i64::try_from(MIGRATIONS.len()).expect("count");
-        let db = Db::open(&data).expect("created on an empty folder");
-        assert!(data.join(DB_FILE).is_file());
-        assert_eq!(version(db.clone()).await, (latest, "wal".to_owned()));
-        insert_upload(&db, "users/dev/x").await.expect("insert");
-        drop(db);
-        // Opening again runs no migration twice and keeps the rows.
-        let db = Db::open(&data).expect("reopened");
-        assert_eq!(version(db.clone()).await, (latest, "wal".to_owned()));
-        let rows: i64 = db
-            .call(|c| Ok(c.query_row("SELECT count(*) FROM uploads", [], |r| r.get(0))?))
-            .await
-            .expect("count");
-        assert_eq!(rows, 1);
     }
 }

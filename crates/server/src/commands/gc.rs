@@ -1,11 +1,12 @@
 //! `presign-server gc --older-than 24h`: one collection of stale multipart
-//! uploads ([`crate::domain::gc`]) against the configured store and data folder, each
+//! uploads ([`crate::domain::gc`]) against the configured store and database, each
 //! abort printed; exit 1 when the store refused some (they are kept).
 
 use super::error::CommandError;
 use crate::cli::Cli;
+use crate::config::resolve_database;
 use crate::config::StoreTarget;
-use crate::db::Db;
+use crate::db::Database;
 use crate::domain::gc;
 use crate::domain::upload_sessions::{UploadSessions, DEFAULT_MAX_OPEN_PER_USER};
 use crate::s3::store_client::StoreClient;
@@ -26,12 +27,19 @@ pub async fn run(
             "--older-than must be more than 0 (it would abort uploads in progress)".into(),
         ));
     }
+    let database_url = resolve_database(cli, &env)?;
     let settings = StoreTarget::resolve(cli, env)?;
     // Kept alive until the end: with --dev, the embedded store on the data folder.
     let (_embedded, signer) = store::connect(&settings.store, &settings.bucket).await?;
     let store = StoreClient::new(Arc::new(signer))?;
-    let sessions = UploadSessions::new(Db::open(&settings.data_dir)?, DEFAULT_MAX_OPEN_PER_USER);
+    let db = Database::open(&settings.data_dir, database_url.as_ref()).await?;
+    let sessions = UploadSessions::new(db, DEFAULT_MAX_OPEN_PER_USER);
     let report = gc::collect(&sessions, &store, Timestamp::now(), older_than).await?;
+    if report.skipped {
+        return Err(CommandError::Refused(
+            "another replica is collecting stale uploads now; try again later".into(),
+        ));
+    }
     let write = |out: &mut dyn std::io::Write, line: &str| {
         writeln!(out, "{line}").map_err(|e| CommandError::Failed(format!("cannot write: {e}")))
     };

@@ -81,6 +81,9 @@ pub enum ConfigError {
     BadHost(String),
     #[error("--dev will not listen on {1} ({0}), an address other machines can reach: development mode needs no token (every caller is the user `dev` unless JWT settings are given) and lets pages on localhost call it. Listen on 127.0.0.1, or give --dev-allow-remote (PRESIGN_DEV_ALLOW_REMOTE=true) on a network you trust, with --allow-host for the names clients use")]
     DevRemote(&'static str, std::net::SocketAddr),
+    /// Why the URL is refused, without its password.
+    #[error("--database-url (DATABASE_URL) {0}")]
+    BadDatabaseUrl(String),
     /// The setting (flag and variable), and what it must be.
     #[error("{0} must be {1}")]
     AtLeast(&'static str, &'static str),

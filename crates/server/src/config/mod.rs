@@ -17,10 +17,12 @@
 //! - [`identity`] (each issuer: [`jwt_issuer`]; several: [`issuers`]), [`limits`],
 //!   [`upload_policy`]: who calls, how often, uploading what; [`mod@file`]:
 //!   the TOML file they may come from;
+//! - [`database`]: SQLite, or PostgreSQL at `--database-url`;
 //! - [`webhook`], [`gc`]: the background tasks;
 //! - [`error`]: why a configuration is refused.
 
 mod cors;
+mod database;
 mod error;
 mod file;
 mod gc;
@@ -44,6 +46,7 @@ pub use request_limits::RequestLimits;
 pub use store::{StoreConfig, StoreTarget, DEV_REGION};
 
 use crate::cli::Cli;
+use crate::db::PostgresUrl;
 use crate::domain::gc::GcSettings;
 use crate::domain::rate_limit::RateLimit;
 use crate::domain::upload_policy::UploadPolicy;
@@ -81,6 +84,8 @@ pub struct Config {
     pub max_open_uploads: usize,
     /// Home of the SQLite database (and of the embedded store with --dev).
     pub data_dir: PathBuf,
+    /// PostgreSQL instead of SQLite (`--database-url`).
+    pub database_url: Option<PostgresUrl>,
     /// Where completed uploads are posted, if anywhere.
     pub webhook: Option<WebhookConfig>,
     /// The stale-upload collector.
@@ -102,6 +107,7 @@ impl Config {
         }
         let expires_in = Duration::from_secs(cli.expires_in);
         let webhook = webhook::resolve(&cli, &env)?;
+        let database_url = database::resolve(&cli, &env)?;
         let gc = gc::resolve(&cli, &env)?;
         let cors = ApiCors::resolve(&cli)?;
         let StoreTarget { store, bucket, .. } = StoreTarget::from_env(&cli, &env)?;
@@ -128,6 +134,7 @@ impl Config {
             rate_limit,
             max_open_uploads,
             data_dir: cli.data_dir,
+            database_url,
             webhook,
             gc,
             hosts,
@@ -146,6 +153,15 @@ pub fn resolve_policy(
     let args = &cli.file_backed;
     let (file, _) = file::load(args.config.clone(), &env)?;
     upload_policy::resolve(args, &env, file.policy, Duration::from_secs(cli.expires_in))
+}
+
+/// The database alone (for subcommands): PostgreSQL's URL when
+/// `--database-url` or `DATABASE_URL` names one.
+pub fn resolve_database(
+    cli: &Cli,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Option<PostgresUrl>, ConfigError> {
+    database::resolve(cli, &Env::new(&env))
 }
 
 /// `--listen`, else 127.0.0.1 on `PORT`, else 127.0.0.1:8080.

@@ -2,7 +2,7 @@
 //! than an age (default 24 h), so a store never accumulates the parts of
 //! uploads that clients gave up on.
 //!
-//! It goes through the signer's own records of open uploads (SQLite,
+//! It goes through the signer's own records of open uploads (the database,
 //! [`crate::domain::upload_sessions`]): for each one started before `now - age` it
 //! calls AbortMultipartUpload on the store (which deletes the parts), then
 //! forgets the upload, whose id answers 404 from then on. An upload the store
@@ -13,12 +13,16 @@
 //!
 //! It runs from `presign-server gc --older-than 24h` (once), and inside the
 //! server ([`spawn`]) at start and then every `--gc-interval` (default 1 h).
+//! Replicas sharing a PostgreSQL database collect one at a time (an
+//! advisory lock, [`crate::db::Database::exclusively`]): a run that finds
+//! another under way is skipped; and of two removals of one upload only
+//! one counts it.
 //! Uploads the store holds but the signer never recorded (a crash between
 //! Create and the record) are not seen: the embedded store cannot list them
 //! (no ListMultipartUploads); on S3, add a lifecycle rule as a backstop.
 
 use crate::clock::Clock;
-use crate::db::DbError;
+use crate::db::{DbError, GC_LOCK};
 use crate::domain::upload_sessions::{UploadId, UploadSessions};
 use crate::s3::store_client::StoreClient;
 use jiff::Timestamp;
@@ -76,6 +80,8 @@ pub struct Failed {
 pub struct GcReport {
     pub aborted: Vec<Aborted>,
     pub failed: Vec<Failed>,
+    /// Nothing was done: another replica was collecting.
+    pub skipped: bool,
 }
 
 impl fmt::Display for Aborted {
@@ -108,8 +114,29 @@ impl fmt::Display for Failed {
     }
 }
 
-/// Aborts every open upload started before `now - older_than`, oldest first.
+/// Aborts every open upload started before `now - older_than`, oldest
+/// first; skips (nothing done, `skipped` set) while another replica of a
+/// shared database collects.
 pub async fn collect(
+    sessions: &UploadSessions,
+    store: &StoreClient,
+    now: Timestamp,
+    older_than: Duration,
+) -> Result<GcReport, DbError> {
+    let run = collect_now(sessions, store, now, older_than);
+    match sessions.database().exclusively(GC_LOCK, run).await? {
+        Some(report) => report,
+        None => {
+            tracing::info!("gc: another replica is collecting; skipped");
+            Ok(GcReport {
+                skipped: true,
+                ..GcReport::default()
+            })
+        }
+    }
+}
+
+async fn collect_now(
     sessions: &UploadSessions,
     store: &StoreClient,
     now: Timestamp,

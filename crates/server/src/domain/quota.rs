@@ -17,6 +17,8 @@
 use crate::db::DbError;
 use rusqlite::Connection;
 
+pub mod postgres;
+
 /// The limits one upload of a file type is held to.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct QuotaLimits {
@@ -104,7 +106,8 @@ fn bytes(n: u64) -> String {
 }
 
 /// What `user` holds, in all and of `file_type`: recorded uploads and open
-/// multipart uploads' planned sizes (inside the caller's transaction).
+/// multipart uploads' planned sizes (inside the caller's SQLite
+/// transaction; PostgreSQL's is [`postgres::usage`]).
 pub fn usage(c: &Connection, user: &str, file_type: &str) -> Result<Usage, DbError> {
     let (total, of_type): (i64, i64) = c
         .prepare_cached(

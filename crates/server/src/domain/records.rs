@@ -1,4 +1,5 @@
-//! Completed uploads (table `uploads`): one row per object the signer
+//! Completed uploads (table `uploads`; SQLite here, PostgreSQL in
+//! [`postgres`]): one row per object the signer
 //! verified in the store, written idempotently (one row per key; recording
 //! the same key again returns the first row), listed per user newest first.
 //!
@@ -7,7 +8,7 @@
 //! exists without its pending delivery, and a failing webhook cannot lose or
 //! delay it ([`crate::domain::webhook`] delivers in the background).
 
-use crate::db::{Db, DbError};
+use crate::db::{Database, DbError};
 use crate::domain::quota::{self, QuotaExceeded, QuotaLimits, Usage};
 use crate::domain::upload_sessions::{self, UploadId};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -17,9 +18,10 @@ use presign_core::protocol::metadata::Metadata;
 use presign_core::protocol::records::UploadRecord;
 use presign_core::UserId;
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use std::convert::Infallible;
 use std::sync::Arc;
 use tokio::sync::Notify;
+
+mod postgres;
 
 /// Default and largest page of `GET /api/uploads`.
 pub const DEFAULT_PAGE: u32 = 50;
@@ -31,7 +33,7 @@ const COLUMNS: &str = "user_id, object_key, file_type, size, sha256, etag, creat
 /// The completed uploads. Cheap to share behind an `Arc`.
 #[derive(Debug)]
 pub struct Records {
-    db: Db,
+    db: Database,
     /// Whether completions are queued for the webhook.
     webhook: bool,
     /// Wakes the webhook sender when a delivery is queued.
@@ -52,7 +54,7 @@ pub struct BadCursor;
 
 impl Records {
     /// `webhook`: queue a delivery per new record, and ring `queued`.
-    pub fn new(db: Db, webhook: bool, queued: Arc<Notify>) -> Self {
+    pub fn new(db: Database, webhook: bool, queued: Arc<Notify>) -> Self {
         Self {
             db,
             webhook,
@@ -63,7 +65,7 @@ impl Records {
     /// Records in a private in-memory database, no webhook.
     pub fn in_memory() -> Result<Self, DbError> {
         Ok(Self::new(
-            Db::open_in_memory()?,
+            Database::in_memory()?,
             false,
             Arc::new(Notify::new()),
         ))
@@ -72,8 +74,8 @@ impl Records {
     /// Records a verified single-PUT upload; the existing row if its key
     /// was recorded before.
     pub async fn record(&self, new: UploadRecord, at: Timestamp) -> Result<UploadRecord, DbError> {
-        let written = self.write(new, at, None, |_, _| Ok(Ok(()))).await?;
-        Ok(written.unwrap_or_else(|never: Infallible| match never {}))
+        let written = self.write(new, at, None, QuotaLimits::default()).await?;
+        written.map_err(|e| DbError::Task(format!("refused without a quota: {e}")))
     }
 
     /// Like [`Records::record`], unless a new record would take its user
@@ -85,21 +87,7 @@ impl Records {
         at: Timestamp,
         quota: QuotaLimits,
     ) -> Result<Result<UploadRecord, QuotaExceeded>, DbError> {
-        if !quota.is_set() {
-            return self.record(new, at).await.map(Ok);
-        }
-        self.write(new, at, None, move |tx, new| {
-            let recorded: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM uploads WHERE object_key = ?1)",
-                [&new.key],
-                |r| r.get(0),
-            )?;
-            if recorded {
-                return Ok(Ok(()));
-            }
-            quota::check_in(tx, &quota, &new.user, &new.file_type, new.size)
-        })
-        .await
+        self.write(new, at, None, quota).await
     }
 
     /// Records a completed multipart upload and forgets its session `id`,
@@ -112,70 +100,30 @@ impl Records {
         id: &UploadId,
     ) -> Result<UploadRecord, DbError> {
         let id = Some(id.as_str().to_owned());
-        let written = self.write(new, at, id, |_, _| Ok(Ok(()))).await?;
-        Ok(written.unwrap_or_else(|never: Infallible| match never {}))
+        let written = self.write(new, at, id, QuotaLimits::default()).await?;
+        written.map_err(|e| DbError::Task(format!("refused without a quota: {e}")))
     }
 
     /// Writes `new` (and its outbox entry, and forgets its multipart
-    /// session) in one transaction, unless `check`, run first inside it,
-    /// refuses.
-    async fn write<E: Send + 'static>(
+    /// session) in one transaction, unless its key is new and it would
+    /// take its user past `quota`.
+    async fn write(
         &self,
         new: UploadRecord,
         at: Timestamp,
         multipart_id: Option<String>,
-        check: impl FnOnce(&Connection, &UploadRecord) -> Result<Result<(), E>, DbError>
-            + Send
-            + 'static,
-    ) -> Result<Result<UploadRecord, E>, DbError> {
+        quota: QuotaLimits,
+    ) -> Result<Result<UploadRecord, QuotaExceeded>, DbError> {
         let webhook = self.webhook;
-        let written = self
-            .db
-            .call(move |c| {
-                let tx = c.transaction()?;
-                if let Err(refused) = check(&tx, &new)? {
-                    return Ok(Err(refused));
-                }
-                let created_at = at.to_string();
-                let inserted = tx.execute(
-                    "INSERT INTO uploads (user_id, object_key, file_type, size, sha256, etag,
-                        multipart_id, created_at, metadata)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                     ON CONFLICT (object_key) DO NOTHING",
-                    params![
-                        new.user,
-                        new.key,
-                        new.file_type,
-                        new.size,
-                        new.sha256,
-                        new.etag,
-                        multipart_id,
-                        created_at,
-                        metadata_to(&new.metadata),
-                    ],
-                )? == 1;
-                if let Some(id) = &multipart_id {
-                    upload_sessions::delete(&tx, id, &new.user)?;
-                }
-                let (row_id, record) = tx.query_row(
-                    &format!("SELECT id, {COLUMNS} FROM uploads WHERE object_key = ?1"),
-                    [&new.key],
-                    |r| Ok((r.get::<_, i64>(0)?, from_row(r, 1)?)),
-                )?;
-                let queued = inserted && webhook;
-                if queued {
-                    let body = serde_json::to_string(&record)
-                        .map_err(|e| DbError::Corrupt(format!("record {row_id}: {e}")))?;
-                    tx.execute(
-                        "INSERT INTO webhook_outbox (upload_id, body, next_attempt_ms)
-                         VALUES (?1, ?2, ?3)",
-                        params![row_id, body, at.as_millisecond()],
-                    )?;
-                }
-                tx.commit()?;
-                Ok(Ok((record, queued)))
-            })
-            .await?;
+        let written = match &self.db {
+            Database::Sqlite(db) => {
+                db.call(move |c| write(c, &new, at, multipart_id, &quota, webhook))
+                    .await?
+            }
+            Database::Postgres(db) => {
+                postgres::write(db, &new, at, multipart_id, &quota, webhook).await?
+            }
+        };
         Ok(written.map(|(record, queued)| {
             if queued {
                 self.queued.notify_one();
@@ -188,9 +136,13 @@ impl Records {
     /// open multipart uploads' planned sizes).
     pub async fn usage(&self, user: &UserId, file_type: &str) -> Result<Usage, DbError> {
         let (user, file_type) = (user.as_str().to_owned(), file_type.to_owned());
-        self.db
-            .call(move |c| quota::usage(c, &user, &file_type))
-            .await
+        match &self.db {
+            Database::Sqlite(db) => db.call(move |c| quota::usage(c, &user, &file_type)).await,
+            Database::Postgres(db) => {
+                let client = db.client().await?;
+                quota::postgres::usage(&**client, &user, &file_type).await
+            }
+        }
     }
 
     /// The record of the completed multipart upload `id` of `user`.
@@ -199,36 +151,38 @@ impl Records {
         user: &UserId,
         id: &UploadId,
     ) -> Result<Option<UploadRecord>, DbError> {
-        let (user, id) = (user.as_str().to_owned(), id.as_str().to_owned());
-        self.db
-            .call(move |c| {
-                Ok(c.query_row(
-                    &format!(
-                        "SELECT {COLUMNS} FROM uploads WHERE multipart_id = ?1 AND user_id = ?2"
-                    ),
-                    [&id, &user],
-                    |r| from_row(r, 0),
-                )
-                .optional()?)
-            })
-            .await
+        self.find("multipart_id", id.as_str(), user).await
     }
 
     /// The record of `key`, when `user` confirmed an upload there.
     pub async fn by_key(&self, user: &UserId, key: &str) -> Result<Option<UploadRecord>, DbError> {
-        let (user, key) = (user.as_str().to_owned(), key.to_owned());
-        self.db
-            .call(move |c| {
-                Ok(c.query_row(
-                    &format!(
-                        "SELECT {COLUMNS} FROM uploads WHERE object_key = ?1 AND user_id = ?2"
-                    ),
-                    [&key, &user],
-                    |r| from_row(r, 0),
-                )
-                .optional()?)
-            })
-            .await
+        self.find("object_key", key, user).await
+    }
+
+    /// The record of `user` whose unique `column` holds `value`.
+    async fn find(
+        &self,
+        column: &'static str,
+        value: &str,
+        user: &UserId,
+    ) -> Result<Option<UploadRecord>, DbError> {
+        let (value, user) = (value.to_owned(), user.as_str().to_owned());
+        match &self.db {
+            Database::Sqlite(db) => {
+                db.call(move |c| {
+                    Ok(c.query_row(
+                        &format!(
+                            "SELECT {COLUMNS} FROM uploads WHERE {column} = ?1 AND user_id = ?2"
+                        ),
+                        [&value, &user],
+                        |r| from_row(r, 0),
+                    )
+                    .optional()?)
+                })
+                .await
+            }
+            Database::Postgres(db) => postgres::find(db, column, &value, &user).await,
+        }
     }
 
     /// Up to `limit` (1..=100) of `user`'s records, newest first, after
@@ -245,14 +199,89 @@ impl Records {
         };
         let limit = limit.clamp(1, MAX_PAGE);
         let user = user.as_str().to_owned();
-        let page = self.db.call(move |c| list(c, &user, limit, before)).await?;
-        Ok(Ok(page))
+        let rows = match &self.db {
+            Database::Sqlite(db) => db.call(move |c| list(c, &user, limit, before)).await?,
+            Database::Postgres(db) => postgres::list(db, &user, limit, before).await?,
+        };
+        Ok(Ok(page(rows, limit)))
     }
 }
 
-/// Newest first is the order of the row ids (AUTOINCREMENT: assigned in
-/// insertion order, never reused), which also makes a stable cursor.
-fn list(c: &Connection, user: &str, limit: u32, before: i64) -> Result<Page, DbError> {
+/// [`Records::write`] in SQLite: one transaction; the record, and whether
+/// a webhook delivery was queued.
+fn write(
+    c: &mut Connection,
+    new: &UploadRecord,
+    at: Timestamp,
+    multipart_id: Option<String>,
+    quota: &QuotaLimits,
+    webhook: bool,
+) -> Result<Result<(UploadRecord, bool), QuotaExceeded>, DbError> {
+    let tx = c.transaction()?;
+    if quota.is_set() {
+        let recorded: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM uploads WHERE object_key = ?1)",
+            [&new.key],
+            |r| r.get(0),
+        )?;
+        if !recorded {
+            if let Err(refused) = quota::check_in(&tx, quota, &new.user, &new.file_type, new.size)?
+            {
+                return Ok(Err(refused));
+            }
+        }
+    }
+    let inserted = tx.execute(
+        "INSERT INTO uploads (user_id, object_key, file_type, size, sha256, etag,
+            multipart_id, created_at, metadata)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (object_key) DO NOTHING",
+        params![
+            new.user,
+            new.key,
+            new.file_type,
+            new.size,
+            new.sha256,
+            new.etag,
+            multipart_id,
+            at.to_string(),
+            metadata_to(&new.metadata),
+        ],
+    )? == 1;
+    if let Some(id) = &multipart_id {
+        upload_sessions::delete(&tx, id, &new.user)?;
+    }
+    let (row_id, record) = tx.query_row(
+        &format!("SELECT id, {COLUMNS} FROM uploads WHERE object_key = ?1"),
+        [&new.key],
+        |r| Ok((r.get::<_, i64>(0)?, from_row(r, 1)?)),
+    )?;
+    let queued = inserted && webhook;
+    if queued {
+        tx.execute(
+            "INSERT INTO webhook_outbox (upload_id, body, next_attempt_ms)
+             VALUES (?1, ?2, ?3)",
+            params![row_id, delivery_body(row_id, &record)?, at.as_millisecond()],
+        )?;
+    }
+    tx.commit()?;
+    Ok(Ok((record, queued)))
+}
+
+/// The webhook's body for the record of row `row_id`.
+fn delivery_body(row_id: i64, record: &UploadRecord) -> Result<String, DbError> {
+    serde_json::to_string(record).map_err(|e| DbError::Corrupt(format!("record {row_id}: {e}")))
+}
+
+/// Newest first is the order of the row ids (assigned in insertion order,
+/// never reused), which also makes a stable cursor: one more row than a
+/// page, to tell whether another page follows.
+fn list(
+    c: &Connection,
+    user: &str,
+    limit: u32,
+    before: i64,
+) -> Result<Vec<(i64, UploadRecord)>, DbError> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT id, {COLUMNS} FROM uploads WHERE user_id = ?1 AND id < ?2
          ORDER BY id DESC LIMIT ?3"
@@ -260,16 +289,20 @@ fn list(c: &Connection, user: &str, limit: u32, before: i64) -> Result<Page, DbE
     let rows = stmt.query_map(params![user, before, limit + 1], |r| {
         Ok((r.get::<_, i64>(0)?, from_row(r, 1)?))
     })?;
-    let mut rows = rows.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// A page of `limit` from up to `limit + 1` rows, newest first.
+fn page(mut rows: Vec<(i64, UploadRecord)>, limit: u32) -> Page {
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next_cursor = more
         .then(|| rows.last().map(|(id, _)| encode_cursor(*id)))
         .flatten();
-    Ok(Page {
+    Page {
         uploads: rows.into_iter().map(|(_, record)| record).collect(),
         next_cursor,
-    })
+    }
 }
 
 fn from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<UploadRecord> {
@@ -291,11 +324,15 @@ fn metadata_to(metadata: &Metadata) -> Option<String> {
 }
 
 fn metadata_from(column: Option<String>) -> rusqlite::Result<Metadata> {
+    metadata_parse(column).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn metadata_parse(column: Option<String>) -> Result<Metadata, serde_json::Error> {
     match column {
         None => Ok(Metadata::default()),
-        Some(json) => serde_json::from_str(&json).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e))
-        }),
+        Some(json) => serde_json::from_str(&json),
     }
 }
 

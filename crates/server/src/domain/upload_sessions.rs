@@ -1,143 +1,82 @@
 //! The open multipart uploads: the server's own opaque upload id mapped to
 //! who started it, its key, the store's UploadId and the agreed part plan.
 //!
-//! Kept in SQLite ([`crate::db`], table `upload_sessions`), so open uploads
-//! survive a restart: a client can go on uploading parts and complete after
-//! the server came back. The API is the small one the routes use: `insert`,
+//! Kept in the database ([`crate::db`], table `upload_sessions`; SQLite here,
+//! PostgreSQL in [`postgres`]), so open uploads survive a restart (a client
+//! can go on uploading parts and complete after the server came back), and
+//! with PostgreSQL any replica serves any call of an upload. The API is the small one the routes use: `insert`,
 //! `get`, `remove`, `open_count`, `by_client_token` (an idempotent create,
 //! [`presign_core::protocol::client_token`]); and for operations `total_open` (metrics)
 //! and `started_before` (the stale-upload collector, [`crate::domain::gc`]). All are
 //! async: the database runs off the runtime.
 
-use crate::db::{Db, DbError};
-use crate::domain::quota::{self, QuotaExceeded, QuotaLimits};
+use crate::db::{Database, DbError};
+use crate::domain::quota::{self, QuotaLimits};
 use jiff::Timestamp;
-use presign_core::keys::file_type::FileType;
 use presign_core::protocol::client_token::ClientToken;
-use presign_core::s3::part_plan::PartPlan;
-use presign_core::{ObjectKey, UserId};
+use presign_core::UserId;
 use rusqlite::{params, Connection, OptionalExtension};
-use std::fmt;
+
+mod postgres;
+mod row;
+mod session;
+
+pub(crate) use postgres::delete as delete_in_postgres;
+pub use session::{Idempotency, SessionError, UploadId, UploadSession};
+
+use row::{Row, COLUMNS};
 
 /// Open uploads one user may hold at once.
 pub const DEFAULT_MAX_OPEN_PER_USER: usize = 20;
 
-/// The server's id of an upload: 32 lowercase hex digits (128 random bits),
-/// unrelated to the store's UploadId (which clients see only inside the
-/// presigned part URLs, and never need to name).
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct UploadId(String);
-
-impl UploadId {
-    /// A fresh random id.
-    pub fn random() -> Self {
-        Self(uuid::Uuid::new_v4().simple().to_string())
-    }
-
-    /// Accepts only the id format; anything else is no upload of ours.
-    pub fn parse(text: &str) -> Option<Self> {
-        let ok = text.len() == 32
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        ok.then(|| Self(text.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for UploadId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for UploadId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "UploadId({})", self.0)
-    }
-}
-
-/// One open multipart upload.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UploadSession {
-    pub user: UserId,
-    pub key: ObjectKey,
-    /// The store's UploadId (S3's): in the server's calls and in part URLs.
-    pub store_upload_id: String,
-    pub plan: PartPlan,
-    pub content_type: String,
-    pub file_type: FileType,
-    pub created_at: Timestamp,
-    /// Whether its parts carry SHA-256 checksums (created with the SHA256
-    /// algorithm); `false` for a client's `checksum: false`.
-    pub checksums: bool,
-}
-
-/// What makes a create request idempotent: the client's token, and the
-/// request it came with (canonical JSON, compared as text).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Idempotency {
-    pub token: ClientToken,
-    pub request: String,
-}
-
-/// Why a session was not registered.
-#[derive(Debug, thiserror::Error)]
-pub enum SessionError {
-    #[error("too many open multipart uploads ({limit}); complete or abort some first")]
-    TooMany { limit: usize },
-    #[error("upload id {0} is taken")]
-    Taken(UploadId),
-    /// Another open upload of the same user holds the client token (a
-    /// concurrent attempt of the same create won).
-    #[error("client_token {0} is taken by another open upload")]
-    TokenTaken(ClientToken),
-    /// Its planned size would take the user past a byte quota.
-    #[error(transparent)]
-    OverQuota(#[from] QuotaExceeded),
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
-
 /// The registry of open uploads. Cheap to share behind an `Arc`.
 #[derive(Debug)]
 pub struct UploadSessions {
-    db: Db,
+    db: Database,
     max_per_user: usize,
 }
 
 impl UploadSessions {
-    pub fn new(db: Db, max_per_user: usize) -> Self {
+    pub fn new(db: Database, max_per_user: usize) -> Self {
         Self { db, max_per_user }
     }
 
     /// A registry in a private in-memory database (tests, `app()` alone).
     pub fn in_memory() -> Result<Self, DbError> {
-        Ok(Self::new(Db::open_in_memory()?, DEFAULT_MAX_OPEN_PER_USER))
+        Ok(Self::new(Database::in_memory()?, DEFAULT_MAX_OPEN_PER_USER))
     }
 
     pub fn max_per_user(&self) -> usize {
         self.max_per_user
     }
 
+    /// The database it is kept in.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
     /// Open uploads of `user`.
     pub async fn open_count(&self, user: &UserId) -> Result<usize, DbError> {
         let user = user.as_str().to_owned();
-        self.db.call(move |c| count(c, &user)).await
+        match &self.db {
+            Database::Sqlite(db) => db.call(move |c| count(c, &user)).await,
+            Database::Postgres(db) => postgres::open_count(db, &user).await,
+        }
     }
 
     /// Open uploads of every user.
     pub async fn total_open(&self) -> Result<u64, DbError> {
-        self.db
-            .call(|c| {
-                let n: i64 =
-                    c.query_row("SELECT count(*) FROM upload_sessions", [], |r| r.get(0))?;
-                Ok(u64::try_from(n).unwrap_or(0))
-            })
-            .await
+        match &self.db {
+            Database::Sqlite(db) => {
+                db.call(|c| {
+                    let n: i64 =
+                        c.query_row("SELECT count(*) FROM upload_sessions", [], |r| r.get(0))?;
+                    Ok(u64::try_from(n).unwrap_or(0))
+                })
+                .await
+            }
+            Database::Postgres(db) => postgres::total_open(db).await,
+        }
     }
 
     /// Every open upload, of any user, started before `cutoff`, oldest
@@ -147,25 +86,27 @@ impl UploadSessions {
         &self,
         cutoff: Timestamp,
     ) -> Result<Vec<(UploadId, UploadSession)>, DbError> {
-        self.db
-            .call(move |c| {
-                let mut stmt = c.prepare(&format!("SELECT {COLUMNS} FROM upload_sessions"))?;
-                let rows = stmt
-                    .query_map([], Row::read)?
-                    .collect::<Result<Vec<_>, _>>()?;
-                let mut stale = Vec::new();
-                for row in rows {
-                    let id = UploadId::parse(&row.id)
-                        .ok_or_else(|| DbError::Corrupt(format!("upload session id {}", row.id)))?;
-                    let session = row.session()?;
-                    if session.created_at < cutoff {
-                        stale.push((id, session));
-                    }
-                }
-                stale.sort_by_key(|(_, s)| s.created_at);
-                Ok(stale)
-            })
-            .await
+        let rows = match &self.db {
+            Database::Sqlite(db) => {
+                db.call(move |c| {
+                    let mut stmt = c.prepare(&format!("SELECT {COLUMNS} FROM upload_sessions"))?;
+                    let rows = stmt.query_map([], Row::read)?;
+                    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+                })
+                .await?
+            }
+            Database::Postgres(db) => postgres::all(db).await?,
+        };
+        let mut stale = Vec::new();
+        for row in rows {
+            let id = row.upload_id()?;
+            let session = row.session()?;
+            if session.created_at < cutoff {
+                stale.push((id, session));
+            }
+        }
+        stale.sort_by_key(|(_, s)| s.created_at);
+        Ok(stale)
     }
 
     /// Registers `session` under `id`, unless its user already holds the
@@ -191,65 +132,15 @@ impl UploadSessions {
         quota: QuotaLimits,
     ) -> Result<(), SessionError> {
         let limit = self.max_per_user;
-        self.db
-            .call(move |c| {
-                let tx = c.transaction()?;
-                // A token taken first: the upload that holds it is the
-                // answer, even when it filled the user's last slot. (The
-                // database thread runs one closure at a time, so nothing
-                // comes between this check and the insert; the unique index
-                // only guards against a bug.)
-                if let Some(i) = &idempotency {
-                    let taken: bool = tx.query_row(
-                        "SELECT EXISTS (SELECT 1 FROM upload_sessions
-                         WHERE user_id = ?1 AND client_token = ?2)",
-                        [session.user.as_str(), i.token.as_str()],
-                        |r| r.get(0),
-                    )?;
-                    if taken {
-                        return Ok(Err(SessionError::TokenTaken(i.token.clone())));
-                    }
-                }
-                if count(&tx, session.user.as_str())? >= limit {
-                    return Ok(Err(SessionError::TooMany { limit }));
-                }
-                let (user, file_type) = (session.user.as_str(), session.file_type.as_str());
-                if let Err(e) = quota::check_in(&tx, &quota, user, file_type, session.plan.size())?
-                {
-                    return Ok(Err(e.into()));
-                }
-                let (token, request) = match &idempotency {
-                    Some(i) => (Some(i.token.as_str()), Some(i.request.as_str())),
-                    None => (None, None),
-                };
-                let inserted = tx.execute(
-                    "INSERT INTO upload_sessions (id, user_id, object_key, store_upload_id,
-                        size, part_size, content_type, file_type, created_at, checksums,
-                        client_token, create_request)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-                     ON CONFLICT (id) DO NOTHING",
-                    params![
-                        id.as_str(),
-                        session.user.as_str(),
-                        session.key.as_str(),
-                        session.store_upload_id,
-                        session.plan.size(),
-                        session.plan.part_size(),
-                        session.content_type,
-                        session.file_type.as_str(),
-                        session.created_at.to_string(),
-                        session.checksums,
-                        token,
-                        request,
-                    ],
-                )?;
-                if inserted == 0 {
-                    return Ok(Err(SessionError::Taken(id)));
-                }
-                tx.commit()?;
-                Ok(Ok(()))
-            })
-            .await?
+        match &self.db {
+            Database::Sqlite(db) => {
+                db.call(move |c| insert(c, id, session, idempotency, quota, limit))
+                    .await?
+            }
+            Database::Postgres(db) => {
+                postgres::insert(db, id, session, idempotency, quota, limit).await?
+            }
+        }
     }
 
     /// The open upload of `user` created with `token`: its id, its session
@@ -260,28 +151,29 @@ impl UploadSessions {
         token: &ClientToken,
     ) -> Result<Option<(UploadId, UploadSession, String)>, DbError> {
         let (user, token) = (user.as_str().to_owned(), token.as_str().to_owned());
-        self.db
-            .call(move |c| {
-                let found = c
-                    .prepare_cached(&format!(
+        let found = match &self.db {
+            Database::Sqlite(db) => {
+                db.call(move |c| {
+                    Ok(c.prepare_cached(&format!(
                         "SELECT {COLUMNS}, create_request FROM upload_sessions
                          WHERE user_id = ?1 AND client_token = ?2"
                     ))?
                     .query_row([&user, &token], |r| {
                         Ok((Row::read(r)?, r.get::<_, Option<String>>("create_request")?))
                     })
-                    .optional()?;
-                let Some((row, request)) = found else {
-                    return Ok(None);
-                };
-                let id = UploadId::parse(&row.id)
-                    .ok_or_else(|| DbError::Corrupt(format!("upload session id {}", row.id)))?;
-                let request = request.ok_or_else(|| {
-                    DbError::Corrupt(format!("create request of upload session {id}"))
-                })?;
-                Ok(Some((id, row.session()?, request)))
-            })
-            .await
+                    .optional()?)
+                })
+                .await?
+            }
+            Database::Postgres(db) => postgres::by_client_token(db, &user, &token).await?,
+        };
+        let Some((row, request)) = found else {
+            return Ok(None);
+        };
+        let id = row.upload_id()?;
+        let request = request
+            .ok_or_else(|| DbError::Corrupt(format!("create request of upload session {id}")))?;
+        Ok(Some((id, row.session()?, request)))
     }
 
     /// The session `id` when it belongs to `user`; `None` for an unknown id
@@ -292,26 +184,100 @@ impl UploadSessions {
         user: &UserId,
     ) -> Result<Option<UploadSession>, DbError> {
         let (id, user) = (id.as_str().to_owned(), user.as_str().to_owned());
-        self.db.call(move |c| select(c, &id, &user)).await
+        let row = match &self.db {
+            Database::Sqlite(db) => db.call(move |c| select(c, &id, &user)).await?,
+            Database::Postgres(db) => postgres::get(db, &id, &user).await?,
+        };
+        row.map(Row::session).transpose()
     }
 
-    /// Removes and returns the session `id` when it belongs to `user`.
+    /// Removes and returns the session `id` when it belongs to `user`; of
+    /// two calls at once, one gets it.
     pub async fn remove(
         &self,
         id: &UploadId,
         user: &UserId,
     ) -> Result<Option<UploadSession>, DbError> {
         let (id, user) = (id.as_str().to_owned(), user.as_str().to_owned());
-        self.db
-            .call(move |c| {
-                let tx = c.transaction()?;
-                let session = select(&tx, &id, &user)?;
-                delete(&tx, &id, &user)?;
-                tx.commit()?;
-                Ok(session)
-            })
-            .await
+        let row = match &self.db {
+            Database::Sqlite(db) => {
+                db.call(move |c| {
+                    let tx = c.transaction()?;
+                    let row = select(&tx, &id, &user)?;
+                    delete(&tx, &id, &user)?;
+                    tx.commit()?;
+                    Ok(row)
+                })
+                .await?
+            }
+            Database::Postgres(db) => postgres::remove(db, &id, &user).await?,
+        };
+        row.map(Row::session).transpose()
     }
+}
+
+/// [`UploadSessions::insert_within`] in SQLite: one transaction. (The
+/// database thread runs one closure at a time, so nothing comes between
+/// the checks and the insert; the unique index only guards against a bug.)
+fn insert(
+    c: &mut Connection,
+    id: UploadId,
+    session: UploadSession,
+    idempotency: Option<Idempotency>,
+    quota: QuotaLimits,
+    limit: usize,
+) -> Result<Result<(), SessionError>, DbError> {
+    let tx = c.transaction()?;
+    // A token taken first: the upload that holds it is the answer, even
+    // when it filled the user's last slot.
+    if let Some(i) = &idempotency {
+        let taken: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM upload_sessions
+             WHERE user_id = ?1 AND client_token = ?2)",
+            [session.user.as_str(), i.token.as_str()],
+            |r| r.get(0),
+        )?;
+        if taken {
+            return Ok(Err(SessionError::TokenTaken(i.token.clone())));
+        }
+    }
+    if count(&tx, session.user.as_str())? >= limit {
+        return Ok(Err(SessionError::TooMany { limit }));
+    }
+    let (user, file_type) = (session.user.as_str(), session.file_type.as_str());
+    if let Err(e) = quota::check_in(&tx, &quota, user, file_type, session.plan.size())? {
+        return Ok(Err(e.into()));
+    }
+    let (token, request) = match &idempotency {
+        Some(i) => (Some(i.token.as_str()), Some(i.request.as_str())),
+        None => (None, None),
+    };
+    let inserted = tx.execute(
+        "INSERT INTO upload_sessions (id, user_id, object_key, store_upload_id,
+            size, part_size, content_type, file_type, created_at, checksums,
+            client_token, create_request)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (id) DO NOTHING",
+        params![
+            id.as_str(),
+            session.user.as_str(),
+            session.key.as_str(),
+            session.store_upload_id,
+            session.plan.size(),
+            session.plan.part_size(),
+            session.content_type,
+            session.file_type.as_str(),
+            session.created_at.to_string(),
+            session.checksums,
+            token,
+            request,
+        ],
+    )?;
+    if inserted == 0 {
+        return Ok(Err(SessionError::Taken(id)));
+    }
+    tx.commit()?;
+    Ok(Ok(()))
 }
 
 fn count(c: &Connection, user: &str) -> Result<usize, DbError> {
@@ -332,73 +298,23 @@ pub(crate) fn delete(c: &Connection, id: &str, user: &str) -> Result<bool, DbErr
     Ok(n > 0)
 }
 
-/// Columns of a session, in [`Row::read`]'s order.
-const COLUMNS: &str =
-    "id, user_id, object_key, store_upload_id, size, part_size, content_type, file_type, created_at, checksums";
-
-fn select(c: &Connection, id: &str, user: &str) -> Result<Option<UploadSession>, DbError> {
+fn select(c: &Connection, id: &str, user: &str) -> Result<Option<Row>, DbError> {
     // Cached: part-urls reads a session per request, and preparing the
     // statement (parsing the SQL) cost more than running it.
-    let row = c
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM upload_sessions WHERE id = ?1 AND user_id = ?2"
-        ))?
-        .query_row([id, user], Row::read)
-        .optional()?;
-    row.map(|row| row.session()).transpose()
-}
-
-/// A session's row as stored, before its values are checked.
-struct Row {
-    id: String,
-    user: String,
-    key: String,
-    store_upload_id: String,
-    size: u64,
-    part_size: u64,
-    content_type: String,
-    file_type: String,
-    created_at: String,
-    checksums: bool,
-}
-
-impl Row {
-    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            id: r.get(0)?,
-            user: r.get(1)?,
-            key: r.get(2)?,
-            store_upload_id: r.get(3)?,
-            size: r.get(4)?,
-            part_size: r.get(5)?,
-            content_type: r.get(6)?,
-            file_type: r.get(7)?,
-            created_at: r.get(8)?,
-            checksums: r.get(9)?,
-        })
-    }
-
-    fn session(self) -> Result<UploadSession, DbError> {
-        let id = &self.id;
-        let corrupt = |what: &str| DbError::Corrupt(format!("{what} in upload session {id}"));
-        let user = UserId::from_stored(&self.user).map_err(|_| corrupt("user"))?;
-        Ok(UploadSession {
-            key: ObjectKey::owned_by(&self.key, &user).map_err(|_| corrupt("key"))?,
-            user,
-            store_upload_id: self.store_upload_id,
-            plan: PartPlan::exact(self.size, self.part_size).map_err(|_| corrupt("part plan"))?,
-            content_type: self.content_type,
-            file_type: FileType::parse(&self.file_type).map_err(|_| corrupt("file type"))?,
-            created_at: self.created_at.parse().map_err(|_| corrupt("created_at"))?,
-            checksums: self.checksums,
-        })
-    }
+    Ok(c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM upload_sessions WHERE id = ?1 AND user_id = ?2"
+    ))?
+    .query_row([id, user], Row::read)
+    .optional()?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use presign_core::keys::file_type::FileType;
     use presign_core::s3::limits::MIB;
+    use presign_core::s3::part_plan::PartPlan;
+    use presign_core::ObjectKey;
 
     fn session(user: &str) -> UploadSession {
         let user = UserId::parse(user).expect("user");
@@ -502,7 +418,7 @@ mod tests {
             Some((theirs, "{\"b\":2}".into()))
         );
         // At the cap, a taken token is still the answer (not "too many").
-        let capped = UploadSessions::new(Db::open_in_memory().expect("db"), 1);
+        let capped = UploadSessions::new(Database::in_memory().expect("db"), 1);
         capped
             .insert(UploadId::random(), session("dev"), with("{\"a\":1}"))
             .await
@@ -537,7 +453,7 @@ mod tests {
 
     #[tokio::test]
     async fn open_uploads_per_user_are_capped() {
-        let reg = UploadSessions::new(Db::open_in_memory().expect("db"), 2);
+        let reg = UploadSessions::new(Database::in_memory().expect("db"), 2);
         let dev = UserId::parse("dev").expect("user");
         reg.insert(UploadId::random(), session("dev"), None)
             .await

@@ -19,18 +19,20 @@
 //!
 //! # Delivery
 //!
-//! [`crate::domain::records`] writes each record and its outbox row in one SQLite
+//! [`crate::domain::records`] writes each record and its outbox row in one
 //! transaction; this sender posts pending rows in the background, so a
 //! failing or slow webhook never loses or delays a record, and deliveries
-//! survive a restart. A failed attempt is retried after `first_delay`,
+//! survive a restart. Each replica runs a sender; each delivery is claimed
+//! by one of them ([`outbox`]) and posted once (a replica that dies while
+//! posting leaves it to another after [`outbox::LEASE`]). A failed attempt is retried after `first_delay`,
 //! doubling each time up to `max_delay`, at most `max_attempts` attempts in
 //! all; then the row stays in the outbox, marked with its last error.
 
-use crate::db::{Db, DbError};
+use crate::db::{Database, DbError};
 use crate::secret::Secret;
 use hmac::{Hmac, Mac};
 use jiff::Timestamp;
-use rusqlite::params;
+use outbox::Pending;
 use sha2::Sha256;
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,8 +48,13 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest sleep between two looks at the outbox (a backstop: new rows ring
 /// the sender at once).
 const IDLE_POLL: Duration = Duration::from_secs(30);
-/// Deliveries fetched per look.
+/// Deliveries claimed per look.
 const BATCH: u32 = 16;
+/// The wait before trying again when the outbox cannot be read (the
+/// database is down).
+const UNREADABLE_RETRY: Duration = Duration::from_secs(5);
+
+pub mod outbox;
 
 /// Where and how completions are posted.
 #[derive(Debug, Clone)]
@@ -130,17 +137,9 @@ pub fn verify(secret: &[u8], header: &str, body: &[u8]) -> bool {
     mac.verify_slice(&v1).is_ok()
 }
 
-/// One pending delivery from the outbox.
-#[derive(Debug)]
-struct Pending {
-    id: i64,
-    body: String,
-    attempts: u32,
-}
-
 /// Starts the background sender; it runs until the returned task is aborted.
 pub fn spawn(
-    db: Db,
+    db: Database,
     config: WebhookConfig,
     queued: Arc<Notify>,
 ) -> Result<tokio::task::JoinHandle<()>, reqwest::Error> {
@@ -152,14 +151,14 @@ pub fn spawn(
     Ok(tokio::spawn(run(db, config, queued, http)))
 }
 
-async fn run(db: Db, config: WebhookConfig, queued: Arc<Notify>, http: reqwest::Client) {
+async fn run(db: Database, config: WebhookConfig, queued: Arc<Notify>, http: reqwest::Client) {
     tracing::info!(url = %config.url, "webhook sender started");
     loop {
         let wait = match deliver_due(&db, &config, &http).await {
             Ok(wait) => wait,
             Err(e) => {
                 tracing::error!(error = %e, "webhook outbox unreadable; trying again later");
-                IDLE_POLL
+                UNREADABLE_RETRY
             }
         };
         // `notify_one` stores a permit, so a record queued while delivering
@@ -168,32 +167,17 @@ async fn run(db: Db, config: WebhookConfig, queued: Arc<Notify>, http: reqwest::
     }
 }
 
-/// Posts every due delivery; returns how long to wait for the next one.
+/// Posts every due delivery this sender claims; returns how long to wait
+/// for the next one.
 async fn deliver_due(
-    db: &Db,
+    db: &Database,
     config: &WebhookConfig,
     http: &reqwest::Client,
 ) -> Result<Duration, DbError> {
     let max_attempts = config.retry.max_attempts;
     loop {
         let now_ms = Timestamp::now().as_millisecond();
-        let due = db
-            .call(move |c| {
-                let mut stmt = c.prepare_cached(
-                    "SELECT id, body, attempts FROM webhook_outbox
-                     WHERE delivered_ms IS NULL AND attempts < ?1 AND next_attempt_ms <= ?2
-                     ORDER BY next_attempt_ms, id LIMIT ?3",
-                )?;
-                let rows = stmt.query_map(params![max_attempts, now_ms, BATCH], |r| {
-                    Ok(Pending {
-                        id: r.get(0)?,
-                        body: r.get(1)?,
-                        attempts: r.get(2)?,
-                    })
-                })?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
-            .await?;
+        let due = outbox::claim_due(db, max_attempts, now_ms, BATCH).await?;
         if due.is_empty() {
             break;
         }
@@ -202,16 +186,7 @@ async fn deliver_due(
             settle(db, config, &pending, outcome).await?;
         }
     }
-    let next_ms = db
-        .call(move |c| {
-            Ok(c.query_row(
-                "SELECT min(next_attempt_ms) FROM webhook_outbox
-                 WHERE delivered_ms IS NULL AND attempts < ?1",
-                [max_attempts],
-                |r| r.get::<_, Option<i64>>(0),
-            )?)
-        })
-        .await?;
+    let next_ms = outbox::next_due_ms(db, max_attempts).await?;
     let now_ms = Timestamp::now().as_millisecond();
     Ok(next_ms.map_or(IDLE_POLL, |next| {
         Duration::from_millis(u64::try_from(next - now_ms).unwrap_or(0)).min(IDLE_POLL)
@@ -248,7 +223,7 @@ async fn attempt(
 
 /// Marks a delivery done, or schedules its retry.
 async fn settle(
-    db: &Db,
+    db: &Database,
     config: &WebhookConfig,
     pending: &Pending,
     outcome: Result<(), String>,
@@ -259,15 +234,7 @@ async fn settle(
     match outcome {
         Ok(()) => {
             tracing::info!(delivery = id, attempts, "webhook delivered");
-            db.call(move |c| {
-                c.execute(
-                    "UPDATE webhook_outbox SET delivered_ms = ?1, attempts = ?2, last_error = NULL
-                     WHERE id = ?3",
-                    params![now_ms, attempts, id],
-                )?;
-                Ok(())
-            })
-            .await
+            outbox::delivered(db, id, attempts, now_ms).await
         }
         Err(error) => {
             let delay = config.retry.delay_after(attempts);
@@ -278,15 +245,7 @@ async fn settle(
             }
             let next_ms =
                 now_ms.saturating_add(i64::try_from(delay.as_millis()).unwrap_or(i64::MAX));
-            db.call(move |c| {
-                c.execute(
-                    "UPDATE webhook_outbox SET attempts = ?1, next_attempt_ms = ?2, last_error = ?3
-                     WHERE id = ?4",
-                    params![attempts, next_ms, error, id],
-                )?;
-                Ok(())
-            })
-            .await
+            outbox::failed(db, id, attempts, next_ms, error).await
         }
     }
 }

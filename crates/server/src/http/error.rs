@@ -31,6 +31,10 @@ pub const NO_SUCH_UPLOAD: &str = "no such multipart upload";
 /// The `Retry-After` of a 503 while the server is busy, in seconds.
 const BUSY_RETRY_AFTER_SECS: u64 = 1;
 
+/// The `Retry-After` of a 503 while the database cannot be reached, in
+/// seconds: about what a restart or a fail-over of PostgreSQL takes.
+const DATABASE_DOWN_RETRY_AFTER_SECS: u64 = 5;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// Malformed input; the message names the field and the problem.
@@ -78,6 +82,10 @@ pub enum ApiError {
     /// tried again).
     #[error("the identity provider's keys are not available")]
     IdentityUnavailable(std::time::Duration),
+    /// The database cannot be reached (PostgreSQL down or restarting): 503
+    /// `server` with `Retry-After: 5`; the text goes to the log only.
+    #[error("database unavailable: {0}")]
+    DatabaseDown(String),
     /// The request took longer than `--request-timeout` (503 `server`).
     #[error("the request took longer than {} s", .0.as_secs_f64())]
     TimedOut(std::time::Duration),
@@ -139,6 +147,11 @@ impl ApiError {
                 ErrorCode::Server,
                 "the keys that verify tokens cannot be fetched from the identity provider yet; try again later".to_owned(),
             ),
+            ApiError::DatabaseDown(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Server,
+                "the database cannot be reached; try again in a moment".to_owned(),
+            ),
             ApiError::TimedOut(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::Server,
@@ -165,12 +178,14 @@ impl ApiError {
     }
 }
 
-/// A full disk is 507 `storage_full`, a full queue 503 with `Retry-After`;
-/// any other database failure a 500.
+/// A full disk is 507 `storage_full`, a full queue or an unreachable
+/// database 503 with `Retry-After`; any other database failure a 500.
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
         if matches!(e, DbError::Busy) {
             ApiError::Busy(e.to_string())
+        } else if e.is_unavailable() {
+            ApiError::DatabaseDown(e.to_string())
         } else if e.is_disk_full() {
             ApiError::StorageFull(e.to_string())
         } else {
@@ -266,6 +281,12 @@ impl IntoResponse for ApiError {
                     HeaderValue::from(BUSY_RETRY_AFTER_SECS),
                 );
             }
+            ApiError::DatabaseDown(_) => {
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(DATABASE_DOWN_RETRY_AFTER_SECS),
+                );
+            }
             ApiError::Unauthorized(_) => {
                 response
                     .headers_mut()
@@ -306,9 +327,9 @@ pub enum ApiErrors {
     /// The store failed.
     #[response(status = 502)]
     StoreFailed(ErrorBody),
-    /// The store could not be reached, the server is busy or cannot fetch
-    /// the keys that verify tokens (see `Retry-After`), or the request took
-    /// longer than `--request-timeout`.
+    /// The store or the database could not be reached, the server is busy
+    /// or cannot fetch the keys that verify tokens (see `Retry-After`), or
+    /// the request took longer than `--request-timeout`.
     #[response(status = 503)]
     Unavailable(ErrorBody),
 }

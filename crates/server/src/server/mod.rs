@@ -4,7 +4,7 @@
 use crate::auth::{Authenticator, IdentityError, DEV_USER};
 use crate::clock::Clock;
 use crate::config::{Config, StoreConfig};
-use crate::db::{Db, DbError};
+use crate::db::{Database, DbError};
 use crate::domain::gc::{self, GcReport, GcRuns};
 use crate::domain::rate_limit::UserRateLimiter;
 use crate::domain::records::Records;
@@ -100,7 +100,8 @@ impl Server {
     pub async fn start_with_clock(config: Config, clock: Clock) -> Result<Self, StartError> {
         let auth = authenticator(&config, &clock).await?;
         let store = connect_store(&config).await?;
-        let db = Db::open(&config.data_dir)?;
+        let db = Database::open(&config.data_dir, config.database_url.as_ref()).await?;
+        tracing::info!(backend = db.backend(), "database ready");
         let sessions = Arc::new(UploadSessions::new(db.clone(), config.max_open_uploads));
         let (records, webhook) = records_and_webhook(db, config.webhook.clone())?;
         let metrics = Arc::new(Metrics::new());
@@ -327,7 +328,7 @@ async fn connect_store(config: &Config) -> Result<ConnectedStore, StartError> {
 /// The completed uploads, and the webhook sender when `hook` is set (woken
 /// when a record queues a delivery).
 fn records_and_webhook(
-    db: Db,
+    db: Database,
     hook: Option<WebhookConfig>,
 ) -> Result<(Arc<Records>, Option<AbortOnDrop>), StartError> {
     let queued = Arc::new(Notify::new());

@@ -181,3 +181,25 @@ fn dev_listens_on_other_interfaces_only_when_told_to() {
         );
     }
 }
+
+#[test]
+fn a_malformed_database_url_stops_start_up_naming_it_without_the_password() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for url in [
+        "postgres://app:hunter2@db.internal:notaport/uploads",
+        "postgres://app:hunter2@db.internal/uploads?sslmode=sometimes",
+        "mysql://app:hunter2@db.internal/uploads",
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_presign-server"))
+            .args(["--dev", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path())
+            .env("DATABASE_URL", url)
+            .output()
+            .expect("binary runs");
+        assert_eq!(out.status.code(), Some(2), "{url}");
+        assert!(out.stdout.is_empty(), "{url}: never started");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("DATABASE_URL"), "{url}: {err}");
+        assert!(!err.contains("hunter2"), "{url}: the password shown: {err}");
+    }
+}

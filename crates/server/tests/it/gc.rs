@@ -178,6 +178,7 @@ async fn presign_server_gc_aborts_stale_uploads_only() {
     let out = Command::new(env!("CARGO_BIN_EXE_presign-server"))
         .args(["gc", "--older-than", "24h", "--dev", "--data-dir"])
         .arg(t.data_dir().join("data"))
+        .args(crate::common::postgres::flags(t.data_dir()))
         .output()
         .expect("binary runs");
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -259,6 +259,16 @@ async fn open_uploads_survive_a_restart_and_the_database_is_wal() {
     assert_eq!(list.uploads.len(), 1);
     assert_eq!(list.uploads[0].key, created.key);
 
+    if let Some(url) = crate::common::postgres::url_of(t.data_dir()) {
+        let db = crate::common::postgres::connect(&url).await;
+        let version: i32 = db
+            .query_one("SELECT max(version) FROM presign_schema", &[])
+            .await
+            .expect("schema version")
+            .get(0);
+        assert_eq!(version, 4, "the same four migrations as SQLite's");
+        return;
+    }
     let db = rusqlite::Connection::open(t.data_dir().join("data/presign.sqlite3")).expect("db");
     let mode: String = db
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))

@@ -152,17 +152,9 @@ async fn a_dead_webhook_loses_nothing_and_delivers_after_a_restart() {
     let record = upload_one(&t, 2).await;
 
     // Attempts fail and are counted in the outbox; the record is listed.
-    let db_path = t.data_dir().join("data/presign.sqlite3");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let db = rusqlite::Connection::open(&db_path).expect("db");
-        let (attempts, delivered): (i64, Option<i64>) = db
-            .query_row(
-                "SELECT attempts, delivered_ms FROM webhook_outbox",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .expect("one outbox row");
+        let (attempts, delivered) = outbox_row(t.data_dir()).await;
         assert_eq!(delivered, None);
         if attempts >= 2 {
             break;
@@ -184,4 +176,21 @@ async fn a_dead_webhook_loses_nothing_and_delivers_after_a_restart() {
     let posted: UploadRecord = serde_json::from_slice(body).expect("the record");
     assert_eq!(posted, record);
     drop(t);
+}
+
+/// The attempts and delivery time of the one outbox row of the server in
+/// `dir`, from its SQLite file or its PostgreSQL database.
+async fn outbox_row(dir: &std::path::Path) -> (i64, Option<i64>) {
+    const SQL: &str = "SELECT attempts, delivered_ms FROM webhook_outbox";
+    if let Some(url) = crate::common::postgres::url_of(dir) {
+        let row = crate::common::postgres::connect(&url)
+            .await
+            .query_one(SQL, &[])
+            .await
+            .expect("one outbox row");
+        return (i64::from(row.get::<_, i32>(0)), row.get(1));
+    }
+    let db = rusqlite::Connection::open(dir.join("data/presign.sqlite3")).expect("db");
+    db.query_row(SQL, [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("one outbox row")
 }

@@ -41,7 +41,8 @@ pub struct HealthResponse {
 /// One result per dependency.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct HealthChecks {
-    /// The SQLite database answers a query.
+    /// The database (SQLite, or PostgreSQL with `--database-url`) answers a
+    /// query.
     pub database: Check,
     /// The store answers HEAD on the bucket, and the bucket exists.
     pub store: Check,

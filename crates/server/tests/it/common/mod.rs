@@ -1,12 +1,16 @@
 //! Starts the real server with its embedded store on ephemeral loopback ports
-//! and a temporary data folder, and talks to both over HTTP.
+//! and a temporary data folder, and talks to both over HTTP. With
+//! `PRESIGN_TEST_DATABASE_URL` set, each server's database is a PostgreSQL
+//! database of its own ([`postgres`]).
 
 pub mod direct_store;
 pub mod garage;
 pub mod metrics;
 pub mod multipart;
+pub mod postgres;
 pub mod proxied;
 pub mod raw;
+pub mod replicas;
 pub mod tokens;
 
 use clap::Parser as _;
@@ -50,6 +54,10 @@ pub async fn start_in(dir: TempDir, extra: &[&str], clock: Clock) -> TestServer 
         "--pkg-dir",
         &pkg,
     ];
+    let database = postgres::database_for(dir.path()).await;
+    if let Some(url) = &database {
+        args.extend(["--database-url", url]);
+    }
     args.extend_from_slice(extra);
     let cli = Cli::try_parse_from(args).expect("valid flags");
     let config = Config::resolve(cli, |_| None).expect("valid config");

@@ -1,0 +1,150 @@
+//! PostgreSQL stopped under a running signer: calls answer 503 `server`
+//! with `Retry-After`, `/healthz` names the database, and once PostgreSQL
+//! is back the signer serves again by itself, its open uploads intact. The
+//! test runs a cluster of its own (tests/support/postgres), since it stops
+//! it; it runs when the suite runs on PostgreSQL.
+
+use crate::common::multipart::MIB;
+use crate::common::postgres::fresh_database;
+use crate::common::replicas::on_postgres;
+use crate::common::{error_code, start_in, TestServer};
+use presign_core::Sha256Digest;
+use presign_server::{CheckStatus, Clock, HealthResponse};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A PostgreSQL cluster of the test's own, stopped when dropped.
+struct Cluster {
+    dir: tempfile::TempDir,
+}
+
+impl Cluster {
+    fn script() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/postgres")
+    }
+
+    /// Starts (the first time: creates) it; its URL.
+    fn start(dir: &Path) -> String {
+        let out = Command::new(Self::script())
+            .arg(dir)
+            .output()
+            .expect("tests/support/postgres runs");
+        assert!(
+            out.status.success(),
+            "PostgreSQL did not start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    fn stop(dir: &Path) {
+        let status = Command::new(Self::script())
+            .arg("stop")
+            .arg(dir)
+            .status()
+            .expect("tests/support/postgres runs");
+        assert!(status.success(), "PostgreSQL did not stop");
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = Command::new(Self::script())
+            .arg("stop")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+async fn healthz(t: &TestServer) -> (u16, HealthResponse) {
+    let resp = t
+        .http
+        .get(format!("{}/healthz", t.server.url()))
+        .send()
+        .await
+        .expect("healthz reachable");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.expect("HealthResponse"))
+}
+
+fn create_body() -> serde_json::Value {
+    json!({"filename": "down.bin", "file_type": "ecu", "size": 6 * MIB, "part_size": 5 * MIB})
+}
+
+#[tokio::test]
+async fn a_stopped_database_is_a_503_and_the_signer_recovers_when_it_is_back() {
+    if !on_postgres("database_down") {
+        return;
+    }
+    let cluster = Cluster {
+        dir: tempfile::tempdir().expect("temp dir"),
+    };
+    let cluster_url = Cluster::start(cluster.dir.path());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = fresh_database(&cluster_url).await;
+    std::fs::write(dir.path().join("database-url"), &database).expect("database URL");
+    let t = start_in(dir, &[], Clock::System).await;
+    let open = t.create_multipart(6 * MIB, 5 * MIB).await;
+
+    Cluster::stop(cluster.dir.path());
+    let resp = t.post_json("multipart", &create_body()).await;
+    let retry_after = resp.headers().get("retry-after").cloned();
+    let (status, code, message) = error_code(resp).await;
+    assert_eq!((status, code.as_str()), (503, "server"), "{message}");
+    assert!(message.contains("database"), "{message}");
+    assert!(!message.contains(&database), "no address in answers");
+    let retry_after = retry_after.expect("Retry-After");
+    assert!(
+        retry_after
+            .to_str()
+            .expect("text")
+            .parse::<u64>()
+            .expect("seconds")
+            >= 1
+    );
+    let part = crate::common::random_bytes(5 * MIB, 1);
+    let part_urls = json!({"parts": [{
+        "number": 1, "size": part.len(), "sha256": Sha256Digest::of(&part).to_base64(),
+    }]});
+    let resp = t
+        .post_json(
+            &format!("multipart/{}/part-urls", open.upload_id),
+            &part_urls,
+        )
+        .await;
+    assert_eq!(resp.status(), 503);
+    assert!(resp.headers().contains_key("retry-after"));
+    let (status, health) = healthz(&t).await;
+    assert_eq!(status, 503);
+    assert_eq!(health.checks.database.status, CheckStatus::Failing);
+    assert_eq!(health.checks.store.status, CheckStatus::Ok);
+    let error = health.error.expect("the failing checks named");
+    assert!(error.message.contains("database"), "{}", error.message);
+
+    // Back on the same port: no restart of the signer.
+    Cluster::start(cluster.dir.path());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let resp = t.post_json("multipart", &create_body()).await;
+        if resp.status() == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never recovered: {}",
+            resp.status()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(healthz(&t).await.0, 200);
+    // The upload opened before the outage goes on.
+    let resp = t
+        .post_json(
+            &format!("multipart/{}/part-urls", open.upload_id),
+            &part_urls,
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+}
