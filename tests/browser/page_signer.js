@@ -6,6 +6,8 @@
 //   options.only:   names of the functions to have (default: all)
 //   options.faults: { name: [thrown, ...] }, thrown in order, one per call
 //   options.json:   answer parsed objects instead of Response objects
+//   options.delayMs: wait this long before each call reaches the backend
+//                   (so calls overlap whatever the engine's speed)
 // The signer's `log` lists the calls made, by function name; `bodies` the
 // JSON bodies they were given, in the same order.
 
@@ -39,6 +41,7 @@ export function makeSigner(endpoint, options = {}) {
       bodies.push(body);
       const fault = faults[name]?.shift();
       if (fault !== undefined) throw fault;
+      if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
       const response = await fetch(endpoint + path(subject), {
         method,
         signal: context.signal,

@@ -149,7 +149,12 @@ async fn many_files_go_in_batches_when_the_signer_has_them() {
         } else {
             &["getUploadUrl", "fileUploaded"]
         };
-        let signer = make_signer(endpoint(), obj(&[("only", names(only))]));
+        // Slow answers: the next files' calls come while one is out, in
+        // every engine.
+        let signer = make_signer(
+            endpoint(),
+            obj(&[("only", names(only)), ("delayMs", 200.into())]),
+        );
         let uploader = with_signer(&signer);
         let files: js_sys::Array = (0..12u64)
             .map(|i| {
