@@ -82,5 +82,7 @@ pub use domain::upload_policy::UploadPolicy;
 pub use domain::upload_sessions::{UploadId, UploadSession, UploadSessions};
 pub use embedded::EmbeddedStore;
 pub use s3::credentials::Credentials;
+pub use s3::credentials_source::CredentialsSource;
 pub use s3::signer::{GetOverrides, NewObjectHeaders, PresignedRequest, Signer};
+pub use s3::signer_source::SignerSource;
 pub use s3::store_client::{install_crypto_provider, PartToComplete, StoreClient};

@@ -41,7 +41,7 @@ pub use hosts::AllowedHosts;
 pub use identity::{IdentityConfig, JwtConfig};
 pub use jwt_issuer::{IssuerConfig, JwtKeySource};
 pub use request_limits::RequestLimits;
-pub use store::{StoreConfig, StoreTarget, DEV_REGION};
+pub use store::{RemoteCredentials, StoreConfig, StoreTarget, DEV_REGION};
 
 use crate::cli::Cli;
 use crate::domain::gc::GcSettings;
