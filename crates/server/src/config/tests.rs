@@ -136,7 +136,10 @@ fn without_static_keys_the_default_chain_signs() {
     // Empty variables count as unset.
     let mut env = env.to_vec();
     env.extend([("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", "")]);
-    let StoreConfig::Remote(r) = resolve(&["--dev", "--store", "s3"], &env).expect("config").store else {
+    let StoreConfig::Remote(r) = resolve(&["--dev", "--store", "s3"], &env)
+        .expect("config")
+        .store
+    else {
         panic!("remote store");
     };
     assert_eq!(r.credentials, RemoteCredentials::DefaultChain);

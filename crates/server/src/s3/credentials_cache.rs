@@ -4,12 +4,12 @@
 //! Held credentials are used until [`MIN_VALIDITY`] before they expire;
 //! from [`REFRESH_MARGIN`] before, they are asked for again (at most every
 //! [`REFRESH_INTERVAL`]: a source such as IMDS hands out the same ones until
-//! it rotates them). When the source fails, the held ones stay in use while
-//! they last; once they are gone, every caller gets
-//! [`CredentialsUnavailable`] with the time until the next try
-//! ([`FAILURE_BACKOFF`]), instead of waiting on a failing source. One fetch
-//! runs at a time: meanwhile, callers use the held credentials while they
-//! are valid, and wait for its answer otherwise.
+//! it rotates them), in the background while the held ones serve. When the
+//! source fails, the held ones stay in use while they last; once they are
+//! gone, every caller gets [`CredentialsUnavailable`] with the time until
+//! the next try ([`FAILURE_BACKOFF`]), instead of waiting on a failing
+//! source. One fetch runs at a time: callers with nothing usable held wait
+//! for its answer.
 
 use crate::s3::credentials::Credentials;
 use crate::s3::credentials_provider::{CredentialsProvider, FetchError, Fetched};
@@ -47,7 +47,7 @@ pub struct CredentialsCache {
     provider: Arc<dyn CredentialsProvider>,
     held: std::sync::Mutex<Held>,
     /// Held by the one fetch under way.
-    fetching: tokio::sync::Mutex<()>,
+    fetching: Arc<tokio::sync::Mutex<()>>,
 }
 
 #[derive(Debug, Default)]
@@ -74,37 +74,48 @@ impl CredentialsCache {
         Self {
             provider,
             held: std::sync::Mutex::default(),
-            fetching: tokio::sync::Mutex::new(()),
+            fetching: Arc::default(),
         }
     }
 
     /// Credentials valid for at least [`MIN_VALIDITY`] from now.
-    pub async fn current(&self) -> Result<Credentials, CredentialsUnavailable> {
+    pub async fn current(self: &Arc<Self>) -> Result<Credentials, CredentialsUnavailable> {
         self.current_at(Timestamp::now()).await
     }
 
     /// Like [`CredentialsCache::current`], at the instant `now`.
-    pub async fn current_at(&self, now: Timestamp) -> Result<Credentials, CredentialsUnavailable> {
-        let _fetching = match self.step(now) {
-            Step::Use(c) => return Ok(c),
-            Step::Refuse(e) => return Err(e),
-            // Another caller is refreshing: these still do meanwhile.
-            Step::Refresh(c) => match self.fetching.try_lock() {
-                Ok(guard) => guard,
-                Err(_) => return Ok(c),
-            },
+    pub async fn current_at(
+        self: &Arc<Self>,
+        now: Timestamp,
+    ) -> Result<Credentials, CredentialsUnavailable> {
+        match self.step(now) {
+            Step::Use(c) => Ok(c),
+            Step::Refuse(e) => Err(e),
+            Step::Refresh(c) => {
+                // In the background: the held ones serve meanwhile, and
+                // another caller's refresh under way is not repeated.
+                if let Ok(fetching) = self.fetching.clone().try_lock_owned() {
+                    let cache = self.clone();
+                    tokio::spawn(async move {
+                        let fetched = cache.provider.fetch().await;
+                        let _ = cache.store(fetched, now);
+                        drop(fetching);
+                    });
+                }
+                Ok(c)
+            }
             Step::Fetch => {
-                let guard = self.fetching.lock().await;
+                let _fetching = self.fetching.lock().await;
                 // The fetch waited for may have brought what is needed.
                 match self.step(now) {
                     Step::Use(c) => return Ok(c),
                     Step::Refuse(e) => return Err(e),
-                    Step::Refresh(_) | Step::Fetch => guard,
+                    Step::Refresh(_) | Step::Fetch => {}
                 }
+                let fetched = self.provider.fetch().await;
+                self.store(fetched, now)
             }
-        };
-        let fetched = self.provider.fetch().await;
-        self.store(fetched, now)
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Held> {
@@ -251,17 +262,20 @@ mod tests {
         })
     }
 
-    fn cache() -> (Arc<Scripted>, CredentialsCache) {
+    fn cache() -> (Arc<Scripted>, Arc<CredentialsCache>) {
         let source = Arc::new(Scripted::default());
-        (source.clone(), CredentialsCache::new(source))
+        (source.clone(), Arc::new(CredentialsCache::new(source)))
     }
 
-    async fn key_at(cache: &CredentialsCache, secs: i64) -> String {
-        cache
+    /// The key id handed out at `secs`, once a refresh it started is done.
+    async fn key_at(cache: &Arc<CredentialsCache>, secs: i64) -> String {
+        let key = cache
             .current_at(t(secs))
             .await
             .expect("credentials")
-            .access_key_id
+            .access_key_id;
+        let _done = cache.fetching.lock().await;
+        key
     }
 
     #[tokio::test]
@@ -285,7 +299,10 @@ mod tests {
         assert_eq!(source.fetches(), 1, "not again within the interval");
         assert_eq!(key_at(&cache, 10).await, "A");
         assert_eq!(source.fetches(), 2, "the source gave the same ones");
-        assert_eq!(key_at(&cache, 20).await, "B");
+        // Refreshed in the background: the held ones serve meanwhile.
+        assert_eq!(key_at(&cache, 20).await, "A");
+        assert_eq!(source.fetches(), 3);
+        assert_eq!(key_at(&cache, 21).await, "B");
         assert_eq!(source.fetches(), 3);
     }
 
@@ -328,7 +345,6 @@ mod tests {
     async fn the_first_callers_share_one_fetch() {
         let (source, cache) = cache();
         source.then(creds("A", 3600));
-        let cache = Arc::new(cache);
         let calls = (0..8).map(|_| {
             let cache = cache.clone();
             tokio::spawn(async move { cache.current_at(t(0)).await })
