@@ -1,6 +1,7 @@
 //! Starts the real server with its embedded store on ephemeral loopback ports
 //! and a temporary data folder, and talks to both over HTTP.
 
+pub mod container_credentials;
 pub mod direct_store;
 pub mod garage;
 pub mod metrics;
