@@ -25,8 +25,9 @@
 //! - `domain/`: upload sessions, records, the upload policy, byte quotas,
 //!   rate limits, the stale-upload collector, the webhook; each with its
 //!   own errors;
-//! - `s3/`: signing, the POST policy, the store client, the bucket CORS
-//!   rule;
+//! - `s3/`: signing, the credentials it uses (static keys, or the AWS
+//!   default chain, refreshed), the POST policy, the store client, the
+//!   bucket CORS rule;
 //! - `embedded/`: the development store;
 //! - `db`: the SQLite database and its thread;
 //! - `clock`, `secret`, `duration_text`, `hosts`: small shared values.
