@@ -25,8 +25,9 @@
 //! - `domain/`: upload sessions, records, the upload policy, byte quotas,
 //!   rate limits, the stale-upload collector, the webhook; each with its
 //!   own errors;
-//! - `s3/`: signing, the POST policy, the store client, the bucket CORS
-//!   rule;
+//! - `s3/`: signing, the credentials it uses (static keys, or the AWS
+//!   default chain, refreshed), the POST policy, the store client, the
+//!   bucket CORS rule;
 //! - `embedded/`: the development store;
 //! - `db`: the SQLite database and its thread;
 //! - `clock`, `secret`, `duration_text`, `hosts`: small shared values.
@@ -83,5 +84,7 @@ pub use domain::upload_policy::UploadPolicy;
 pub use domain::upload_sessions::{UploadId, UploadSession, UploadSessions};
 pub use embedded::EmbeddedStore;
 pub use s3::credentials::Credentials;
+pub use s3::credentials_source::CredentialsSource;
 pub use s3::signer::{GetOverrides, NewObjectHeaders, PresignedRequest, Signer};
+pub use s3::signer_source::SignerSource;
 pub use s3::store_client::{install_crypto_provider, PartToComplete, StoreClient};

@@ -43,7 +43,7 @@ pub use hosts::AllowedHosts;
 pub use identity::{IdentityConfig, JwtConfig};
 pub use jwt_issuer::{IssuerConfig, JwtKeySource};
 pub use request_limits::RequestLimits;
-pub use store::{StoreConfig, StoreTarget, DEV_REGION};
+pub use store::{RemoteCredentials, StoreConfig, StoreTarget, DEV_REGION};
 
 use crate::cli::Cli;
 use crate::db::PostgresUrl;

@@ -1,6 +1,7 @@
 //! Which S3 store the server signs for, and the bucket: the embedded store
 //! on the data folder (`--dev`, or `--store embedded`), or a real endpoint
-//! from AWS's usual environment variables.
+//! from AWS's usual environment variables, with static keys from them or,
+//! when there are none, credentials from the AWS default chain.
 
 use super::error::ConfigError;
 use super::sources::{http_url, Env};
@@ -45,10 +46,21 @@ pub enum StoreConfig {
 pub struct RemoteStore {
     pub endpoint: Url,
     pub region: String,
-    pub credentials: Credentials,
+    pub credentials: RemoteCredentials,
     /// Path-style URLs (`endpoint/bucket/key`), for custom endpoints; AWS
     /// itself gets virtual-hosted URLs (`bucket.endpoint/key`).
     pub path_style: bool,
+}
+
+/// What signs for a real store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemoteCredentials {
+    /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` (and
+    /// `AWS_SESSION_TOKEN`), as given: used as they are, never refreshed.
+    Static(Credentials),
+    /// None of those set: the AWS default credentials chain (profiles, web
+    /// identity, ECS, EC2 instance metadata), refreshed before expiry.
+    DefaultChain,
 }
 
 impl StoreTarget {
@@ -94,21 +106,18 @@ fn remote_store(
 ) -> Result<(StoreConfig, String), ConfigError> {
     let bucket = env.layer_with(bucket, "PRESIGN_BUCKET", Ok, None)?;
     let region = env.get("AWS_REGION");
-    let key_id = env.get("AWS_ACCESS_KEY_ID");
-    let secret = env.get("AWS_SECRET_ACCESS_KEY");
+    let credentials = remote_credentials(env);
     let mut missing = Vec::new();
-    for (name, value) in [
-        ("AWS_REGION", &region),
-        ("AWS_ACCESS_KEY_ID", &key_id),
-        ("AWS_SECRET_ACCESS_KEY", &secret),
-        ("PRESIGN_BUCKET (or --bucket)", &bucket),
-    ] {
-        if value.is_none() {
-            missing.push(name);
-        }
+    if region.is_none() {
+        missing.push("AWS_REGION");
     }
-    let (Some(bucket), Some(region), Some(key_id), Some(secret)) = (bucket, region, key_id, secret)
-    else {
+    if let Err(names) = &credentials {
+        missing.extend(names);
+    }
+    if bucket.is_none() {
+        missing.push("PRESIGN_BUCKET (or --bucket)");
+    }
+    let (Some(bucket), Some(region), Ok(credentials)) = (bucket, region, credentials) else {
         return Err(ConfigError::MissingEnv(missing));
     };
     let endpoint =
@@ -120,11 +129,6 @@ fn remote_store(
             false,
         ),
     };
-    let credentials = Credentials {
-        access_key_id: key_id,
-        secret_access_key: Secret::new(secret),
-        session_token: env.get("AWS_SESSION_TOKEN").map(Secret::new),
-    };
     let remote = RemoteStore {
         endpoint,
         region,
@@ -132,6 +136,31 @@ fn remote_store(
         path_style,
     };
     Ok((StoreConfig::Remote(remote), bucket))
+}
+
+/// Static keys when the environment has any of them (then both the key id
+/// and the secret, or the names of those missing), the default chain when
+/// it has none.
+fn remote_credentials(env: &Env<'_>) -> Result<RemoteCredentials, Vec<&'static str>> {
+    let key_id = env.get("AWS_ACCESS_KEY_ID");
+    let secret = env.get("AWS_SECRET_ACCESS_KEY");
+    let token = env.get("AWS_SESSION_TOKEN");
+    match (key_id, secret) {
+        (None, None) if token.is_none() => Ok(RemoteCredentials::DefaultChain),
+        (Some(key_id), Some(secret)) => Ok(RemoteCredentials::Static(Credentials {
+            access_key_id: key_id,
+            secret_access_key: Secret::new(secret),
+            session_token: token.map(Secret::new),
+            expires_at: None,
+        })),
+        (key_id, secret) => Err([
+            ("AWS_ACCESS_KEY_ID", key_id.is_none()),
+            ("AWS_SECRET_ACCESS_KEY", secret.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(name, missing)| missing.then_some(name))
+        .collect()),
+    }
 }
 
 fn check_bucket_name(name: &str) -> Result<(), ConfigError> {

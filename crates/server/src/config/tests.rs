@@ -99,13 +99,12 @@ fn expiry_is_capped_at_seven_days() {
 fn remote_needs_every_variable_and_names_the_missing_ones() {
     let err = resolve(
         &[],
-        &[("AWS_REGION", "eu-west-1"), ("AWS_ACCESS_KEY_ID", "")],
+        &[("AWS_REGION", "eu-west-1"), ("AWS_ACCESS_KEY_ID", "AKID")],
     )
     .expect_err("incomplete env");
     assert_eq!(
         err,
         ConfigError::MissingEnv(vec![
-            "AWS_ACCESS_KEY_ID",
             "AWS_SECRET_ACCESS_KEY",
             "PRESIGN_BUCKET (or --bucket)"
         ])
@@ -113,6 +112,42 @@ fn remote_needs_every_variable_and_names_the_missing_ones() {
     let message = err.to_string();
     assert!(message.contains("AWS_SECRET_ACCESS_KEY"), "{message}");
     assert!(message.contains("--dev"), "{message}");
+    // A session token alone is not a key pair either.
+    let err = resolve(&[], &[("AWS_SESSION_TOKEN", "tok")]).expect_err("incomplete env");
+    assert_eq!(
+        err,
+        ConfigError::MissingEnv(vec![
+            "AWS_REGION",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "PRESIGN_BUCKET (or --bucket)"
+        ])
+    );
+}
+
+#[test]
+fn without_static_keys_the_default_chain_signs() {
+    let env = [("AWS_REGION", "eu-west-1"), ("PRESIGN_BUCKET", "my-bucket")];
+    let c = resolve(&["--dev", "--store", "s3"], &env).expect("config");
+    let StoreConfig::Remote(r) = c.store else {
+        panic!("remote store");
+    };
+    assert_eq!(r.credentials, RemoteCredentials::DefaultChain);
+    // Empty variables count as unset.
+    let mut env = env.to_vec();
+    env.extend([("AWS_ACCESS_KEY_ID", ""), ("AWS_SECRET_ACCESS_KEY", "")]);
+    let StoreConfig::Remote(r) = resolve(&["--dev", "--store", "s3"], &env)
+        .expect("config")
+        .store
+    else {
+        panic!("remote store");
+    };
+    assert_eq!(r.credentials, RemoteCredentials::DefaultChain);
+    // Still the region and bucket are required.
+    assert_eq!(
+        resolve(&[], &[]).expect_err("no region"),
+        ConfigError::MissingEnv(vec!["AWS_REGION", "PRESIGN_BUCKET (or --bucket)"])
+    );
 }
 
 #[test]
@@ -154,7 +189,10 @@ fn remote_defaults_to_aws_virtual_host() {
     assert_eq!(r.endpoint.as_str(), "https://s3.eu-west-1.amazonaws.com/");
     assert!(!r.path_style);
     assert_eq!(r.region, "eu-west-1");
-    assert_eq!(r.credentials.secret_access_key.expose(), "very-secret");
+    let RemoteCredentials::Static(creds) = &r.credentials else {
+        panic!("static keys");
+    };
+    assert_eq!(creds.secret_access_key.expose(), "very-secret");
     assert!(!format!("{r:?}").contains("very-secret"));
 }
 
@@ -170,7 +208,10 @@ fn remote_custom_endpoint_is_path_style_and_bucket_flag_wins() {
     };
     assert!(r.path_style);
     assert_eq!(r.endpoint.as_str(), "http://127.0.0.1:3900/");
-    assert!(r.credentials.session_token.is_some());
+    let RemoteCredentials::Static(creds) = &r.credentials else {
+        panic!("static keys");
+    };
+    assert!(creds.session_token.is_some());
 
     for bad in ["ftp://x", "not a url", "https://user:pw@s3.example"] {
         let mut env = AWS_ENV.to_vec();

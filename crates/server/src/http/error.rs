@@ -11,6 +11,7 @@ use crate::db::DbError;
 use crate::domain::quota::QuotaExceeded;
 use crate::domain::rate_limit::RateLimited;
 use crate::domain::upload_policy::PolicyError;
+use crate::s3::credentials_cache::CredentialsUnavailable;
 use crate::s3::store_client::StoreError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -91,7 +92,12 @@ pub enum ApiError {
     TimedOut(std::time::Duration),
     /// The store failed (502), could not be reached (503) or is full (507).
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
+    /// No credentials to sign with (temporary ones that could not be had
+    /// or refreshed): 503 `server` with `Retry-After`; the cause goes to
+    /// the log only.
+    #[error(transparent)]
+    NoCredentials(#[from] CredentialsUnavailable),
     /// The server's own disk is full (507 `storage_full`); the text goes to
     /// the log only.
     #[error("storage full: {0}")]
@@ -168,12 +174,28 @@ impl ApiError {
                 ErrorCode::Server,
                 "the storage service failed; try again later".to_owned(),
             ),
+            ApiError::NoCredentials(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Server,
+                "the server cannot sign requests to the storage service right now; try again shortly"
+                    .to_owned(),
+            ),
             ApiError::StorageFull(_) => storage_full(),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 ErrorCode::Server,
                 "internal server error".to_owned(),
             ),
+        }
+    }
+}
+
+/// A store call that had no credentials to sign with is [`ApiError::NoCredentials`].
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Credentials(e) => ApiError::NoCredentials(e),
+            other => ApiError::Store(other),
         }
     }
 }
@@ -287,6 +309,12 @@ impl IntoResponse for ApiError {
                     HeaderValue::from(DATABASE_DOWN_RETRY_AFTER_SECS),
                 );
             }
+            ApiError::NoCredentials(e) => {
+                let secs = e.retry_after.as_secs().max(1);
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
             ApiError::Unauthorized(_) => {
                 response
                     .headers_mut()
@@ -327,9 +355,10 @@ pub enum ApiErrors {
     /// The store failed.
     #[response(status = 502)]
     StoreFailed(ErrorBody),
-    /// The store or the database could not be reached, the server is busy
-    /// or cannot fetch the keys that verify tokens (see `Retry-After`), or
-    /// the request took longer than `--request-timeout`.
+    /// The store or the database could not be reached, the server is busy,
+    /// cannot fetch the keys that verify tokens or has no credentials to
+    /// sign with (see `Retry-After`), or the request took longer than
+    /// `--request-timeout`.
     #[response(status = 503)]
     Unavailable(ErrorBody),
 }
@@ -430,6 +459,27 @@ mod tests {
         }
         let (status, code, _) = parts(full(StatusCode::INTERNAL_SERVER_ERROR, "InternalError"));
         assert_eq!((status, code), (StatusCode::BAD_GATEWAY, ErrorCode::Server));
+    }
+
+    #[test]
+    fn no_credentials_is_a_503_with_retry_after_that_names_no_cause() {
+        let unavailable = CredentialsUnavailable {
+            cause: "container endpoint at 127.0.0.1:9 refused".into(),
+            retry_after: std::time::Duration::from_millis(4200),
+        };
+        for err in [
+            ApiError::from(unavailable.clone()),
+            ApiError::from(StoreError::Credentials(unavailable)),
+        ] {
+            let (status, code, message) = err.status_code_message();
+            assert_eq!(
+                (status, code),
+                (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Server)
+            );
+            assert!(!message.contains("127.0.0.1"), "{message}");
+            let response = err.into_response();
+            assert_eq!(response.headers()[header::RETRY_AFTER], "4");
+        }
     }
 
     #[test]

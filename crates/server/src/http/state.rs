@@ -9,7 +9,7 @@ use crate::domain::upload_policy::UploadPolicy;
 use crate::domain::upload_sessions::UploadSessions;
 use crate::http::health::StoreCheckCache;
 use crate::http::metrics::Metrics;
-use crate::s3::signer::Signer;
+use crate::s3::signer_source::SignerSource;
 use crate::s3::store_client::StoreClient;
 use axum::extract::FromRef;
 use std::path::PathBuf;
@@ -20,8 +20,9 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// Signs the URLs handed to browsers, for the store's public address
-    /// (`--store-public-url`, else the address the server uses).
-    pub signer: Arc<Signer>,
+    /// (`--store-public-url`, else the address the server uses), with the
+    /// credentials of the moment.
+    pub signer: Arc<SignerSource>,
     /// The server's own calls to the store, at its internal address.
     pub store: StoreClient,
     /// Open multipart uploads.

@@ -1,6 +1,8 @@
 //! S3 credentials, with the secret parts wrapped so `Debug` never prints them.
 
 use crate::secret::Secret;
+use jiff::Timestamp;
+use std::time::Duration;
 
 /// An access key pair (and optional session token) that signs requests.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -9,6 +11,9 @@ pub struct Credentials {
     pub access_key_id: String,
     pub secret_access_key: Secret,
     pub session_token: Option<Secret>,
+    /// When temporary credentials stop working (`None`: long-term keys).
+    /// A presigned URL stops working then too, whatever its own lifetime.
+    pub expires_at: Option<Timestamp>,
 }
 
 impl Credentials {
@@ -17,7 +22,15 @@ impl Credentials {
             access_key_id: access_key_id.into(),
             secret_access_key: Secret::new(secret_access_key),
             session_token: None,
+            expires_at: None,
         }
+    }
+
+    /// How long they still work after `now`: `None` when they never
+    /// expire, zero once expired.
+    pub fn remaining(&self, now: Timestamp) -> Option<Duration> {
+        self.expires_at
+            .map(|at| Duration::try_from(at.duration_since(now)).unwrap_or(Duration::ZERO))
     }
 
     /// A random key pair, for the embedded development store only.
@@ -43,6 +56,17 @@ mod tests {
         assert!(!debug.contains("wJalrXUtnFEMI"), "{debug}");
         assert!(!debug.contains("session-token-value"), "{debug}");
         assert!(debug.contains("Secret(***)"), "{debug}");
+    }
+
+    #[test]
+    fn remaining_lifetime() {
+        let now: Timestamp = "2026-05-01T12:00:00Z".parse().expect("time");
+        let mut creds = Credentials::new("AKID", "secret");
+        assert_eq!(creds.remaining(now), None);
+        creds.expires_at = Some("2026-05-01T12:01:30Z".parse().expect("time"));
+        assert_eq!(creds.remaining(now), Some(Duration::from_secs(90)));
+        creds.expires_at = Some("2026-05-01T11:59:00Z".parse().expect("time"));
+        assert_eq!(creds.remaining(now), Some(Duration::ZERO));
     }
 
     #[test]

@@ -13,7 +13,8 @@ use crate::domain::webhook::{self, WebhookConfig};
 use crate::embedded::EmbeddedStore;
 use crate::http::metrics::Metrics;
 use crate::http::state::{AppState, WebConfig};
-use crate::s3::signer::{Signer, SignerError};
+use crate::s3::signer::SignerError;
+use crate::s3::signer_source::SignerSource;
 use crate::s3::store_client::{StoreClient, StoreError};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -290,7 +291,7 @@ struct ConnectedStore {
     /// The server's own client, at the store's internal address.
     client: StoreClient,
     /// Signs the URLs handed to browsers, for the store's public address.
-    public_signer: Arc<Signer>,
+    public_signer: Arc<SignerSource>,
     /// The store's base URL.
     url: String,
     /// The store's public base URL, when it differs from `url`.

@@ -1,13 +1,19 @@
 //! The store the signer talks to, made ready: with `--dev` the embedded store
 //! is started on `<data_dir>/store` (with the data folder's credentials);
-//! otherwise the configured S3 endpoint. Shared by the server and the
+//! otherwise the configured S3 endpoint, with the environment's static keys
+//! or the AWS default credentials chain. Shared by the server and the
 //! subcommands (`gc`, `cors apply`).
 
-use crate::config::{StoreConfig, DEV_REGION};
+use crate::config::{RemoteCredentials, StoreConfig, DEV_REGION};
 use crate::embedded::dev_credentials::{self, DevCredentialsError};
 use crate::embedded::{EmbeddedStore, EmbeddedStoreError};
-use crate::s3::signer::{Signer, SignerError};
+use crate::s3::aws_chain::{AwsChain, CHAIN_NAME};
+use crate::s3::credentials_cache::CredentialsCache;
+use crate::s3::credentials_source::CredentialsSource;
+use crate::s3::signer::SignerError;
+use crate::s3::signer_source::SignerSource;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 use url::Url;
 
 /// Why the store could not be made ready.
@@ -24,11 +30,11 @@ pub enum StoreSetupError {
 }
 
 /// The embedded store when there is one (stopped when dropped), and the
-/// signer for the store's own address.
+/// signers for the store's own address.
 pub async fn connect(
     store: &StoreConfig,
     bucket: &str,
-) -> Result<(Option<EmbeddedStore>, Signer), StoreSetupError> {
+) -> Result<(Option<EmbeddedStore>, SignerSource), StoreSetupError> {
     match store {
         StoreConfig::Embedded {
             data_dir,
@@ -41,18 +47,40 @@ pub async fn connect(
                 EmbeddedStore::start_for_origins(&root, *listen, key, allow_origins.clone())
                     .await?;
             let endpoint = loopback_url(store.addr())?;
-            let signer = Signer::new(endpoint, true, DEV_REGION, bucket, store.credentials())?;
-            Ok((Some(store), signer))
+            let signers =
+                SignerSource::fixed(endpoint, true, DEV_REGION, bucket, store.credentials())?;
+            Ok((Some(store), signers))
         }
         StoreConfig::Remote(remote) => {
-            let signer = Signer::new(
+            let signers = SignerSource::new(
                 remote.endpoint.clone(),
                 remote.path_style,
                 &remote.region,
                 bucket,
-                &remote.credentials,
+                credentials_source(&remote.credentials, &remote.region).await,
             )?;
-            Ok((None, signer))
+            Ok((None, signers))
+        }
+    }
+}
+
+/// Where a real store's credentials come from, said in the log (never
+/// the secrets).
+async fn credentials_source(credentials: &RemoteCredentials, region: &str) -> CredentialsSource {
+    match credentials {
+        RemoteCredentials::Static(keys) => {
+            tracing::info!(
+                temporary = keys.session_token.is_some(),
+                "signing with the static keys of AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+            );
+            CredentialsSource::Fixed(keys.clone())
+        }
+        RemoteCredentials::DefaultChain => {
+            tracing::info!(
+                "no AWS_ACCESS_KEY_ID: signing with credentials from {CHAIN_NAME} (profile, web identity, ECS, EC2 instance metadata), refreshed before they expire"
+            );
+            let chain = AwsChain::new(region).await;
+            CredentialsSource::Refreshed(Arc::new(CredentialsCache::new(Arc::new(chain))))
         }
     }
 }

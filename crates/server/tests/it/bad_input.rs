@@ -7,7 +7,7 @@ use presign_server::Authenticator;
 use presign_server::Clock;
 use presign_server::Credentials;
 use presign_server::Records;
-use presign_server::Signer;
+use presign_server::SignerSource;
 use presign_server::StoreClient;
 use presign_server::UploadPolicy;
 use presign_server::UploadSessions;
@@ -273,7 +273,7 @@ async fn unreachable_store_is_a_json_503_without_details() {
     drop(closed);
     let endpoint = format!("http://127.0.0.1:{port}").parse().expect("url");
     let signer = Arc::new(
-        Signer::new(
+        SignerSource::fixed(
             endpoint,
             true,
             "us-east-1",

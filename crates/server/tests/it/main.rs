@@ -11,6 +11,7 @@ mod binary;
 mod conformance;
 mod cors_apply;
 mod cors_static;
+mod credentials_chain;
 mod database_down;
 mod dev_mode;
 mod downloads;

@@ -75,13 +75,14 @@ pub async fn handler(
         content_disposition: Some(shown.content_disposition),
         content_type: shown.content_type,
     };
-    let url = state
-        .signer
-        .presign_get(&key, &overrides, state.expires_in, state.clock.now());
+    let signer = state.signer.current().await?;
+    let now = state.clock.now();
+    let expires_in = signer.lifetime(state.expires_in, now);
+    let url = signer.presign_get(&key, &overrides, expires_in, now);
     state.metrics.presigned(PresignKind::Download, 1);
     Ok(Json(DownloadUrlResponse {
         url: url.into(),
         key: key.as_str().to_owned(),
-        expires_in: state.expires_in.as_secs(),
+        expires_in: expires_in.as_secs(),
     }))
 }

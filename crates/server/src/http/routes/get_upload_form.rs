@@ -59,6 +59,7 @@ pub async fn handler(
         ));
     }
     let allowed = object.check(&state.policy, req.size, UploadMethod::PostForm)?;
+    let signer = state.signer.current().await?;
     let mut budget = QuotaBudget::new(&state, &identity.user);
     let mut max_size = allowed.max_size;
     if let Some(left) = budget.left(&object.file_type).await? {
@@ -79,12 +80,13 @@ pub async fn handler(
         sha256: req.sha256,
         metadata: &req.metadata,
     };
-    let signed = form.presign(&state.signer, allowed.expires_in, now);
+    let expires_in = signer.lifetime(allowed.expires_in, now);
+    let signed = form.presign(&signer, expires_in, now);
     state.metrics.presigned(PresignKind::Form, 1);
     Ok(Json(GetUploadFormResponse {
         url: signed.url.into(),
         fields: signed.fields,
         key: object.key.as_str().to_owned(),
-        expires_in: allowed.expires_in.as_secs(),
+        expires_in: expires_in.as_secs(),
     }))
 }

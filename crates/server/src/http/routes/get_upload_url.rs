@@ -61,6 +61,7 @@ pub(crate) async fn sign(
         state.max_key_bytes,
     )?;
     let allowed = object.check(&state.policy, req.size, UploadMethod::Put)?;
+    let signer = state.signer.current().await?;
     if let Some(left) = budget.left(&object.file_type).await? {
         let size = req.size.ok_or_else(|| {
             ApiError::BadRequest(format!(
@@ -75,14 +76,13 @@ pub(crate) async fn sign(
         sha256: req.sha256,
         metadata: req.metadata.clone(),
     };
-    let signed = state
-        .signer
-        .presign_put(&object.key, &body, allowed.expires_in, now);
+    let expires_in = signer.lifetime(allowed.expires_in, now);
+    let signed = signer.presign_put(&object.key, &body, expires_in, now);
     state.metrics.presigned(PresignKind::Single, 1);
     Ok(GetUploadUrlResponse {
         upload_url: signed.url.into(),
         key: object.key.as_str().to_owned(),
-        expires_in: allowed.expires_in.as_secs(),
+        expires_in: expires_in.as_secs(),
         method: "PUT".to_owned(),
         headers: Some(signed.headers),
     })

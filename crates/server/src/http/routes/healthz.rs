@@ -97,6 +97,7 @@ async fn within(limit: Duration, check: impl Future<Output = Check>) -> Check {
 fn store_message(e: &StoreError) -> String {
     match e {
         StoreError::Unreachable(_) => "cannot reach the store".to_owned(),
+        StoreError::Credentials(_) => "no credentials to sign requests to the store".to_owned(),
         StoreError::Status { status, .. } | StoreError::Rejected { status, .. } => {
             format!(
                 "the store answered {} to HEAD on the bucket",

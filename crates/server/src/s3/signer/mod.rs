@@ -2,6 +2,13 @@
 //! its presigned URLs sign every header put in `headers_mut()` (they are listed
 //! in `X-Amz-SignedHeaders`), so `content-length` and `x-amz-checksum-sha256`
 //! are enforced by the store rather than ignored as query parameters would be.
+//!
+//! A signer holds one set of credentials. Temporary ones (with a session
+//! token, signed as `X-Amz-Security-Token` into every URL and form) expire,
+//! and every URL signed with them stops working then, whatever its own
+//! `X-Amz-Expires`: each lifetime is cut to what the credentials have left
+//! ([`Signer::lifetime`]). [`crate::s3::signer_source`] hands out a signer
+//! with the credentials of the moment.
 
 use crate::s3::credentials::Credentials;
 use jiff::Timestamp;
@@ -21,6 +28,8 @@ pub mod post_form;
 pub struct Signer {
     bucket: Bucket,
     credentials: rusty_s3::Credentials,
+    /// When the credentials stop working (`None`: never).
+    credentials_expire_at: Option<Timestamp>,
     endpoint: Url,
     path_style: bool,
 }
@@ -103,18 +112,36 @@ impl Signer {
             endpoint: endpoint.clone(),
             source,
         })?;
-        let key = credentials.access_key_id.clone();
-        let secret = credentials.secret_access_key.expose().to_owned();
-        let credentials = match &credentials.session_token {
-            Some(token) => rusty_s3::Credentials::new_with_token(key, secret, token.expose()),
-            None => rusty_s3::Credentials::new(key, secret),
-        };
         Ok(Self {
             bucket: rusty_bucket,
-            credentials,
+            credentials: rusty_credentials(credentials),
+            credentials_expire_at: credentials.expires_at,
             endpoint,
             path_style,
         })
+    }
+
+    /// The same signer with other credentials.
+    pub fn with_credentials(&self, credentials: &Credentials) -> Self {
+        Self {
+            credentials: rusty_credentials(credentials),
+            credentials_expire_at: credentials.expires_at,
+            ..self.clone()
+        }
+    }
+
+    /// The lifetime of a URL signed at `now` when `asked` is wanted: no
+    /// longer than the credentials have left, since the URL stops working
+    /// when they expire. Every presign method applies it; a caller telling
+    /// clients how long a URL lives asks it too.
+    pub fn lifetime(&self, asked: Duration, now: Timestamp) -> Duration {
+        match self.credentials_expire_at {
+            Some(at) => {
+                let left = Duration::try_from(at.duration_since(now)).unwrap_or(Duration::ZERO);
+                asked.min(left)
+            }
+            None => asked,
+        }
     }
 
     /// The same signer for another base URL of the same store: the address
@@ -140,9 +167,8 @@ impl Signer {
         })?;
         Ok(Self {
             bucket,
-            credentials: self.credentials.clone(),
             endpoint,
-            path_style: self.path_style,
+            ..self.clone()
         })
     }
 
@@ -184,7 +210,7 @@ impl Signer {
         for (name, value) in &headers {
             action.headers_mut().insert(name.as_str(), value.as_str());
         }
-        let url = action.sign_with_time(expires_in, &now);
+        let url = action.sign_with_time(self.lifetime(expires_in, now), &now);
         PresignedRequest { url, headers }
     }
 
@@ -209,7 +235,7 @@ impl Signer {
                 .query_mut()
                 .insert("response-content-type", value.as_str());
         }
-        action.sign_with_time(expires_in, &now)
+        action.sign_with_time(self.lifetime(expires_in, now), &now)
     }
 
     /// A presigned `HEAD` of `key` that asks for the stored checksum
@@ -228,7 +254,7 @@ impl Signer {
         action
             .headers_mut()
             .insert("x-amz-checksum-mode", "ENABLED");
-        let url = action.sign_with_time(expires_in, &now);
+        let url = action.sign_with_time(self.lifetime(expires_in, now), &now);
         PresignedRequest { url, headers }
     }
 
@@ -236,14 +262,14 @@ impl Signer {
     pub fn presign_head_bucket(&self, expires_in: Duration, now: Timestamp) -> Url {
         self.bucket
             .head_bucket(Some(&self.credentials))
-            .sign_with_time(expires_in, &now)
+            .sign_with_time(self.lifetime(expires_in, now), &now)
     }
 
     /// A presigned `PUT` of the bucket (CreateBucket).
     pub fn presign_create_bucket(&self, expires_in: Duration, now: Timestamp) -> Url {
         self.bucket
             .create_bucket(&self.credentials)
-            .sign_with_time(expires_in, &now)
+            .sign_with_time(self.lifetime(expires_in, now), &now)
     }
 
     /// Signs `method` on `url` (the bucket's or an object's) with these
@@ -270,10 +296,20 @@ impl Signer {
             self.credentials.secret(),
             self.credentials.token(),
             self.bucket.region(),
-            expires_in.as_secs(),
+            self.lifetime(expires_in, now).as_secs(),
             query.iter().copied(),
             headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         )
+    }
+}
+
+/// rusty-s3's form of `credentials`.
+fn rusty_credentials(credentials: &Credentials) -> rusty_s3::Credentials {
+    let key = credentials.access_key_id.clone();
+    let secret = credentials.secret_access_key.expose().to_owned();
+    match &credentials.session_token {
+        Some(token) => rusty_s3::Credentials::new_with_token(key, secret, token.expose()),
+        None => rusty_s3::Credentials::new(key, secret),
     }
 }
 
@@ -446,6 +482,96 @@ mod tests {
             req.headers.get("x-amz-checksum-mode").map(String::as_str),
             Some("ENABLED")
         );
+    }
+
+    /// Every URL the signer makes, for the server or for browsers.
+    fn every_url(s: &Signer, d: Duration, now: Timestamp) -> Vec<(&'static str, Url)> {
+        let k = key("users/dev/ecu/x/a.bin");
+        let body = PutBody {
+            content_type: "application/octet-stream".into(),
+            content_length: Some(4),
+            sha256: None,
+            metadata: Metadata::default(),
+        };
+        let none = Metadata::default();
+        let object = NewObjectHeaders {
+            content_type: "image/png",
+            checksums: true,
+            metadata: &none,
+        };
+        vec![
+            ("put", s.presign_put(&k, &body, d, now).url),
+            ("get", s.presign_get(&k, &GetOverrides::default(), d, now)),
+            ("head", s.presign_head(&k, d, now).url),
+            ("head bucket", s.presign_head_bucket(d, now)),
+            ("create bucket", s.presign_create_bucket(d, now)),
+            (
+                "upload part",
+                s.presign_upload_part(&k, "id", 1, 4, None, d, now).url,
+            ),
+            (
+                "create multipart",
+                s.presign_create_multipart(&k, &object, d, now).url,
+            ),
+            ("list parts", s.presign_list_parts(&k, "id", None, d, now)),
+            (
+                "complete",
+                s.presign_complete_multipart(&k, "id", d, now).url,
+            ),
+            ("abort", s.presign_abort_multipart(&k, "id", d, now)),
+            ("get cors", s.presign_get_bucket_cors(d, now)),
+            ("put cors", s.presign_put_bucket_cors("<x/>", d, now).url),
+        ]
+    }
+
+    fn query(url: &Url, name: &str) -> Option<String> {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+
+    /// Temporary credentials: `X-Amz-Security-Token` in every URL (the form
+    /// is checked in `post_form.rs`), and no URL outliving them.
+    #[test]
+    fn temporary_credentials_sign_their_token_and_cap_every_lifetime() {
+        let now = example_time();
+        let mut temporary = Credentials::new(KEY_ID, SECRET);
+        temporary.session_token = Some(crate::secret::Secret::new("the/session+token"));
+        temporary.expires_at = Some(now.checked_add(Duration::from_secs(120)).expect("time"));
+        let endpoint = Url::parse("http://127.0.0.1:9000").expect("endpoint");
+        let fixed = Signer::new(
+            endpoint,
+            true,
+            "us-east-1",
+            "uploads",
+            &Credentials::new(KEY_ID, SECRET),
+        )
+        .expect("signer");
+        let s = fixed.with_credentials(&temporary);
+        let d = Duration::from_secs(900);
+        let plain = every_url(&fixed, d, now);
+        for ((what, url), (_, without)) in every_url(&s, d, now).into_iter().zip(plain) {
+            assert_eq!(
+                query(&url, "X-Amz-Security-Token").as_deref(),
+                Some("the/session+token"),
+                "{what}: {url}"
+            );
+            assert_eq!(
+                query(&url, "X-Amz-Expires").as_deref(),
+                Some("120"),
+                "{what}"
+            );
+            assert_eq!(query(&without, "X-Amz-Security-Token"), None, "{what}");
+            assert_eq!(query(&without, "X-Amz-Expires").as_deref(), Some("900"));
+        }
+        assert_eq!(s.lifetime(d, now), Duration::from_secs(120));
+        assert_eq!(
+            s.lifetime(Duration::from_secs(60), now),
+            Duration::from_secs(60)
+        );
+        let later = now.checked_add(Duration::from_secs(300)).expect("time");
+        assert_eq!(s.lifetime(d, later), Duration::ZERO);
+        assert_eq!(fixed.lifetime(d, later), d);
     }
 
     #[test]

@@ -86,7 +86,9 @@ impl FormUpload<'_> {
             conditions.push(Condition::eq("x-amz-security-token", token));
         }
         let policy = PostPolicy {
-            expiration: now.checked_add(expires_in).unwrap_or(Timestamp::MAX),
+            expiration: now
+                .checked_add(signer.lifetime(expires_in, now))
+                .unwrap_or(Timestamp::MAX),
             conditions,
         };
 
@@ -213,6 +215,11 @@ mod tests {
     fn session_token_is_signed_and_sent_and_virtual_host_urls_keep_their_slash() {
         let mut creds = Credentials::new(KEY_ID, SECRET);
         creds.session_token = Some(Secret::new("session-token"));
+        creds.expires_at = Some(
+            example_time()
+                .checked_add(Duration::from_secs(30))
+                .expect("time"),
+        );
         let s = signer("https://s3.eu-west-1.amazonaws.com", false, &creds);
         let user = UserId::parse("alice").expect("user");
         let key = ObjectKey::owned_by("users/alice/docs/x", &user).expect("key");
@@ -240,6 +247,11 @@ mod tests {
             .policy
             .conditions
             .contains(&Condition::eq("x-amz-security-token", "session-token")));
+        // No longer than the credentials that sign it.
+        assert_eq!(
+            signed.policy.expiration,
+            "2015-12-29T00:00:30Z".parse::<Timestamp>().expect("time")
+        );
         assert!(!signed.fields.contains_key("x-amz-checksum-sha256"));
         assert!(!signed.fields.contains_key("x-amz-checksum-algorithm"));
         assert!(!signed.fields.contains_key("bucket"));

@@ -14,7 +14,8 @@ impl StoreClient {
     pub async fn get_bucket_cors(&self) -> Result<CorsConfiguration, StoreError> {
         const OP: &str = "GetBucketCors";
         let url = self
-            .signer
+            .signer()
+            .await?
             .presign_get_bucket_cors(OWN_REQUEST_EXPIRY, Timestamp::now());
         let (status, body) = exchange(OP, self.http.get(url)).await?;
         if !status.is_success() {
@@ -34,9 +35,11 @@ impl StoreClient {
     pub async fn put_bucket_cors(&self, config: &CorsConfiguration) -> Result<(), StoreError> {
         const OP: &str = "PutBucketCors";
         let body = config.to_xml();
-        let req = self
-            .signer
-            .presign_put_bucket_cors(&body, OWN_REQUEST_EXPIRY, Timestamp::now());
+        let req = self.signer().await?.presign_put_bucket_cors(
+            &body,
+            OWN_REQUEST_EXPIRY,
+            Timestamp::now(),
+        );
         let mut builder = self.http.put(req.url);
         for (name, value) in &req.headers {
             builder = builder.header(name, value);

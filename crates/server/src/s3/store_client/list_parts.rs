@@ -125,7 +125,7 @@ async fn page(
     upload_id: &str,
     marker: Option<u32>,
 ) -> Result<ListPartsPage, StoreError> {
-    let url = client.signer.presign_list_parts(
+    let url = client.signer().await?.presign_list_parts(
         key,
         upload_id,
         marker,

@@ -5,9 +5,13 @@
 //! ([`bucket_cors_calls`]).
 //!
 //! Every request is presigned by [`Signer`] with the system clock and a short
-//! lifetime, so there is one signing path for clients and for the server.
+//! lifetime, so there is one signing path for clients and for the server;
+//! the signer is asked of the [`SignerSource`] per request, with the
+//! credentials of the moment.
 
+use crate::s3::credentials_cache::CredentialsUnavailable;
 use crate::s3::signer::Signer;
+use crate::s3::signer_source::SignerSource;
 use crate::s3::xml;
 use jiff::Timestamp;
 use presign_core::protocol::metadata::Metadata;
@@ -35,7 +39,7 @@ const MAX_MESSAGE_CHARS: usize = 300;
 #[derive(Debug, Clone)]
 pub struct StoreClient {
     http: reqwest::Client,
-    signer: Arc<Signer>,
+    signers: Arc<SignerSource>,
 }
 
 /// What the store says about a stored object.
@@ -107,6 +111,10 @@ pub enum StoreError {
     },
     #[error("cannot build an HTTP client: {0}")]
     Client(#[source] WithoutUrl),
+    /// Nothing to sign the request with (temporary credentials that could
+    /// not be had or refreshed); the store was not asked.
+    #[error(transparent)]
+    Credentials(#[from] CredentialsUnavailable),
 }
 
 /// An HTTP client's error with its URL dropped: the URLs the server signs
@@ -172,14 +180,19 @@ pub fn install_crypto_provider() {
 }
 
 impl StoreClient {
-    pub fn new(signer: Arc<Signer>) -> Result<Self, StoreError> {
+    pub fn new(signers: Arc<SignerSource>) -> Result<Self, StoreError> {
         install_crypto_provider();
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| StoreError::Client(e.into()))?;
-        Ok(Self { http, signer })
+        Ok(Self { http, signers })
+    }
+
+    /// The signer for one request, with the credentials of the moment.
+    async fn signer(&self) -> Result<Signer, StoreError> {
+        Ok(self.signers.current().await?)
     }
 
     /// HEADs `key`: `Ok(None)` when there is no such object. (On AWS, a
@@ -188,7 +201,8 @@ impl StoreClient {
     pub async fn head_object(&self, key: &ObjectKey) -> Result<Option<ObjectInfo>, StoreError> {
         const OP: &str = "HeadObject";
         let req = self
-            .signer
+            .signer()
+            .await?
             .presign_head(key, OWN_REQUEST_EXPIRY, Timestamp::now());
         let mut builder = self.http.head(req.url);
         for (name, value) in &req.headers {
@@ -235,7 +249,8 @@ impl StoreClient {
             return Ok(());
         }
         let url = self
-            .signer
+            .signer()
+            .await?
             .presign_create_bucket(OWN_REQUEST_EXPIRY, Timestamp::now());
         let resp = self
             .http
@@ -258,7 +273,8 @@ impl StoreClient {
     /// HEADs the bucket: `Ok(false)` when it does not exist.
     pub async fn bucket_exists(&self) -> Result<bool, StoreError> {
         let url = self
-            .signer
+            .signer()
+            .await?
             .presign_head_bucket(OWN_REQUEST_EXPIRY, Timestamp::now());
         let resp = self.http.head(url).send().await.map_err(unreachable)?;
         match resp.status() {

@@ -28,9 +28,12 @@ impl StoreClient {
         object: &NewObjectHeaders<'_>,
     ) -> Result<String, StoreError> {
         const OP: &str = "CreateMultipartUpload";
-        let req =
-            self.signer
-                .presign_create_multipart(key, object, OWN_REQUEST_EXPIRY, Timestamp::now());
+        let req = self.signer().await?.presign_create_multipart(
+            key,
+            object,
+            OWN_REQUEST_EXPIRY,
+            Timestamp::now(),
+        );
         let mut builder = self.http.post(req.url).header(CONTENT_LENGTH, "0");
         for (name, value) in &req.headers {
             builder = builder.header(name, value);
@@ -58,7 +61,7 @@ impl StoreClient {
         parts: &[PartToComplete<'_>],
     ) -> Result<Completed, StoreError> {
         const OP: &str = "CompleteMultipartUpload";
-        let req = self.signer.presign_complete_multipart(
+        let req = self.signer().await?.presign_complete_multipart(
             key,
             upload_id,
             OWN_REQUEST_EXPIRY,
@@ -89,7 +92,7 @@ impl StoreClient {
         upload_id: &str,
     ) -> Result<bool, StoreError> {
         const OP: &str = "AbortMultipartUpload";
-        let url = self.signer.presign_abort_multipart(
+        let url = self.signer().await?.presign_abort_multipart(
             key,
             upload_id,
             OWN_REQUEST_EXPIRY,

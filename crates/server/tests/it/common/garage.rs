@@ -1,6 +1,7 @@
 //! A Garage of a test's own (tests/support/garage, as the browser stage
 //! starts one), for tests of the signer on an independent, strict store;
-//! such tests skip, saying so, when `garage` is not installed.
+//! such tests skip, saying so, when `garage` is not installed. More keys
+//! with access to the same bucket come from [`Garage::add_key`].
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -9,6 +10,49 @@ use std::process::Command;
 /// A Garage of the test's own; killed when dropped.
 pub struct Garage {
     pub env: HashMap<String, String>,
+    /// Its folder (`garage.toml` in it).
+    pub dir: PathBuf,
+}
+
+/// A key pair Garage knows.
+#[derive(Debug, Clone)]
+pub struct GarageKey {
+    pub id: String,
+    pub secret: String,
+}
+
+impl Garage {
+    /// A new key pair, named `name`, that may read and write the bucket
+    /// (`garage key import` and `garage bucket allow`, as the first one).
+    pub fn add_key(&self, name: &str) -> GarageKey {
+        let hex = || uuid::Uuid::new_v4().simple().to_string();
+        let key = GarageKey {
+            id: format!("GK{}", &hex()[..24]),
+            secret: format!("{}{}", hex(), hex()),
+        };
+        let bucket = &self.env["PRESIGN_BUCKET"];
+        self.cli(&["key", "import", "--yes", "-n", name, &key.id, &key.secret]);
+        self.cli(&[
+            "bucket", "allow", "--read", "--write", "--owner", bucket, "--key", name,
+        ]);
+        key
+    }
+
+    fn cli(&self, args: &[&str]) {
+        let garage = garage_binary().expect("garage is installed");
+        let out = Command::new(garage)
+            .arg("-c")
+            .arg(self.dir.join("garage.toml"))
+            .args(args)
+            .output()
+            .expect("garage runs");
+        assert!(
+            out.status.success(),
+            "garage {}: {}",
+            args.first().copied().unwrap_or_default(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 impl Drop for Garage {
@@ -46,5 +90,8 @@ pub fn start_garage(dir: &Path) -> Garage {
         .filter_map(|l| l.split_once('='))
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-    Garage { env }
+    Garage {
+        env,
+        dir: dir.to_owned(),
+    }
 }

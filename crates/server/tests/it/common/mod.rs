@@ -3,6 +3,7 @@
 //! `PRESIGN_TEST_DATABASE_URL` set, each server's database is a PostgreSQL
 //! database of its own ([`postgres`]).
 
+pub mod container_credentials;
 pub mod direct_store;
 pub mod garage;
 pub mod metrics;
@@ -215,9 +216,14 @@ pub async fn own_store(
 
 /// Creates `bucket` in the store at `url`.
 pub async fn create_bucket(url: &str, creds: &presign_server::Credentials, bucket: &str) {
-    let signer =
-        presign_server::Signer::new(url.parse().expect("url"), true, "us-east-1", bucket, creds)
-            .expect("signer");
+    let signer = presign_server::SignerSource::fixed(
+        url.parse().expect("url"),
+        true,
+        "us-east-1",
+        bucket,
+        creds,
+    )
+    .expect("signer");
     presign_server::StoreClient::new(std::sync::Arc::new(signer))
         .expect("client")
         .ensure_bucket()

@@ -37,13 +37,14 @@ pub async fn handler(
 ) -> Result<Json<PartUrlsResponse>, ApiError> {
     let session = open_session(&state, &id, &identity).await?;
     check_parts(&session.plan, session.checksums, &req.parts).map_err(ApiError::BadRequest)?;
+    let signer = state.signer.current().await?;
     let now = state.clock.now();
-    let expires_in = state.policy.expires_in(&session.file_type);
+    let expires_in = signer.lifetime(state.policy.expires_in(&session.file_type), now);
     let urls: Vec<PartUrl> = req
         .parts
         .iter()
         .map(|p| {
-            let signed = state.signer.presign_upload_part(
+            let signed = signer.presign_upload_part(
                 &session.key,
                 &session.store_upload_id,
                 p.number,
