@@ -109,13 +109,22 @@ pub async fn run(target: &Target) -> Report {
         .build()
         .unwrap_or_default();
     let api = SignerApi::new(client.clone(), &target.url, target.token.clone());
+    // A fresh connection per store request: a store that refuses bytes
+    // before reading them may hang up, and a pooled connection it closed
+    // would fail the next request, which the checks would blame on the
+    // signer.
+    let store_client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap_or_default();
     let ctx = Ctx {
         other: target
             .other_token
             .as_deref()
             .map(|t| api.with_token(Some(t))),
         api,
-        store: StoreHttp::new(client),
+        store: StoreHttp::new(store_client),
         file_type: target.file_type.clone(),
         metadata: target.metadata.clone(),
         with_token: target.token.is_some(),
