@@ -1,21 +1,11 @@
 // One file in the widget's list, as the user sees it: its row (name, size,
 // an ARIA progressbar, phase, speed, time left, the error or the final link,
-// and its buttons), drawn from the element's record of that file. The row
-// keeps no upload state of its own: the element owns the record and the
-// batch behind it, and asks the row to draw it again when it changed.
-import { formatBytes, formatEta, formatRate, PHASE_LABELS, WAIT_LABELS } from "./format.js";
+// and its buttons), drawn from the element's record of that file in the
+// words of the element's Translator. The row keeps no upload state of its
+// own: the element owns the record and the batch behind it, and asks the
+// row to draw it again when it changed.
 
-// What a row shows for each state, and which buttons it offers then.
-const STATE_LABELS = {
-  queued: "Waiting",
-  hashing: "Computing SHA-256",
-  uploading: "Uploading",
-  paused: "Paused",
-  completing: "Completing",
-  done: "Uploaded",
-  failed: "Failed",
-  aborted: "Cancelled",
-};
+// Which buttons a row offers in each state.
 const ACTIONS = {
   queued: ["pause", "cancel"],
   hashing: ["pause", "cancel"],
@@ -26,31 +16,17 @@ const ACTIONS = {
   failed: ["retry", "remove"],
   aborted: ["retry", "remove"],
 };
-const BUTTONS = { pause: "Pause", resume: "Resume", cancel: "Cancel", retry: "Retry", remove: "Remove" };
-
-// A short title per error code, before the message itself.
-const ERROR_TITLES = {
-  network: "Network error",
-  expired: "Upload link expired",
-  forbidden: "Not allowed",
-  unauthorized: "Not signed in",
-  not_found: "Not found",
-  too_large: "File too large",
-  quota_exceeded: "Storage quota exceeded",
-  unsupported_type: "File type not allowed",
-  checksum_mismatch: "Checksum mismatch",
-  server: "Server error",
-  rate_limited: "Too many requests",
-  bad_request: "Rejected",
-};
+const BUTTONS = ["pause", "resume", "cancel", "retry", "remove"];
 
 export const ENDED = new Set(["done", "failed", "aborted"]);
 
 /** The line a failed row shows: a title for its code, then the message. */
-export function errorText(error) {
+export function errorText(error, t) {
   if (error?.code === "aborted") return "";
   const message = error?.message || String(error);
-  return `${ERROR_TITLES[error?.code] ?? "Upload failed"}: ${message}`;
+  const key = `error.${error?.code}`;
+  const title = t.text(key in t.messages ? key : "error.default");
+  return t.text("error.line", { title, message });
 }
 
 const template = () => {
@@ -79,34 +55,45 @@ export class FileRow {
    * `record`: the element's record of one file (`file`, `state`, `progress`,
    * `fraction`, `error`, `retryable`, `result`, `downloadUrl`);
    * `act(action, record)`: what the buttons do (pause, resume, cancel,
-   * retry, remove).
+   * retry, remove); `t`: the element's Translator.
    */
-  constructor(record, act) {
+  constructor(record, act, t) {
     this.record = record;
     this.element = template();
     const $ = (cls) => this.element.querySelector("." + cls);
     this.parts = {
+      name: $("name"), size: $("size"),
       progress: $("progress"), value: $("value"), phase: $("phase"), percent: $("percent"),
       speed: $("speed"), eta: $("eta"), count: $("parts"), actions: $("actions"), error: $("error"),
       result: $("result"), link: $("link"), key: $("key"),
     };
-    const { file } = record;
-    $("name").textContent = file.name;
-    $("name").title = file.name;
-    $("size").textContent = formatBytes(file.size);
-    this.parts.progress.setAttribute("aria-label", `Upload of ${file.name}`);
     this.buttons = {};
-    for (const [action, label] of Object.entries(BUTTONS)) {
+    for (const action of BUTTONS) {
       const button = document.createElement("button");
       button.type = "button";
       button.className = action;
-      button.textContent = label;
       button.setAttribute("part", `button ${action}`);
-      button.setAttribute("aria-label", `${label} ${file.name}`);
       button.addEventListener("click", () => act(action, this.record));
       this.parts.actions.append(button);
       this.buttons[action] = button;
     }
+    this.translate(t);
+  }
+
+  /** Draws the row again in the words of `t`. */
+  translate(t) {
+    this.t = t;
+    const { file } = this.record;
+    const { name, size, progress, link } = this.parts;
+    name.textContent = file.name;
+    name.title = file.name;
+    size.textContent = t.bytes(file.size);
+    progress.setAttribute("aria-label", t.text("row.progress", { name: file.name }));
+    for (const [action, button] of Object.entries(this.buttons)) {
+      button.textContent = t.text(`button.${action}`);
+      button.setAttribute("aria-label", t.text(`button.${action}.named`, { name: file.name }));
+    }
+    link.removeAttribute("href"); // the link's words are drawn with it
     this.shownState = null;
     this.update();
   }
@@ -127,7 +114,7 @@ export class FileRow {
     this.element.dataset.state = state;
     if (ENDED.has(state) && state !== "done") this.element.dataset.code = error?.code ?? "error";
     else delete this.element.dataset.code;
-    this.parts.error.textContent = state === "failed" || state === "aborted" ? errorText(error) : "";
+    this.parts.error.textContent = state === "failed" || state === "aborted" ? errorText(error, this.t) : "";
     const root = this.element.getRootNode();
     const focused = root.activeElement;
     const shown = (ACTIONS[state] ?? []).filter((a) => a !== "retry" || retryable);
@@ -148,30 +135,42 @@ export class FileRow {
     if (downloadUrl && link.getAttribute("href") !== downloadUrl) {
       link.href = downloadUrl;
       link.download = file.name;
-      link.textContent = "Download";
-      link.setAttribute("aria-label", `Download ${file.name}`);
+      link.textContent = this.t.text("row.download");
+      link.setAttribute("aria-label", this.t.text("row.download.named", { name: file.name }));
     }
     link.hidden = !downloadUrl;
   }
 
   #showProgress() {
     const { state, progress, fraction } = this.record;
+    const t = this.t;
     const percent = Math.floor(fraction * 100);
     const { progress: bar, value, phase, percent: pct, speed, eta, count } = this.parts;
     value.style.width = `${fraction * 100}%`;
     bar.setAttribute("aria-valuenow", String(percent));
     const moving = progress && (progress.phase === "hashing" || progress.phase === "uploading");
     const active = !ENDED.has(state) && state !== "paused" && state !== "queued";
-    if (state === "queued" && progress?.waiting) {
-      phase.textContent = `Waiting: ${WAIT_LABELS[progress.waiting.reason] ?? progress.waiting.reason}`;
-    } else {
-      phase.textContent = active && progress ? PHASE_LABELS[progress.phase] ?? progress.phase : STATE_LABELS[state];
-    }
-    pct.textContent = ENDED.has(state) ? "" : `${percent}%`;
-    speed.textContent = active && moving ? formatRate(progress.bytesPerSecond) : "";
-    eta.textContent = active && moving && progress.fraction < 1 ? formatEta(progress.etaSeconds) : "";
-    count.textContent = active && progress?.partsTotal > 1 ? `part ${progress.partsDone}/${progress.partsTotal}` : "";
+    phase.textContent = this.#phaseText(active);
+    pct.textContent = ENDED.has(state) ? "" : t.percent(percent);
+    speed.textContent = active && moving ? t.rate(progress.bytesPerSecond) : "";
+    eta.textContent = active && moving && progress.fraction < 1 ? t.timeLeft(progress.etaSeconds) : "";
+    count.textContent = active && progress?.partsTotal > 1
+      ? t.text("row.parts", { done: progress.partsDone, total: progress.partsTotal })
+      : "";
     const words = [phase.textContent, pct.textContent, speed.textContent, eta.textContent].filter(Boolean);
     bar.setAttribute("aria-valuetext", words.join(", "));
+  }
+
+  /** The phase's words, or the state's; a waiting upload says why. */
+  #phaseText(active) {
+    const { state, progress } = this.record;
+    const t = this.t;
+    const known = (key) => (key in t.messages ? t.text(key) : null);
+    if (state === "queued" && progress?.waiting) {
+      const why = progress.waiting.reason;
+      return t.text("wait.reason", { reason: known(`wait.${why}`) ?? why });
+    }
+    if (active && progress) return known(`phase.${progress.phase}`) ?? progress.phase;
+    return t.text(`state.${state}`);
   }
 }

@@ -25,6 +25,33 @@ export type WidgetUploaderOptions = Omit<UploaderOptions, "endpoint" | "getToken
 export type WidgetUploadOptions = Omit<UploadOptions, "fileType" | "onProgress" | "onStateChange" | "signal">;
 
 /**
+ * A message of a locale: a text with `{placeholders}`, or one text per
+ * plural category (`Intl.PluralRules`) of its `count`.
+ *
+ * @example
+ * ```ts
+ * const waiting: LocaleMessage = { one: "{count} file waits", other: "{count} files wait" };
+ * ```
+ */
+export type LocaleMessage = string | Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
+
+/**
+ * The words of one language: its BCP 47 tag (for plurals and number
+ * formats) and its messages by key (the keys of `widget/locales/en.js`);
+ * a key it leaves out comes from the known locale of its language, then
+ * from English.
+ *
+ * @example
+ * ```ts
+ * const de: WidgetLocale = { lang: "de", messages: { "zone.title.many": "Dateien hier ablegen" } };
+ * ```
+ */
+export interface WidgetLocale {
+  lang: string;
+  messages: Record<string, LocaleMessage>;
+}
+
+/**
  * `detail` of `upload-start`: a file is about to upload (also on a retry).
  * The event is cancelable: `preventDefault()` keeps that file from uploading.
  *
@@ -134,6 +161,9 @@ export class PresignedUploadElement extends HTMLElement {
   uploaderOptions: WidgetUploaderOptions;
   /** More options for every upload. */
   uploadOptions: WidgetUploadOptions;
+  /** Its words: a locale object; `null` (the default) takes the known
+   * locale of its language (its own `lang`, else the nearest ancestor's). */
+  locale: WidgetLocale | null;
   /** Uploads these files as if they had been dropped. */
   addFiles(files: Iterable<File> | ArrayLike<File>): void;
   /** Opens the file chooser (needs a user gesture, like any `input.click()`). */
@@ -186,6 +216,17 @@ export const DEFAULT_NAME: "presigned-upload";
  * ```
  */
 export function define(name?: string): CustomElementConstructor | undefined;
+
+/**
+ * Makes `locale` the one every element uses for its language (`lang="fr"`,
+ * and `fr-CA` without a locale of its own); English and Spanish are known.
+ *
+ * @example
+ * ```ts
+ * addLocale({ lang: "fr", messages: { "zone.title.many": "Déposez des fichiers ici" } });
+ * ```
+ */
+export function addLocale(locale: WidgetLocale): void;
 
 declare global {
   interface HTMLElementTagNameMap {

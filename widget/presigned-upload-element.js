@@ -3,11 +3,13 @@
 // imports (`../presigned_upload.js`, the --target web build), so the same
 // file works from a <script type="module"> and through a bundler.
 //
-// Attributes: endpoint, file-type, multiple, accept, max-size. Properties:
-// getToken, uploaderOptions, uploadOptions. Events (bubbling, composed): upload-start
-// (cancelable), upload-progress, upload-complete, upload-error. Importing the
-// module defines <presigned-upload> unless that name is taken; define(name)
-// adds another name. Types: presigned-upload-element.d.ts.
+// Attributes: endpoint, file-type, multiple, accept, max-size, lang.
+// Properties: getToken, uploaderOptions, uploadOptions, locale. Events
+// (bubbling, composed): upload-start (cancelable), upload-progress,
+// upload-complete, upload-error. Importing the module defines
+// <presigned-upload> unless that name is taken; define(name) adds another
+// name; addLocale(locale) teaches it a language. Types:
+// presigned-upload-element.d.ts.
 //
 // Files go through the Uploader's queue as one batch (uploader.uploadAll):
 // a few run at once, the others wait. The element keeps a record of every
@@ -15,12 +17,15 @@
 // list; in a long one the running, failed and next few waiting files, the
 // finished ones counted in the summary line), at most once a frame.
 import init, { Uploader, UploadError } from "../presigned_upload.js";
-import { ENDED, errorText, FileRow } from "./file-row.js";
-import { accepts, formatBytes, overallFraction } from "./format.js";
+import { ENDED, FileRow } from "./file-row.js";
+import { overallFraction } from "./format.js";
+import { readLimits, refusal } from "./limits.js";
+import { addLocale, localeFor, Translator } from "./locale.js";
 import { STYLES } from "./styles.js";
 import { UploadSummary } from "./upload-summary.js";
 
 export const DEFAULT_NAME = "presigned-upload";
+export { addLocale };
 
 // A list this long or shorter shows every file; a longer one collapses.
 const MAX_ROWS = 50;
@@ -35,6 +40,7 @@ const loadWasm = () => (wasm ??= init());
 const ICON = `<svg aria-hidden="true" viewBox="0 0 24 24" width="36" height="36"><path d="M12 16V4m0 0-4.5 4.5M12 4l4.5 4.5M4 15v3a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-3" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round"/></svg>`;
 
 const SHADOW = `<style>${STYLES}</style>
+<div class="root">
 <div class="dropzone" part="dropzone" role="button" tabindex="0">
   ${ICON}
   <span class="title" part="title"><slot name="title"></slot></span>
@@ -42,19 +48,22 @@ const SHADOW = `<style>${STYLES}</style>
   <input class="input" type="file" hidden>
 </div>
 <p class="status" part="status" role="status" aria-live="polite"></p>
-<ul class="list" part="list" aria-label="Uploads"></ul>
-<p class="more" part="more"></p>`;
+<ul class="list" part="list"></ul>
+<p class="more" part="more"></p>
+</div>`;
 
 // Outside a browser (server-side rendering imports the module too) there is
 // no HTMLElement to extend and nothing to define.
 const Base = globalThis.HTMLElement ?? class {};
 
 export class PresignedUploadElement extends Base {
-  static observedAttributes = ["multiple", "accept", "max-size"];
+  static observedAttributes = ["multiple", "accept", "max-size", "lang"];
 
   #getToken = null;
   #uploadOptions = {};
   #uploaderOptions = {};
+  #locale = null; // the locale property; null: the element's language
+  #t = new Translator();
   #uploader = null;
   #uploaderFor = null; // the endpoint, getToken and uploaderOptions #uploader was made with
   // The batch new files join: its uploader and the options it was made with.
@@ -88,9 +97,10 @@ export class PresignedUploadElement extends Base {
       this.#drawNow();
     });
     this.#list.before(this.#summary.element);
+    this.#useWords(this.#t);
     this.#wire();
     // Properties set before the element was upgraded (defined) shadow the accessors.
-    for (const name of ["getToken", "uploaderOptions", "uploadOptions"]) {
+    for (const name of ["getToken", "uploaderOptions", "uploadOptions", "locale"]) {
       if (Object.hasOwn(this, name)) {
         const value = this[name];
         delete this[name];
@@ -102,7 +112,7 @@ export class PresignedUploadElement extends Base {
   connectedCallback() {
     this.#render();
     // Fetch and compile the wasm while the user picks a file.
-    loadWasm().catch((e) => this.#announce(`The uploader could not load: ${e?.message ?? e}`));
+    loadWasm().catch((e) => this.#announce(this.#t.text("announce.loadFailed", { message: e?.message ?? e })));
   }
 
   attributeChangedCallback() {
@@ -131,6 +141,18 @@ export class PresignedUploadElement extends Base {
   set maxSize(value) {
     if (value == null) this.removeAttribute("max-size");
     else this.setAttribute("max-size", String(value));
+  }
+
+  /** The words it uses: `{ lang, messages }` (missing messages come from
+   * the known locale of `lang`, then English); `null`: the locale of its
+   * language, its own `lang` or the nearest ancestor's. */
+  get locale() { return this.#locale; }
+  set locale(locale) {
+    if (locale != null && (typeof locale !== "object" || typeof locale.messages !== "object")) {
+      throw new TypeError("locale must be { lang, messages } or null");
+    }
+    this.#locale = locale ?? null;
+    this.#render();
   }
 
   /** Returns the signer's bearer token (or a promise of it); `null` sends none. */
@@ -162,7 +184,7 @@ export class PresignedUploadElement extends Base {
   addFiles(files) {
     let list = [...files];
     if (!this.multiple && list.length > 1) {
-      this.#announce(`One file at a time: ${list.length - 1} more not added.`);
+      this.#announce(this.#t.text("announce.oneAtATime", { count: list.length - 1 }));
       list = list.slice(0, 1);
     }
     const accepted = [];
@@ -283,7 +305,7 @@ export class PresignedUploadElement extends Base {
     if (record.entry !== entry || record.removed) return this.#release();
     Object.assign(record, { state: "done", fraction: 1, result, downloadUrl, askedLink: true, error: null });
     this.#changed(record);
-    if (this.#short()) this.#announce(`${record.file.name} uploaded.`);
+    if (this.#short()) this.#announce(this.#t.text("announce.uploaded", { name: record.file.name }));
     else this.#announceEnd();
     this.#emit("upload-complete", { file: record.file, result, downloadUrl });
     this.#release();
@@ -295,7 +317,9 @@ export class PresignedUploadElement extends Base {
     Object.assign(record, { state: aborted ? "aborted" : "failed", error });
     this.#changed(record);
     if (this.#short()) {
-      this.#announce(aborted ? `${record.file.name}: cancelled.` : `${record.file.name} failed: ${error?.message || error}`);
+      const name = record.file.name;
+      const message = error?.message || error;
+      this.#announce(this.#t.text(aborted ? "announce.cancelled" : "announce.failed", { name, message }));
     } else {
       this.#announceEnd();
     }
@@ -412,7 +436,8 @@ export class PresignedUploadElement extends Base {
     if (live.some((r) => !ENDED.has(r.state))) return;
     const done = live.filter((r) => r.state === "done").length;
     const failed = live.filter((r) => r.state === "failed").length;
-    this.#announce(`${done} of ${live.length} uploaded${failed ? `, ${failed} failed` : ""}.`);
+    const key = failed ? "announce.endedFailed" : "announce.ended";
+    this.#announce(this.#t.text(key, { done, total: live.length, failed }));
   }
 
   /** The records drawn as rows, in order. */
@@ -463,7 +488,7 @@ export class PresignedUploadElement extends Base {
         record.row = new FileRow(record, (action, r) => {
           this.#act(action, r);
           this.#drawNow(); // what a click changed shows at once
-        });
+        }, this.#t);
         this.#rowOf.set(record.row.element, record);
         record.dirty = false;
         this.#list.insertBefore(record.row.element, next);
@@ -509,21 +534,17 @@ export class PresignedUploadElement extends Base {
     counts.etaSeconds = progress?.etaSeconds ?? null;
     this.#summary.update(counts);
     const waitingHidden = this.#records.filter((r) => r.state === "queued" && !r.started && !r.row).length;
-    this.#more.textContent = waitingHidden > 0 ? `and ${waitingHidden} more waiting` : "";
+    this.#more.textContent = waitingHidden > 0 ? this.#t.text("more.waiting", { count: waitingHidden }) : "";
   }
 
+  /** Why the element refuses `file` before sending anything, as an UploadError; `null`: it takes it. */
   #refusal(file) {
-    if (this.hasAttribute("max-size") && this.maxSize === null) {
-      return new UploadError("bad_request", `the max-size attribute "${this.getAttribute("max-size")}" is not a number of bytes`);
-    }
-    const max = this.maxSize;
-    if (max !== null && file.size > max) {
-      return new UploadError("too_large", `${file.name} is ${formatBytes(file.size)}; the limit is ${formatBytes(max)}.`);
-    }
-    if (!accepts(this.accept, file)) {
-      return new UploadError("unsupported_type", `${file.name} is not an accepted type (${this.accept}).`);
-    }
-    return null;
+    const found = refusal(file, readLimits(this));
+    if (!found) return null;
+    const t = this.#t;
+    const values = { ...found.values, name: file.name };
+    for (const size of ["size", "max"]) if (size in values) values[size] = t.bytes(values[size]);
+    return new UploadError(found.code, t.text(`refuse.${found.limit}`, values));
   }
 
   #announce(text) {
@@ -531,16 +552,34 @@ export class PresignedUploadElement extends Base {
   }
 
   #render() {
+    this.#translate();
     this.#input.multiple = this.multiple;
     this.#input.accept = this.accept;
-    const title = this.multiple ? "Drop files here" : "Drop a file here";
-    const limits = [
-      this.maxSize !== null ? `up to ${formatBytes(this.maxSize)}` : "",
-      this.accept ? this.accept.split(",").map((t) => t.trim()).join(", ") : "",
+    const t = this.#t;
+    const limits = readLimits(this);
+    const words = [
+      limits.maxSize !== null ? t.text("limit.max-size", { size: t.bytes(limits.maxSize) }) : "",
+      limits.accept ? limits.accept.split(",").map((a) => a.trim()).join(", ") : "",
     ].filter(Boolean).join(" · ");
-    this.#root.querySelector('slot[name="title"]').textContent = title;
-    this.#root.querySelector('slot[name="hint"]').textContent =
-      `or click, or press Enter, to choose${limits ? ` (${limits})` : ""}`;
+    this.#root.querySelector('slot[name="title"]').textContent = t.text(this.multiple ? "zone.title.many" : "zone.title.one");
+    this.#root.querySelector('slot[name="hint"]').textContent = words
+      ? t.text("zone.hint.limits", { limits: words })
+      : t.text("zone.hint");
+  }
+
+  /** Takes the locale now in force, and redraws every word in it when it changed. */
+  #translate() {
+    const locale = this.#locale ?? localeFor(this.closest("[lang]")?.getAttribute("lang"));
+    if (this.#t.locale !== locale) this.#useWords(new Translator(locale));
+  }
+
+  #useWords(t) {
+    this.#t = t;
+    this.#root.querySelector(".root").lang = t.lang;
+    this.#list.setAttribute("aria-label", this.#t.text("list.label"));
+    this.#summary.translate(this.#t);
+    for (const record of this.#records) record.row?.translate(this.#t);
+    this.#drawSummary();
   }
 
   #wire() {
