@@ -20,11 +20,14 @@ const BUTTONS = ["pause", "resume", "cancel", "retry", "remove"];
 
 export const ENDED = new Set(["done", "failed", "aborted"]);
 
-/** The line a failed row shows: a title for its code, then the message. */
-export function errorText(error, t) {
+/**
+ * The line a failed row shows: a title for the limit that refused the
+ * file (`refused`), else for the error's code, then the message.
+ */
+export function errorText(error, t, refused = null) {
   if (error?.code === "aborted") return "";
   const message = error?.message || String(error);
-  const key = `error.${error?.code}`;
+  const key = refused ? `refused.${refused}` : `error.${error?.code}`;
   const title = t.text(key in t.messages ? key : "error.default");
   return t.text("error.line", { title, message });
 }
@@ -53,7 +56,8 @@ const template = () => {
 export class FileRow {
   /**
    * `record`: the element's record of one file (`file`, `state`, `progress`,
-   * `fraction`, `error`, `retryable`, `result`, `downloadUrl`);
+   * `fraction`, `error`, `retryable`, `refused`: the limit that refused it,
+   * `result`, `downloadUrl`);
    * `act(action, record)`: what the buttons do (pause, resume, cancel,
    * retry, remove); `t`: the element's Translator.
    */
@@ -110,11 +114,11 @@ export class FileRow {
   }
 
   #renderState() {
-    const { state, error, retryable } = this.record;
+    const { state, error, retryable, refused } = this.record;
     this.element.dataset.state = state;
     if (ENDED.has(state) && state !== "done") this.element.dataset.code = error?.code ?? "error";
     else delete this.element.dataset.code;
-    this.parts.error.textContent = state === "failed" || state === "aborted" ? errorText(error, this.t) : "";
+    this.parts.error.textContent = state === "failed" || state === "aborted" ? errorText(error, this.t, refused) : "";
     const root = this.element.getRootNode();
     const focused = root.activeElement;
     const shown = (ACTIONS[state] ?? []).filter((a) => a !== "retry" || retryable);
@@ -171,6 +175,6 @@ export class FileRow {
       return t.text("wait.reason", { reason: known(`wait.${why}`) ?? why });
     }
     if (active && progress) return known(`phase.${progress.phase}`) ?? progress.phase;
-    return t.text(`state.${state}`);
+    return t.text(this.record.refused ? "state.refused" : `state.${state}`);
   }
 }

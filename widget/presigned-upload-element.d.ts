@@ -96,7 +96,8 @@ export interface UploadCompleteDetail {
 
 /**
  * `detail` of `upload-error`: the file's upload failed, was refused by the
- * element (`max-size`: `too_large`, `accept`: `unsupported_type`) or was
+ * element's limits (`max-size`, `max-total-size`: `too_large`; `accept`:
+ * `unsupported_type`; `min-size`, `max-files`: `bad_request`) or was
  * cancelled (`aborted`).
  *
  * @example
@@ -108,6 +109,33 @@ export interface UploadCompleteDetail {
  */
 export interface UploadErrorDetail {
   file: File;
+  error: UploadError;
+}
+
+/**
+ * Which limit refused a file: the attribute's name, or `"attribute"` when a
+ * limit attribute is not a number (every file is then refused).
+ *
+ * @example
+ * ```ts
+ * const limit: RefusalLimit = "max-total-size";
+ * ```
+ */
+export type RefusalLimit = "accept" | "min-size" | "max-size" | "max-total-size" | "max-files" | "attribute";
+
+/**
+ * `detail` of `upload-refused`: a limit refused the file before anything
+ * was sent; its row says why (`error.message`, in the element's language),
+ * and `upload-error` follows with the same error.
+ *
+ * @example
+ * ```ts
+ * widget.addEventListener("upload-refused", (e) => console.warn(e.detail.limit, e.detail.error.message));
+ * ```
+ */
+export interface UploadRefusedDetail {
+  file: File;
+  limit: RefusalLimit;
   error: UploadError;
 }
 
@@ -124,6 +152,7 @@ export interface PresignedUploadEventMap extends HTMLElementEventMap {
   "upload-progress": CustomEvent<UploadProgressDetail>;
   "upload-complete": CustomEvent<UploadCompleteDetail>;
   "upload-error": CustomEvent<UploadErrorDetail>;
+  "upload-refused": CustomEvent<UploadRefusedDetail>;
 }
 
 /**
@@ -153,6 +182,12 @@ export class PresignedUploadElement extends HTMLElement {
   accept: string;
   /** The `max-size` attribute in bytes, checked before any request; `null`: none. */
   maxSize: number | null;
+  /** The `min-size` attribute in bytes; `null`: none. */
+  minSize: number | null;
+  /** The `max-total-size` attribute: most bytes of all the files it holds; `null`: none. */
+  maxTotalSize: number | null;
+  /** The `max-files` attribute: most files it holds; `null`: none. */
+  maxFiles: number | null;
   /** Returns the signer's bearer token (or a promise of it); `null`: none. */
   getToken: (() => string | Promise<string>) | null;
   /** More options of its Uploader (`headers`, `workers`,

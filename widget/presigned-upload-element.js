@@ -3,10 +3,11 @@
 // imports (`../presigned_upload.js`, the --target web build), so the same
 // file works from a <script type="module"> and through a bundler.
 //
-// Attributes: endpoint, file-type, multiple, accept, max-size, lang.
+// Attributes: endpoint, file-type, multiple, accept, max-size, min-size,
+// max-total-size, max-files, lang.
 // Properties: getToken, uploaderOptions, uploadOptions, locale. Events
 // (bubbling, composed): upload-start (cancelable), upload-progress,
-// upload-complete, upload-error. Importing the module defines
+// upload-complete, upload-error, upload-refused. Importing the module defines
 // <presigned-upload> unless that name is taken; define(name) adds another
 // name; addLocale(locale) teaches it a language. Types:
 // presigned-upload-element.d.ts.
@@ -19,7 +20,7 @@
 import init, { Uploader, UploadError } from "../presigned_upload.js";
 import { ENDED, FileRow } from "./file-row.js";
 import { overallFraction } from "./format.js";
-import { readLimits, refusal } from "./limits.js";
+import { LIMITS, readLimits, refusal } from "./limits.js";
 import { addLocale, localeFor, Translator } from "./locale.js";
 import { STYLES } from "./styles.js";
 import { UploadSummary } from "./upload-summary.js";
@@ -57,7 +58,7 @@ const SHADOW = `<style>${STYLES}</style>
 const Base = globalThis.HTMLElement ?? class {};
 
 export class PresignedUploadElement extends Base {
-  static observedAttributes = ["multiple", "accept", "max-size", "lang"];
+  static observedAttributes = ["multiple", "accept", "lang", ...LIMITS.map(([attribute]) => attribute)];
 
   #getToken = null;
   #uploadOptions = {};
@@ -134,13 +135,24 @@ export class PresignedUploadElement extends Base {
   set accept(value) { this.setAttribute("accept", value); }
 
   /** Largest file in bytes, checked before any request; `null`: the signer decides. */
-  get maxSize() {
-    const n = Number(this.getAttribute("max-size"));
-    return this.hasAttribute("max-size") && Number.isFinite(n) && n >= 0 ? n : null;
-  }
-  set maxSize(value) {
-    if (value == null) this.removeAttribute("max-size");
-    else this.setAttribute("max-size", String(value));
+  get maxSize() { return readLimits(this).maxSize; }
+  set maxSize(value) { this.#setCount("max-size", value); }
+
+  /** Smallest file in bytes; `null`: none. */
+  get minSize() { return readLimits(this).minSize; }
+  set minSize(value) { this.#setCount("min-size", value); }
+
+  /** Most bytes of every file it holds together; `null`: no limit. */
+  get maxTotalSize() { return readLimits(this).maxTotalSize; }
+  set maxTotalSize(value) { this.#setCount("max-total-size", value); }
+
+  /** Most files it holds; `null`: no limit. */
+  get maxFiles() { return readLimits(this).maxFiles; }
+  set maxFiles(value) { this.#setCount("max-files", value); }
+
+  #setCount(attribute, value) {
+    if (value == null) this.removeAttribute(attribute);
+    else this.setAttribute(attribute, String(value));
   }
 
   /** The words it uses: `{ lang, messages }` (missing messages come from
@@ -188,17 +200,24 @@ export class PresignedUploadElement extends Base {
       list = list.slice(0, 1);
     }
     const accepted = [];
+    const limits = readLimits(this);
+    const held = this.#held();
     for (const file of list) {
-      const refusal = this.#refusal(file);
-      if (!refusal && !this.#emit("upload-start", { file })) continue;
+      const refused = refusal(file, limits, held);
+      if (!refused && !this.#emit("upload-start", { file })) continue;
       const record = {
         file, state: "queued", progress: null, fraction: 0, sent: 0, started: false,
-        error: null, retryable: !refusal, result: null, downloadUrl: null,
+        error: null, retryable: !refused, refused: refused?.limit ?? null, result: null, downloadUrl: null,
         entry: null, index: -1, removed: false, row: null, dirty: true,
       };
       this.#records.push(record);
-      if (refusal) this.#failed(record, refusal);
-      else accepted.push(record);
+      if (refused) {
+        this.#refuse(record, refused);
+        continue;
+      }
+      held.files += 1;
+      held.bytes += file.size;
+      accepted.push(record);
     }
     if (accepted.length > 0) this.#enqueue(accepted);
     this.#draw();
@@ -319,7 +338,8 @@ export class PresignedUploadElement extends Base {
     if (this.#short()) {
       const name = record.file.name;
       const message = error?.message || error;
-      this.#announce(this.#t.text(aborted ? "announce.cancelled" : "announce.failed", { name, message }));
+      const key = record.refused ? "announce.refused" : aborted ? "announce.cancelled" : "announce.failed";
+      this.#announce(this.#t.text(key, { name, message }));
     } else {
       this.#announceEnd();
     }
@@ -432,12 +452,10 @@ export class PresignedUploadElement extends Base {
 
   /** In a long list, one announcement once every file has ended. */
   #announceEnd() {
-    const live = this.#records;
-    if (live.some((r) => !ENDED.has(r.state))) return;
-    const done = live.filter((r) => r.state === "done").length;
-    const failed = live.filter((r) => r.state === "failed").length;
-    const key = failed ? "announce.endedFailed" : "announce.ended";
-    this.#announce(this.#t.text(key, { done, total: live.length, failed }));
+    const counts = this.#counts();
+    if (counts.done + counts.failed + counts.aborted < counts.total) return;
+    const key = counts.failed ? "announce.endedFailed" : "announce.ended";
+    this.#announce(this.#t.text(key, counts));
   }
 
   /** The records drawn as rows, in order. */
@@ -514,22 +532,10 @@ export class PresignedUploadElement extends Base {
   }
 
   #drawSummary() {
-    const counts = { total: 0, done: 0, failed: 0, aborted: 0, waiting: 0, running: 0, retryable: 0 };
-    let size = 0;
-    let settled = 0;
-    for (const r of this.#records) {
-      counts.total++;
-      if (r.state === "done") counts.done++;
-      else if (r.state === "failed") counts.failed++;
-      else if (r.state === "aborted") counts.aborted++;
-      else if (r.state === "queued") counts.waiting++;
-      else counts.running++;
-      if (r.state === "failed" && r.retryable) counts.retryable++;
-      size += r.file.size;
-      settled += ENDED.has(r.state) ? r.file.size : Math.min(r.sent, r.file.size);
-    }
+    const counts = this.#counts();
     const progress = this.#batch?.entry.progress;
-    counts.fraction = size > 0 ? settled / size : counts.total > 0 && counts.done + counts.failed + counts.aborted === counts.total ? 1 : 0;
+    const ended = counts.done + counts.failed + counts.aborted;
+    counts.fraction = counts.size > 0 ? counts.settled / counts.size : counts.total > 0 && ended === counts.total ? 1 : 0;
     counts.bytesPerSecond = progress?.bytesPerSecond ?? 0;
     counts.etaSeconds = progress?.etaSeconds ?? null;
     this.#summary.update(counts);
@@ -537,14 +543,45 @@ export class PresignedUploadElement extends Base {
     this.#more.textContent = waitingHidden > 0 ? this.#t.text("more.waiting", { count: waitingHidden }) : "";
   }
 
-  /** Why the element refuses `file` before sending anything, as an UploadError; `null`: it takes it. */
-  #refusal(file) {
-    const found = refusal(file, readLimits(this));
-    if (!found) return null;
+  /**
+   * How many files are in each state, their bytes (`size`) and the bytes
+   * settled; refused files are no uploads and are only counted (`refused`).
+   */
+  #counts() {
+    const counts = {
+      rows: 0, total: 0, done: 0, failed: 0, aborted: 0, waiting: 0, running: 0, retryable: 0, refused: 0, size: 0, settled: 0,
+    };
+    for (const r of this.#records) {
+      counts.rows++;
+      if (r.refused) {
+        counts.refused++;
+        continue;
+      }
+      counts.total++;
+      if (ENDED.has(r.state)) counts[r.state]++;
+      else if (r.state === "queued") counts.waiting++;
+      else counts.running++;
+      if (r.state === "failed" && r.retryable) counts.retryable++;
+      counts.size += r.file.size;
+      counts.settled += ENDED.has(r.state) ? r.file.size : Math.min(r.sent, r.file.size);
+    }
+    return counts;
+  }
+
+  /** What the limits count: the files it holds (refused ones aside) and their bytes. */
+  #held() {
+    const kept = this.#records.filter((r) => !r.refused);
+    return { files: kept.length, bytes: kept.reduce((sum, r) => sum + r.file.size, 0) };
+  }
+
+  /** A file the limits refuse: its row says why, and nothing is sent for it. */
+  #refuse(record, { limit, code, values }) {
     const t = this.#t;
-    const values = { ...found.values, name: file.name };
-    for (const size of ["size", "max"]) if (size in values) values[size] = t.bytes(values[size]);
-    return new UploadError(found.code, t.text(`refuse.${found.limit}`, values));
+    const words = { ...values, name: record.file.name };
+    for (const size of ["size", "min", "max", "total"]) if (size in words) words[size] = t.bytes(words[size]);
+    const error = new UploadError(code, t.text(`refuse.${limit}`, words));
+    this.#emit("upload-refused", { file: record.file, limit, error });
+    this.#failed(record, error);
   }
 
   #announce(text) {
@@ -556,15 +593,25 @@ export class PresignedUploadElement extends Base {
     this.#input.multiple = this.multiple;
     this.#input.accept = this.accept;
     const t = this.#t;
-    const limits = readLimits(this);
-    const words = [
-      limits.maxSize !== null ? t.text("limit.max-size", { size: t.bytes(limits.maxSize) }) : "",
-      limits.accept ? limits.accept.split(",").map((a) => a.trim()).join(", ") : "",
-    ].filter(Boolean).join(" · ");
+    const words = this.#limitWords();
     this.#root.querySelector('slot[name="title"]').textContent = t.text(this.multiple ? "zone.title.many" : "zone.title.one");
     this.#root.querySelector('slot[name="hint"]').textContent = words
       ? t.text("zone.hint.limits", { limits: words })
       : t.text("zone.hint");
+  }
+
+  /** The limits in words, for the drop zone's hint ("up to 10 MB · image/*"). */
+  #limitWords() {
+    const t = this.#t;
+    const limits = readLimits(this);
+    const size = (key, n) => (n !== null ? t.text(key, { size: t.bytes(n) }) : "");
+    return [
+      size("limit.min-size", limits.minSize),
+      size("limit.max-size", limits.maxSize),
+      size("limit.max-total-size", limits.maxTotalSize),
+      limits.maxFiles !== null ? t.text("limit.max-files", { count: limits.maxFiles }) : "",
+      limits.accept ? limits.accept.split(",").map((a) => a.trim()).join(", ") : "",
+    ].filter(Boolean).join(" · ");
   }
 
   /** Takes the locale now in force, and redraws every word in it when it changed. */

@@ -46,13 +46,15 @@ export class UploadSummary {
   }
 
   /**
-   * `counts`: `{ total, done, failed, aborted, waiting, running, fraction,
-   * bytesPerSecond, etaSeconds, retryable }`; shown while `total > 1`.
+   * `counts`: `{ rows, total, done, failed, aborted, waiting, running,
+   * refused, fraction, bytesPerSecond, etaSeconds, retryable }`, where
+   * `total` counts the uploads (refused files are none); shown while the
+   * element holds more than one file (`rows > 1`).
    */
   update(counts) {
     const { text, detail, bar, value, retry, cancel } = this.parts;
     const t = this.t;
-    this.element.hidden = counts.total < 2;
+    this.element.hidden = counts.rows < 2;
     if (this.element.hidden) return;
     const ended = counts.done + counts.failed + counts.aborted;
     text.textContent = t.text("summary.uploaded", { done: counts.done, total: counts.total });
@@ -62,6 +64,7 @@ export class UploadSummary {
       count("summary.failed", counts.failed),
       count("summary.aborted", counts.aborted),
       count("summary.waiting", counts.waiting),
+      count("summary.refused", counts.refused),
       moving ? t.rate(counts.bytesPerSecond) : "",
       moving && ended < counts.total ? t.timeLeft(counts.etaSeconds) : "",
     ].filter(Boolean).join(" · ");

@@ -24,6 +24,7 @@ export function rows(page, widget = 'presigned-upload') {
         name: text('file-name'),
         state: row.dataset.state,
         code: row.dataset.code ?? null,
+        phase: text('phase'),
         error: text('error'),
         key: text('key'),
         href: link && !link.hidden ? link.href : null,

@@ -11,6 +11,9 @@ export default {
     "zone.hint": "or click, or press Enter, to choose",
     "zone.hint.limits": "or click, or press Enter, to choose ({limits})",
     "limit.max-size": "up to {size}",
+    "limit.min-size": "at least {size}",
+    "limit.max-total-size": "{size} in all",
+    "limit.max-files": { one: "at most {count} file", other: "at most {count} files" },
     "list.label": "Uploads",
 
     "announce.loadFailed": "The uploader could not load: {message}",
@@ -18,6 +21,7 @@ export default {
     "announce.uploaded": "{name} uploaded.",
     "announce.cancelled": "{name}: cancelled.",
     "announce.failed": "{name} failed: {message}",
+    "announce.refused": "{name} not added: {message}",
     "announce.ended": "{done} of {total} uploaded.",
     "announce.endedFailed": "{done} of {total} uploaded, {failed} failed.",
 
@@ -29,6 +33,7 @@ export default {
     "state.done": "Uploaded",
     "state.failed": "Failed",
     "state.aborted": "Cancelled",
+    "state.refused": "Not added",
 
     "phase.hashing": "Computing SHA-256",
     "phase.signing": "Requesting upload URLs",
@@ -74,14 +79,28 @@ export default {
     "error.bad_request": "Rejected",
 
     "refuse.max-size": "{name} is {size}; the limit is {max}.",
+    "refuse.min-size": "{name} is {size}; the smallest allowed is {min}.",
+    "refuse.max-total-size": "{name} would bring the total to {total}; the limit is {max}.",
+    "refuse.max-files": {
+      one: "{name} would be one file too many: at most {count} file.",
+      other: "{name} would be one file too many: at most {count} files.",
+    },
     "refuse.accept": "{name} is not an accepted type ({accept}).",
-    "refuse.attribute": "the {attribute} attribute \"{value}\" is not a number of bytes",
+    "refuse.attribute": "the {attribute} attribute \"{value}\" is not a number",
+
+    "refused.max-size": "File too large",
+    "refused.min-size": "File too small",
+    "refused.max-total-size": "Too much in all",
+    "refused.max-files": "Too many files",
+    "refused.accept": "File type not allowed",
+    "refused.attribute": "Rejected",
 
     "summary.label": "All uploads",
     "summary.uploaded": "{done} of {total} uploaded",
     "summary.failed": "{count} failed",
     "summary.aborted": "{count} cancelled",
     "summary.waiting": "{count} waiting",
+    "summary.refused": "{count} not added",
     "summary.retryFailed": "Retry failed",
     "summary.cancelAll": "Cancel all",
     "more.waiting": "and {count} more waiting",

@@ -8,6 +8,9 @@ export default {
     "zone.hint": "o haz clic, o pulsa Intro, para elegir",
     "zone.hint.limits": "o haz clic, o pulsa Intro, para elegir ({limits})",
     "limit.max-size": "hasta {size}",
+    "limit.min-size": "al menos {size}",
+    "limit.max-total-size": "{size} en total",
+    "limit.max-files": { one: "como mucho {count} archivo", other: "como mucho {count} archivos" },
     "list.label": "Subidas",
 
     "announce.loadFailed": "No se pudo cargar el cargador: {message}",
@@ -18,6 +21,7 @@ export default {
     "announce.uploaded": "{name} subido.",
     "announce.cancelled": "{name}: cancelado.",
     "announce.failed": "{name} falló: {message}",
+    "announce.refused": "{name} no se ha añadido: {message}",
     "announce.ended": "{done} de {total} subidos.",
     "announce.endedFailed": "{done} de {total} subidos, {failed} con error.",
 
@@ -29,6 +33,7 @@ export default {
     "state.done": "Subido",
     "state.failed": "Error",
     "state.aborted": "Cancelado",
+    "state.refused": "No añadido",
 
     "phase.hashing": "Calculando SHA-256",
     "phase.signing": "Pidiendo direcciones de subida",
@@ -74,14 +79,28 @@ export default {
     "error.bad_request": "Rechazado",
 
     "refuse.max-size": "{name} ocupa {size}; el límite es {max}.",
+    "refuse.min-size": "{name} ocupa {size}; el mínimo es {min}.",
+    "refuse.max-total-size": "con {name} el total sería {total}; el límite es {max}.",
+    "refuse.max-files": {
+      one: "{name} sobra: como mucho {count} archivo.",
+      other: "{name} sobra: como mucho {count} archivos.",
+    },
     "refuse.accept": "{name} no es de un tipo aceptado ({accept}).",
-    "refuse.attribute": "el atributo {attribute} «{value}» no es un número de bytes",
+    "refuse.attribute": "el atributo {attribute} «{value}» no es un número",
+
+    "refused.max-size": "Archivo demasiado grande",
+    "refused.min-size": "Archivo demasiado pequeño",
+    "refused.max-total-size": "Demasiado en total",
+    "refused.max-files": "Demasiados archivos",
+    "refused.accept": "Tipo de archivo no permitido",
+    "refused.attribute": "Rechazado",
 
     "summary.label": "Todas las subidas",
     "summary.uploaded": "{done} de {total} subidos",
     "summary.failed": "{count} con error",
     "summary.aborted": { one: "{count} cancelado", other: "{count} cancelados" },
     "summary.waiting": "{count} en espera",
+    "summary.refused": { one: "{count} no añadido", other: "{count} no añadidos" },
     "summary.retryFailed": "Reintentar los fallidos",
     "summary.cancelAll": "Cancelar todo",
     "more.waiting": "y {count} más en espera",
