@@ -1,9 +1,11 @@
-// One file in the widget's list, as the user sees it: its row (name, size,
-// an ARIA progressbar, phase, speed, time left, the error or the final link,
-// and its buttons), drawn from the element's record of that file in the
-// words of the element's Translator. The row keeps no upload state of its
-// own: the element owns the record and the batch behind it, and asks the
-// row to draw it again when it changed.
+// One file in the widget's list, as the user sees it: its row (the folder
+// it came from and its name, size, an ARIA progressbar, phase, speed, time
+// left, the error or the final link, and its buttons), drawn from the
+// element's record of that file in the words of the element's Translator.
+// The row keeps no upload state of its own: the element owns the record
+// and the batch behind it, and asks the row to draw it again when it
+// changed.
+import { folderOf } from "./folder-entries.js";
 
 // Which buttons a row offers in each state.
 const ACTIONS = {
@@ -19,6 +21,11 @@ const ACTIONS = {
 const BUTTONS = ["pause", "resume", "cancel", "retry", "remove"];
 
 export const ENDED = new Set(["done", "failed", "aborted"]);
+
+/** How labels and announcements name a record's file: its relative path, else its name. */
+export function labelOf(record) {
+  return record.relativePath || record.file.name;
+}
 
 /**
  * The line a failed row shows: a title for the limit that refused the
@@ -38,7 +45,7 @@ const template = () => {
   li.setAttribute("part", "file");
   li.tabIndex = -1; // focus lands here when its buttons go away
   li.innerHTML = `
-    <div class="head"><span class="name" part="file-name"></span><span class="size" part="file-size"></span></div>
+    <div class="head"><span class="label"><span class="path" part="file-path"></span><span class="name" part="file-name"></span></span><span class="size" part="file-size"></span></div>
     <div class="progress" part="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0">
       <div class="value" part="progress-value"></div>
     </div>
@@ -66,7 +73,7 @@ export class FileRow {
     this.element = template();
     const $ = (cls) => this.element.querySelector("." + cls);
     this.parts = {
-      name: $("name"), size: $("size"),
+      label: $("label"), path: $("path"), name: $("name"), size: $("size"),
       progress: $("progress"), value: $("value"), phase: $("phase"), percent: $("percent"),
       speed: $("speed"), eta: $("eta"), count: $("parts"), actions: $("actions"), error: $("error"),
       result: $("result"), link: $("link"), key: $("key"),
@@ -87,15 +94,17 @@ export class FileRow {
   /** Draws the row again in the words of `t`. */
   translate(t) {
     this.t = t;
-    const { file } = this.record;
-    const { name, size, progress, link } = this.parts;
-    name.textContent = file.name;
-    name.title = file.name;
-    size.textContent = t.bytes(file.size);
-    progress.setAttribute("aria-label", t.text("row.progress", { name: file.name }));
+    const { file, relativePath } = this.record;
+    const name = labelOf(this.record);
+    const { label, path, progress, link } = this.parts;
+    path.textContent = folderOf(relativePath);
+    this.parts.name.textContent = file.name;
+    label.title = name;
+    this.parts.size.textContent = t.bytes(file.size);
+    progress.setAttribute("aria-label", t.text("row.progress", { name }));
     for (const [action, button] of Object.entries(this.buttons)) {
       button.textContent = t.text(`button.${action}`);
-      button.setAttribute("aria-label", t.text(`button.${action}.named`, { name: file.name }));
+      button.setAttribute("aria-label", t.text(`button.${action}.named`, { name }));
     }
     link.removeAttribute("href"); // the link's words are drawn with it
     this.shownState = null;
@@ -140,7 +149,7 @@ export class FileRow {
       link.href = downloadUrl;
       link.download = file.name;
       link.textContent = this.t.text("row.download");
-      link.setAttribute("aria-label", this.t.text("row.download.named", { name: file.name }));
+      link.setAttribute("aria-label", this.t.text("row.download.named", { name: labelOf(this.record) }));
     }
     link.hidden = !downloadUrl;
   }

@@ -64,6 +64,8 @@ export interface WidgetLocale {
  */
 export interface UploadStartDetail {
   file: File;
+  /** The file's path under the folder it was dropped or chosen in (`"photos/2024/a.jpg"`); `null` for a file on its own. */
+  relativePath: string | null;
 }
 
 /**
@@ -76,6 +78,8 @@ export interface UploadStartDetail {
  */
 export interface UploadProgressDetail {
   file: File;
+  /** As in `UploadStartDetail`. */
+  relativePath: string | null;
   progress: UploadProgress;
 }
 
@@ -90,6 +94,8 @@ export interface UploadProgressDetail {
  */
 export interface UploadCompleteDetail {
   file: File;
+  /** As in `UploadStartDetail`. */
+  relativePath: string | null;
   result: UploadResult;
   downloadUrl: string | null;
 }
@@ -109,6 +115,8 @@ export interface UploadCompleteDetail {
  */
 export interface UploadErrorDetail {
   file: File;
+  /** As in `UploadStartDetail`. */
+  relativePath: string | null;
   error: UploadError;
 }
 
@@ -135,6 +143,8 @@ export type RefusalLimit = "accept" | "min-size" | "max-size" | "max-total-size"
  */
 export interface UploadRefusedDetail {
   file: File;
+  /** As in `UploadStartDetail`. */
+  relativePath: string | null;
   limit: RefusalLimit;
   error: UploadError;
 }
@@ -156,8 +166,8 @@ export interface PresignedUploadEventMap extends HTMLElementEventMap {
 }
 
 /**
- * `<presigned-upload>`: drop or choose files (click, or Enter/Space on the
- * drop zone); they upload through the uploader's queue as one batch, each
+ * `<presigned-upload>`: drop or choose files or folders (click, or
+ * Enter/Space on the drop zone; "Choose a folder"); they upload through the uploader's queue as one batch, each
  * with a row (a progressbar, speed, time left, pause, resume, cancel and
  * retry, the error message, and the final link; "Waiting" until its turn),
  * under a summary of them all ("12 of 250 uploaded", Retry failed, Cancel
@@ -196,6 +206,12 @@ export class PresignedUploadElement extends HTMLElement {
   uploaderOptions: WidgetUploaderOptions;
   /** More options for every upload. */
   uploadOptions: WidgetUploadOptions;
+  /** The `path-metadata` attribute: the metadata name that stores each
+   * folder file's relative path (URI-encoded) with its object
+   * (`"relative-path"` for the attribute without a value); `null`: the
+   * paths stay in the page (rows and events). The signer must take that
+   * name. */
+  pathMetadata: string | null;
   /** Its words: a locale object; `null` (the default) takes the known
    * locale of its language (its own `lang`, else the nearest ancestor's). */
   locale: WidgetLocale | null;
@@ -203,6 +219,8 @@ export class PresignedUploadElement extends HTMLElement {
   addFiles(files: Iterable<File> | ArrayLike<File>): void;
   /** Opens the file chooser (needs a user gesture, like any `input.click()`). */
   choose(): void;
+  /** Opens the folder chooser (`webkitdirectory`): every file of the folder, at every level. */
+  chooseFolder(): void;
   /** Listens to the element's events with their typed `detail` (and to any other). */
   addEventListener<K extends keyof PresignedUploadEventMap>(
     type: K,

@@ -4,7 +4,7 @@
 // file works from a <script type="module"> and through a bundler.
 //
 // Attributes: endpoint, file-type, multiple, accept, max-size, min-size,
-// max-total-size, max-files, lang.
+// max-total-size, max-files, path-metadata, lang.
 // Properties: getToken, uploaderOptions, uploadOptions, locale. Events
 // (bubbling, composed): upload-start (cancelable), upload-progress,
 // upload-complete, upload-error, upload-refused. Importing the module defines
@@ -18,7 +18,8 @@
 // list; in a long one the running, failed and next few waiting files, the
 // finished ones counted in the summary line), at most once a frame.
 import init, { Uploader, UploadError } from "../presigned_upload.js";
-import { ENDED, FileRow } from "./file-row.js";
+import { ENDED, FileRow, labelOf } from "./file-row.js";
+import { droppedFiles, pickedFiles } from "./folder-entries.js";
 import { overallFraction } from "./format.js";
 import { LIMITS, readLimits, refusal } from "./limits.js";
 import { addLocale, localeFor, Translator } from "./locale.js";
@@ -47,6 +48,10 @@ const SHADOW = `<style>${STYLES}</style>
   <span class="title" part="title"><slot name="title"></slot></span>
   <span class="hint" part="hint"><slot name="hint"></slot></span>
   <input class="input" type="file" hidden>
+</div>
+<div class="sources" part="sources">
+  <button type="button" class="choose-folder" part="button choose-folder"></button>
+  <input class="folder-input" type="file" webkitdirectory multiple hidden>
 </div>
 <p class="status" part="status" role="status" aria-live="polite"></p>
 <ul class="list" part="list"></ul>
@@ -78,6 +83,7 @@ export class PresignedUploadElement extends Base {
   #root;
   #zone;
   #input;
+  #folderInput;
   #status;
   #list;
   #more;
@@ -90,6 +96,7 @@ export class PresignedUploadElement extends Base {
     const $ = (selector) => this.#root.querySelector(selector);
     this.#zone = $(".dropzone");
     this.#input = $(".input");
+    this.#folderInput = $(".folder-input");
     this.#status = $(".status");
     this.#list = $(".list");
     this.#more = $(".more");
@@ -167,6 +174,17 @@ export class PresignedUploadElement extends Base {
     this.#render();
   }
 
+  /** The metadata name that carries a folder's files' relative paths (the
+   * `path-metadata` attribute; `"relative-path"` when it has no value);
+   * `null`: paths stay in the page. */
+  get pathMetadata() {
+    return this.hasAttribute("path-metadata") ? this.getAttribute("path-metadata") || "relative-path" : null;
+  }
+  set pathMetadata(value) {
+    if (value == null || value === false) this.removeAttribute("path-metadata");
+    else this.setAttribute("path-metadata", value === true ? "" : String(value));
+  }
+
   /** Returns the signer's bearer token (or a promise of it); `null` sends none. */
   get getToken() { return this.#getToken; }
   set getToken(fn) {
@@ -194,7 +212,21 @@ export class PresignedUploadElement extends Base {
 
   /** Uploads these files, as if they had been dropped. */
   addFiles(files) {
-    let list = [...files];
+    this.#add([...files].map((file) => ({ file, relativePath: null })));
+  }
+
+  /** Opens the browser's folder chooser: every file in the folder, at every level. */
+  chooseFolder() {
+    this.#folderInput.value = "";
+    this.#folderInput.click();
+  }
+
+  /**
+   * Takes `items` (`{ file, relativePath }`): checks each against the
+   * limits, and uploads those it takes.
+   */
+  #add(items) {
+    let list = items;
     if (!this.multiple && list.length > 1) {
       this.#announce(this.#t.text("announce.oneAtATime", { count: list.length - 1 }));
       list = list.slice(0, 1);
@@ -202,11 +234,11 @@ export class PresignedUploadElement extends Base {
     const accepted = [];
     const limits = readLimits(this);
     const held = this.#held();
-    for (const file of list) {
+    for (const { file, relativePath } of list) {
       const refused = refusal(file, limits, held);
-      if (!refused && !this.#emit("upload-start", { file })) continue;
+      if (!refused && !this.#emit("upload-start", { file, relativePath })) continue;
       const record = {
-        file, state: "queued", progress: null, fraction: 0, sent: 0, started: false,
+        file, relativePath, state: "queued", progress: null, fraction: 0, sent: 0, started: false,
         error: null, retryable: !refused, refused: refused?.limit ?? null, result: null, downloadUrl: null,
         entry: null, index: -1, removed: false, row: null, dirty: true,
       };
@@ -223,13 +255,25 @@ export class PresignedUploadElement extends Base {
     this.#draw();
   }
 
+  /** Adds what a drop or a chooser gave, saying how many files its folders held. */
+  #addFrom(items) {
+    if (items.length === 0) return;
+    if (items.some((item) => item.relativePath)) this.#announce(this.#t.text("announce.folder", { count: items.length }));
+    this.#add(items);
+  }
+
   /** Opens the browser's file chooser. */
   choose() {
     this.#input.value = "";
     this.#input.click();
   }
 
-  /** Adds `records` to the current batch (a new one for a new uploader or new options). */
+  /**
+   * Adds `records` to a batch of the current uploader: the shared one (a
+   * new one for a new uploader or new options), or, for a file whose
+   * relative path goes as metadata, one of its own (a batch's options are
+   * every file's).
+   */
   async #enqueue(records) {
     let uploader;
     try {
@@ -239,32 +283,67 @@ export class PresignedUploadElement extends Base {
       return;
     }
     records = records.filter((record) => !record.removed && !ENDED.has(record.state));
-    if (records.length === 0) return;
-    const options = { ...this.#uploadOptions, fileType: this.fileType };
+    const shared = records.filter((record) => !this.#metadataOf(record));
+    if (shared.length > 0) this.#addToShared(uploader, shared);
+    for (const record of records) {
+      const metadata = this.#metadataOf(record);
+      if (metadata) this.#startBatch(uploader, [record], metadata);
+    }
+  }
+
+  #addToShared(uploader, records) {
     const made = this.#batch;
     const same = made && made.uploader === uploader && made.options === this.#uploadOptions && made.fileType === this.fileType;
-    let entry;
-    let first = 0;
-    try {
-      if (same) {
-        entry = made.entry;
-        first = entry.batch.add(records.map((r) => r.file));
-      } else {
-        entry = { uploader, records: [], batch: null, progress: null };
-        entry.batch = uploader.uploadAll(records.map((r) => r.file), this.#batchOptions(entry, options));
-        this.#batches.add(entry);
-        this.#batch = { uploader, options: this.#uploadOptions, fileType: this.fileType, entry };
-      }
-    } catch (error) {
-      for (const record of records) this.#failed(record, error);
-      this.#draw();
+    if (same) {
+      this.#join(made.entry, records);
       return;
     }
+    const entry = this.#startBatch(uploader, records, null);
+    if (entry) this.#batch = { uploader, options: this.#uploadOptions, fileType: this.fileType, entry };
+  }
+
+  /** A new batch of `records`, with `metadata` besides uploadOptions'; `null` if it could not start. */
+  #startBatch(uploader, records, metadata) {
+    const options = { ...this.#uploadOptions, fileType: this.fileType };
+    if (metadata) options.metadata = { ...options.metadata, ...metadata };
+    const entry = { uploader, records: [], batch: null, progress: null };
+    try {
+      entry.batch = uploader.uploadAll(records.map((r) => r.file), this.#batchOptions(entry, options));
+    } catch (error) {
+      for (const record of records) this.#failed(record, error);
+      return null;
+    }
+    this.#batches.add(entry);
+    this.#place(entry, records, 0);
+    return entry;
+  }
+
+  /** Adds `records` to the batch of `entry`. */
+  #join(entry, records) {
+    let first;
+    try {
+      first = entry.batch.add(records.map((r) => r.file));
+    } catch (error) {
+      for (const record of records) this.#failed(record, error);
+      return;
+    }
+    this.#place(entry, records, first);
+  }
+
+  /** Notes where `records` sit in the batch of `entry`, from index `first`. */
+  #place(entry, records, first) {
     records.forEach((record, k) => {
       record.entry = entry;
       record.index = first + k;
       entry.records[first + k] = record;
     });
+  }
+
+  /** The metadata that carries the record's relative path, or `null`. */
+  #metadataOf(record) {
+    const name = this.pathMetadata;
+    // S3 metadata is printable ASCII: a path goes URI-encoded (decodeURI reads it).
+    return name && record.relativePath ? { [name]: encodeURI(record.relativePath) } : null;
   }
 
   /** The batch's callbacks, finding each file's record by its index. */
@@ -296,7 +375,7 @@ export class PresignedUploadElement extends Base {
           record.sent = Math.max(record.sent, progress.loaded);
         }
         this.#changed(record);
-        this.#emit("upload-progress", { file: record.file, progress });
+        this.#emit("upload-progress", this.#about(record, { progress }));
       },
       onFileComplete: (result, index) => {
         const record = recordAt(index);
@@ -324,9 +403,9 @@ export class PresignedUploadElement extends Base {
     if (record.entry !== entry || record.removed) return this.#release();
     Object.assign(record, { state: "done", fraction: 1, result, downloadUrl, askedLink: true, error: null });
     this.#changed(record);
-    if (this.#short()) this.#announce(this.#t.text("announce.uploaded", { name: record.file.name }));
+    if (this.#short()) this.#announce(this.#t.text("announce.uploaded", { name: labelOf(record) }));
     else this.#announceEnd();
-    this.#emit("upload-complete", { file: record.file, result, downloadUrl });
+    this.#emit("upload-complete", this.#about(record, { result, downloadUrl }));
     this.#release();
   }
 
@@ -336,14 +415,14 @@ export class PresignedUploadElement extends Base {
     Object.assign(record, { state: aborted ? "aborted" : "failed", error });
     this.#changed(record);
     if (this.#short()) {
-      const name = record.file.name;
+      const name = labelOf(record);
       const message = error?.message || error;
       const key = record.refused ? "announce.refused" : aborted ? "announce.cancelled" : "announce.failed";
       this.#announce(this.#t.text(key, { name, message }));
     } else {
       this.#announceEnd();
     }
-    this.#emit("upload-error", { file: record.file, error });
+    this.#emit("upload-error", this.#about(record, { error }));
     this.#release();
   }
 
@@ -377,11 +456,11 @@ export class PresignedUploadElement extends Base {
   /** Starts a failed or cancelled file again: in its batch while its uploader is current. */
   #retry(record) {
     if (!ENDED.has(record.state) || record.state === "done") return;
-    if (!this.#emit("upload-start", { file: record.file })) return;
+    if (!this.#emit("upload-start", this.#about(record))) return;
     const { entry } = record;
     Object.assign(record, { state: "queued", error: null, fraction: 0, sent: 0, progress: null, started: false, result: null });
     this.#changed(record);
-    if (entry && entry.uploader === this.#uploader && entry.batch.retry(record.index)) return;
+    if (entry && this.#batches.has(entry) && entry.uploader === this.#uploader && entry.batch.retry(record.index)) return;
     if (entry) entry.records[record.index] = undefined;
     record.entry = null;
     this.#enqueue([record]);
@@ -402,22 +481,32 @@ export class PresignedUploadElement extends Base {
     return new UploadError("aborted", "the upload was cancelled before it started");
   }
 
+  /** An event's detail about the file of `record`. */
+  #about(record, more = {}) {
+    return { file: record.file, relativePath: record.relativePath, ...more };
+  }
+
   #emit(type, detail) {
     return this.dispatchEvent(new CustomEvent(type, {
       detail, bubbles: true, composed: true, cancelable: type === "upload-start",
     }));
   }
 
-  /** Batches whose every file ended, of an uploader no longer current, are freed (and their hash workers stopped). */
+  /**
+   * Batches whose every file ended are freed, but for the one new files
+   * join; so is an uploader no longer current once none of its batches is
+   * left (its hash workers stop).
+   */
   #release() {
     for (const entry of this.#batches) {
-      if (entry.uploader === this.#uploader) continue;
+      if (entry === this.#batch?.entry && entry.uploader === this.#uploader) continue;
       if (entry.records.some((r) => r?.entry === entry && !r.removed && !ENDED.has(r.state))) continue;
       this.#batches.delete(entry);
       if (this.#batch?.entry === entry) this.#batch = null;
       queueMicrotask(() => {
         entry.batch.free();
-        if (![...this.#batches].some((e) => e.uploader === entry.uploader)) entry.uploader.free();
+        const idle = entry.uploader !== this.#uploader && ![...this.#batches].some((e) => e.uploader === entry.uploader);
+        if (idle) entry.uploader.free();
       });
     }
   }
@@ -533,14 +622,20 @@ export class PresignedUploadElement extends Base {
 
   #drawSummary() {
     const counts = this.#counts();
-    const progress = this.#batch?.entry.progress;
     const ended = counts.done + counts.failed + counts.aborted;
     counts.fraction = counts.size > 0 ? counts.settled / counts.size : counts.total > 0 && ended === counts.total ? 1 : 0;
-    counts.bytesPerSecond = progress?.bytesPerSecond ?? 0;
-    counts.etaSeconds = progress?.etaSeconds ?? null;
+    Object.assign(counts, this.#pace(counts));
     this.#summary.update(counts);
     const waitingHidden = this.#records.filter((r) => r.state === "queued" && !r.started && !r.row).length;
     this.#more.textContent = waitingHidden > 0 ? this.#t.text("more.waiting", { count: waitingHidden }) : "";
+  }
+
+  /** The rate and time left of the running batches: one's own, or their sum's. */
+  #pace({ size, settled }) {
+    const running = [...this.#batches].filter((e) => e.progress && e.records.some((r) => r && !ENDED.has(r.state)));
+    if (running.length === 1) return { bytesPerSecond: running[0].progress.bytesPerSecond, etaSeconds: running[0].progress.etaSeconds };
+    const bytesPerSecond = running.reduce((sum, e) => sum + (e.progress.bytesPerSecond || 0), 0);
+    return { bytesPerSecond, etaSeconds: bytesPerSecond > 0 ? (size - settled) / bytesPerSecond : null };
   }
 
   /**
@@ -577,10 +672,10 @@ export class PresignedUploadElement extends Base {
   /** A file the limits refuse: its row says why, and nothing is sent for it. */
   #refuse(record, { limit, code, values }) {
     const t = this.#t;
-    const words = { ...values, name: record.file.name };
+    const words = { ...values, name: labelOf(record) };
     for (const size of ["size", "min", "max", "total"]) if (size in words) words[size] = t.bytes(words[size]);
     const error = new UploadError(code, t.text(`refuse.${limit}`, words));
-    this.#emit("upload-refused", { file: record.file, limit, error });
+    this.#emit("upload-refused", this.#about(record, { limit, error }));
     this.#failed(record, error);
   }
 
@@ -592,6 +687,7 @@ export class PresignedUploadElement extends Base {
     this.#translate();
     this.#input.multiple = this.multiple;
     this.#input.accept = this.accept;
+    this.#root.querySelector(".sources").hidden = !this.multiple;
     const t = this.#t;
     const words = this.#limitWords();
     this.#root.querySelector('slot[name="title"]').textContent = t.text(this.multiple ? "zone.title.many" : "zone.title.one");
@@ -623,6 +719,7 @@ export class PresignedUploadElement extends Base {
   #useWords(t) {
     this.#t = t;
     this.#root.querySelector(".root").lang = t.lang;
+    this.#root.querySelector(".choose-folder").textContent = t.text("zone.folder");
     this.#list.setAttribute("aria-label", this.#t.text("list.label"));
     this.#summary.translate(this.#t);
     for (const record of this.#records) record.row?.translate(this.#t);
@@ -662,12 +759,16 @@ export class PresignedUploadElement extends Base {
     zone.addEventListener("drop", (e) => {
       e.preventDefault();
       dragging(false);
-      if (e.dataTransfer?.files?.length) this.addFiles(e.dataTransfer.files);
+      droppedFiles(e.dataTransfer).then((items) => this.#addFrom(items));
     });
-    this.#input.addEventListener("change", () => {
-      if (this.#input.files?.length) this.addFiles(this.#input.files);
-      this.#input.value = "";
-    });
+    for (const input of [this.#input, this.#folderInput]) {
+      input.addEventListener("change", () => {
+        const items = pickedFiles(input.files);
+        input.value = "";
+        this.#addFrom(items);
+      });
+    }
+    this.#root.querySelector(".choose-folder").addEventListener("click", () => this.chooseFolder());
   }
 }
 

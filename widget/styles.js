@@ -80,6 +80,7 @@ export const STYLES = `
   white-space: nowrap;
 }
 
+.sources { display: flex; justify-content: center; gap: 0.4rem; margin: 0.5rem 0 0; }
 .status { margin: 0.5rem 0 0; min-height: 1.4em; color: var(--_muted); font-size: 0.9em; }
 .status:empty { display: none; }
 
@@ -111,7 +112,9 @@ button.cancel-all:hover { border-color: var(--_err); color: var(--_err); }
   gap: 0.4rem;
 }
 .head { display: flex; gap: 0.75rem; align-items: baseline; min-width: 0; }
-.name { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; flex: 1; }
+.label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; flex: 1; min-width: 0; }
+.name { font-weight: 600; }
+.path { color: var(--_muted); }
 .size { color: var(--_muted); font-size: 0.9em; font-variant-numeric: tabular-nums; white-space: nowrap; }
 
 .progress {

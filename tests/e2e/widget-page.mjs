@@ -187,3 +187,16 @@ export function dropGenerated(page, specs, selector = 'presigned-upload') {
     return hashes;
   }, { specs, selector });
 }
+
+/** Records every announcement of the widget's live region in window.announced. */
+export function watchAnnouncements(page, selector = 'presigned-upload') {
+  return page.evaluate((selector) => {
+    window.announced = [];
+    const status = document.querySelector(selector).shadowRoot.querySelector('[part~="status"]');
+    new MutationObserver(() => status.textContent && window.announced.push(status.textContent))
+      .observe(status, { childList: true, characterData: true, subtree: true });
+  }, selector);
+}
+
+/** What the widget's live region announced so far. */
+export const announced = (page) => page.evaluate(() => window.announced);

@@ -14,10 +14,12 @@ export default {
     "limit.min-size": "at least {size}",
     "limit.max-total-size": "{size} in all",
     "limit.max-files": { one: "at most {count} file", other: "at most {count} files" },
+    "zone.folder": "Choose a folder",
     "list.label": "Uploads",
 
     "announce.loadFailed": "The uploader could not load: {message}",
     "announce.oneAtATime": "One file at a time: {count} more not added.",
+    "announce.folder": { one: "Folder read: {count} file.", other: "Folder read: {count} files." },
     "announce.uploaded": "{name} uploaded.",
     "announce.cancelled": "{name}: cancelled.",
     "announce.failed": "{name} failed: {message}",

@@ -11,6 +11,7 @@ export default {
     "limit.min-size": "al menos {size}",
     "limit.max-total-size": "{size} en total",
     "limit.max-files": { one: "como mucho {count} archivo", other: "como mucho {count} archivos" },
+    "zone.folder": "Elegir una carpeta",
     "list.label": "Subidas",
 
     "announce.loadFailed": "No se pudo cargar el cargador: {message}",
@@ -18,6 +19,7 @@ export default {
       one: "Un archivo cada vez: {count} archivo más no se ha añadido.",
       other: "Un archivo cada vez: {count} archivos más no se han añadido.",
     },
+    "announce.folder": { one: "Carpeta leída: {count} archivo.", other: "Carpeta leída: {count} archivos." },
     "announce.uploaded": "{name} subido.",
     "announce.cancelled": "{name}: cancelado.",
     "announce.failed": "{name} falló: {message}",
