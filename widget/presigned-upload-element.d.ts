@@ -206,6 +206,10 @@ export class PresignedUploadElement extends HTMLElement {
   uploaderOptions: WidgetUploaderOptions;
   /** More options for every upload. */
   uploadOptions: WidgetUploadOptions;
+  /** The `paste` attribute: where Ctrl/Cmd+V adds files: `"focus"` (the
+   * default: while the element holds the focus), `"page"` (anywhere on
+   * the page but in a text field) or `"none"`. */
+  paste: "focus" | "page" | "none";
   /** The `path-metadata` attribute: the metadata name that stores each
    * folder file's relative path (URI-encoded) with its object
    * (`"relative-path"` for the attribute without a value); `null`: the

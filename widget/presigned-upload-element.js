@@ -4,7 +4,7 @@
 // file works from a <script type="module"> and through a bundler.
 //
 // Attributes: endpoint, file-type, multiple, accept, max-size, min-size,
-// max-total-size, max-files, path-metadata, lang.
+// max-total-size, max-files, path-metadata, paste, lang.
 // Properties: getToken, uploaderOptions, uploadOptions, locale. Events
 // (bubbling, composed): upload-start (cancelable), upload-progress,
 // upload-complete, upload-error, upload-refused. Importing the module defines
@@ -20,6 +20,7 @@
 import init, { Uploader, UploadError } from "../presigned_upload.js";
 import { ENDED, FileRow, labelOf } from "./file-row.js";
 import { droppedFiles, pickedFiles } from "./folder-entries.js";
+import { filesToTake } from "./paste.js";
 import { overallFraction } from "./format.js";
 import { LIMITS, readLimits, refusal } from "./limits.js";
 import { addLocale, localeFor, Translator } from "./locale.js";
@@ -63,7 +64,7 @@ const SHADOW = `<style>${STYLES}</style>
 const Base = globalThis.HTMLElement ?? class {};
 
 export class PresignedUploadElement extends Base {
-  static observedAttributes = ["multiple", "accept", "lang", ...LIMITS.map(([attribute]) => attribute)];
+  static observedAttributes = ["multiple", "accept", "lang", "paste", ...LIMITS.map(([attribute]) => attribute)];
 
   #getToken = null;
   #uploadOptions = {};
@@ -84,6 +85,7 @@ export class PresignedUploadElement extends Base {
   #zone;
   #input;
   #folderInput;
+  #pageListens = false; // whether the document's pastes come here
   #status;
   #list;
   #more;
@@ -123,8 +125,35 @@ export class PresignedUploadElement extends Base {
     loadWasm().catch((e) => this.#announce(this.#t.text("announce.loadFailed", { message: e?.message ?? e })));
   }
 
+  disconnectedCallback() {
+    this.#listenToPage(false);
+  }
+
   attributeChangedCallback() {
     this.#render();
+  }
+
+  /** Where pastes are taken: `"focus"` (while the element holds the focus), `"page"` or `"none"`. */
+  get paste() {
+    const value = this.getAttribute("paste");
+    return value === "page" || value === "none" ? value : "focus";
+  }
+  set paste(value) { this.setAttribute("paste", value); }
+
+  #onPaste = (event) => {
+    if (this.paste === "none") return;
+    const files = filesToTake(event);
+    if (files.length === 0) return;
+    event.preventDefault();
+    this.#announce(this.#t.text("announce.pasted", { count: files.length }));
+    this.addFiles(files);
+  };
+
+  #listenToPage(on) {
+    if (on === this.#pageListens) return;
+    this.#pageListens = on;
+    if (on) document.addEventListener("paste", this.#onPaste);
+    else document.removeEventListener("paste", this.#onPaste);
   }
 
   /** Base URL of the signer (`""`: this page's origin). */
@@ -685,6 +714,7 @@ export class PresignedUploadElement extends Base {
 
   #render() {
     this.#translate();
+    this.#listenToPage(this.isConnected && this.paste === "page");
     this.#input.multiple = this.multiple;
     this.#input.accept = this.accept;
     this.#root.querySelector(".sources").hidden = !this.multiple;
@@ -769,6 +799,7 @@ export class PresignedUploadElement extends Base {
       });
     }
     this.#root.querySelector(".choose-folder").addEventListener("click", () => this.chooseFolder());
+    this.addEventListener("paste", this.#onPaste);
   }
 }
 

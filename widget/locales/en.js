@@ -20,6 +20,7 @@ export default {
     "announce.loadFailed": "The uploader could not load: {message}",
     "announce.oneAtATime": "One file at a time: {count} more not added.",
     "announce.folder": { one: "Folder read: {count} file.", other: "Folder read: {count} files." },
+    "announce.pasted": { one: "{count} file pasted.", other: "{count} files pasted." },
     "announce.uploaded": "{name} uploaded.",
     "announce.cancelled": "{name}: cancelled.",
     "announce.failed": "{name} failed: {message}",

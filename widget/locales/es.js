@@ -20,6 +20,7 @@ export default {
       other: "Un archivo cada vez: {count} archivos más no se han añadido.",
     },
     "announce.folder": { one: "Carpeta leída: {count} archivo.", other: "Carpeta leída: {count} archivos." },
+    "announce.pasted": { one: "{count} archivo pegado.", other: "{count} archivos pegados." },
     "announce.uploaded": "{name} subido.",
     "announce.cancelled": "{name}: cancelado.",
     "announce.failed": "{name} falló: {message}",
