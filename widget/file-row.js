@@ -1,5 +1,5 @@
-// One file in the widget's list, as the user sees it: its row (the folder
-// it came from and its name, size, an ARIA progressbar, phase, speed, time
+// One file in the widget's list, as the user sees it: its row (a preview
+// of an image, the folder it came from and its name, size, an ARIA progressbar, phase, speed, time
 // left, the error or the final link, and its buttons), drawn from the
 // element's record of that file in the words of the element's Translator.
 // The row keeps no upload state of its own: the element owns the record
@@ -45,7 +45,7 @@ const template = () => {
   li.setAttribute("part", "file");
   li.tabIndex = -1; // focus lands here when its buttons go away
   li.innerHTML = `
-    <div class="head"><span class="label"><span class="path" part="file-path"></span><span class="name" part="file-name"></span></span><span class="size" part="file-size"></span></div>
+    <div class="head"><img class="thumb" part="thumbnail" alt="" hidden><span class="label"><span class="path" part="file-path"></span><span class="name" part="file-name"></span></span><span class="size" part="file-size"></span></div>
     <div class="progress" part="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0">
       <div class="value" part="progress-value"></div>
     </div>
@@ -73,7 +73,7 @@ export class FileRow {
     this.element = template();
     const $ = (cls) => this.element.querySelector("." + cls);
     this.parts = {
-      label: $("label"), path: $("path"), name: $("name"), size: $("size"),
+      thumb: $("thumb"), label: $("label"), path: $("path"), name: $("name"), size: $("size"),
       progress: $("progress"), value: $("value"), phase: $("phase"), percent: $("percent"),
       speed: $("speed"), eta: $("eta"), count: $("parts"), actions: $("actions"), error: $("error"),
       result: $("result"), link: $("link"), key: $("key"),
@@ -109,6 +109,12 @@ export class FileRow {
     link.removeAttribute("href"); // the link's words are drawn with it
     this.shownState = null;
     this.update();
+  }
+
+  /** Shows the preview at `url` (an image's, from Thumbnails). */
+  showThumbnail(url) {
+    this.parts.thumb.src = url;
+    this.parts.thumb.hidden = false;
   }
 
   /** Draws the record as it is now. */

@@ -168,7 +168,7 @@ export interface PresignedUploadEventMap extends HTMLElementEventMap {
 /**
  * `<presigned-upload>`: drop or choose files or folders (click, or
  * Enter/Space on the drop zone; "Choose a folder"); they upload through the uploader's queue as one batch, each
- * with a row (a progressbar, speed, time left, pause, resume, cancel and
+ * with a row (a preview of an image, a progressbar, speed, time left, pause, resume, cancel and
  * retry, the error message, and the final link; "Waiting" until its turn),
  * under a summary of them all ("12 of 250 uploaded", Retry failed, Cancel
  * all). A list of more than 50 files shows the running, failed and next

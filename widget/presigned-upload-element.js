@@ -25,6 +25,7 @@ import { overallFraction } from "./format.js";
 import { LIMITS, readLimits, refusal } from "./limits.js";
 import { addLocale, localeFor, Translator } from "./locale.js";
 import { STYLES } from "./styles.js";
+import { Thumbnails } from "./thumbnails.js";
 import { UploadSummary } from "./upload-summary.js";
 
 export const DEFAULT_NAME = "presigned-upload";
@@ -81,6 +82,7 @@ export class PresignedUploadElement extends Base {
   #records = [];
   #rowOf = new WeakMap(); // row element -> record
   #drawing = false;
+  #thumbnails = new Thumbnails();
   #root;
   #zone;
   #input;
@@ -499,8 +501,7 @@ export class PresignedUploadElement extends Base {
     record.removed = true;
     if (!ENDED.has(record.state)) record.entry?.batch.upload(record.index)?.abort();
     const hadFocus = record.row && this.#root.activeElement && record.row.element.contains(this.#root.activeElement);
-    record.row?.element.remove();
-    record.row = null;
+    this.#dropRow(record);
     this.#records = this.#records.filter((r) => r !== record);
     if (hadFocus || !this.#root.activeElement) this.#zone.focus();
     this.#draw();
@@ -612,10 +613,7 @@ export class PresignedUploadElement extends Base {
     const visible = this.#visible();
     const shown = new Set(visible);
     for (const record of this.#records) {
-      if (record.row && !shown.has(record)) {
-        record.row.element.remove();
-        record.row = null;
-      }
+      if (record.row && !shown.has(record)) this.#dropRow(record);
     }
     // Rows keep their place: only new ones are inserted, before the next drawn row.
     let next = this.#list.firstElementChild;
@@ -628,6 +626,7 @@ export class PresignedUploadElement extends Base {
         this.#rowOf.set(record.row.element, record);
         record.dirty = false;
         this.#list.insertBefore(record.row.element, next);
+        this.#preview(record);
         continue;
       }
       if (record.dirty) {
@@ -647,6 +646,21 @@ export class PresignedUploadElement extends Base {
       }
     }
     this.#drawSummary();
+  }
+
+  /** Asks for the preview of an image's row, shown once made (if the row is still there). */
+  #preview(record) {
+    const row = record.row;
+    this.#thumbnails.request(record, record.file).then((url) => {
+      if (url && record.row === row) row.showThumbnail(url);
+    });
+  }
+
+  /** Takes a record's row out of the list, if drawn, and lets its preview go. */
+  #dropRow(record) {
+    record.row?.element.remove();
+    record.row = null;
+    this.#thumbnails.release(record);
   }
 
   #drawSummary() {

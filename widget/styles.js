@@ -112,6 +112,15 @@ button.cancel-all:hover { border-color: var(--_err); color: var(--_err); }
   gap: 0.4rem;
 }
 .head { display: flex; gap: 0.75rem; align-items: baseline; min-width: 0; }
+.thumb {
+  width: 3rem;
+  height: 3rem;
+  flex: none;
+  align-self: center;
+  object-fit: contain;
+  border-radius: 4px;
+  background: var(--_track);
+}
 .label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; flex: 1; min-width: 0; }
 .name { font-weight: 600; }
 .path { color: var(--_muted); }
