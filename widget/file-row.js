@@ -9,6 +9,7 @@ import { folderOf } from "./folder-entries.js";
 
 // Which buttons a row offers in each state.
 const ACTIONS = {
+  ready: ["remove"],
   queued: ["pause", "cancel"],
   hashing: ["pause", "cancel"],
   uploading: ["pause", "cancel"],
@@ -21,6 +22,8 @@ const ACTIONS = {
 const BUTTONS = ["pause", "resume", "cancel", "retry", "remove"];
 
 export const ENDED = new Set(["done", "failed", "aborted"]);
+// Files the element holds but does not upload: waiting for Start (`ready`).
+export const HELD = new Set(["ready"]);
 
 /** How labels and announcements name a record's file: its relative path, else its name. */
 export function labelOf(record) {
@@ -168,9 +171,9 @@ export class FileRow {
     value.style.width = `${fraction * 100}%`;
     bar.setAttribute("aria-valuenow", String(percent));
     const moving = progress && (progress.phase === "hashing" || progress.phase === "uploading");
-    const active = !ENDED.has(state) && state !== "paused" && state !== "queued";
+    const active = !ENDED.has(state) && !HELD.has(state) && state !== "paused" && state !== "queued";
     phase.textContent = this.#phaseText(active);
-    pct.textContent = ENDED.has(state) ? "" : t.percent(percent);
+    pct.textContent = ENDED.has(state) || HELD.has(state) ? "" : t.percent(percent);
     speed.textContent = active && moving ? t.rate(progress.bytesPerSecond) : "";
     eta.textContent = active && moving && progress.fraction < 1 ? t.timeLeft(progress.etaSeconds) : "";
     count.textContent = active && progress?.partsTotal > 1

@@ -206,6 +206,10 @@ export class PresignedUploadElement extends HTMLElement {
   uploaderOptions: WidgetUploaderOptions;
   /** More options for every upload. */
   uploadOptions: WidgetUploadOptions;
+  /** The `auto-start` attribute: `false` (`auto-start="false"`) holds added
+   * files in the list ("Ready to upload", removable) until `start()` or
+   * the Start button. */
+  autoStart: boolean;
   /** The `paste` attribute: where Ctrl/Cmd+V adds files: `"focus"` (the
    * default: while the element holds the focus), `"page"` (anywhere on
    * the page but in a text field) or `"none"`. */
@@ -223,6 +227,9 @@ export class PresignedUploadElement extends HTMLElement {
   addFiles(files: Iterable<File> | ArrayLike<File>): void;
   /** Opens the file chooser (needs a user gesture, like any `input.click()`). */
   choose(): void;
+  /** Uploads every file held for review (`auto-start="false"`);
+   * `upload-start` fires for each then. */
+  start(): void;
   /** Opens the folder chooser (`webkitdirectory`): every file of the folder, at every level. */
   chooseFolder(): void;
   /** Listens to the element's events with their typed `detail` (and to any other). */

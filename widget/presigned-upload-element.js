@@ -4,7 +4,7 @@
 // file works from a <script type="module"> and through a bundler.
 //
 // Attributes: endpoint, file-type, multiple, accept, max-size, min-size,
-// max-total-size, max-files, path-metadata, paste, lang.
+// max-total-size, max-files, path-metadata, paste, auto-start, lang.
 // Properties: getToken, uploaderOptions, uploadOptions, locale. Events
 // (bubbling, composed): upload-start (cancelable), upload-progress,
 // upload-complete, upload-error, upload-refused. Importing the module defines
@@ -18,7 +18,7 @@
 // list; in a long one the running, failed and next few waiting files, the
 // finished ones counted in the summary line), at most once a frame.
 import init, { Uploader, UploadError } from "../presigned_upload.js";
-import { ENDED, FileRow, labelOf } from "./file-row.js";
+import { ENDED, FileRow, HELD, labelOf } from "./file-row.js";
 import { droppedFiles, pickedFiles } from "./folder-entries.js";
 import { filesToTake } from "./paste.js";
 import { overallFraction } from "./format.js";
@@ -58,6 +58,7 @@ const SHADOW = `<style>${STYLES}</style>
 <p class="status" part="status" role="status" aria-live="polite"></p>
 <ul class="list" part="list"></ul>
 <p class="more" part="more"></p>
+<div class="review" part="review" hidden><button type="button" class="start" part="button start"></button></div>
 </div>`;
 
 // Outside a browser (server-side rendering imports the module too) there is
@@ -65,7 +66,7 @@ const SHADOW = `<style>${STYLES}</style>
 const Base = globalThis.HTMLElement ?? class {};
 
 export class PresignedUploadElement extends Base {
-  static observedAttributes = ["multiple", "accept", "lang", "paste", ...LIMITS.map(([attribute]) => attribute)];
+  static observedAttributes = ["multiple", "accept", "lang", "paste", "auto-start", ...LIMITS.map(([attribute]) => attribute)];
 
   #getToken = null;
   #uploadOptions = {};
@@ -91,6 +92,7 @@ export class PresignedUploadElement extends Base {
   #status;
   #list;
   #more;
+  #start;
   #summary;
 
   constructor() {
@@ -104,6 +106,7 @@ export class PresignedUploadElement extends Base {
     this.#status = $(".status");
     this.#list = $(".list");
     this.#more = $(".more");
+    this.#start = $(".start");
     this.#summary = new UploadSummary((action) => {
       this.#actOnAll(action);
       this.#drawNow();
@@ -133,6 +136,25 @@ export class PresignedUploadElement extends Base {
 
   attributeChangedCallback() {
     this.#render();
+  }
+
+  /** Whether files upload as soon as they are added (the default); with
+   * `auto-start="false"` they wait in the list for `start()` or the Start
+   * button, and can be removed before. */
+  get autoStart() { return this.getAttribute("auto-start") !== "false"; }
+  set autoStart(value) { this.setAttribute("auto-start", String(Boolean(value))); }
+
+  /** Uploads every file waiting for the Start button. */
+  start() {
+    const ready = this.#records.filter((r) => r.state === "ready");
+    const started = ready.filter((record) => {
+      if (this.#emit("upload-start", this.#about(record))) return true;
+      this.#remove(record);
+      return false;
+    });
+    for (const record of started) this.#changed(Object.assign(record, { state: "queued" }));
+    if (started.length > 0) this.#enqueue(started);
+    this.#drawNow();
   }
 
   /** Where pastes are taken: `"focus"` (while the element holds the focus), `"page"` or `"none"`. */
@@ -265,11 +287,12 @@ export class PresignedUploadElement extends Base {
     const accepted = [];
     const limits = readLimits(this);
     const held = this.#held();
+    const now = this.autoStart;
     for (const { file, relativePath } of list) {
       const refused = refusal(file, limits, held);
-      if (!refused && !this.#emit("upload-start", { file, relativePath })) continue;
+      if (!refused && now && !this.#emit("upload-start", { file, relativePath })) continue;
       const record = {
-        file, relativePath, state: "queued", progress: null, fraction: 0, sent: 0, started: false,
+        file, relativePath, state: now ? "queued" : "ready", progress: null, fraction: 0, sent: 0, started: false,
         error: null, retryable: !refused, refused: refused?.limit ?? null, result: null, downloadUrl: null,
         entry: null, index: -1, removed: false, row: null, dirty: true,
       };
@@ -280,7 +303,7 @@ export class PresignedUploadElement extends Base {
       }
       held.files += 1;
       held.bytes += file.size;
-      accepted.push(record);
+      if (now) accepted.push(record);
     }
     if (accepted.length > 0) this.#enqueue(accepted);
     this.#draw();
@@ -480,7 +503,7 @@ export class PresignedUploadElement extends Base {
     if (action === "retry-failed") {
       for (const record of live) if (record.state === "failed" && record.retryable) this.#retry(record);
     } else if (action === "cancel-all") {
-      for (const record of live) if (!ENDED.has(record.state)) this.#act("cancel", record);
+      for (const record of live) if (!ENDED.has(record.state) && !HELD.has(record.state)) this.#act("cancel", record);
     }
   }
 
@@ -588,7 +611,7 @@ export class PresignedUploadElement extends Base {
       if (r === focused) return true;
       if (r.state === "done") return false;
       if (r.state === "failed" || r.state === "aborted") return failed++ < FAILED_ROWS;
-      if (r.state === "queued" && !r.started) return waiting++ < WAITING_ROWS;
+      if ((r.state === "queued" && !r.started) || r.state === "ready") return waiting++ < WAITING_ROWS;
       return true;
     });
   }
@@ -669,8 +692,20 @@ export class PresignedUploadElement extends Base {
     counts.fraction = counts.size > 0 ? counts.settled / counts.size : counts.total > 0 && ended === counts.total ? 1 : 0;
     Object.assign(counts, this.#pace(counts));
     this.#summary.update(counts);
-    const waitingHidden = this.#records.filter((r) => r.state === "queued" && !r.started && !r.row).length;
-    this.#more.textContent = waitingHidden > 0 ? this.#t.text("more.waiting", { count: waitingHidden }) : "";
+    const hidden = (state) => this.#records.filter((r) => r.state === state && !r.started && !r.row).length;
+    const more = (key, count) => (count > 0 ? this.#t.text(key, { count }) : "");
+    this.#more.textContent = more("more.waiting", hidden("queued")) || more("more.ready", hidden("ready"));
+    this.#drawReview(counts.ready);
+  }
+
+  /** The Start button, while files wait for it: "Upload 3 files". */
+  #drawReview(ready) {
+    const review = this.#start.parentElement;
+    const focused = this.#root.activeElement === this.#start;
+    review.hidden = ready === 0;
+    this.#start.textContent = this.#t.text("review.start", { count: ready });
+    // Started, the button goes: its files' first row takes the focus.
+    if (focused && review.hidden) (this.#records.find((r) => r.row && !ENDED.has(r.state))?.row.element ?? this.#zone).focus();
   }
 
   /** The rate and time left of the running batches: one's own, or their sum's. */
@@ -687,7 +722,8 @@ export class PresignedUploadElement extends Base {
    */
   #counts() {
     const counts = {
-      rows: 0, total: 0, done: 0, failed: 0, aborted: 0, waiting: 0, running: 0, retryable: 0, refused: 0, size: 0, settled: 0,
+      rows: 0, total: 0, done: 0, failed: 0, aborted: 0, ready: 0, resumable: 0, waiting: 0, running: 0, retryable: 0,
+      refused: 0, size: 0, settled: 0,
     };
     for (const r of this.#records) {
       counts.rows++;
@@ -696,7 +732,7 @@ export class PresignedUploadElement extends Base {
         continue;
       }
       counts.total++;
-      if (ENDED.has(r.state)) counts[r.state]++;
+      if (ENDED.has(r.state) || HELD.has(r.state)) counts[r.state]++;
       else if (r.state === "queued") counts.waiting++;
       else counts.running++;
       if (r.state === "failed" && r.retryable) counts.retryable++;
@@ -813,6 +849,7 @@ export class PresignedUploadElement extends Base {
       });
     }
     this.#root.querySelector(".choose-folder").addEventListener("click", () => this.chooseFolder());
+    this.#start.addEventListener("click", () => this.start());
     this.addEventListener("paste", this.#onPaste);
   }
 }

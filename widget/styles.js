@@ -98,6 +98,14 @@ export const STYLES = `
 .summary-actions { display: flex; gap: 0.4rem; justify-content: flex-end; }
 .summary-actions:not(:has(button:not([hidden]))) { display: none; }
 button.cancel-all:hover { border-color: var(--_err); color: var(--_err); }
+.review { display: flex; justify-content: flex-end; margin: var(--_gap) 0 0; }
+button.start, button.start:hover {
+  background: var(--_accent);
+  border-color: var(--_accent);
+  color: var(--_bg);
+  font-weight: 600;
+  padding: 0.4rem 1rem;
+}
 .more { margin: 0.5rem 0 0; color: var(--_muted); font-size: 0.9em; }
 .more:empty { display: none; }
 

@@ -46,8 +46,8 @@ export class UploadSummary {
   }
 
   /**
-   * `counts`: `{ rows, total, done, failed, aborted, waiting, running,
-   * refused, fraction, bytesPerSecond, etaSeconds, retryable }`, where
+   * `counts`: `{ rows, total, done, failed, aborted, ready, waiting,
+   * running, refused, fraction, bytesPerSecond, etaSeconds, retryable }`, where
    * `total` counts the uploads (refused files are none); shown while the
    * element holds more than one file (`rows > 1`).
    */
@@ -63,6 +63,7 @@ export class UploadSummary {
     detail.textContent = [
       count("summary.failed", counts.failed),
       count("summary.aborted", counts.aborted),
+      count("summary.ready", counts.ready),
       count("summary.waiting", counts.waiting),
       count("summary.refused", counts.refused),
       moving ? t.rate(counts.bytesPerSecond) : "",
@@ -73,6 +74,6 @@ export class UploadSummary {
     bar.setAttribute("aria-valuenow", String(percent));
     bar.setAttribute("aria-valuetext", [text.textContent, detail.textContent].filter(Boolean).join(", "));
     retry.hidden = counts.retryable === 0;
-    cancel.hidden = ended === counts.total;
+    cancel.hidden = counts.running + counts.waiting === 0;
   }
 }

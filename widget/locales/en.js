@@ -36,6 +36,7 @@ export default {
     "state.done": "Uploaded",
     "state.failed": "Failed",
     "state.aborted": "Cancelled",
+    "state.ready": "Ready to upload",
     "state.refused": "Not added",
 
     "phase.hashing": "Computing SHA-256",
@@ -104,8 +105,11 @@ export default {
     "summary.aborted": "{count} cancelled",
     "summary.waiting": "{count} waiting",
     "summary.refused": "{count} not added",
+    "summary.ready": "{count} ready",
     "summary.retryFailed": "Retry failed",
     "summary.cancelAll": "Cancel all",
+    "more.ready": "and {count} more ready",
+    "review.start": { one: "Upload {count} file", other: "Upload {count} files" },
     "more.waiting": "and {count} more waiting",
   },
 };

@@ -36,6 +36,7 @@ export default {
     "state.done": "Subido",
     "state.failed": "Error",
     "state.aborted": "Cancelado",
+    "state.ready": "Listo para subir",
     "state.refused": "No añadido",
 
     "phase.hashing": "Calculando SHA-256",
@@ -104,8 +105,11 @@ export default {
     "summary.aborted": { one: "{count} cancelado", other: "{count} cancelados" },
     "summary.waiting": "{count} en espera",
     "summary.refused": { one: "{count} no añadido", other: "{count} no añadidos" },
+    "summary.ready": { one: "{count} listo", other: "{count} listos" },
     "summary.retryFailed": "Reintentar los fallidos",
     "summary.cancelAll": "Cancelar todo",
+    "more.ready": { one: "y {count} más listo", other: "y {count} más listos" },
+    "review.start": { one: "Subir {count} archivo", other: "Subir {count} archivos" },
     "more.waiting": "y {count} más en espera",
   },
 };
