@@ -220,6 +220,25 @@ export class PresignedUploadElement extends HTMLElement {
    * paths stay in the page (rows and events). The signer must take that
    * name. */
   pathMetadata: string | null;
+  /** The `name` attribute: in a form, each stored file's key is submitted under it. */
+  name: string;
+  /** The `required` attribute: a form needs at least one stored file from it. */
+  required: boolean;
+  /** The keys of its stored files, in order: what its form submits. */
+  readonly keys: string[];
+  /** Its form, if any. */
+  readonly form: HTMLFormElement | null;
+  /** Its validity: `valueMissing` when required and empty, `customError`
+   * while files upload, wait, or are held for Start. */
+  readonly validity: ValidityState;
+  /** Why it is invalid, in its language; `""` when valid. */
+  readonly validationMessage: string;
+  /** Whether its form checks it (not when disabled). */
+  readonly willValidate: boolean;
+  /** Whether it is valid (fires `invalid` when not). */
+  checkValidity(): boolean;
+  /** Whether it is valid; when not, the browser shows why at its drop zone. */
+  reportValidity(): boolean;
   /** Its words: a locale object; `null` (the default) takes the known
    * locale of its language (its own `lang`, else the nearest ancestor's). */
   locale: WidgetLocale | null;

@@ -4,7 +4,8 @@
 // file works from a <script type="module"> and through a bundler.
 //
 // Attributes: endpoint, file-type, multiple, accept, max-size, min-size,
-// max-total-size, max-files, path-metadata, paste, auto-start, lang.
+// max-total-size, max-files, path-metadata, paste, auto-start, name,
+// required, lang. In a form it submits its stored files' keys.
 // Properties: getToken, uploaderOptions, uploadOptions, locale. Events
 // (bubbling, composed): upload-start (cancelable), upload-progress,
 // upload-complete, upload-error, upload-refused. Importing the module defines
@@ -20,6 +21,7 @@
 import init, { Uploader, UploadError } from "../presigned_upload.js";
 import { ENDED, FileRow, HELD, labelOf } from "./file-row.js";
 import { droppedFiles, pickedFiles } from "./folder-entries.js";
+import { FormField } from "./form-field.js";
 import { filesToTake } from "./paste.js";
 import { overallFraction } from "./format.js";
 import { LIMITS, readLimits, refusal } from "./limits.js";
@@ -66,7 +68,8 @@ const SHADOW = `<style>${STYLES}</style>
 const Base = globalThis.HTMLElement ?? class {};
 
 export class PresignedUploadElement extends Base {
-  static observedAttributes = ["multiple", "accept", "lang", "paste", "auto-start", ...LIMITS.map(([attribute]) => attribute)];
+  static formAssociated = true;
+  static observedAttributes = ["multiple", "accept", "lang", "paste", "auto-start", "name", "required", ...LIMITS.map(([attribute]) => attribute)];
 
   #getToken = null;
   #uploadOptions = {};
@@ -84,6 +87,8 @@ export class PresignedUploadElement extends Base {
   #rowOf = new WeakMap(); // row element -> record
   #drawing = false;
   #thumbnails = new Thumbnails();
+  #form;
+  #disabled = false; // by its form (a disabled fieldset)
   #root;
   #zone;
   #input;
@@ -97,6 +102,7 @@ export class PresignedUploadElement extends Base {
 
   constructor() {
     super();
+    this.#form = new FormField(this);
     this.#root = this.attachShadow({ mode: "open" });
     this.#root.innerHTML = SHADOW;
     const $ = (selector) => this.#root.querySelector(selector);
@@ -138,6 +144,47 @@ export class PresignedUploadElement extends Base {
     this.#render();
   }
 
+  /** The name its stored files' keys are submitted under, in a form. */
+  get name() { return this.getAttribute("name") ?? ""; }
+  set name(value) { this.setAttribute("name", value); }
+
+  /** Whether a form needs at least one stored file from it. */
+  get required() { return this.hasAttribute("required"); }
+  set required(value) { this.toggleAttribute("required", Boolean(value)); }
+
+  /** The keys of its stored files, in order: its form value. */
+  get keys() {
+    return this.#records.filter((r) => r.state === "done" && r.result).map((r) => r.result.key);
+  }
+
+  get form() { return this.#form.internals?.form ?? null; }
+  get validity() { return this.#form.internals?.validity; }
+  get validationMessage() { return this.#form.internals?.validationMessage ?? ""; }
+  get willValidate() { return this.#form.internals?.willValidate ?? false; }
+  checkValidity() { return this.#form.internals?.checkValidity() ?? true; }
+  reportValidity() { return this.#form.internals?.reportValidity() ?? true; }
+
+  /** Its form was reset: uploads still running are cancelled and every file leaves the list. */
+  formResetCallback() {
+    for (const record of [...this.#records]) this.#forget(record);
+    this.#thumbnails.clear();
+    this.#announce("");
+    this.#draw();
+  }
+
+  /** A disabled fieldset (or form control) around it: it takes no files and no focus. */
+  formDisabledCallback(disabled) {
+    this.#disabled = disabled;
+    this.#root.querySelector(".root").inert = disabled;
+  }
+
+  /** Tells its form what it holds now: its value and whether it is valid. */
+  #syncForm() {
+    const counts = this.#counts();
+    const state = { name: this.name, keys: this.keys, required: this.required, busy: counts.running + counts.waiting, ready: counts.ready };
+    this.#form.update(state, this.#zone, this.#t);
+  }
+
   /** Whether files upload as soon as they are added (the default); with
    * `auto-start="false"` they wait in the list for `start()` or the Start
    * button, and can be removed before. */
@@ -149,7 +196,7 @@ export class PresignedUploadElement extends Base {
     const ready = this.#records.filter((r) => r.state === "ready");
     const started = ready.filter((record) => {
       if (this.#emit("upload-start", this.#about(record))) return true;
-      this.#remove(record);
+      this.#forget(record);
       return false;
     });
     for (const record of started) this.#changed(Object.assign(record, { state: "queued" }));
@@ -165,7 +212,7 @@ export class PresignedUploadElement extends Base {
   set paste(value) { this.setAttribute("paste", value); }
 
   #onPaste = (event) => {
-    if (this.paste === "none") return;
+    if (this.paste === "none" || this.#disabled) return;
     const files = filesToTake(event);
     if (files.length === 0) return;
     event.preventDefault();
@@ -306,12 +353,13 @@ export class PresignedUploadElement extends Base {
       if (now) accepted.push(record);
     }
     if (accepted.length > 0) this.#enqueue(accepted);
+    this.#syncForm();
     this.#draw();
   }
 
   /** Adds what a drop or a chooser gave, saying how many files its folders held. */
   #addFrom(items) {
-    if (items.length === 0) return;
+    if (items.length === 0 || this.#disabled) return;
     if (items.some((item) => item.relativePath)) this.#announce(this.#t.text("announce.folder", { count: items.length }));
     this.#add(items);
   }
@@ -459,6 +507,7 @@ export class PresignedUploadElement extends Base {
     this.#changed(record);
     if (this.#short()) this.#announce(this.#t.text("announce.uploaded", { name: labelOf(record) }));
     else this.#announceEnd();
+    this.#syncForm();
     this.#emit("upload-complete", this.#about(record, { result, downloadUrl }));
     this.#release();
   }
@@ -476,6 +525,7 @@ export class PresignedUploadElement extends Base {
     } else {
       this.#announceEnd();
     }
+    this.#syncForm();
     this.#emit("upload-error", this.#about(record, { error }));
     this.#release();
   }
@@ -520,14 +570,21 @@ export class PresignedUploadElement extends Base {
     this.#enqueue([record]);
   }
 
+  /** The Remove button: the file leaves the list, and the focus stays in the widget. */
   #remove(record) {
-    record.removed = true;
-    if (!ENDED.has(record.state)) record.entry?.batch.upload(record.index)?.abort();
     const hadFocus = record.row && this.#root.activeElement && record.row.element.contains(this.#root.activeElement);
-    this.#dropRow(record);
-    this.#records = this.#records.filter((r) => r !== record);
+    this.#forget(record);
     if (hadFocus || !this.#root.activeElement) this.#zone.focus();
     this.#draw();
+  }
+
+  /** The file of `record` leaves the list (its upload, if running, is aborted). */
+  #forget(record) {
+    record.removed = true;
+    if (!ENDED.has(record.state)) record.entry?.batch.upload(record.index)?.abort();
+    this.#dropRow(record);
+    this.#records = this.#records.filter((r) => r !== record);
+    this.#syncForm();
   }
 
   #cancelled() {
@@ -669,6 +726,7 @@ export class PresignedUploadElement extends Base {
       }
     }
     this.#drawSummary();
+    this.#syncForm();
   }
 
   /** Asks for the preview of an image's row, shown once made (if the row is still there). */
@@ -774,6 +832,7 @@ export class PresignedUploadElement extends Base {
     this.#root.querySelector('slot[name="hint"]').textContent = words
       ? t.text("zone.hint.limits", { limits: words })
       : t.text("zone.hint");
+    this.#syncForm(); // `name` or `required` may have changed, or the message's words
   }
 
   /** The limits in words, for the drop zone's hint ("up to 10 MB · image/*"). */

@@ -45,6 +45,7 @@ export const STYLES = `
 }
 :host([hidden]) { display: none; }
 *, *::before, *::after { box-sizing: inherit; }
+.root[inert] { opacity: 0.55; }
 [hidden] { display: none !important; }
 
 .dropzone {

@@ -111,5 +111,9 @@ export default {
     "more.ready": "and {count} more ready",
     "review.start": { one: "Upload {count} file", other: "Upload {count} files" },
     "more.waiting": "and {count} more waiting",
+
+    "form.required": "Add a file to upload.",
+    "form.busy": { one: "Wait until the upload finishes.", other: "Wait until the {count} uploads finish." },
+    "form.ready": { one: "Start the upload of the chosen file first.", other: "Start the upload of the {count} chosen files first." },
   },
 };

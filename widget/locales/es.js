@@ -111,5 +111,9 @@ export default {
     "more.ready": { one: "y {count} más listo", other: "y {count} más listos" },
     "review.start": { one: "Subir {count} archivo", other: "Subir {count} archivos" },
     "more.waiting": "y {count} más en espera",
+
+    "form.required": "Añade un archivo para subir.",
+    "form.busy": { one: "Espera a que termine la subida.", other: "Espera a que terminen las {count} subidas." },
+    "form.ready": { one: "Primero inicia la subida del archivo elegido.", other: "Primero inicia la subida de los {count} archivos elegidos." },
   },
 };
