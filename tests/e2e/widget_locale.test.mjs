@@ -3,13 +3,16 @@
 // multipart upload paused and resumed, a cancel, a long collapsed list and
 // its announcements; every text, label, value text and announcement it
 // showed on the way (collected by a MutationObserver on its shadow root) is
-// Spanish: none holds a phrase of the English locale. Each file it took is
-// checked as stored; axe-core checks each state. A locale object
+// Spanish: none holds a phrase of the English locale. So do the review
+// step, the other limits, a folder, a paste and a form's validation
+// messages. Each file taken is checked as stored; axe-core checks each
+// state. A locale object
 // (`element.locale`) and addLocale() are picked up, English filling in
 // what a partial one leaves out.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tearDown } from './fixture.mjs';
 import {
   artifacts, assertStored, checkStateLooks, dropGenerated, events, recordEvents, rowReaches, rows, settled, setUpWidget,
@@ -177,6 +180,64 @@ async function listUploads() {
   } while (cursor);
   return all;
 }
+
+test('lang="es": the review step, limits, a folder, a paste and the form\'s messages are Spanish too', { timeout: 120_000 }, async () => {
+  mkdirSync(join(work, 'carpeta', 'sub'), { recursive: true });
+  writeFileSync(join(work, 'carpeta', 'uno.bin'), Buffer.alloc(3_000, 1));
+  writeFileSync(join(work, 'carpeta', 'sub', 'dos.bin'), Buffer.alloc(4_000, 2));
+  const { page, errors } = await widgetPage({ browser, server, work }, `
+    <form id="f"><presigned-upload id="es" name="adjuntos" required lang="es" multiple auto-start="false" file-type="widget"
+      min-size="10" max-total-size="60000" max-files="4"></presigned-upload></form>`);
+  await watchWords(page, '#es');
+  const messages = [];
+  const message = async () => messages.push(await page.evaluate(() => document.querySelector('#es').validationMessage));
+  await message();
+  const hashes = await dropGenerated(page, [['r1.bin', 20_000], ['r2.bin', 30_000], ['tiny.bin', 5], ['big.bin', 40_000]], '#es');
+  await page.waitForFunction(() => document.querySelector('#es').shadowRoot.querySelectorAll('[part~="file"]').length === 4);
+  await message();
+  const violations = await checkStateLooks(page, 'es-review');
+  const start = await page.evaluate(() => document.querySelector('#es').shadowRoot.querySelector('[part~="start"]').textContent);
+  assert.equal(start, 'Subir 2 archivos');
+  await page.click('#es >> [part~="start"]');
+  await rowReaches(page, { name: 'r1.bin', widget: '#es' });
+  await message();
+  const done = await settled(page, 4, { widget: '#es' });
+  for (const row of done.filter((r) => r.state === 'done')) await assertStored(row.href, hashes[row.name], row.name === 'r1.bin' ? 20_000 : 30_000);
+
+  // A folder through the button, and a paste: both wait for Start again; one is past max-files.
+  const chooser = page.waitForEvent('filechooser');
+  await page.click('#es >> [part~="choose-folder"]');
+  await (await chooser).setFiles(join(work, 'carpeta'));
+  await page.waitForFunction(() => document.querySelector('#es').shadowRoot.querySelectorAll('[part~="file"]').length === 6);
+  await page.focus('#es >> [part~="dropzone"]');
+  await page.evaluate(() => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([new Uint8Array(50)], 'pegado.bin'));
+    document.querySelector('#es').shadowRoot.activeElement.dispatchEvent(
+      new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true, composed: true }));
+  });
+  await page.waitForFunction(() => document.querySelector('#es').shadowRoot.querySelectorAll('[part~="file"]').length === 7);
+  violations.push(...await checkStateLooks(page, 'es-more'));
+  const refused = (await rows(page, '#es')).filter((r) => r.state === 'failed').map((r) => [r.name, r.phase, r.error]);
+  assert.deepEqual(refused, [
+    ['tiny.bin', 'No añadido', 'Archivo demasiado pequeño: tiny.bin ocupa 5 bytes; el mínimo es 10 bytes.'],
+    ['big.bin', 'No añadido', 'Demasiado en total: con big.bin el total sería 90,0 kB; el límite es 60,0 kB.'],
+    ['pegado.bin', 'No añadido', 'Demasiados archivos: pegado.bin sobra: como mucho 4 archivos.'],
+  ]);
+
+  const seen = await page.evaluate(() => [...window.seen]);
+  const names = ['r1.bin', 'r2.bin', 'tiny.bin', 'big.bin', 'uno.bin', 'dos.bin', 'pegado.bin'];
+  const words = [...seen, ...messages].map((text) => names.reduce((t, n) => t.split(n).join(''), text).replace(/users\/dev\/\S*/g, ''));
+  for (const expected of ['Elegir una carpeta', 'Listo para subir', 'Subir 2 archivos', 'Carpeta leída: 2 archivos.',
+    'Añade un archivo para subir.', 'Primero inicia la subida de los 2 archivos elegidos.']) {
+    assert.ok(words.includes(expected), `"${expected}" was shown`);
+  }
+  assert.ok(messages.some((m) => /^Espera a que termine/.test(m)), `a busy form says so: ${messages}`);
+  assert.deepEqual(englishIn(words, englishPhrases()), [], 'English shown by a Spanish widget');
+  assert.deepEqual(violations, []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
 
 test('element.locale and addLocale: a partial locale falls back to English; plurals follow the language', { timeout: 60_000 }, async () => {
   const { page, errors } = await widgetPage({ browser, server, work }, `
