@@ -166,13 +166,18 @@ export interface PresignedUploadEventMap extends HTMLElementEventMap {
 }
 
 /**
- * `<presigned-upload>`: drop or choose files or folders (click, or
- * Enter/Space on the drop zone; "Choose a folder"); they upload through the uploader's queue as one batch, each
- * with a row (a preview of an image, a progressbar, speed, time left, pause, resume, cancel and
- * retry, the error message, and the final link; "Waiting" until its turn),
- * under a summary of them all ("12 of 250 uploaded", Retry failed, Cancel
- * all). A list of more than 50 files shows the running, failed and next
- * waiting files and counts the rest in the summary.
+ * `<presigned-upload>`: drop, choose or paste files, or folders (click, or
+ * Enter/Space on the drop zone; "Choose a folder"; Ctrl/Cmd+V). Its limits
+ * refuse files before anything is sent; the others upload through the
+ * uploader's queue (or wait for Start, with `auto-start="false"`), each
+ * with a row (a preview of an image, its folder, a progressbar, speed,
+ * time left, pause, resume, cancel and retry, the error message, and the
+ * final link; "Waiting" until its turn), under a summary of them all ("12
+ * of 250 uploaded", Retry failed, Cancel all). A list of more than 50
+ * files shows the running, failed and next waiting files and counts the
+ * rest in the summary. In a form it submits its stored files' keys under
+ * its `name`. Every word comes from its locale (English, Spanish, or
+ * `addLocale`).
  *
  * @example
  * ```html
