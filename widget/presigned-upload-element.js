@@ -5,22 +5,28 @@
 //
 // Attributes: endpoint, file-type, multiple, accept, max-size, min-size,
 // max-total-size, max-files, path-metadata, paste, auto-start, name,
-// required, lang. In a form it submits its stored files' keys.
-// Properties: getToken, uploaderOptions, uploadOptions, locale. Events
-// (bubbling, composed): upload-start (cancelable), upload-progress,
-// upload-complete, upload-error, upload-refused. Importing the module defines
-// <presigned-upload> unless that name is taken; define(name) adds another
-// name; addLocale(locale) teaches it a language. Types:
-// presigned-upload-element.d.ts.
+// required, lang. Properties: getToken, uploaderOptions, uploadOptions,
+// locale. Events (bubbling, composed): upload-start (cancelable),
+// upload-progress, upload-complete, upload-error, upload-refused.
+// Importing the module defines <presigned-upload> unless that name is
+// taken; define(name) adds another name; addLocale(locale) teaches it a
+// language. Types: presigned-upload-element.d.ts.
 //
-// Files go through the Uploader's queue as one batch (uploader.uploadAll):
-// a few run at once, the others wait. The element keeps a record of every
-// file; rows are drawn for the files worth seeing (all of them in a short
-// list; in a long one the running, failed and next few waiting files, the
-// finished ones counted in the summary line), at most once a frame.
+// This file orchestrates; its parts own the rest: files come in through
+// the drop zone (drop-zone.js, folder-entries.js) and pastes (paste.js),
+// pass the limits (limits.js), and are drawn as rows (file-row.js,
+// thumbnails.js) under a summary (upload-summary.js), in the words of a
+// locale (locale.js); in a form, form-field.js speaks for it.
+//
+// Files go through the Uploader's queue as one batch (uploader.uploadAll),
+// or one of their own when their folder path goes as metadata: a few run
+// at once, the others wait. The element keeps a record of every file; rows
+// are drawn for the files worth seeing (all of them in a short list; in a
+// long one the running, failed and next few waiting files, the finished
+// ones counted in the summary line), at most once a frame.
 import init, { Uploader, UploadError } from "../presigned_upload.js";
 import { ENDED, FileRow, HELD, labelOf } from "./file-row.js";
-import { droppedFiles, pickedFiles } from "./folder-entries.js";
+import { DropZone } from "./drop-zone.js";
 import { FormField } from "./form-field.js";
 import { filesToTake } from "./paste.js";
 import { overallFraction } from "./format.js";
@@ -90,9 +96,7 @@ export class PresignedUploadElement extends Base {
   #form;
   #disabled = false; // by its form (a disabled fieldset)
   #root;
-  #zone;
-  #input;
-  #folderInput;
+  #zone; // the DropZone
   #pageListens = false; // whether the document's pastes come here
   #status;
   #list;
@@ -106,9 +110,7 @@ export class PresignedUploadElement extends Base {
     this.#root = this.attachShadow({ mode: "open" });
     this.#root.innerHTML = SHADOW;
     const $ = (selector) => this.#root.querySelector(selector);
-    this.#zone = $(".dropzone");
-    this.#input = $(".input");
-    this.#folderInput = $(".folder-input");
+    this.#zone = new DropZone(this.#root, (items) => this.#addFrom(items));
     this.#status = $(".status");
     this.#list = $(".list");
     this.#more = $(".more");
@@ -182,7 +184,7 @@ export class PresignedUploadElement extends Base {
   #syncForm() {
     const counts = this.#counts();
     const state = { name: this.name, keys: this.keys, required: this.required, busy: counts.running + counts.waiting, ready: counts.ready };
-    this.#form.update(state, this.#zone, this.#t);
+    this.#form.update(state, this.#zone.element, this.#t);
   }
 
   /** Whether files upload as soon as they are added (the default); with
@@ -317,8 +319,7 @@ export class PresignedUploadElement extends Base {
 
   /** Opens the browser's folder chooser: every file in the folder, at every level. */
   chooseFolder() {
-    this.#folderInput.value = "";
-    this.#folderInput.click();
+    this.#zone.chooseFolder();
   }
 
   /**
@@ -331,30 +332,35 @@ export class PresignedUploadElement extends Base {
       this.#announce(this.#t.text("announce.oneAtATime", { count: list.length - 1 }));
       list = list.slice(0, 1);
     }
-    const accepted = [];
     const limits = readLimits(this);
     const held = this.#held();
-    const now = this.autoStart;
-    for (const { file, relativePath } of list) {
-      const refused = refusal(file, limits, held);
-      if (!refused && now && !this.#emit("upload-start", { file, relativePath })) continue;
-      const record = {
-        file, relativePath, state: now ? "queued" : "ready", progress: null, fraction: 0, sent: 0, started: false,
-        error: null, retryable: !refused, refused: refused?.limit ?? null, result: null, downloadUrl: null,
-        entry: null, index: -1, removed: false, row: null, dirty: true,
-      };
-      this.#records.push(record);
-      if (refused) {
-        this.#refuse(record, refused);
-        continue;
-      }
-      held.files += 1;
-      held.bytes += file.size;
-      if (now) accepted.push(record);
-    }
-    if (accepted.length > 0) this.#enqueue(accepted);
+    const taken = list.map((item) => this.#take(item, limits, held)).filter(Boolean);
+    if (this.autoStart && taken.length > 0) this.#enqueue(taken);
     this.#syncForm();
     this.#draw();
+  }
+
+  /**
+   * Makes the record of one item: refused (and shown so), or taken (and
+   * counted in `held`) and returned; `null` when `upload-start` said no.
+   */
+  #take({ file, relativePath }, limits, held) {
+    const refused = refusal(file, limits, held);
+    const now = this.autoStart;
+    if (!refused && now && !this.#emit("upload-start", { file, relativePath })) return null;
+    const record = {
+      file, relativePath, state: now ? "queued" : "ready", progress: null, fraction: 0, sent: 0, started: false,
+      error: null, retryable: !refused, refused: refused?.limit ?? null, result: null, downloadUrl: null,
+      entry: null, index: -1, removed: false, row: null, dirty: true,
+    };
+    this.#records.push(record);
+    if (refused) {
+      this.#refuse(record, refused);
+      return null;
+    }
+    held.files += 1;
+    held.bytes += file.size;
+    return record;
   }
 
   /** Adds what a drop or a chooser gave, saying how many files its folders held. */
@@ -366,8 +372,7 @@ export class PresignedUploadElement extends Base {
 
   /** Opens the browser's file chooser. */
   choose() {
-    this.#input.value = "";
-    this.#input.click();
+    this.#zone.choose();
   }
 
   /**
@@ -574,7 +579,7 @@ export class PresignedUploadElement extends Base {
   #remove(record) {
     const hadFocus = record.row && this.#root.activeElement && record.row.element.contains(this.#root.activeElement);
     this.#forget(record);
-    if (hadFocus || !this.#root.activeElement) this.#zone.focus();
+    if (hadFocus || !this.#root.activeElement) this.#zone.element.focus();
     this.#draw();
   }
 
@@ -715,18 +720,27 @@ export class PresignedUploadElement extends Base {
       }
       next = record.row.element.nextElementSibling;
     }
-    // Links for stored files drawn later (a collapsed row that came back).
-    for (const record of visible) {
-      if (record.state === "done" && !record.askedLink && this.#batches.has(record.entry)) {
-        record.askedLink = true;
-        record.entry?.uploader.downloadUrl(record.result.key).then(({ url }) => {
-          record.downloadUrl = url;
-          this.#changed(record);
-        }, () => {});
-      }
-    }
+    this.#askLinks(visible);
     this.#drawSummary();
     this.#syncForm();
+  }
+
+  /** Links for stored files drawn later (a collapsed row that came back), while their uploader lives. */
+  #askLinks(visible) {
+    for (const record of visible) {
+      const uploader = record.entry?.uploader;
+      if (record.state !== "done" || record.askedLink || !this.#lives(uploader)) continue;
+      record.askedLink = true;
+      uploader.downloadUrl(record.result.key).then(({ url }) => {
+        record.downloadUrl = url;
+        this.#changed(record);
+      }, () => {});
+    }
+  }
+
+  /** Whether `uploader` is not freed: the current one, or one a batch still uses. */
+  #lives(uploader) {
+    return Boolean(uploader) && (uploader === this.#uploader || [...this.#batches].some((e) => e.uploader === uploader));
   }
 
   /** Asks for the preview of an image's row, shown once made (if the row is still there). */
@@ -763,7 +777,7 @@ export class PresignedUploadElement extends Base {
     review.hidden = ready === 0;
     this.#start.textContent = this.#t.text("review.start", { count: ready });
     // Started, the button goes: its files' first row takes the focus.
-    if (focused && review.hidden) (this.#records.find((r) => r.row && !ENDED.has(r.state))?.row.element ?? this.#zone).focus();
+    if (focused && review.hidden) (this.#records.find((r) => r.row && !ENDED.has(r.state))?.row.element ?? this.#zone.element).focus();
   }
 
   /** The rate and time left of the running batches: one's own, or their sum's. */
@@ -823,8 +837,8 @@ export class PresignedUploadElement extends Base {
   #render() {
     this.#translate();
     this.#listenToPage(this.isConnected && this.paste === "page");
-    this.#input.multiple = this.multiple;
-    this.#input.accept = this.accept;
+    this.#zone.input.multiple = this.multiple;
+    this.#zone.input.accept = this.accept;
     this.#root.querySelector(".sources").hidden = !this.multiple;
     const t = this.#t;
     const words = this.#limitWords();
@@ -866,48 +880,6 @@ export class PresignedUploadElement extends Base {
   }
 
   #wire() {
-    const zone = this.#zone;
-    zone.addEventListener("click", () => this.choose());
-    zone.addEventListener("keydown", (e) => {
-      if (e.key === "Enter") {
-        e.preventDefault();
-        this.choose();
-      } else if (e.key === " ") {
-        e.preventDefault(); // no page scroll; a button acts on Space's release
-      }
-    });
-    zone.addEventListener("keyup", (e) => {
-      if (e.key === " ") this.choose();
-    });
-    const dragging = (on) => zone.toggleAttribute("data-dragging", on);
-    const withFiles = (e) => [...(e.dataTransfer?.types ?? [])].includes("Files");
-    zone.addEventListener("dragenter", (e) => {
-      if (!withFiles(e)) return;
-      e.preventDefault();
-      dragging(true);
-    });
-    zone.addEventListener("dragover", (e) => {
-      if (!withFiles(e)) return;
-      e.preventDefault();
-      e.dataTransfer.dropEffect = "copy";
-      dragging(true);
-    });
-    zone.addEventListener("dragleave", (e) => {
-      if (!zone.contains(e.relatedTarget)) dragging(false);
-    });
-    zone.addEventListener("drop", (e) => {
-      e.preventDefault();
-      dragging(false);
-      droppedFiles(e.dataTransfer).then((items) => this.#addFrom(items));
-    });
-    for (const input of [this.#input, this.#folderInput]) {
-      input.addEventListener("change", () => {
-        const items = pickedFiles(input.files);
-        input.value = "";
-        this.#addFrom(items);
-      });
-    }
-    this.#root.querySelector(".choose-folder").addEventListener("click", () => this.chooseFolder());
     this.#start.addEventListener("click", () => this.start());
     this.addEventListener("paste", this.#onPaste);
   }
