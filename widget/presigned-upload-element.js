@@ -171,6 +171,7 @@ export class PresignedUploadElement extends Base {
     for (const record of [...this.#records]) this.#forget(record);
     this.#thumbnails.clear();
     this.#announce("");
+    this.#syncForm();
     this.#draw();
   }
 
@@ -180,7 +181,11 @@ export class PresignedUploadElement extends Base {
     this.#root.querySelector(".root").inert = disabled;
   }
 
-  /** Tells its form what it holds now: its value and whether it is valid. */
+  /**
+   * Tells its form what it holds now: its value and whether it is valid.
+   * At once when files start (a form sent then must wait for them); when
+   * they end, with the next frame.
+   */
   #syncForm() {
     const counts = this.#counts();
     const state = { name: this.name, keys: this.keys, required: this.required, busy: counts.running + counts.waiting, ready: counts.ready };
@@ -512,7 +517,6 @@ export class PresignedUploadElement extends Base {
     this.#changed(record);
     if (this.#short()) this.#announce(this.#t.text("announce.uploaded", { name: labelOf(record) }));
     else this.#announceEnd();
-    this.#syncForm();
     this.#emit("upload-complete", this.#about(record, { result, downloadUrl }));
     this.#release();
   }
@@ -530,7 +534,6 @@ export class PresignedUploadElement extends Base {
     } else {
       this.#announceEnd();
     }
-    this.#syncForm();
     this.#emit("upload-error", this.#about(record, { error }));
     this.#release();
   }
@@ -568,6 +571,7 @@ export class PresignedUploadElement extends Base {
     if (!this.#emit("upload-start", this.#about(record))) return;
     const { entry } = record;
     Object.assign(record, { state: "queued", error: null, fraction: 0, sent: 0, progress: null, started: false, result: null });
+    this.#syncForm(); // busy again: a form is not sent without it
     this.#changed(record);
     if (entry && this.#batches.has(entry) && entry.uploader === this.#uploader && entry.batch.retry(record.index)) return;
     if (entry) entry.records[record.index] = undefined;
@@ -579,6 +583,7 @@ export class PresignedUploadElement extends Base {
   #remove(record) {
     const hadFocus = record.row && this.#root.activeElement && record.row.element.contains(this.#root.activeElement);
     this.#forget(record);
+    this.#syncForm();
     if (hadFocus || !this.#root.activeElement) this.#zone.element.focus();
     this.#draw();
   }
@@ -589,7 +594,6 @@ export class PresignedUploadElement extends Base {
     if (!ENDED.has(record.state)) record.entry?.batch.upload(record.index)?.abort();
     this.#dropRow(record);
     this.#records = this.#records.filter((r) => r !== record);
-    this.#syncForm();
   }
 
   #cancelled() {
