@@ -1,22 +1,15 @@
-// One file in the widget's list, as the user sees it: its row (name, size,
-// an ARIA progressbar, phase, speed, time left, the error or the final link,
-// and its buttons), drawn from the element's record of that file. The row
-// keeps no upload state of its own: the element owns the record and the
-// batch behind it, and asks the row to draw it again when it changed.
-import { formatBytes, formatEta, formatRate, PHASE_LABELS, WAIT_LABELS } from "./format.js";
+// One file in the widget's list, as the user sees it: its row (a preview
+// of an image, the folder it came from and its name, size, an ARIA progressbar, phase, speed, time
+// left, the error or the final link, and its buttons), drawn from the
+// element's record of that file in the words of the element's Translator.
+// The row keeps no upload state of its own: the element owns the record
+// and the batch behind it, and asks the row to draw it again when it
+// changed.
+import { folderOf } from "./folder-entries.js";
 
-// What a row shows for each state, and which buttons it offers then.
-const STATE_LABELS = {
-  queued: "Waiting",
-  hashing: "Computing SHA-256",
-  uploading: "Uploading",
-  paused: "Paused",
-  completing: "Completing",
-  done: "Uploaded",
-  failed: "Failed",
-  aborted: "Cancelled",
-};
+// Which buttons a row offers in each state.
 const ACTIONS = {
+  ready: ["remove"],
   queued: ["pause", "cancel"],
   hashing: ["pause", "cancel"],
   uploading: ["pause", "cancel"],
@@ -26,31 +19,27 @@ const ACTIONS = {
   failed: ["retry", "remove"],
   aborted: ["retry", "remove"],
 };
-const BUTTONS = { pause: "Pause", resume: "Resume", cancel: "Cancel", retry: "Retry", remove: "Remove" };
-
-// A short title per error code, before the message itself.
-const ERROR_TITLES = {
-  network: "Network error",
-  expired: "Upload link expired",
-  forbidden: "Not allowed",
-  unauthorized: "Not signed in",
-  not_found: "Not found",
-  too_large: "File too large",
-  quota_exceeded: "Storage quota exceeded",
-  unsupported_type: "File type not allowed",
-  checksum_mismatch: "Checksum mismatch",
-  server: "Server error",
-  rate_limited: "Too many requests",
-  bad_request: "Rejected",
-};
+const BUTTONS = ["pause", "resume", "cancel", "retry", "remove"];
 
 export const ENDED = new Set(["done", "failed", "aborted"]);
+// Files the element holds but does not upload: waiting for Start (`ready`).
+export const HELD = new Set(["ready"]);
 
-/** The line a failed row shows: a title for its code, then the message. */
-export function errorText(error) {
+/** How labels and announcements name a record's file: its relative path, else its name. */
+export function labelOf(record) {
+  return record.relativePath || record.file.name;
+}
+
+/**
+ * The line a failed row shows: a title for the limit that refused the
+ * file (`refused`), else for the error's code, then the message.
+ */
+export function errorText(error, t, refused = null) {
   if (error?.code === "aborted") return "";
   const message = error?.message || String(error);
-  return `${ERROR_TITLES[error?.code] ?? "Upload failed"}: ${message}`;
+  const key = refused ? `refused.${refused}` : `error.${error?.code}`;
+  const title = t.text(key in t.messages ? key : "error.default");
+  return t.text("error.line", { title, message });
 }
 
 const template = () => {
@@ -59,7 +48,7 @@ const template = () => {
   li.setAttribute("part", "file");
   li.tabIndex = -1; // focus lands here when its buttons go away
   li.innerHTML = `
-    <div class="head"><span class="name" part="file-name"></span><span class="size" part="file-size"></span></div>
+    <div class="head"><img class="thumb" part="thumbnail" alt="" hidden><span class="label"><span class="path" part="file-path"></span><span class="name" part="file-name"></span></span><span class="size" part="file-size"></span></div>
     <div class="progress" part="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0">
       <div class="value" part="progress-value"></div>
     </div>
@@ -77,38 +66,58 @@ const template = () => {
 export class FileRow {
   /**
    * `record`: the element's record of one file (`file`, `state`, `progress`,
-   * `fraction`, `error`, `retryable`, `result`, `downloadUrl`);
+   * `fraction`, `error`, `retryable`, `refused`: the limit that refused it,
+   * `result`, `downloadUrl`);
    * `act(action, record)`: what the buttons do (pause, resume, cancel,
-   * retry, remove).
+   * retry, remove); `t`: the element's Translator.
    */
-  constructor(record, act) {
+  constructor(record, act, t) {
     this.record = record;
     this.element = template();
     const $ = (cls) => this.element.querySelector("." + cls);
     this.parts = {
+      thumb: $("thumb"), label: $("label"), path: $("path"), name: $("name"), size: $("size"),
       progress: $("progress"), value: $("value"), phase: $("phase"), percent: $("percent"),
       speed: $("speed"), eta: $("eta"), count: $("parts"), actions: $("actions"), error: $("error"),
       result: $("result"), link: $("link"), key: $("key"),
     };
-    const { file } = record;
-    $("name").textContent = file.name;
-    $("name").title = file.name;
-    $("size").textContent = formatBytes(file.size);
-    this.parts.progress.setAttribute("aria-label", `Upload of ${file.name}`);
     this.buttons = {};
-    for (const [action, label] of Object.entries(BUTTONS)) {
+    for (const action of BUTTONS) {
       const button = document.createElement("button");
       button.type = "button";
       button.className = action;
-      button.textContent = label;
       button.setAttribute("part", `button ${action}`);
-      button.setAttribute("aria-label", `${label} ${file.name}`);
       button.addEventListener("click", () => act(action, this.record));
       this.parts.actions.append(button);
       this.buttons[action] = button;
     }
+    this.translate(t);
+  }
+
+  /** Draws the row again in the words of `t`. */
+  translate(t) {
+    this.t = t;
+    const { file, relativePath } = this.record;
+    const name = labelOf(this.record);
+    const { label, path, progress, link } = this.parts;
+    path.textContent = folderOf(relativePath);
+    this.parts.name.textContent = file.name;
+    label.title = name;
+    this.parts.size.textContent = t.bytes(file.size);
+    progress.setAttribute("aria-label", t.text("row.progress", { name }));
+    for (const [action, button] of Object.entries(this.buttons)) {
+      button.textContent = t.text(`button.${action}`);
+      button.setAttribute("aria-label", t.text(`button.${action}.named`, { name }));
+    }
+    link.removeAttribute("href"); // the link's words are drawn with it
     this.shownState = null;
     this.update();
+  }
+
+  /** Shows the preview at `url` (an image's, from Thumbnails). */
+  showThumbnail(url) {
+    this.parts.thumb.src = url;
+    this.parts.thumb.hidden = false;
   }
 
   /** Draws the record as it is now. */
@@ -123,11 +132,11 @@ export class FileRow {
   }
 
   #renderState() {
-    const { state, error, retryable } = this.record;
+    const { state, error, retryable, refused } = this.record;
     this.element.dataset.state = state;
     if (ENDED.has(state) && state !== "done") this.element.dataset.code = error?.code ?? "error";
     else delete this.element.dataset.code;
-    this.parts.error.textContent = state === "failed" || state === "aborted" ? errorText(error) : "";
+    this.parts.error.textContent = state === "failed" || state === "aborted" ? errorText(error, this.t, refused) : "";
     const root = this.element.getRootNode();
     const focused = root.activeElement;
     const shown = (ACTIONS[state] ?? []).filter((a) => a !== "retry" || retryable);
@@ -148,30 +157,42 @@ export class FileRow {
     if (downloadUrl && link.getAttribute("href") !== downloadUrl) {
       link.href = downloadUrl;
       link.download = file.name;
-      link.textContent = "Download";
-      link.setAttribute("aria-label", `Download ${file.name}`);
+      link.textContent = this.t.text("row.download");
+      link.setAttribute("aria-label", this.t.text("row.download.named", { name: labelOf(this.record) }));
     }
     link.hidden = !downloadUrl;
   }
 
   #showProgress() {
     const { state, progress, fraction } = this.record;
+    const t = this.t;
     const percent = Math.floor(fraction * 100);
     const { progress: bar, value, phase, percent: pct, speed, eta, count } = this.parts;
     value.style.width = `${fraction * 100}%`;
     bar.setAttribute("aria-valuenow", String(percent));
     const moving = progress && (progress.phase === "hashing" || progress.phase === "uploading");
-    const active = !ENDED.has(state) && state !== "paused" && state !== "queued";
-    if (state === "queued" && progress?.waiting) {
-      phase.textContent = `Waiting: ${WAIT_LABELS[progress.waiting.reason] ?? progress.waiting.reason}`;
-    } else {
-      phase.textContent = active && progress ? PHASE_LABELS[progress.phase] ?? progress.phase : STATE_LABELS[state];
-    }
-    pct.textContent = ENDED.has(state) ? "" : `${percent}%`;
-    speed.textContent = active && moving ? formatRate(progress.bytesPerSecond) : "";
-    eta.textContent = active && moving && progress.fraction < 1 ? formatEta(progress.etaSeconds) : "";
-    count.textContent = active && progress?.partsTotal > 1 ? `part ${progress.partsDone}/${progress.partsTotal}` : "";
+    const active = !ENDED.has(state) && !HELD.has(state) && state !== "paused" && state !== "queued";
+    phase.textContent = this.#phaseText(active);
+    pct.textContent = ENDED.has(state) || HELD.has(state) ? "" : t.percent(percent);
+    speed.textContent = active && moving ? t.rate(progress.bytesPerSecond) : "";
+    eta.textContent = active && moving && progress.fraction < 1 ? t.timeLeft(progress.etaSeconds) : "";
+    count.textContent = active && progress?.partsTotal > 1
+      ? t.text("row.parts", { done: progress.partsDone, total: progress.partsTotal })
+      : "";
     const words = [phase.textContent, pct.textContent, speed.textContent, eta.textContent].filter(Boolean);
     bar.setAttribute("aria-valuetext", words.join(", "));
+  }
+
+  /** The phase's words, or the state's; a waiting upload says why. */
+  #phaseText(active) {
+    const { state, progress } = this.record;
+    const t = this.t;
+    const known = (key) => (key in t.messages ? t.text(key) : null);
+    if (state === "queued" && progress?.waiting) {
+      const why = progress.waiting.reason;
+      return t.text("wait.reason", { reason: known(`wait.${why}`) ?? why });
+    }
+    if (active && progress) return known(`phase.${progress.phase}`) ?? progress.phase;
+    return t.text(this.record.refused ? "state.refused" : `state.${state}`);
   }
 }

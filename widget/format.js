@@ -1,25 +1,64 @@
-// What the widget shows in words and numbers: sizes, rates, time left, the
-// overall fraction of an upload, and whether a file matches `accept`.
+// Numbers as the user reads them, in the locale's language: sizes, rates
+// and time left with Intl.NumberFormat's units ("1.5 MB", "1,5 MB/s",
+// "8 sec"), percentages, and the one-bar fraction of an upload. The
+// formatters are made once per language and kept.
 
-/** `1234567` → `"1.2 MB"` (decimal units, as file managers show them). */
-export function formatBytes(n) {
-  if (n >= 1e9) return (n / 1e9).toFixed(2) + " GB";
-  if (n >= 1e6) return (n / 1e6).toFixed(1) + " MB";
-  if (n >= 1e3) return (n / 1e3).toFixed(1) + " kB";
-  return n + " B";
+const formatters = new Map();
+
+/** The Intl.NumberFormat of `lang` with `options`, made once. */
+function numberFormat(lang, options) {
+  const id = `${lang}|${JSON.stringify(options)}`;
+  let format = formatters.get(id);
+  if (!format) {
+    format = new Intl.NumberFormat(lang, options);
+    formatters.set(id, format);
+  }
+  return format;
+}
+
+// Decimal units, as file managers show them: the unit and fraction digits
+// for a number of bytes. Below a kilobyte the long name ("500 bytes"):
+// English's short one is "byte" whatever the number.
+const SCALES = [
+  [1e9, "gigabyte", 2, "short"],
+  [1e6, "megabyte", 1, "short"],
+  [1e3, "kilobyte", 1, "short"],
+];
+
+function scaled(n, lang, perSecond) {
+  const [divisor, unit, digits, display] = SCALES.find(([d]) => n >= d) ?? [1, "byte", 0, "long"];
+  return numberFormat(lang, {
+    style: "unit",
+    unit: perSecond ? `${unit}-per-second` : unit,
+    unitDisplay: display,
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(n / divisor);
+}
+
+/** `1234567` → `"1.2 MB"` in English, `"1,2 MB"` in Spanish. */
+export function formatBytes(n, lang = "en") {
+  return scaled(n, lang, false);
 }
 
 /** Bytes per second as `"12.3 MB/s"`; `""` while unknown. */
-export function formatRate(bytesPerSecond) {
-  return bytesPerSecond > 0 ? formatBytes(Math.round(bytesPerSecond)) + "/s" : "";
+export function formatRate(bytesPerSecond, lang = "en") {
+  return bytesPerSecond > 0 ? scaled(Math.round(bytesPerSecond), lang, true) : "";
 }
 
-/** Seconds left as `"8 s left"` / `"3 min left"`; `""` while unknown. */
-export function formatEta(seconds) {
+/** Seconds as `"8 sec"`, `"3 min"`, `"1.5 hr"`; `""` while unknown. */
+export function formatDuration(seconds, lang = "en") {
   if (seconds == null || !Number.isFinite(seconds)) return "";
-  if (seconds < 60) return Math.max(1, Math.ceil(seconds)) + " s left";
-  if (seconds < 3600) return Math.ceil(seconds / 60) + " min left";
-  return (seconds / 3600).toFixed(1) + " h left";
+  const unit = (name, value, digits = 0) =>
+    numberFormat(lang, { style: "unit", unit: name, unitDisplay: "short", maximumFractionDigits: digits }).format(value);
+  if (seconds < 60) return unit("second", Math.max(1, Math.ceil(seconds)));
+  if (seconds < 3600) return unit("minute", Math.ceil(seconds / 60));
+  return unit("hour", Math.round(seconds / 360) / 10, 1);
+}
+
+/** A whole percentage (`45` → `"45%"`, `"45 %"` in Spanish). */
+export function formatPercent(percent, lang = "en") {
+  return numberFormat(lang, { style: "percent", maximumFractionDigits: 0 }).format(percent / 100);
 }
 
 /**
@@ -34,36 +73,4 @@ export function overallFraction({ phase, fraction }) {
     case "uploading": return 0.1 + 0.9 * fraction;
     default: return 1;
   }
-}
-
-/** The words for an upload's phase. */
-export const PHASE_LABELS = {
-  hashing: "Computing SHA-256",
-  signing: "Requesting upload URLs",
-  uploading: "Uploading",
-  verifying: "Verifying",
-  done: "Done",
-};
-
-/** Why a started upload waits (`progress.waiting.reason`), in words. */
-export const WAIT_LABELS = {
-  rate_limited: "too many requests",
-  open_uploads: "other uploads must finish first",
-  busy: "storage busy",
-};
-
-/**
- * Whether `file` matches an `accept` attribute as `<input type=file>` reads it:
- * comma-separated `.ext`, `type/subtype` and `type/*` tokens; empty accepts all.
- */
-export function accepts(accept, file) {
-  const tokens = (accept ?? "").split(",").map((t) => t.trim().toLowerCase()).filter(Boolean);
-  if (tokens.length === 0) return true;
-  const name = file.name.toLowerCase();
-  const type = (file.type || "").toLowerCase();
-  return tokens.some((t) => {
-    if (t.startsWith(".")) return name.endsWith(t);
-    if (t.endsWith("/*")) return type.startsWith(t.slice(0, -1));
-    return type === t;
-  });
 }

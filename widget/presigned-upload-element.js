@@ -3,24 +3,41 @@
 // imports (`../presigned_upload.js`, the --target web build), so the same
 // file works from a <script type="module"> and through a bundler.
 //
-// Attributes: endpoint, file-type, multiple, accept, max-size. Properties:
-// getToken, uploaderOptions, uploadOptions. Events (bubbling, composed): upload-start
-// (cancelable), upload-progress, upload-complete, upload-error. Importing the
-// module defines <presigned-upload> unless that name is taken; define(name)
-// adds another name. Types: presigned-upload-element.d.ts.
+// Attributes: endpoint, file-type, multiple, accept, max-size, min-size,
+// max-total-size, max-files, path-metadata, paste, auto-start, name,
+// required, lang. Properties: getToken, uploaderOptions, uploadOptions,
+// locale. Events (bubbling, composed): upload-start (cancelable),
+// upload-progress, upload-complete, upload-error, upload-refused.
+// Importing the module defines <presigned-upload> unless that name is
+// taken; define(name) adds another name; addLocale(locale) teaches it a
+// language. Types: presigned-upload-element.d.ts.
 //
-// Files go through the Uploader's queue as one batch (uploader.uploadAll):
-// a few run at once, the others wait. The element keeps a record of every
-// file; rows are drawn for the files worth seeing (all of them in a short
-// list; in a long one the running, failed and next few waiting files, the
-// finished ones counted in the summary line), at most once a frame.
+// This file orchestrates; its parts own the rest: files come in through
+// the drop zone (drop-zone.js, folder-entries.js) and pastes (paste.js),
+// pass the limits (limits.js), and are drawn as rows (file-row.js,
+// thumbnails.js) under a summary (upload-summary.js), in the words of a
+// locale (locale.js); in a form, form-field.js speaks for it.
+//
+// Files go through the Uploader's queue as one batch (uploader.uploadAll),
+// or one of their own when their folder path goes as metadata: a few run
+// at once, the others wait. The element keeps a record of every file; rows
+// are drawn for the files worth seeing (all of them in a short list; in a
+// long one the running, failed and next few waiting files, the finished
+// ones counted in the summary line), at most once a frame.
 import init, { Uploader, UploadError } from "../presigned_upload.js";
-import { ENDED, errorText, FileRow } from "./file-row.js";
-import { accepts, formatBytes, overallFraction } from "./format.js";
+import { ENDED, FileRow, HELD, labelOf } from "./file-row.js";
+import { DropZone } from "./drop-zone.js";
+import { FormField } from "./form-field.js";
+import { filesToTake } from "./paste.js";
+import { overallFraction } from "./format.js";
+import { LIMITS, readLimits, refusal } from "./limits.js";
+import { addLocale, localeFor, Translator } from "./locale.js";
 import { STYLES } from "./styles.js";
+import { Thumbnails } from "./thumbnails.js";
 import { UploadSummary } from "./upload-summary.js";
 
 export const DEFAULT_NAME = "presigned-upload";
+export { addLocale };
 
 // A list this long or shorter shows every file; a longer one collapses.
 const MAX_ROWS = 50;
@@ -35,26 +52,36 @@ const loadWasm = () => (wasm ??= init());
 const ICON = `<svg aria-hidden="true" viewBox="0 0 24 24" width="36" height="36"><path d="M12 16V4m0 0-4.5 4.5M12 4l4.5 4.5M4 15v3a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-3" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round"/></svg>`;
 
 const SHADOW = `<style>${STYLES}</style>
+<div class="root">
 <div class="dropzone" part="dropzone" role="button" tabindex="0">
   ${ICON}
   <span class="title" part="title"><slot name="title"></slot></span>
   <span class="hint" part="hint"><slot name="hint"></slot></span>
   <input class="input" type="file" hidden>
 </div>
+<div class="sources" part="sources">
+  <button type="button" class="choose-folder" part="button choose-folder"></button>
+  <input class="folder-input" type="file" webkitdirectory multiple hidden>
+</div>
 <p class="status" part="status" role="status" aria-live="polite"></p>
-<ul class="list" part="list" aria-label="Uploads"></ul>
-<p class="more" part="more"></p>`;
+<ul class="list" part="list"></ul>
+<p class="more" part="more"></p>
+<div class="review" part="review" hidden><button type="button" class="start" part="button start"></button></div>
+</div>`;
 
 // Outside a browser (server-side rendering imports the module too) there is
 // no HTMLElement to extend and nothing to define.
 const Base = globalThis.HTMLElement ?? class {};
 
 export class PresignedUploadElement extends Base {
-  static observedAttributes = ["multiple", "accept", "max-size"];
+  static formAssociated = true;
+  static observedAttributes = ["multiple", "accept", "lang", "paste", "auto-start", "name", "required", ...LIMITS.map(([attribute]) => attribute)];
 
   #getToken = null;
   #uploadOptions = {};
   #uploaderOptions = {};
+  #locale = null; // the locale property; null: the element's language
+  #t = new Translator();
   #uploader = null;
   #uploaderFor = null; // the endpoint, getToken and uploaderOptions #uploader was made with
   // The batch new files join: its uploader and the options it was made with.
@@ -65,32 +92,38 @@ export class PresignedUploadElement extends Base {
   #records = [];
   #rowOf = new WeakMap(); // row element -> record
   #drawing = false;
+  #thumbnails = new Thumbnails();
+  #form;
+  #disabled = false; // by its form (a disabled fieldset)
   #root;
-  #zone;
-  #input;
+  #zone; // the DropZone
+  #pageListens = false; // whether the document's pastes come here
   #status;
   #list;
   #more;
+  #start;
   #summary;
 
   constructor() {
     super();
+    this.#form = new FormField(this);
     this.#root = this.attachShadow({ mode: "open" });
     this.#root.innerHTML = SHADOW;
     const $ = (selector) => this.#root.querySelector(selector);
-    this.#zone = $(".dropzone");
-    this.#input = $(".input");
+    this.#zone = new DropZone(this.#root, (items) => this.#addFrom(items));
     this.#status = $(".status");
     this.#list = $(".list");
     this.#more = $(".more");
+    this.#start = $(".start");
     this.#summary = new UploadSummary((action) => {
       this.#actOnAll(action);
       this.#drawNow();
     });
     this.#list.before(this.#summary.element);
+    this.#useWords(this.#t);
     this.#wire();
     // Properties set before the element was upgraded (defined) shadow the accessors.
-    for (const name of ["getToken", "uploaderOptions", "uploadOptions"]) {
+    for (const name of ["getToken", "uploaderOptions", "uploadOptions", "locale"]) {
       if (Object.hasOwn(this, name)) {
         const value = this[name];
         delete this[name];
@@ -102,11 +135,103 @@ export class PresignedUploadElement extends Base {
   connectedCallback() {
     this.#render();
     // Fetch and compile the wasm while the user picks a file.
-    loadWasm().catch((e) => this.#announce(`The uploader could not load: ${e?.message ?? e}`));
+    loadWasm().catch((e) => this.#announce(this.#t.text("announce.loadFailed", { message: e?.message ?? e })));
+  }
+
+  disconnectedCallback() {
+    this.#listenToPage(false);
   }
 
   attributeChangedCallback() {
     this.#render();
+  }
+
+  /** The name its stored files' keys are submitted under, in a form. */
+  get name() { return this.getAttribute("name") ?? ""; }
+  set name(value) { this.setAttribute("name", value); }
+
+  /** Whether a form needs at least one stored file from it. */
+  get required() { return this.hasAttribute("required"); }
+  set required(value) { this.toggleAttribute("required", Boolean(value)); }
+
+  /** The keys of its stored files, in order: its form value. */
+  get keys() {
+    return this.#records.filter((r) => r.state === "done" && r.result).map((r) => r.result.key);
+  }
+
+  get form() { return this.#form.internals?.form ?? null; }
+  get validity() { return this.#form.internals?.validity; }
+  get validationMessage() { return this.#form.internals?.validationMessage ?? ""; }
+  get willValidate() { return this.#form.internals?.willValidate ?? false; }
+  checkValidity() { return this.#form.internals?.checkValidity() ?? true; }
+  reportValidity() { return this.#form.internals?.reportValidity() ?? true; }
+
+  /** Its form was reset: uploads still running are cancelled and every file leaves the list. */
+  formResetCallback() {
+    for (const record of [...this.#records]) this.#forget(record);
+    this.#thumbnails.clear();
+    this.#announce("");
+    this.#syncForm();
+    this.#draw();
+  }
+
+  /** A disabled fieldset (or form control) around it: it takes no files and no focus. */
+  formDisabledCallback(disabled) {
+    this.#disabled = disabled;
+    this.#root.querySelector(".root").inert = disabled;
+  }
+
+  /**
+   * Tells its form what it holds now: its value and whether it is valid.
+   * At once when files start (a form sent then must wait for them); when
+   * they end, with the next frame.
+   */
+  #syncForm() {
+    const counts = this.#counts();
+    const state = { name: this.name, keys: this.keys, required: this.required, busy: counts.running + counts.waiting, ready: counts.ready };
+    this.#form.update(state, this.#zone.element, this.#t);
+  }
+
+  /** Whether files upload as soon as they are added (the default); with
+   * `auto-start="false"` they wait in the list for `start()` or the Start
+   * button, and can be removed before. */
+  get autoStart() { return this.getAttribute("auto-start") !== "false"; }
+  set autoStart(value) { this.setAttribute("auto-start", String(Boolean(value))); }
+
+  /** Uploads every file waiting for the Start button. */
+  start() {
+    const ready = this.#records.filter((r) => r.state === "ready");
+    const started = ready.filter((record) => {
+      if (this.#emit("upload-start", this.#about(record))) return true;
+      this.#forget(record);
+      return false;
+    });
+    for (const record of started) this.#changed(Object.assign(record, { state: "queued" }));
+    if (started.length > 0) this.#enqueue(started);
+    this.#drawNow();
+  }
+
+  /** Where pastes are taken: `"focus"` (while the element holds the focus), `"page"` or `"none"`. */
+  get paste() {
+    const value = this.getAttribute("paste");
+    return value === "page" || value === "none" ? value : "focus";
+  }
+  set paste(value) { this.setAttribute("paste", value); }
+
+  #onPaste = (event) => {
+    if (this.paste === "none" || this.#disabled) return;
+    const files = filesToTake(event);
+    if (files.length === 0) return;
+    event.preventDefault();
+    this.#announce(this.#t.text("announce.pasted", { count: files.length }));
+    this.addFiles(files);
+  };
+
+  #listenToPage(on) {
+    if (on === this.#pageListens) return;
+    this.#pageListens = on;
+    if (on) document.addEventListener("paste", this.#onPaste);
+    else document.removeEventListener("paste", this.#onPaste);
   }
 
   /** Base URL of the signer (`""`: this page's origin). */
@@ -124,13 +249,47 @@ export class PresignedUploadElement extends Base {
   set accept(value) { this.setAttribute("accept", value); }
 
   /** Largest file in bytes, checked before any request; `null`: the signer decides. */
-  get maxSize() {
-    const n = Number(this.getAttribute("max-size"));
-    return this.hasAttribute("max-size") && Number.isFinite(n) && n >= 0 ? n : null;
+  get maxSize() { return readLimits(this).maxSize; }
+  set maxSize(value) { this.#setCount("max-size", value); }
+
+  /** Smallest file in bytes; `null`: none. */
+  get minSize() { return readLimits(this).minSize; }
+  set minSize(value) { this.#setCount("min-size", value); }
+
+  /** Most bytes of every file it holds together; `null`: no limit. */
+  get maxTotalSize() { return readLimits(this).maxTotalSize; }
+  set maxTotalSize(value) { this.#setCount("max-total-size", value); }
+
+  /** Most files it holds; `null`: no limit. */
+  get maxFiles() { return readLimits(this).maxFiles; }
+  set maxFiles(value) { this.#setCount("max-files", value); }
+
+  #setCount(attribute, value) {
+    if (value == null) this.removeAttribute(attribute);
+    else this.setAttribute(attribute, String(value));
   }
-  set maxSize(value) {
-    if (value == null) this.removeAttribute("max-size");
-    else this.setAttribute("max-size", String(value));
+
+  /** The words it uses: `{ lang, messages }` (missing messages come from
+   * the known locale of `lang`, then English); `null`: the locale of its
+   * language, its own `lang` or the nearest ancestor's. */
+  get locale() { return this.#locale; }
+  set locale(locale) {
+    if (locale != null && (typeof locale !== "object" || typeof locale.messages !== "object")) {
+      throw new TypeError("locale must be { lang, messages } or null");
+    }
+    this.#locale = locale ?? null;
+    this.#render();
+  }
+
+  /** The metadata name that carries a folder's files' relative paths (the
+   * `path-metadata` attribute; `"relative-path"` when it has no value);
+   * `null`: paths stay in the page. */
+  get pathMetadata() {
+    return this.hasAttribute("path-metadata") ? this.getAttribute("path-metadata") || "relative-path" : null;
+  }
+  set pathMetadata(value) {
+    if (value == null || value === false) this.removeAttribute("path-metadata");
+    else this.setAttribute("path-metadata", value === true ? "" : String(value));
   }
 
   /** Returns the signer's bearer token (or a promise of it); `null` sends none. */
@@ -160,35 +319,73 @@ export class PresignedUploadElement extends Base {
 
   /** Uploads these files, as if they had been dropped. */
   addFiles(files) {
-    let list = [...files];
+    this.#add([...files].map((file) => ({ file, relativePath: null })));
+  }
+
+  /** Opens the browser's folder chooser: every file in the folder, at every level. */
+  chooseFolder() {
+    this.#zone.chooseFolder();
+  }
+
+  /**
+   * Takes `items` (`{ file, relativePath }`): checks each against the
+   * limits, and uploads those it takes.
+   */
+  #add(items) {
+    let list = items;
     if (!this.multiple && list.length > 1) {
-      this.#announce(`One file at a time: ${list.length - 1} more not added.`);
+      this.#announce(this.#t.text("announce.oneAtATime", { count: list.length - 1 }));
       list = list.slice(0, 1);
     }
-    const accepted = [];
-    for (const file of list) {
-      const refusal = this.#refusal(file);
-      if (!refusal && !this.#emit("upload-start", { file })) continue;
-      const record = {
-        file, state: "queued", progress: null, fraction: 0, sent: 0, started: false,
-        error: null, retryable: !refusal, result: null, downloadUrl: null,
-        entry: null, index: -1, removed: false, row: null, dirty: true,
-      };
-      this.#records.push(record);
-      if (refusal) this.#failed(record, refusal);
-      else accepted.push(record);
-    }
-    if (accepted.length > 0) this.#enqueue(accepted);
+    const limits = readLimits(this);
+    const held = this.#held();
+    const taken = list.map((item) => this.#take(item, limits, held)).filter(Boolean);
+    if (this.autoStart && taken.length > 0) this.#enqueue(taken);
+    this.#syncForm();
     this.#draw();
+  }
+
+  /**
+   * Makes the record of one item: refused (and shown so), or taken (and
+   * counted in `held`) and returned; `null` when `upload-start` said no.
+   */
+  #take({ file, relativePath }, limits, held) {
+    const refused = refusal(file, limits, held);
+    const now = this.autoStart;
+    if (!refused && now && !this.#emit("upload-start", { file, relativePath })) return null;
+    const record = {
+      file, relativePath, state: now ? "queued" : "ready", progress: null, fraction: 0, sent: 0, started: false,
+      error: null, retryable: !refused, refused: refused?.limit ?? null, result: null, downloadUrl: null,
+      entry: null, index: -1, removed: false, row: null, dirty: true,
+    };
+    this.#records.push(record);
+    if (refused) {
+      this.#refuse(record, refused);
+      return null;
+    }
+    held.files += 1;
+    held.bytes += file.size;
+    return record;
+  }
+
+  /** Adds what a drop or a chooser gave, saying how many files its folders held. */
+  #addFrom(items) {
+    if (items.length === 0 || this.#disabled) return;
+    if (items.some((item) => item.relativePath)) this.#announce(this.#t.text("announce.folder", { count: items.length }));
+    this.#add(items);
   }
 
   /** Opens the browser's file chooser. */
   choose() {
-    this.#input.value = "";
-    this.#input.click();
+    this.#zone.choose();
   }
 
-  /** Adds `records` to the current batch (a new one for a new uploader or new options). */
+  /**
+   * Adds `records` to a batch of the current uploader: the shared one (a
+   * new one for a new uploader or new options), or, for a file whose
+   * relative path goes as metadata, one of its own (a batch's options are
+   * every file's).
+   */
   async #enqueue(records) {
     let uploader;
     try {
@@ -198,32 +395,67 @@ export class PresignedUploadElement extends Base {
       return;
     }
     records = records.filter((record) => !record.removed && !ENDED.has(record.state));
-    if (records.length === 0) return;
-    const options = { ...this.#uploadOptions, fileType: this.fileType };
+    const shared = records.filter((record) => !this.#metadataOf(record));
+    if (shared.length > 0) this.#addToShared(uploader, shared);
+    for (const record of records) {
+      const metadata = this.#metadataOf(record);
+      if (metadata) this.#startBatch(uploader, [record], metadata);
+    }
+  }
+
+  #addToShared(uploader, records) {
     const made = this.#batch;
     const same = made && made.uploader === uploader && made.options === this.#uploadOptions && made.fileType === this.fileType;
-    let entry;
-    let first = 0;
-    try {
-      if (same) {
-        entry = made.entry;
-        first = entry.batch.add(records.map((r) => r.file));
-      } else {
-        entry = { uploader, records: [], batch: null, progress: null };
-        entry.batch = uploader.uploadAll(records.map((r) => r.file), this.#batchOptions(entry, options));
-        this.#batches.add(entry);
-        this.#batch = { uploader, options: this.#uploadOptions, fileType: this.fileType, entry };
-      }
-    } catch (error) {
-      for (const record of records) this.#failed(record, error);
-      this.#draw();
+    if (same) {
+      this.#join(made.entry, records);
       return;
     }
+    const entry = this.#startBatch(uploader, records, null);
+    if (entry) this.#batch = { uploader, options: this.#uploadOptions, fileType: this.fileType, entry };
+  }
+
+  /** A new batch of `records`, with `metadata` besides uploadOptions'; `null` if it could not start. */
+  #startBatch(uploader, records, metadata) {
+    const options = { ...this.#uploadOptions, fileType: this.fileType };
+    if (metadata) options.metadata = { ...options.metadata, ...metadata };
+    const entry = { uploader, records: [], batch: null, progress: null };
+    try {
+      entry.batch = uploader.uploadAll(records.map((r) => r.file), this.#batchOptions(entry, options));
+    } catch (error) {
+      for (const record of records) this.#failed(record, error);
+      return null;
+    }
+    this.#batches.add(entry);
+    this.#place(entry, records, 0);
+    return entry;
+  }
+
+  /** Adds `records` to the batch of `entry`. */
+  #join(entry, records) {
+    let first;
+    try {
+      first = entry.batch.add(records.map((r) => r.file));
+    } catch (error) {
+      for (const record of records) this.#failed(record, error);
+      return;
+    }
+    this.#place(entry, records, first);
+  }
+
+  /** Notes where `records` sit in the batch of `entry`, from index `first`. */
+  #place(entry, records, first) {
     records.forEach((record, k) => {
       record.entry = entry;
       record.index = first + k;
       entry.records[first + k] = record;
     });
+  }
+
+  /** The metadata that carries the record's relative path, or `null`. */
+  #metadataOf(record) {
+    const name = this.pathMetadata;
+    // S3 metadata is printable ASCII: a path goes URI-encoded (decodeURI reads it).
+    return name && record.relativePath ? { [name]: encodeURI(record.relativePath) } : null;
   }
 
   /** The batch's callbacks, finding each file's record by its index. */
@@ -255,7 +487,7 @@ export class PresignedUploadElement extends Base {
           record.sent = Math.max(record.sent, progress.loaded);
         }
         this.#changed(record);
-        this.#emit("upload-progress", { file: record.file, progress });
+        this.#emit("upload-progress", this.#about(record, { progress }));
       },
       onFileComplete: (result, index) => {
         const record = recordAt(index);
@@ -283,9 +515,9 @@ export class PresignedUploadElement extends Base {
     if (record.entry !== entry || record.removed) return this.#release();
     Object.assign(record, { state: "done", fraction: 1, result, downloadUrl, askedLink: true, error: null });
     this.#changed(record);
-    if (this.#short()) this.#announce(`${record.file.name} uploaded.`);
+    if (this.#short()) this.#announce(this.#t.text("announce.uploaded", { name: labelOf(record) }));
     else this.#announceEnd();
-    this.#emit("upload-complete", { file: record.file, result, downloadUrl });
+    this.#emit("upload-complete", this.#about(record, { result, downloadUrl }));
     this.#release();
   }
 
@@ -295,11 +527,14 @@ export class PresignedUploadElement extends Base {
     Object.assign(record, { state: aborted ? "aborted" : "failed", error });
     this.#changed(record);
     if (this.#short()) {
-      this.#announce(aborted ? `${record.file.name}: cancelled.` : `${record.file.name} failed: ${error?.message || error}`);
+      const name = labelOf(record);
+      const message = error?.message || error;
+      const key = record.refused ? "announce.refused" : aborted ? "announce.cancelled" : "announce.failed";
+      this.#announce(this.#t.text(key, { name, message }));
     } else {
       this.#announceEnd();
     }
-    this.#emit("upload-error", { file: record.file, error });
+    this.#emit("upload-error", this.#about(record, { error }));
     this.#release();
   }
 
@@ -326,36 +561,48 @@ export class PresignedUploadElement extends Base {
     if (action === "retry-failed") {
       for (const record of live) if (record.state === "failed" && record.retryable) this.#retry(record);
     } else if (action === "cancel-all") {
-      for (const record of live) if (!ENDED.has(record.state)) this.#act("cancel", record);
+      for (const record of live) if (!ENDED.has(record.state) && !HELD.has(record.state)) this.#act("cancel", record);
     }
   }
 
   /** Starts a failed or cancelled file again: in its batch while its uploader is current. */
   #retry(record) {
     if (!ENDED.has(record.state) || record.state === "done") return;
-    if (!this.#emit("upload-start", { file: record.file })) return;
+    if (!this.#emit("upload-start", this.#about(record))) return;
     const { entry } = record;
     Object.assign(record, { state: "queued", error: null, fraction: 0, sent: 0, progress: null, started: false, result: null });
+    this.#syncForm(); // busy again: a form is not sent without it
     this.#changed(record);
-    if (entry && entry.uploader === this.#uploader && entry.batch.retry(record.index)) return;
+    if (entry && this.#batches.has(entry) && entry.uploader === this.#uploader && entry.batch.retry(record.index)) return;
     if (entry) entry.records[record.index] = undefined;
     record.entry = null;
     this.#enqueue([record]);
   }
 
+  /** The Remove button: the file leaves the list, and the focus stays in the widget. */
   #remove(record) {
+    const hadFocus = record.row && this.#root.activeElement && record.row.element.contains(this.#root.activeElement);
+    this.#forget(record);
+    this.#syncForm();
+    if (hadFocus || !this.#root.activeElement) this.#zone.element.focus();
+    this.#draw();
+  }
+
+  /** The file of `record` leaves the list (its upload, if running, is aborted). */
+  #forget(record) {
     record.removed = true;
     if (!ENDED.has(record.state)) record.entry?.batch.upload(record.index)?.abort();
-    const hadFocus = record.row && this.#root.activeElement && record.row.element.contains(this.#root.activeElement);
-    record.row?.element.remove();
-    record.row = null;
+    this.#dropRow(record);
     this.#records = this.#records.filter((r) => r !== record);
-    if (hadFocus || !this.#root.activeElement) this.#zone.focus();
-    this.#draw();
   }
 
   #cancelled() {
     return new UploadError("aborted", "the upload was cancelled before it started");
+  }
+
+  /** An event's detail about the file of `record`. */
+  #about(record, more = {}) {
+    return { file: record.file, relativePath: record.relativePath, ...more };
   }
 
   #emit(type, detail) {
@@ -364,16 +611,21 @@ export class PresignedUploadElement extends Base {
     }));
   }
 
-  /** Batches whose every file ended, of an uploader no longer current, are freed (and their hash workers stopped). */
+  /**
+   * Batches whose every file ended are freed, but for the one new files
+   * join; so is an uploader no longer current once none of its batches is
+   * left (its hash workers stop).
+   */
   #release() {
     for (const entry of this.#batches) {
-      if (entry.uploader === this.#uploader) continue;
+      if (entry === this.#batch?.entry && entry.uploader === this.#uploader) continue;
       if (entry.records.some((r) => r?.entry === entry && !r.removed && !ENDED.has(r.state))) continue;
       this.#batches.delete(entry);
       if (this.#batch?.entry === entry) this.#batch = null;
       queueMicrotask(() => {
         entry.batch.free();
-        if (![...this.#batches].some((e) => e.uploader === entry.uploader)) entry.uploader.free();
+        const idle = entry.uploader !== this.#uploader && ![...this.#batches].some((e) => e.uploader === entry.uploader);
+        if (idle) entry.uploader.free();
       });
     }
   }
@@ -408,11 +660,10 @@ export class PresignedUploadElement extends Base {
 
   /** In a long list, one announcement once every file has ended. */
   #announceEnd() {
-    const live = this.#records;
-    if (live.some((r) => !ENDED.has(r.state))) return;
-    const done = live.filter((r) => r.state === "done").length;
-    const failed = live.filter((r) => r.state === "failed").length;
-    this.#announce(`${done} of ${live.length} uploaded${failed ? `, ${failed} failed` : ""}.`);
+    const counts = this.#counts();
+    if (counts.done + counts.failed + counts.aborted < counts.total) return;
+    const key = counts.failed ? "announce.endedFailed" : "announce.ended";
+    this.#announce(this.#t.text(key, counts));
   }
 
   /** The records drawn as rows, in order. */
@@ -426,7 +677,7 @@ export class PresignedUploadElement extends Base {
       if (r === focused) return true;
       if (r.state === "done") return false;
       if (r.state === "failed" || r.state === "aborted") return failed++ < FAILED_ROWS;
-      if (r.state === "queued" && !r.started) return waiting++ < WAITING_ROWS;
+      if ((r.state === "queued" && !r.started) || r.state === "ready") return waiting++ < WAITING_ROWS;
       return true;
     });
   }
@@ -451,10 +702,7 @@ export class PresignedUploadElement extends Base {
     const visible = this.#visible();
     const shown = new Set(visible);
     for (const record of this.#records) {
-      if (record.row && !shown.has(record)) {
-        record.row.element.remove();
-        record.row = null;
-      }
+      if (record.row && !shown.has(record)) this.#dropRow(record);
     }
     // Rows keep their place: only new ones are inserted, before the next drawn row.
     let next = this.#list.firstElementChild;
@@ -463,10 +711,11 @@ export class PresignedUploadElement extends Base {
         record.row = new FileRow(record, (action, r) => {
           this.#act(action, r);
           this.#drawNow(); // what a click changed shows at once
-        });
+        }, this.#t);
         this.#rowOf.set(record.row.element, record);
         record.dirty = false;
         this.#list.insertBefore(record.row.element, next);
+        this.#preview(record);
         continue;
       }
       if (record.dirty) {
@@ -475,55 +724,114 @@ export class PresignedUploadElement extends Base {
       }
       next = record.row.element.nextElementSibling;
     }
-    // Links for stored files drawn later (a collapsed row that came back).
-    for (const record of visible) {
-      if (record.state === "done" && !record.askedLink && this.#batches.has(record.entry)) {
-        record.askedLink = true;
-        record.entry?.uploader.downloadUrl(record.result.key).then(({ url }) => {
-          record.downloadUrl = url;
-          this.#changed(record);
-        }, () => {});
-      }
-    }
+    this.#askLinks(visible);
     this.#drawSummary();
+    this.#syncForm();
+  }
+
+  /** Links for stored files drawn later (a collapsed row that came back), while their uploader lives. */
+  #askLinks(visible) {
+    for (const record of visible) {
+      const uploader = record.entry?.uploader;
+      if (record.state !== "done" || record.askedLink || !this.#lives(uploader)) continue;
+      record.askedLink = true;
+      uploader.downloadUrl(record.result.key).then(({ url }) => {
+        record.downloadUrl = url;
+        this.#changed(record);
+      }, () => {});
+    }
+  }
+
+  /** Whether `uploader` is not freed: the current one, or one a batch still uses. */
+  #lives(uploader) {
+    return Boolean(uploader) && (uploader === this.#uploader || [...this.#batches].some((e) => e.uploader === uploader));
+  }
+
+  /** Asks for the preview of an image's row, shown once made (if the row is still there). */
+  #preview(record) {
+    const row = record.row;
+    this.#thumbnails.request(record, record.file).then((url) => {
+      if (url && record.row === row) row.showThumbnail(url);
+    });
+  }
+
+  /** Takes a record's row out of the list, if drawn, and lets its preview go. */
+  #dropRow(record) {
+    record.row?.element.remove();
+    record.row = null;
+    this.#thumbnails.release(record);
   }
 
   #drawSummary() {
-    const counts = { total: 0, done: 0, failed: 0, aborted: 0, waiting: 0, running: 0, retryable: 0 };
-    let size = 0;
-    let settled = 0;
+    const counts = this.#counts();
+    const ended = counts.done + counts.failed + counts.aborted;
+    counts.fraction = counts.size > 0 ? counts.settled / counts.size : counts.total > 0 && ended === counts.total ? 1 : 0;
+    Object.assign(counts, this.#pace(counts));
+    this.#summary.update(counts);
+    const hidden = (state) => this.#records.filter((r) => r.state === state && !r.started && !r.row).length;
+    const more = (key, count) => (count > 0 ? this.#t.text(key, { count }) : "");
+    this.#more.textContent = more("more.waiting", hidden("queued")) || more("more.ready", hidden("ready"));
+    this.#drawReview(counts.ready);
+  }
+
+  /** The Start button, while files wait for it: "Upload 3 files". */
+  #drawReview(ready) {
+    const review = this.#start.parentElement;
+    const focused = this.#root.activeElement === this.#start;
+    review.hidden = ready === 0;
+    this.#start.textContent = this.#t.text("review.start", { count: ready });
+    // Started, the button goes: its files' first row takes the focus.
+    if (focused && review.hidden) (this.#records.find((r) => r.row && !ENDED.has(r.state))?.row.element ?? this.#zone.element).focus();
+  }
+
+  /** The rate and time left of the running batches: one's own, or their sum's. */
+  #pace({ size, settled }) {
+    const running = [...this.#batches].filter((e) => e.progress && e.records.some((r) => r && !ENDED.has(r.state)));
+    if (running.length === 1) return { bytesPerSecond: running[0].progress.bytesPerSecond, etaSeconds: running[0].progress.etaSeconds };
+    const bytesPerSecond = running.reduce((sum, e) => sum + (e.progress.bytesPerSecond || 0), 0);
+    return { bytesPerSecond, etaSeconds: bytesPerSecond > 0 ? (size - settled) / bytesPerSecond : null };
+  }
+
+  /**
+   * How many files are in each state, their bytes (`size`) and the bytes
+   * settled; refused files are no uploads and are only counted (`refused`).
+   */
+  #counts() {
+    const counts = {
+      rows: 0, total: 0, done: 0, failed: 0, aborted: 0, ready: 0, resumable: 0, waiting: 0, running: 0, retryable: 0,
+      refused: 0, size: 0, settled: 0,
+    };
     for (const r of this.#records) {
+      counts.rows++;
+      if (r.refused) {
+        counts.refused++;
+        continue;
+      }
       counts.total++;
-      if (r.state === "done") counts.done++;
-      else if (r.state === "failed") counts.failed++;
-      else if (r.state === "aborted") counts.aborted++;
+      if (ENDED.has(r.state) || HELD.has(r.state)) counts[r.state]++;
       else if (r.state === "queued") counts.waiting++;
       else counts.running++;
       if (r.state === "failed" && r.retryable) counts.retryable++;
-      size += r.file.size;
-      settled += ENDED.has(r.state) ? r.file.size : Math.min(r.sent, r.file.size);
+      counts.size += r.file.size;
+      counts.settled += ENDED.has(r.state) ? r.file.size : Math.min(r.sent, r.file.size);
     }
-    const progress = this.#batch?.entry.progress;
-    counts.fraction = size > 0 ? settled / size : counts.total > 0 && counts.done + counts.failed + counts.aborted === counts.total ? 1 : 0;
-    counts.bytesPerSecond = progress?.bytesPerSecond ?? 0;
-    counts.etaSeconds = progress?.etaSeconds ?? null;
-    this.#summary.update(counts);
-    const waitingHidden = this.#records.filter((r) => r.state === "queued" && !r.started && !r.row).length;
-    this.#more.textContent = waitingHidden > 0 ? `and ${waitingHidden} more waiting` : "";
+    return counts;
   }
 
-  #refusal(file) {
-    if (this.hasAttribute("max-size") && this.maxSize === null) {
-      return new UploadError("bad_request", `the max-size attribute "${this.getAttribute("max-size")}" is not a number of bytes`);
-    }
-    const max = this.maxSize;
-    if (max !== null && file.size > max) {
-      return new UploadError("too_large", `${file.name} is ${formatBytes(file.size)}; the limit is ${formatBytes(max)}.`);
-    }
-    if (!accepts(this.accept, file)) {
-      return new UploadError("unsupported_type", `${file.name} is not an accepted type (${this.accept}).`);
-    }
-    return null;
+  /** What the limits count: the files it holds (refused ones aside) and their bytes. */
+  #held() {
+    const kept = this.#records.filter((r) => !r.refused);
+    return { files: kept.length, bytes: kept.reduce((sum, r) => sum + r.file.size, 0) };
+  }
+
+  /** A file the limits refuse: its row says why, and nothing is sent for it. */
+  #refuse(record, { limit, code, values }) {
+    const t = this.#t;
+    const words = { ...values, name: labelOf(record) };
+    for (const size of ["size", "min", "max", "total"]) if (size in words) words[size] = t.bytes(words[size]);
+    const error = new UploadError(code, t.text(`refuse.${limit}`, words));
+    this.#emit("upload-refused", this.#about(record, { limit, error }));
+    this.#failed(record, error);
   }
 
   #announce(text) {
@@ -531,57 +839,53 @@ export class PresignedUploadElement extends Base {
   }
 
   #render() {
-    this.#input.multiple = this.multiple;
-    this.#input.accept = this.accept;
-    const title = this.multiple ? "Drop files here" : "Drop a file here";
-    const limits = [
-      this.maxSize !== null ? `up to ${formatBytes(this.maxSize)}` : "",
-      this.accept ? this.accept.split(",").map((t) => t.trim()).join(", ") : "",
+    this.#translate();
+    this.#listenToPage(this.isConnected && this.paste === "page");
+    this.#zone.input.multiple = this.multiple;
+    this.#zone.input.accept = this.accept;
+    this.#root.querySelector(".sources").hidden = !this.multiple;
+    const t = this.#t;
+    const words = this.#limitWords();
+    this.#root.querySelector('slot[name="title"]').textContent = t.text(this.multiple ? "zone.title.many" : "zone.title.one");
+    this.#root.querySelector('slot[name="hint"]').textContent = words
+      ? t.text("zone.hint.limits", { limits: words })
+      : t.text("zone.hint");
+    this.#syncForm(); // `name` or `required` may have changed, or the message's words
+  }
+
+  /** The limits in words, for the drop zone's hint ("up to 10 MB · image/*"). */
+  #limitWords() {
+    const t = this.#t;
+    const limits = readLimits(this);
+    const size = (key, n) => (n !== null ? t.text(key, { size: t.bytes(n) }) : "");
+    return [
+      size("limit.min-size", limits.minSize),
+      size("limit.max-size", limits.maxSize),
+      size("limit.max-total-size", limits.maxTotalSize),
+      limits.maxFiles !== null ? t.text("limit.max-files", { count: limits.maxFiles }) : "",
+      limits.accept ? limits.accept.split(",").map((a) => a.trim()).join(", ") : "",
     ].filter(Boolean).join(" · ");
-    this.#root.querySelector('slot[name="title"]').textContent = title;
-    this.#root.querySelector('slot[name="hint"]').textContent =
-      `or click, or press Enter, to choose${limits ? ` (${limits})` : ""}`;
+  }
+
+  /** Takes the locale now in force, and redraws every word in it when it changed. */
+  #translate() {
+    const locale = this.#locale ?? localeFor(this.closest("[lang]")?.getAttribute("lang"));
+    if (this.#t.locale !== locale) this.#useWords(new Translator(locale));
+  }
+
+  #useWords(t) {
+    this.#t = t;
+    this.#root.querySelector(".root").lang = t.lang;
+    this.#root.querySelector(".choose-folder").textContent = t.text("zone.folder");
+    this.#list.setAttribute("aria-label", this.#t.text("list.label"));
+    this.#summary.translate(this.#t);
+    for (const record of this.#records) record.row?.translate(this.#t);
+    this.#drawSummary();
   }
 
   #wire() {
-    const zone = this.#zone;
-    zone.addEventListener("click", () => this.choose());
-    zone.addEventListener("keydown", (e) => {
-      if (e.key === "Enter") {
-        e.preventDefault();
-        this.choose();
-      } else if (e.key === " ") {
-        e.preventDefault(); // no page scroll; a button acts on Space's release
-      }
-    });
-    zone.addEventListener("keyup", (e) => {
-      if (e.key === " ") this.choose();
-    });
-    const dragging = (on) => zone.toggleAttribute("data-dragging", on);
-    const withFiles = (e) => [...(e.dataTransfer?.types ?? [])].includes("Files");
-    zone.addEventListener("dragenter", (e) => {
-      if (!withFiles(e)) return;
-      e.preventDefault();
-      dragging(true);
-    });
-    zone.addEventListener("dragover", (e) => {
-      if (!withFiles(e)) return;
-      e.preventDefault();
-      e.dataTransfer.dropEffect = "copy";
-      dragging(true);
-    });
-    zone.addEventListener("dragleave", (e) => {
-      if (!zone.contains(e.relatedTarget)) dragging(false);
-    });
-    zone.addEventListener("drop", (e) => {
-      e.preventDefault();
-      dragging(false);
-      if (e.dataTransfer?.files?.length) this.addFiles(e.dataTransfer.files);
-    });
-    this.#input.addEventListener("change", () => {
-      if (this.#input.files?.length) this.addFiles(this.#input.files);
-      this.#input.value = "";
-    });
+    this.#start.addEventListener("click", () => this.start());
+    this.addEventListener("paste", this.#onPaste);
   }
 }
 

@@ -45,6 +45,7 @@ export const STYLES = `
 }
 :host([hidden]) { display: none; }
 *, *::before, *::after { box-sizing: inherit; }
+.root[inert] { opacity: 0.55; }
 [hidden] { display: none !important; }
 
 .dropzone {
@@ -80,6 +81,7 @@ export const STYLES = `
   white-space: nowrap;
 }
 
+.sources { display: flex; justify-content: center; gap: 0.4rem; margin: 0.5rem 0 0; }
 .status { margin: 0.5rem 0 0; min-height: 1.4em; color: var(--_muted); font-size: 0.9em; }
 .status:empty { display: none; }
 
@@ -97,6 +99,14 @@ export const STYLES = `
 .summary-actions { display: flex; gap: 0.4rem; justify-content: flex-end; }
 .summary-actions:not(:has(button:not([hidden]))) { display: none; }
 button.cancel-all:hover { border-color: var(--_err); color: var(--_err); }
+.review { display: flex; justify-content: flex-end; margin: var(--_gap) 0 0; }
+button.start, button.start:hover {
+  background: var(--_accent);
+  border-color: var(--_accent);
+  color: var(--_bg);
+  font-weight: 600;
+  padding: 0.4rem 1rem;
+}
 .more { margin: 0.5rem 0 0; color: var(--_muted); font-size: 0.9em; }
 .more:empty { display: none; }
 
@@ -111,7 +121,18 @@ button.cancel-all:hover { border-color: var(--_err); color: var(--_err); }
   gap: 0.4rem;
 }
 .head { display: flex; gap: 0.75rem; align-items: baseline; min-width: 0; }
-.name { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; flex: 1; }
+.thumb {
+  width: 3rem;
+  height: 3rem;
+  flex: none;
+  align-self: center;
+  object-fit: contain;
+  border-radius: 4px;
+  background: var(--_track);
+}
+.label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; flex: 1; min-width: 0; }
+.name { font-weight: 600; }
+.path { color: var(--_muted); }
 .size { color: var(--_muted); font-size: 0.9em; font-variant-numeric: tabular-nums; white-space: nowrap; }
 
 .progress {

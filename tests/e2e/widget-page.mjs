@@ -2,7 +2,9 @@
 // root, for the Playwright tests (demo page, widget, Vite app).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setUp } from './fixture.mjs';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 export const artifacts = join(repo, 'artifacts');
@@ -22,6 +24,7 @@ export function rows(page, widget = 'presigned-upload') {
         name: text('file-name'),
         state: row.dataset.state,
         code: row.dataset.code ?? null,
+        phase: text('phase'),
         error: text('error'),
         key: text('key'),
         href: link && !link.hidden ? link.href : null,
@@ -86,3 +89,114 @@ export async function checkStateLooks(page, name) {
   await page.emulateMedia({ colorScheme: 'light' });
   return found;
 }
+
+/**
+ * What widget tests start: setUp (fixture.mjs) with the fault proxy, a
+ * signer configured by `config` (TOML written to presign.toml) and serving
+ * the test's own pages from `work/www`: a page of another address space
+ * (e.g. one Playwright fulfilled) may not reach the loopback store.
+ */
+export function setUpWidget(prefix, config = '') {
+  return setUp(prefix, {
+    proxied: true,
+    prepare: (work) => {
+      writeFileSync(join(work, 'presign.toml'), config);
+      mkdirSync(join(work, 'www'));
+    },
+    args: (work) => ['--config', join(work, 'presign.toml')],
+    options: (work) => ({ wwwDir: join(work, 'www') }),
+  });
+}
+
+let pages = 0;
+
+/**
+ * Opens a page of the signer's origin holding `body` and the widget's
+ * module (`lang`: the page's language), once the element is defined and
+ * the first frame painted. Returns `{ page, errors }` (uncaught page errors).
+ */
+export async function widgetPage({ browser, server, work }, body, { lang = 'en', head = '' } = {}) {
+  const name = `widget-test-${++pages}.html`;
+  writeFileSync(join(work, 'www', name), `<!doctype html><html lang="${lang}"><head><meta charset="utf-8">
+    <title>widget test</title><meta name="color-scheme" content="light dark">
+    <style>body { font-family: system-ui, sans-serif; margin: 2rem; background: Canvas; color: CanvasText; }</style>
+    <script type="module" src="/pkg/widget/presigned-upload-element.js"></script>${head}</head>
+    <body><main><h1>Widget</h1>${body}</main></body></html>`);
+  const page = await browser.newPage({ viewport: { width: 800, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  // Playwright turns on file-chooser interception when the first listener is
+  // added, asynchronously: a key pressed right after waitForEvent('filechooser')
+  // could open the native dialog instead, and no event comes. One listener for
+  // the page's whole life, set before it loads, closes that race.
+  page.on('filechooser', () => {});
+  await page.goto(`${server.url}/${name}`);
+  await page.waitForFunction(() => customElements.get('presigned-upload') !== undefined);
+  // Input before the first frame is painted may be dropped (Chromium's paint holding).
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  return { page, errors };
+}
+
+const EVENTS = ['upload-start', 'upload-progress', 'upload-complete', 'upload-error', 'upload-refused'];
+
+/** Records the widget's events (plain data) in window.events. */
+export function recordEvents(page, selector = 'presigned-upload') {
+  return page.evaluate(async ({ selector, types }) => {
+    const { UploadError } = await import('/pkg/presigned_upload.js');
+    window.events = [];
+    for (const type of types) {
+      document.querySelector(selector).addEventListener(type, (e) => window.events.push({
+        type,
+        name: e.detail.file.name,
+        relativePath: e.detail.relativePath,
+        limit: e.detail.limit,
+        uploadId: e.detail.progress?.uploadId,
+        result: e.detail.result,
+        code: e.detail.error?.code,
+        message: e.detail.error?.message,
+        status: e.detail.error?.status,
+        isUploadError: e.detail.error ? e.detail.error instanceof UploadError : undefined,
+      }));
+    }
+  }, { selector, types: EVENTS });
+}
+
+/** The recorded events of one type. */
+export const events = (page, type) => page.evaluate((type) => window.events.filter((e) => e.type === type), type);
+
+/**
+ * Makes files of random bytes in the page (`specs`: `[name, size, type?]`)
+ * and drops them on the widget's drop zone as one DataTransfer; returns
+ * each file's SHA-256 (hex) by name.
+ */
+export function dropGenerated(page, specs, selector = 'presigned-upload') {
+  return page.evaluate(async ({ specs, selector }) => {
+    const hex = (buf) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    const transfer = new DataTransfer();
+    const hashes = {};
+    for (const [name, size, type = 'application/octet-stream'] of specs) {
+      const bytes = new Uint8Array(size);
+      for (let o = 0; o < size; o += 65536) crypto.getRandomValues(bytes.subarray(o, Math.min(size, o + 65536)));
+      hashes[name] = hex(await crypto.subtle.digest('SHA-256', bytes));
+      transfer.items.add(new File([bytes], name, { type }));
+    }
+    const zone = document.querySelector(selector).shadowRoot.querySelector('[part~="dropzone"]');
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true, composed: true }));
+    }
+    return hashes;
+  }, { specs, selector });
+}
+
+/** Records every announcement of the widget's live region in window.announced. */
+export function watchAnnouncements(page, selector = 'presigned-upload') {
+  return page.evaluate((selector) => {
+    window.announced = [];
+    const status = document.querySelector(selector).shadowRoot.querySelector('[part~="status"]');
+    new MutationObserver(() => status.textContent && window.announced.push(status.textContent))
+      .observe(status, { childList: true, characterData: true, subtree: true });
+  }, selector);
+}
+
+/** What the widget's live region announced so far. */
+export const announced = (page) => page.evaluate(() => window.announced);

@@ -9,8 +9,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setUp, tearDown } from './fixture.mjs';
-import { artifacts, assertStored, checkStateLooks, rowReaches, rows, settled, sha256 } from './widget-page.mjs';
+import { tearDown } from './fixture.mjs';
+import {
+  artifacts, assertStored, checkStateLooks, dropGenerated, events, recordEvents, rowReaches, rows, settled, setUpWidget, sha256,
+  widgetPage as openWidgetPage,
+} from './widget-page.mjs';
 
 const MIB = 1024 * 1024;
 // The signer's policy: file type "small" takes at most 1 MB (for the 413).
@@ -22,63 +25,12 @@ let work;
 
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
-  ({ proxy, server, browser, work } = await setUp('presign-widget-', {
-    proxied: true,
-    prepare: (work) => {
-      writeFileSync(join(work, 'presign.toml'), POLICY);
-      mkdirSync(join(work, 'www'));
-    },
-    args: (work) => ['--config', join(work, 'presign.toml')],
-    // The test pages are files the signer serves: a page of another address
-    // space (e.g. one Playwright fulfilled) may not reach the loopback store.
-    options: (work) => ({ wwwDir: join(work, 'www') }),
-  }));
+  ({ proxy, server, browser, work } = await setUpWidget('presign-widget-', POLICY));
 });
 after(() => tearDown({ proxy, server, browser, work }));
 
 // A page of the signer's origin holding `body`, with the widget's module.
-let pages = 0;
-async function widgetPage(body) {
-  const name = `widget-test-${++pages}.html`;
-  writeFileSync(join(work, 'www', name), `<!doctype html><html lang="en"><head><meta charset="utf-8">
-    <title>widget test</title><meta name="color-scheme" content="light dark">
-    <style>body { font-family: system-ui, sans-serif; margin: 2rem; background: Canvas; color: CanvasText; }</style>
-    <script type="module" src="/pkg/widget/presigned-upload-element.js"></script></head>
-    <body><main><h1>Widget</h1>${body}</main></body></html>`);
-  const page = await browser.newPage({ viewport: { width: 800, height: 900 } });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e));
-  // Playwright turns on file-chooser interception when the first listener is
-  // added, asynchronously: a key pressed right after waitForEvent('filechooser')
-  // could open the native dialog instead, and no event comes. One listener for
-  // the page's whole life, set before it loads, closes that race.
-  page.on('filechooser', () => {});
-  await page.goto(`${server.url}/${name}`);
-  await page.waitForFunction(() => customElements.get('presigned-upload') !== undefined);
-  // Input before the first frame is painted may be dropped (Chromium's paint holding).
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-  return { page, errors };
-}
-
-// Records the widget's events (plain data) in window.events.
-const recordEvents = (page, selector = 'presigned-upload') => page.evaluate(async (selector) => {
-  const { UploadError } = await import('/pkg/presigned_upload.js');
-  window.events = [];
-  for (const type of ['upload-start', 'upload-progress', 'upload-complete', 'upload-error']) {
-    document.querySelector(selector).addEventListener(type, (e) => window.events.push({
-      type,
-      name: e.detail.file.name,
-      uploadId: e.detail.progress?.uploadId,
-      result: e.detail.result,
-      code: e.detail.error?.code,
-      message: e.detail.error?.message,
-      status: e.detail.error?.status,
-      isUploadError: e.detail.error ? e.detail.error instanceof UploadError : undefined,
-    }));
-  }
-}, selector);
-
-const events = (page, type) => page.evaluate((type) => window.events.filter((e) => e.type === type), type);
+const widgetPage = (body) => openWidgetPage({ browser, server, work }, body);
 
 // The composite checksum S3 computes: SHA-256 over the parts' raw digests, "-N".
 function composite(bytes, partSize) {
@@ -99,22 +51,7 @@ test('three files dropped at once (DataTransfer) upload, each stored byte for by
   // The multipart file's first part waits at the proxy, so the in-progress state can be seen.
   await proxy.faults({ match: ['three-c.bin', 'partNumber=1&'], method: 'PUT', delayMs: 2500, times: 1 });
   const specs = [['three-a.bin', 150_000], ['three-b.bin', 3 * 1000 * 1000], ['three-c.bin', 18 * MIB]];
-  const hashes = await page.evaluate(async (specs) => {
-    const hex = (buf) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');
-    const transfer = new DataTransfer();
-    const hashes = {};
-    for (const [name, size] of specs) {
-      const bytes = new Uint8Array(size);
-      for (let o = 0; o < size; o += 65536) crypto.getRandomValues(bytes.subarray(o, Math.min(size, o + 65536)));
-      hashes[name] = hex(await crypto.subtle.digest('SHA-256', bytes));
-      transfer.items.add(new File([bytes], name, { type: 'application/octet-stream' }));
-    }
-    const zone = document.querySelector('presigned-upload').shadowRoot.querySelector('[part~="dropzone"]');
-    for (const type of ['dragenter', 'dragover', 'drop']) {
-      zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true, composed: true }));
-    }
-    return hashes;
-  }, specs);
+  const hashes = await dropGenerated(page, specs);
 
   await rowReaches(page, { name: 'three-c.bin', state: 'uploading', minValue: 10 });
   violations.push(...await checkStateLooks(page, 'in-progress'));

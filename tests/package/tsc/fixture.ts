@@ -22,10 +22,13 @@ import init, {
 } from "presigned-upload";
 import * as bundler from "presigned-upload/bundler";
 import {
+  addLocale,
   define,
   DEFAULT_NAME,
   PresignedUploadElement,
+  type RefusalLimit,
   type UploadCompleteDetail,
+  type WidgetLocale,
   type WidgetUploaderOptions,
   type WidgetUploadOptions,
 } from "presigned-upload/widget";
@@ -129,6 +132,34 @@ export function widget(): PresignedUploadElement {
   return typed;
 }
 
+// The widget's input, limits, review step, form use and words.
+export function widgetInForm(form: HTMLFormElement): string[] {
+  const el = document.createElement("presigned-upload");
+  el.minSize = 1;
+  el.maxTotalSize = 50_000_000;
+  el.maxFiles = 20;
+  el.pathMetadata = "relative-path";
+  el.paste = "page";
+  el.autoStart = false;
+  el.name = "attachment";
+  el.required = true;
+  form.append(el);
+  el.addEventListener("upload-refused", (e) => {
+    const limit: RefusalLimit = e.detail.limit;
+    console.log(limit, e.detail.error.message, e.detail.relativePath ?? e.detail.file.name);
+  });
+  el.addEventListener("upload-complete", (e) => console.log(e.detail.relativePath));
+  const fr: WidgetLocale = { lang: "fr", messages: { "zone.title.many": "Déposez des fichiers ici", "summary.waiting": { one: "{count} attend", other: "{count} attendent" } } };
+  addLocale(fr);
+  el.locale = fr;
+  el.locale = null;
+  el.chooseFolder();
+  el.start();
+  const valid: boolean = el.checkValidity() && el.reportValidity() && el.willValidate && !el.validity.valueMissing;
+  console.log(valid, el.validationMessage, el.form?.id);
+  return el.keys;
+}
+
 // Misuse that must not compile.
 // @ts-expect-error: not an error code
 export const badCode: UploadErrorCode = "oops";
@@ -156,3 +187,9 @@ export const setWorkers = (u: Uploader) => (u.hashWorkers = 3);
 export const widgetFileType: WidgetUploadOptions = { fileType: "x" };
 // @ts-expect-error: event details are typed
 document.createElement("presigned-upload").addEventListener("upload-complete", (e) => e.detail.nope);
+// @ts-expect-error: not a paste mode
+document.createElement("presigned-upload").paste = "always";
+// @ts-expect-error: a plural message needs its "other" form
+export const badLocale: WidgetLocale = { lang: "fr", messages: { "summary.waiting": { one: "{count} attend" } } };
+// @ts-expect-error: the keys are read-only
+document.createElement("presigned-upload").keys = [];
