@@ -50,12 +50,11 @@ export async function startCspProxy(targetUrl, csp) {
  * at: the policy's violations (as the page's `securitypolicyviolation`
  * events report them: directive and blocked URI), uncaught errors, the
  * package's warnings (a hash worker that fails to load warns, and hashing
- * falls back to the main thread), the workers started, and every request
- * (`url`, `at`: when, in ms).
+ * falls back to the main thread), and the workers started.
  */
 export async function openRecorded(browser, url) {
   const page = await browser.newPage();
-  const seen = { violations: [], errors: [], warnings: [], workers: [], requests: [] };
+  const seen = { violations: [], errors: [], warnings: [], workers: [] };
   await page.exposeFunction('__cspViolation', (v) => seen.violations.push(v));
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) =>
@@ -64,7 +63,6 @@ export async function openRecorded(browser, url) {
   page.on('pageerror', (e) => seen.errors.push(e));
   page.on('console', (m) => m.type() === 'warning' && m.text().includes('presigned-upload') && seen.warnings.push(m.text()));
   page.on('worker', (w) => seen.workers.push(new URL(w.url()).pathname));
-  page.on('request', (r) => seen.requests.push({ url: r.url(), at: Date.now() }));
   await page.goto(url);
   return { page, seen };
 }
