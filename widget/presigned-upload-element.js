@@ -51,8 +51,7 @@ const loadWasm = () => (wasm ??= init());
 
 const ICON = `<svg aria-hidden="true" viewBox="0 0 24 24" width="36" height="36"><path d="M12 16V4m0 0-4.5 4.5M12 4l4.5 4.5M4 15v3a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-3" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" stroke-linejoin="round"/></svg>`;
 
-const SHADOW = `<style>${STYLES}</style>
-<div class="root">
+const SHADOW = `<div class="root">
 <div class="dropzone" part="dropzone" role="button" tabindex="0">
   ${ICON}
   <span class="title" part="title"><slot name="title"></slot></span>
@@ -68,6 +67,19 @@ const SHADOW = `<style>${STYLES}</style>
 <p class="more" part="more"></p>
 <div class="review" part="review" hidden><button type="button" class="start" part="button start"></button></div>
 </div>`;
+
+// The styles as one constructable stylesheet shared by every element: a
+// strict Content-Security-Policy (style-src 'self') blocks a <style> element
+// but not adoptedStyleSheets. Made on first use, so that importing the module
+// outside a browser (server-side rendering) creates nothing.
+let sheet = null;
+function adoptStyles(root) {
+  if (sheet === null) {
+    sheet = new CSSStyleSheet();
+    sheet.replaceSync(STYLES);
+  }
+  root.adoptedStyleSheets = [sheet];
+}
 
 // Outside a browser (server-side rendering imports the module too) there is
 // no HTMLElement to extend and nothing to define.
@@ -108,6 +120,7 @@ export class PresignedUploadElement extends Base {
     super();
     this.#form = new FormField(this);
     this.#root = this.attachShadow({ mode: "open" });
+    adoptStyles(this.#root);
     this.#root.innerHTML = SHADOW;
     const $ = (selector) => this.#root.querySelector(selector);
     this.#zone = new DropZone(this.#root, (items) => this.#addFrom(items));

@@ -3,7 +3,8 @@
 // declarations are documented and free of `any`, and it loads in Node with
 // `UploadError` a real exported class that the wasm's own errors are
 // instances of, and `checksums()` (on the main thread: Node has no Worker)
-// gives node:crypto's digests.
+// gives node:crypto's digests; and presigned-upload/react and
+// presigned-upload/widget import and render on a server without a DOM.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -27,7 +28,7 @@ test('the typed fixture compiles with tsc --strict against the packed package', 
 });
 
 test('every exported declaration has an @example, every class member a doc comment, no any', () => {
-  const files = ['presigned_upload.d.ts', 'bundler/presigned_upload.d.ts', 'widget/presigned-upload-element.d.ts'];
+  const files = ['presigned_upload.d.ts', 'bundler/presigned_upload.d.ts', 'widget/presigned-upload-element.d.ts', 'react/index.d.ts'];
   for (const file of files) assert.ok(existsSync(join(installed, file)), `the package lacks ${file}`);
   assert.deepEqual(files.flatMap((f) => problems(join(installed, f))), []);
 });
@@ -72,4 +73,29 @@ test('in Node, the wasm rejects with instances of the exported UploadError, chec
     widget: ['function', true],
     bundler: true,
   });
+});
+
+test('server rendering: presigned-upload/react and /widget import and render in Node without touching window', () => {
+  // \`window\` throws when read (\`typeof window\` too); React and react-dom
+  // come from the repository's dev dependencies.
+  const script = `
+    Object.defineProperty(globalThis, "window", { get() { throw new Error("touched window"); } });
+    const widget = await import("presigned-upload/widget");
+    const { PresignedUpload, useUploader } = await import("presigned-upload/react");
+    const { createElement: h } = await import("react");
+    const { renderToString } = await import("react-dom/server");
+    function Hook() {
+      const { ready, files, progress, busy } = useUploader();
+      return h("p", { id: "hook" }, \`\${ready} \${files.length} \${progress.fraction} \${busy}\`);
+    }
+    const html = renderToString(h("div", null,
+      h(PresignedUpload, { fileType: "docs", multiple: true, id: "w", onUploadComplete: () => {} },
+        h("span", { slot: "hint" }, "Drop here")),
+      h(Hook)));
+    console.log(JSON.stringify({ html, defined: widget.define() === undefined }));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: fixture, encoding: 'utf8' });
+  const { html, defined } = JSON.parse(out);
+  assert.equal(defined, true);
+  assert.match(html, /<presigned-upload id="w"><span slot="hint">Drop here<\/span><\/presigned-upload>/);
+  assert.match(html, /<p id="hook">false 0 0 false<\/p>/);
 });
