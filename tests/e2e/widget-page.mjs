@@ -77,6 +77,7 @@ export async function checkStateLooks(page, name) {
   const found = [];
   for (const colorScheme of ['light', 'dark']) {
     await page.emulateMedia({ colorScheme });
+    await transitionsDone(page);
     await page.screenshot({ path: join(artifacts, `widget-${name}-${colorScheme}.png`), fullPage: true });
     const violations = await page.evaluate(async () => {
       const result = await window.axe.run(document, { resultTypes: ['violations'] });
@@ -88,6 +89,21 @@ export async function checkStateLooks(page, name) {
   }
   await page.emulateMedia({ colorScheme: 'light' });
   return found;
+}
+
+/**
+ * Resolves once the colour-scheme change has been styled and every CSS
+ * transition it started (in the page and in shadow roots) has ended: axe
+ * must not measure a colour halfway between light and dark.
+ */
+async function transitionsDone(page) {
+  await page.evaluate(async () => {
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const roots = [document, ...[...document.querySelectorAll('*')].filter((e) => e.shadowRoot).map((e) => e.shadowRoot)];
+    const ending = roots.flatMap((root) => root.getAnimations())
+      .filter((a) => a.effect?.getComputedTiming().endTime !== Infinity);
+    await Promise.all(ending.map((a) => a.finished.catch(() => {})));
+  });
 }
 
 /**
