@@ -294,10 +294,17 @@ before(async () => {
     await sleep(100);
   }
 
-  // The bucket's CORS, as production sets it: the page's origin only.
-  execFileSync(bin, ['--store', 's3', '--data-dir', join(work, 'cors-data'), '--allow-origin', origin, 'cors', 'apply'], {
-    env: { ...process.env, ...storeEnv, PRESIGN_JWT_SECRET: JWT_SECRET }, stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  // The bucket's CORS, as production sets it: the page's origin only. On
+  // each node's own endpoint: Garage passes bucket settings on to the other
+  // nodes in the background, so through HAProxy the read-back that `cors
+  // apply` does may reach a node that has not got the rule yet (and so
+  // might a browser's preflight).
+  for (const n of [1, 2, 3]) {
+    execFileSync(bin, ['--store', 's3', '--data-dir', join(work, 'cors-data'), '--allow-origin', origin, 'cors', 'apply'], {
+      env: { ...process.env, ...storeEnv, AWS_ENDPOINT_URL: garage[`GARAGE_S3_${n}`], PRESIGN_JWT_SECRET: JWT_SECRET },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  }
 
   const env = {
     ...storeEnv, DATABASE_URL: databaseUrl, PRESIGN_JWT_SECRET: JWT_SECRET, PRESIGN_WEBHOOK_SECRET: WEBHOOK_SECRET,
