@@ -26,7 +26,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { launchChromium } from '../e2e/browser.mjs';
 import { readEnvFile } from '../e2e/server.mjs';
 
@@ -130,12 +130,11 @@ function startReceiver() {
  * One replica: presign-server on a fixed loopback port, started again on
  * the same port and flags by `restart()` after `kill()`.
  */
-function replica(name, port, args, env, logFile) {
+function replica(name, port, args, env, { readyFile, logFile }) {
   let child;
   let exited;
   let log = '';
   const start = async () => {
-    const readyFile = join(dirname(logFile), `${name}.ready.json`);
     rmSync(readyFile, { force: true });
     child = spawn(bin, [...args, '--listen', `127.0.0.1:${port}`, '--ready-file', readyFile], {
       stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env },
@@ -243,6 +242,7 @@ let haproxy;
 let haproxyLog = '';
 let replicas = [];
 let browser;
+let setup;
 
 function psqlQuery(url, sql) {
   const { hostname, port } = new URL(url);
@@ -318,7 +318,7 @@ before(async () => {
     '--allow-host', '127.0.0.1',
     '--webhook-url', hook.url, '--webhook-retry-ms', '200',
     '--gc-interval', '0',
-  ], env, join(artifacts, `replicas-${name}.log`)));
+  ], env, { readyFile: join(work, `${name}.ready.json`), logFile: join(artifacts, `replicas-${name}.log`) }));
   // The first one migrates; the others start together after it.
   await replicas[0].start();
   await Promise.all(replicas.slice(1).map((r) => r.start()));
@@ -331,7 +331,7 @@ before(async () => {
     assert.ok(Date.now() < deadline, `HAProxy sees ${up.length} of 6 servers up:\n${haproxyLog.slice(-3000)}`);
     await sleep(200);
   }
-  Object.assign(globalThis, { setup: { origin, s3, storeEnv, statsPort, databaseUrl } });
+  setup = { origin, storeEnv, statsPort, databaseUrl };
   browser = await launchChromium();
 });
 
@@ -354,7 +354,7 @@ after(async () => {
 });
 
 test('50 uploads survive a killed replica, a stopped Garage node and a PostgreSQL restart', { timeout: 1_500_000 }, async () => {
-  const { origin, storeEnv, statsPort, databaseUrl } = globalThis.setup;
+  const { origin, storeEnv, statsPort, databaseUrl } = setup;
   const token = jwt(JWT_SECRET, USER);
   const auth = { authorization: `Bearer ${token}` };
 
