@@ -14,7 +14,11 @@
 // reload. Every stored object is read back through a download URL from the
 // signer and its SHA-256 compared with the PRNG's bytes'.
 //
-// PRESIGN_TEST_ENGINES="firefox webkit" narrows the engines (default: all).
+// Firefox and WebKit by default: Chromium's uploads run in the e2e stage
+// (Playwright, files from disk). PRESIGN_ENGINES_E2E="chromium firefox
+// webkit" chooses others; in Chromium 156 the 200 MiB cases fail here,
+// reading the in-memory Blob midway ("the file could not be read"), which
+// the e2e stage's files on disk do not show (docs/testing.md).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -28,7 +32,10 @@ const MIB = 1024 * 1024;
 const PART = 8 * MIB; // the client's default part size
 const CONCURRENCY = 4; // the client's default
 const LAST_MODIFIED = Date.UTC(2024, 0, 2, 3, 4, 5);
-const engines = (process.env.PRESIGN_TEST_ENGINES ?? ENGINE_NAMES.join(' ')).split(/\s+/).filter(Boolean);
+const engines = (process.env.PRESIGN_ENGINES_E2E ?? 'firefox webkit').split(/\s+/).filter(Boolean);
+for (const name of engines) {
+  if (!ENGINE_NAMES.includes(name)) throw new Error(`PRESIGN_ENGINES_E2E: unknown engine ${name} (${ENGINE_NAMES.join(', ')})`);
+}
 
 /** `size` bytes of xorshift32 from `seed` (little-endian words); runs in Node and, as text, in the page. */
 function fileBytes(seed, size) {
