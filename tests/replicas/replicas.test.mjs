@@ -498,9 +498,10 @@ test('50 uploads survive a killed replica, a stopped Garage node and a PostgreSQ
   // The webhook: one delivery (one X-Presign-Delivery id) per upload key,
   // each signed, and every outbox row marked delivered. A sender whose
   // database goes away between its POST and marking the row delivered
-  // (the PostgreSQL restart can strike there) leaves the row claimed: it is
-  // posted again, with the same id, once the claim's 5-minute lease is
-  // over. Those rows are waited for, not excused.
+  // (the PostgreSQL restart can strike there) marks it once the database
+  // is back. Only a claim whose answer was lost with the connection waits
+  // for the claim's 5-minute lease, and is posted again with the same id:
+  // such rows are waited for, not excused.
   const outbox = () => psqlQuery(databaseUrl, `SELECT id, attempts, next_attempt_ms, body::json->>'key'
     FROM webhook_outbox WHERE delivered_ms IS NULL ORDER BY id`).split('\n').filter(Boolean).map((row) => {
     const [id, attempts, nextMs, key] = row.split('|');
@@ -516,7 +517,7 @@ test('50 uploads survive a killed replica, a stopped Garage node and a PostgreSQ
     const left = outbox();
     if (first) unsettled = left;
     if ((left.length === 0 && deliveredKeys() >= COUNT) || Date.now() > deadline) break;
-    if (first && left.length) console.log(`replicas: outbox rows not yet marked delivered, waiting for their lease: ${JSON.stringify(left)}`);
+    if (first && left.length) console.log(`replicas: outbox rows not yet marked delivered, waiting: ${JSON.stringify(left)}`);
     await sleep(1000);
   }
   assert.deepEqual(outbox(), [], 'every delivery marked delivered');

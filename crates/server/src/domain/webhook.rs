@@ -23,10 +23,13 @@
 //! transaction; this sender posts pending rows in the background, so a
 //! failing or slow webhook never loses or delays a record, and deliveries
 //! survive a restart. Each replica runs a sender; each delivery is claimed
-//! by one of them ([`outbox`]) and posted once (a replica that dies while
-//! posting leaves it to another after [`outbox::LEASE`]). A failed attempt is retried after `first_delay`,
-//! doubling each time up to `max_delay`, at most `max_attempts` attempts in
-//! all; then the row stays in the outbox, marked with its last error.
+//! by one of them ([`outbox`]) and posted once: a sender whose database
+//! goes away after a POST keeps trying to mark it while its claim holds,
+//! and a replica that dies while posting leaves it to another after
+//! [`outbox::LEASE`] (the receiver then sees its delivery id again). A
+//! failed attempt is retried after `first_delay`, doubling each time up to
+//! `max_delay`, at most `max_attempts` attempts in all; then the row stays
+//! in the outbox, marked with its last error.
 
 use crate::db::{Database, DbError};
 use crate::secret::Secret;
@@ -37,6 +40,7 @@ use sha2::Sha256;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
+use tokio::time::Instant;
 use url::Url;
 
 /// Header with the signature: `t=<unix seconds>,v1=<hex>`.
@@ -53,6 +57,9 @@ const BATCH: u32 = 16;
 /// The wait before trying again when the outbox cannot be read (the
 /// database is down).
 const UNREADABLE_RETRY: Duration = Duration::from_secs(5);
+/// The wait between two tries to record a delivery's outcome while the
+/// database is away: short, since the receiver has its answer already.
+const SETTLE_RETRY: Duration = Duration::from_secs(1);
 
 pub mod outbox;
 
@@ -177,13 +184,19 @@ async fn deliver_due(
     let max_attempts = config.retry.max_attempts;
     loop {
         let now_ms = Timestamp::now().as_millisecond();
+        let lease_end = Instant::now() + outbox::LEASE;
         let due = outbox::claim_due(db, max_attempts, now_ms, BATCH).await?;
         if due.is_empty() {
             break;
         }
         for pending in due {
+            // A claim about to lapse is left for the next look (another
+            // replica may take it then): posting it now could post it twice.
+            if Instant::now() + ATTEMPT_TIMEOUT + SETTLE_RETRY >= lease_end {
+                break;
+            }
             let outcome = attempt(config, http, &pending).await;
-            settle(db, config, &pending, outcome).await?;
+            settle_within_lease(db, config, &pending, outcome, lease_end).await?;
         }
     }
     let next_ms = outbox::next_due_ms(db, max_attempts).await?;
@@ -218,6 +231,28 @@ async fn attempt(
         Ok(())
     } else {
         Err(format!("the webhook answered {}", resp.status()))
+    }
+}
+
+/// [`settle`], tried again while the database is away and the claim
+/// holds: a delivery posted but never marked would be posted again once
+/// its lease is over, and the rest of the batch would wait that long.
+async fn settle_within_lease(
+    db: &Database,
+    config: &WebhookConfig,
+    pending: &Pending,
+    outcome: Result<(), String>,
+    lease_end: Instant,
+) -> Result<(), DbError> {
+    loop {
+        match settle(db, config, pending, outcome.clone()).await {
+            Ok(()) => return Ok(()),
+            Err(e) if Instant::now() + SETTLE_RETRY < lease_end => {
+                tracing::warn!(delivery = pending.id, error = %e, "cannot record a webhook attempt yet; trying again");
+                tokio::time::sleep(SETTLE_RETRY).await;
+            }
+            Err(e) => return Err(e),
+        }
     }
 }
 

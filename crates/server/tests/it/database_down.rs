@@ -2,17 +2,23 @@
 //! with `Retry-After`, `/healthz` names the database, and once PostgreSQL
 //! is back the signer serves again by itself, its open uploads intact. The
 //! test runs a cluster of its own (tests/support/postgres), since it stops
-//! it; it runs when the suite runs on PostgreSQL.
+//! it; it runs when the suite runs on PostgreSQL. A webhook delivery
+//! posted as the database goes is marked delivered once it is back.
 
 use crate::common::multipart::MIB;
 use crate::common::postgres::fresh_database;
 use crate::common::replicas::on_postgres;
 use crate::common::{error_code, start_in, TestServer};
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::Router;
 use presign_core::Sha256Digest;
 use presign_server::{CheckStatus, Clock, HealthResponse};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A PostgreSQL cluster of the test's own, stopped when dropped.
@@ -147,4 +153,84 @@ async fn a_stopped_database_is_a_503_and_the_signer_recovers_when_it_is_back() {
         )
         .await;
     assert_eq!(resp.status(), 200);
+}
+
+/// A webhook receiver that stops the cluster in `dir` before answering the
+/// first delivery 200; it counts the deliveries it gets.
+async fn receiver_stopping(dir: PathBuf) -> (String, Arc<AtomicUsize>) {
+    let posts = Arc::new(AtomicUsize::new(0));
+    let seen = posts.clone();
+    let app = Router::new().route(
+        "/hook",
+        post(move || {
+            let (seen, dir) = (seen.clone(), dir.clone());
+            async move {
+                if seen.fetch_add(1, Ordering::SeqCst) == 0 {
+                    tokio::task::spawn_blocking(move || Cluster::stop(&dir))
+                        .await
+                        .expect("stopped");
+                }
+                StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, posts)
+}
+
+#[tokio::test]
+async fn a_delivery_posted_as_the_database_goes_is_marked_once_it_is_back() {
+    if !on_postgres("database_down") {
+        return;
+    }
+    let cluster = Cluster {
+        dir: tempfile::tempdir().expect("temp dir"),
+    };
+    let cluster_url = Cluster::start(cluster.dir.path());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = fresh_database(&cluster_url).await;
+    std::fs::write(dir.path().join("database-url"), &database).expect("database URL");
+    let (url, posts) = receiver_stopping(cluster.dir.path().to_owned()).await;
+    let t = start_in(dir, &crate::webhook::flags(&url), Clock::System).await;
+
+    let data = crate::common::random_bytes(700, 7);
+    let signed = t.upload_url_for("hooked.bin", &data).await;
+    assert_eq!(t.put(&signed, data).await.status(), 200);
+    assert_eq!(t.file_uploaded(&signed.key, "ecu").await.status(), 200);
+    // The receiver has its delivery, and the database went away before the
+    // sender could mark it delivered.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while posts.load(Ordering::SeqCst) == 0 {
+        assert!(Instant::now() < deadline, "no delivery");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    Cluster::start(cluster.dir.path());
+
+    // Marked delivered within seconds of the database's return, not when
+    // the claim's lease ends, and never posted again.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let db = crate::common::postgres::connect(&database).await;
+        let row = db
+            .query_one(
+                "SELECT count(*) FILTER (WHERE delivered_ms IS NULL), count(*) FROM webhook_outbox",
+                &[],
+            )
+            .await
+            .expect("outbox");
+        let (pending, all): (i64, i64) = (row.get(0), row.get(1));
+        assert_eq!(all, 1);
+        if pending == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the delivery is still unmarked");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(posts.load(Ordering::SeqCst), 1, "posted once");
 }
