@@ -95,8 +95,9 @@ test('lang="es": every word shown or announced is Spanish, in every state; the f
   await recordEvents(page, '#es');
   const violations = await checkStateLooks(page, 'es-idle');
 
-  // The multipart file's parts wait at the proxy, so pause and resume catch it running.
-  await proxy.faults({ match: ['es-big.bin', 'partNumber='], method: 'PUT', delayMs: 700, times: 3 });
+  // The multipart file's parts wait at the proxy, so pause and resume catch
+  // it running: longer than the in-progress state's screenshots and axe take.
+  await proxy.faults({ match: ['es-big.bin', 'partNumber='], method: 'PUT', delayMs: 8000, times: 3 });
   const hashes = await dropGenerated(page, [
     ['es-big.bin', 18 * MIB], ['es-small.bin', 100_000], ['es-huge.bin', 21_000_000], ['es-doc.txt', 500, 'text/plain'],
   ], '#es');
