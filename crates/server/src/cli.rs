@@ -50,9 +50,10 @@ pub struct Cli {
     pub data_dir: PathBuf,
 
     /// PostgreSQL instead of the SQLite file, for several replicas sharing
-    /// one database: postgres://USER:PASSWORD@HOST:5432/DATABASE. Flags show
-    /// in `ps`: prefer the environment for a URL with a password
-    /// [env DATABASE_URL].
+    /// one database: postgres://USER:PASSWORD@HOST:5432/DATABASE, TLS as
+    /// libpq's sslmode and sslrootcert say (?sslmode=verify-full&
+    /// sslrootcert=CA.pem). Flags show in `ps`: prefer the environment for a
+    /// URL with a password [env DATABASE_URL].
     #[arg(long, value_name = "URL", global = true)]
     pub database_url: Option<Secret>,
 

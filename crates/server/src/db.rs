@@ -12,7 +12,8 @@
 //!   ([`Database::exclusively`]);
 //! - [`migrations`]: the schema, the same versions in both dialects;
 //! - [`postgres_url`]: the connection URL, checked, its password never
-//!   shown; [`mod@error`]: why a call failed.
+//!   shown; [`postgres_tls`]: how its connections are encrypted (libpq's
+//!   `sslmode`); [`mod@error`]: why a call failed.
 //!
 //! Each store has one method per operation, and each method one query (or
 //! transaction) per backend: the SQL differs (placeholders, types, row
@@ -21,6 +22,7 @@
 pub mod error;
 pub mod migrations;
 pub mod postgres;
+pub mod postgres_tls;
 pub mod postgres_url;
 pub mod sqlite;
 

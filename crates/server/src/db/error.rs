@@ -27,6 +27,9 @@ pub enum DbError {
     Corrupt(String),
     #[error("the database queue is full")]
     Busy,
+    /// The TLS settings of `--database-url` cannot be used.
+    #[error("{0}")]
+    Tls(String),
 }
 
 impl DbError {
@@ -76,9 +79,25 @@ impl From<deadpool_postgres::PoolError> for DbError {
     fn from(e: deadpool_postgres::PoolError) -> Self {
         match e {
             deadpool_postgres::PoolError::Backend(e) if e.code().is_some() => DbError::Postgres(e),
-            other => DbError::Unreachable(other.to_string()),
+            other => DbError::Unreachable(with_causes(&other)),
         }
     }
+}
+
+/// `e` and each of its sources, `: `-joined: a failed TLS handshake says
+/// why (`invalid peer certificate: UnknownIssuer`), not only that it failed.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let next = s.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = s.source();
+    }
+    text
 }
 
 #[cfg(test)]

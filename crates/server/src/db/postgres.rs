@@ -19,7 +19,7 @@ use super::{DbError, PostgresUrl};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use std::future::Future;
 use std::time::Duration;
-use tokio_postgres::NoTls;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// Longest wait for a new connection, or for a free one of the pool.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -53,11 +53,15 @@ impl Postgres {
         if config.get_application_name().is_none() {
             config.application_name("presign-server");
         }
+        let tls = url
+            .tls()
+            .client_config()
+            .map_err(|e| DbError::Tls(format!("--database-url: {e}")))?;
         // Fast: a connection whose socket closed (PostgreSQL restarted) is
         // dropped when it is next taken, and a new one made.
         let manager = Manager::from_config(
             config,
-            NoTls,
+            MakeRustlsConnect::new(tls),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },

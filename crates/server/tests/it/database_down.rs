@@ -6,7 +6,7 @@
 //! posted as the database goes is marked delivered once it is back.
 
 use crate::common::multipart::MIB;
-use crate::common::postgres::fresh_database;
+use crate::common::postgres::{fresh_database, Cluster};
 use crate::common::replicas::on_postgres;
 use crate::common::{error_code, start_in, TestServer};
 use axum::http::StatusCode;
@@ -15,54 +15,10 @@ use axum::Router;
 use presign_core::Sha256Digest;
 use presign_server::{CheckStatus, Clock, HealthResponse};
 use serde_json::json;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// A PostgreSQL cluster of the test's own, stopped when dropped.
-struct Cluster {
-    dir: tempfile::TempDir,
-}
-
-impl Cluster {
-    fn script() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/postgres")
-    }
-
-    /// Starts (the first time: creates) it; its URL.
-    fn start(dir: &Path) -> String {
-        let out = Command::new(Self::script())
-            .arg(dir)
-            .output()
-            .expect("tests/support/postgres runs");
-        assert!(
-            out.status.success(),
-            "PostgreSQL did not start: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    }
-
-    fn stop(dir: &Path) {
-        let status = Command::new(Self::script())
-            .arg("stop")
-            .arg(dir)
-            .status()
-            .expect("tests/support/postgres runs");
-        assert!(status.success(), "PostgreSQL did not stop");
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = Command::new(Self::script())
-            .arg("stop")
-            .arg(self.dir.path())
-            .status();
-    }
-}
 
 async fn healthz(t: &TestServer) -> (u16, HealthResponse) {
     let resp = t

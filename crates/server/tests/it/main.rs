@@ -34,6 +34,7 @@ mod multipart_input;
 mod multipart_unchecked;
 mod openapi;
 mod ownership;
+mod postgres_tls;
 mod quota;
 mod records;
 mod remote_store;

@@ -4,7 +4,8 @@
 //! for a restart in the same folder (its URL in `DIR/database-url`).
 //! Without the variable, servers use SQLite and these helpers say so.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio_postgres::NoTls;
 
@@ -75,4 +76,47 @@ pub async fn connect(url: &str) -> tokio_postgres::Client {
 /// The database URL of the server in `dir`, when it runs on PostgreSQL.
 pub fn url_of(dir: &Path) -> Option<String> {
     std::fs::read_to_string(dir.join("database-url")).ok()
+}
+
+/// A PostgreSQL cluster of the test's own, stopped when dropped.
+pub struct Cluster {
+    pub dir: tempfile::TempDir,
+}
+
+impl Cluster {
+    pub fn script() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/postgres")
+    }
+
+    /// Starts (the first time: creates) it; its URL.
+    pub fn start(dir: &Path) -> String {
+        let out = Command::new(Self::script())
+            .arg(dir)
+            .output()
+            .expect("tests/support/postgres runs");
+        assert!(
+            out.status.success(),
+            "PostgreSQL did not start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    pub fn stop(dir: &Path) {
+        let status = Command::new(Self::script())
+            .arg("stop")
+            .arg(dir)
+            .status()
+            .expect("tests/support/postgres runs");
+        assert!(status.success(), "PostgreSQL did not stop");
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = Command::new(Self::script())
+            .arg("stop")
+            .arg(self.dir.path())
+            .status();
+    }
 }
