@@ -4,7 +4,8 @@
 // client_token and gets the upload that was created, so the upload
 // completes with its bytes intact and leaves no second upload open: none in
 // the signer's table (and so none in the store) once it is complete. Each
-// upload sends a token of its own.
+// upload sends a token of its own. A cancel that cuts off the answer leaves
+// nothing open either: the client asks again with the token and aborts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -67,5 +68,49 @@ test('a lost answer to the multipart create: the retry gets the same upload, non
   assert.notEqual(creates[2].token, creates[0].token, 'a fresh token for each upload');
   assert.equal(sha256(await download(server.url, second.key)), sha256(files[1].bytes));
   assert.equal(sqlite(server.dataDir, 'SELECT count(*) FROM upload_sessions'), '0');
+  await page.close();
+});
+
+test('a cancel that cuts off the create answer: the upload the signer opened is aborted, none is left open', { timeout: 120_000 }, async () => {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e));
+  await page.goto(server.url + '/');
+  const path = join(work, 'cut-off.bin');
+  writeFileSync(path, randomBytes(SIZE));
+  await page.evaluate(() => {
+    const input = Object.assign(document.createElement('input'), { type: 'file', id: 'cut-file' });
+    document.body.append(input);
+  });
+  await page.setInputFiles('#cut-file', path);
+  // The first create reaches the signer, which opens the upload; the page
+  // is cancelled before the answer is handed to it.
+  const creates = [];
+  let opened = null;
+  await page.route((url) => url.pathname === '/api/multipart', async (route) => {
+    const request = JSON.parse(route.request().postData());
+    creates.push(request.client_token);
+    if (creates.length > 1) return route.continue();
+    const answered = await route.fetch();
+    opened = await answered.json();
+    await page.evaluate(() => window.cutOff.abort());
+    await route.fulfill({ response: answered }).catch(() => {});
+  });
+  const outcome = await page.evaluate(async (part) => {
+    const { default: init, Uploader } = await import('/pkg/presigned_upload.js');
+    await init();
+    window.cutOff = new AbortController();
+    const file = document.getElementById('cut-file').files[0];
+    return new Uploader({}).upload(file, { fileType: 'demo', partSize: part, multipartThreshold: part, signal: window.cutOff.signal })
+      .then(() => 'done', (e) => e.code);
+  }, PART);
+  assert.equal(outcome, 'aborted');
+  assert.ok(opened?.upload_id, 'the signer opened an upload before the cancel');
+  assert.deepEqual(new Set(creates).size, 1, `every create carries the one token: ${creates}`);
+  // The client aborts what the cut-off answer would have named.
+  const deadline = Date.now() + 10_000;
+  while (sqlite(server.dataDir, 'SELECT count(*) FROM upload_sessions') !== '0' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(sqlite(server.dataDir, 'SELECT count(*) FROM upload_sessions'), '0', `left open: ${opened.upload_id}\n${server.logs()}`);
   await page.close();
 });

@@ -125,11 +125,35 @@ async fn create(job: Job<'_>) -> Result<(Option<Resume>, CreateMultipartResponse
     };
     let send = || signer.create_multipart(&request, signal);
     let what = "creating the multipart upload";
-    let created = retrying.call(Peer::Create, what, signal, send).await?;
+    let created = match retrying.call(Peer::Create, what, signal, send).await {
+        Ok(created) => created,
+        Err(e) if upload_signal.aborted() => {
+            abort_cut_off_create(job, &request).await;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
     if let Some(resume) = &resume {
         resume.started(&created, options, size).await;
     }
     Ok((resume, created))
+}
+
+/// An abort can cut off a create the signer has already carried out: its
+/// answer, with the upload's id, never arrives, and the upload would stay
+/// open (holding one of the user's slots) until the signer's collector
+/// ends it. The same `client_token` names that upload, so asking again,
+/// without the signal, gets its id (or opens one, never sent before), and
+/// it is aborted at once.
+async fn abort_cut_off_create(job: Job<'_>, request: &CreateMultipartRequest) {
+    let Ok(created) = job.signer.create_multipart(request, None).await else {
+        return;
+    };
+    if let Err(e) = job.signer.abort_multipart(&created.upload_id).await {
+        web_sys::console::warn_1(
+            &format!("presigned-upload: could not abort the multipart upload: {e}").into(),
+        );
+    }
 }
 
 /// Steps 2 to 4 under a signal of their own, which a failure fires so that
