@@ -6,7 +6,7 @@
 //! posted as the database goes is marked delivered once it is back.
 
 use crate::common::multipart::MIB;
-use crate::common::postgres::{fresh_database, Cluster};
+use crate::common::postgres::{server_dir_on, Cluster};
 use crate::common::replicas::on_postgres;
 use crate::common::{error_code, start_in, TestServer};
 use axum::http::StatusCode;
@@ -40,13 +40,8 @@ async fn a_stopped_database_is_a_503_and_the_signer_recovers_when_it_is_back() {
     if !on_postgres("database_down") {
         return;
     }
-    let cluster = Cluster {
-        dir: tempfile::tempdir().expect("temp dir"),
-    };
-    let cluster_url = Cluster::start(cluster.dir.path());
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database = fresh_database(&cluster_url).await;
-    std::fs::write(dir.path().join("database-url"), &database).expect("database URL");
+    let (cluster, cluster_url) = Cluster::new_started();
+    let (dir, database) = server_dir_on(&cluster_url).await;
     let t = start_in(dir, &[], Clock::System).await;
     let open = t.create_multipart(6 * MIB, 5 * MIB).await;
 
@@ -143,13 +138,8 @@ async fn a_delivery_posted_as_the_database_goes_is_marked_once_it_is_back() {
     if !on_postgres("database_down") {
         return;
     }
-    let cluster = Cluster {
-        dir: tempfile::tempdir().expect("temp dir"),
-    };
-    let cluster_url = Cluster::start(cluster.dir.path());
-    let dir = tempfile::tempdir().expect("temp dir");
-    let database = fresh_database(&cluster_url).await;
-    std::fs::write(dir.path().join("database-url"), &database).expect("database URL");
+    let (cluster, cluster_url) = Cluster::new_started();
+    let (dir, database) = server_dir_on(&cluster_url).await;
     let (url, posts) = receiver_stopping(cluster.dir.path().to_owned()).await;
     let t = start_in(dir, &crate::webhook::flags(&url), Clock::System).await;
 

@@ -4,7 +4,7 @@
 //! itself reports (`pg_stat_ssl`) says whether the signer's connections
 //! are encrypted. It runs when the suite runs on PostgreSQL.
 
-use crate::common::postgres::{connect, fresh_database, Cluster};
+use crate::common::postgres::{connect, server_dir_on, Cluster};
 use crate::common::replicas::on_postgres;
 use crate::common::start_in;
 use clap::Parser as _;
@@ -174,13 +174,10 @@ async fn connections_are_encrypted_and_checked_as_sslmode_says() {
     if !on_postgres("postgres_tls") {
         return;
     }
-    let cluster = Cluster {
-        dir: tempfile::tempdir().expect("temp dir"),
-    };
     let certs = tempfile::tempdir().expect("temp dir");
     make_ca(certs.path(), "ca");
     make_ca(certs.path(), "other-ca");
-    let cluster_url = Cluster::start(cluster.dir.path());
+    let (cluster, cluster_url) = Cluster::new_started();
     enable_tls(cluster.dir.path(), certs.path(), "ca");
     let admin = connect(&cluster_url).await;
     for sql in ["ALTER SYSTEM SET ssl = on", "SELECT pg_reload_conf()"] {
@@ -196,8 +193,7 @@ async fn connections_are_encrypted_and_checked_as_sslmode_says() {
 
     // verify-full with the cluster's CA: the signer serves, every one of
     // its connections encrypted.
-    let database = fresh_database(&cluster_url).await;
-    let dir = tempfile::tempdir().expect("temp dir");
+    let (dir, database) = server_dir_on(&cluster_url).await;
     let url = format!("{database}?sslmode=verify-full&sslrootcert={ca}");
     std::fs::write(dir.path().join("database-url"), &url).expect("database URL");
     let t = start_in(dir, &[], Clock::System).await;

@@ -84,6 +84,15 @@ pub struct Cluster {
 }
 
 impl Cluster {
+    /// A new cluster in a temporary folder, started; it and its URL.
+    pub fn new_started() -> (Self, String) {
+        let cluster = Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        let url = Self::start(cluster.dir.path());
+        (cluster, url)
+    }
+
     pub fn script() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/support/postgres")
     }
@@ -119,4 +128,13 @@ impl Drop for Cluster {
             .arg(self.dir.path())
             .status();
     }
+}
+
+/// A server folder (for [`super::start_in`]) whose signer uses a new
+/// database on the cluster at `cluster_url`; the folder and its URL.
+pub async fn server_dir_on(cluster_url: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = fresh_database(cluster_url).await;
+    std::fs::write(dir.path().join("database-url"), &database).expect("database URL");
+    (dir, database)
 }
