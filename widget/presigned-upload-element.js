@@ -149,6 +149,9 @@ export class PresignedUploadElement extends Base {
     this.#render();
     // Fetch and compile the wasm while the user picks a file.
     loadWasm().catch((e) => this.#announce(this.#t.text("announce.loadFailed", { message: e?.message ?? e })));
+    // The page's first number format loads its language's data (some 30 ms):
+    // made while the page is idle, not in the draw of the first drop.
+    (globalThis.requestIdleCallback ?? setTimeout)(() => this.#t.bytes(1500));
   }
 
   disconnectedCallback() {
@@ -400,6 +403,9 @@ export class PresignedUploadElement extends Base {
    * every file's).
    */
   async #enqueue(records) {
+    // The batch starts in a task of its own: the task of a drop of a
+    // thousand files then only makes their records.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     let uploader;
     try {
       uploader = await this.#uploaderNow();

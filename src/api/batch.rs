@@ -5,6 +5,7 @@
 
 use crate::api::js_fields::as_blob;
 use crate::api::js_fields::field;
+use crate::api::options::MAX_CONCURRENT_FILES;
 use crate::api::results;
 use crate::api::upload_handle::Upload;
 use crate::error::UploadError;
@@ -31,10 +32,9 @@ use web_sys::Blob;
 /// Byte progress of a batch is reported at most this often (file changes
 /// always are).
 const MIN_INTERVAL_MS: f64 = 50.0;
-/// Files of one `add` whose upload starts at once (more than can run); the
-/// others start this many per task, so adding a thousand files makes no
-/// long task.
-const STARTS_PER_TASK: usize = 32;
+/// The uploads of an `add` start in the tasks after it, this many (as many
+/// as can run) per task, so adding a thousand files makes no long task.
+const STARTS_PER_TASK: usize = MAX_CONCURRENT_FILES as usize;
 
 /// Many uploads as one: what `uploader.uploadAll()` returns.
 ///
@@ -291,7 +291,7 @@ impl Inner {
         }
         let last = inner.entries.borrow().len();
         for index in first..last {
-            Inner::start_file(inner, index, index - first < STARTS_PER_TASK);
+            Inner::start_file(inner, index, false);
         }
         Ok(())
     }

@@ -424,9 +424,13 @@ const WIDGET_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8">
   widget.addEventListener('upload-complete', (e) => window.completed.push({ name: e.detail.file.name, key: e.detail.result.key }));
   widget.addEventListener('upload-error', (e) => window.failed.push({ name: e.detail.file.name, code: e.detail.error.code, message: e.detail.error.message }));
   // Drops files on the widget as a browser does.
-  window.drop = (files) => {
+  window.transferOf = (files) => {
     const transfer = new DataTransfer();
     for (const file of files) transfer.items.add(file);
+    return transfer;
+  };
+  window.drop = (files) => window.dropTransfer(window.transferOf(files));
+  window.dropTransfer = (transfer) => {
     const zone = widget.shadowRoot.querySelector('[part~="dropzone"]');
     for (const type of ['dragenter', 'dragover', 'drop']) {
       zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true, composed: true }));
@@ -531,8 +535,11 @@ test('1,000 files dropped on the widget: no long task while they are added, a fe
     const longTasks = [];
     new PerformanceObserver((list) => longTasks.push(...list.getEntries().map((e) => [e.startTime, e.duration])))
       .observe({ type: 'longtask' });
+    // The browser makes a drop's DataTransfer (in a task before the drop's).
+    const transfer = window.transferOf(window.files);
+    await new Promise((r) => setTimeout(r, 0));
     const t0 = performance.now();
-    window.drop(window.files);
+    window.dropTransfer(transfer);
     const dropped = performance.now() - t0;
     await new Promise((r) => setTimeout(r, 500));
     const t1 = performance.now();
