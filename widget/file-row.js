@@ -18,12 +18,14 @@ const ACTIONS = {
   done: ["remove"],
   failed: ["retry", "remove"],
   aborted: ["retry", "remove"],
+  resumable: ["choose", "discard"],
 };
-const BUTTONS = ["pause", "resume", "cancel", "retry", "remove"];
+const BUTTONS = ["pause", "resume", "cancel", "retry", "remove", "choose", "discard"];
 
 export const ENDED = new Set(["done", "failed", "aborted"]);
-// Files the element holds but does not upload: waiting for Start (`ready`).
-export const HELD = new Set(["ready"]);
+// Files the element holds but does not upload: waiting for Start (`ready`),
+// or saved uploads waiting for their file to be chosen again (`resumable`).
+export const HELD = new Set(["ready", "resumable"]);
 
 /** How labels and announcements name a record's file: its relative path, else its name. */
 export function labelOf(record) {
@@ -67,9 +69,10 @@ export class FileRow {
   /**
    * `record`: the element's record of one file (`file`, `state`, `progress`,
    * `fraction`, `error`, `retryable`, `refused`: the limit that refused it,
-   * `result`, `downloadUrl`);
+   * `result`, `downloadUrl`; `saved` for a resumable upload);
    * `act(action, record)`: what the buttons do (pause, resume, cancel,
-   * retry, remove); `t`: the element's Translator.
+   * retry, remove; choose and discard for a resumable upload); `t`: the
+   * element's Translator.
    */
   constructor(record, act, t) {
     this.record = record;
@@ -193,6 +196,7 @@ export class FileRow {
       return t.text("wait.reason", { reason: known(`wait.${why}`) ?? why });
     }
     if (active && progress) return known(`phase.${progress.phase}`) ?? progress.phase;
+    if (state === "resumable") return t.text("state.resumable", { percent: t.percent(Math.floor(this.record.fraction * 100)) });
     return t.text(this.record.refused ? "state.refused" : `state.${state}`);
   }
 }

@@ -215,6 +215,12 @@ export class PresignedUploadElement extends HTMLElement {
    * files in the list ("Ready to upload", removable) until `start()` or
    * the Start button. */
   autoStart: boolean;
+  /** The `resume-rows` attribute: `true` (the default) shows a row for each
+   * upload a reload left unfinished (`uploader.listResumable()`), with
+   * "Choose file" (the same file resumes it, in place) and "Discard"
+   * (aborts it at the signer); `false` (`resume-rows="false"`): such an
+   * upload resumes only when its file is added again. */
+  resumeRows: boolean;
   /** The `paste` attribute: where Ctrl/Cmd+V adds files: `"focus"` (the
    * default: while the element holds the focus), `"page"` (anywhere on
    * the page but in a text field) or `"none"`. */

@@ -4,8 +4,8 @@
 // file works from a <script type="module"> and through a bundler.
 //
 // Attributes: endpoint, file-type, multiple, accept, max-size, min-size,
-// max-total-size, max-files, path-metadata, paste, auto-start, name,
-// required, lang. Properties: getToken, uploaderOptions, uploadOptions,
+// max-total-size, max-files, path-metadata, paste, auto-start,
+// resume-rows, name, required, lang. Properties: getToken, uploaderOptions, uploadOptions,
 // locale. Events (bubbling, composed): upload-start (cancelable),
 // upload-progress, upload-complete, upload-error, upload-refused.
 // Importing the module defines <presigned-upload> unless that name is
@@ -16,7 +16,9 @@
 // the drop zone (drop-zone.js, folder-entries.js) and pastes (paste.js),
 // pass the limits (limits.js), and are drawn as rows (file-row.js,
 // thumbnails.js) under a summary (upload-summary.js), in the words of a
-// locale (locale.js); in a form, form-field.js speaks for it.
+// locale (locale.js); in a form, form-field.js speaks for it. Uploads a
+// reload left unfinished come back as rows that ask for their file
+// (resumable.js).
 //
 // Files go through the Uploader's queue as one batch (uploader.uploadAll),
 // or one of their own when their folder path goes as metadata: a few run
@@ -32,6 +34,7 @@ import { filesToTake } from "./paste.js";
 import { overallFraction } from "./format.js";
 import { LIMITS, readLimits, refusal } from "./limits.js";
 import { addLocale, localeFor, Translator } from "./locale.js";
+import { isSameFile, resumableRecord, unshown } from "./resumable.js";
 import { STYLES } from "./styles.js";
 import { Thumbnails } from "./thumbnails.js";
 import { UploadSummary } from "./upload-summary.js";
@@ -58,6 +61,7 @@ const SHADOW = `<div class="root">
   <span class="hint" part="hint"><slot name="hint"></slot></span>
   <input class="input" type="file" hidden>
 </div>
+<input class="resume-input" type="file" hidden>
 <div class="sources" part="sources">
   <button type="button" class="choose-folder" part="button choose-folder"></button>
   <input class="folder-input" type="file" webkitdirectory multiple hidden>
@@ -87,7 +91,10 @@ const Base = globalThis.HTMLElement ?? class {};
 
 export class PresignedUploadElement extends Base {
   static formAssociated = true;
-  static observedAttributes = ["multiple", "accept", "lang", "paste", "auto-start", "name", "required", ...LIMITS.map(([attribute]) => attribute)];
+  static observedAttributes = [
+    "multiple", "accept", "lang", "paste", "auto-start", "name", "required", "endpoint", "resume-rows",
+    ...LIMITS.map(([attribute]) => attribute),
+  ];
 
   #getToken = null;
   #uploadOptions = {};
@@ -115,6 +122,10 @@ export class PresignedUploadElement extends Base {
   #more;
   #start;
   #summary;
+  #offering = 0; // the latest search for resumable uploads; older answers are dropped
+  #offerQueued = false;
+  #resumeInput;
+  #resuming = null; // the resumable record whose file is being chosen
 
   constructor() {
     super();
@@ -128,6 +139,12 @@ export class PresignedUploadElement extends Base {
     this.#list = $(".list");
     this.#more = $(".more");
     this.#start = $(".start");
+    this.#resumeInput = $(".resume-input");
+    this.#resumeInput.addEventListener("change", () => {
+      const [file] = this.#resumeInput.files;
+      this.#resumeInput.value = "";
+      if (file && this.#resuming) this.#resumeWith(this.#resuming, file);
+    });
     this.#summary = new UploadSummary((action) => {
       this.#actOnAll(action);
       this.#drawNow();
@@ -148,7 +165,10 @@ export class PresignedUploadElement extends Base {
   connectedCallback() {
     this.#render();
     // Fetch and compile the wasm while the user picks a file.
-    loadWasm().catch((e) => this.#announce(this.#t.text("announce.loadFailed", { message: e?.message ?? e })));
+    loadWasm().then(
+      () => this.#offerSoon(),
+      (e) => this.#announce(this.#t.text("announce.loadFailed", { message: e?.message ?? e })),
+    );
     // The page's first number format loads its language's data (some 30 ms):
     // made while the page is idle, not in the draw of the first drop.
     (globalThis.requestIdleCallback ?? setTimeout)(() => this.#t.bytes(1500));
@@ -158,8 +178,9 @@ export class PresignedUploadElement extends Base {
     this.#listenToPage(false);
   }
 
-  attributeChangedCallback() {
+  attributeChangedCallback(name) {
     this.#render();
+    if (name === "endpoint" || name === "resume-rows") this.#offerSoon();
   }
 
   /** The name its stored files' keys are submitted under, in a form. */
@@ -226,6 +247,12 @@ export class PresignedUploadElement extends Base {
     if (started.length > 0) this.#enqueue(started);
     this.#drawNow();
   }
+
+  /** Whether uploads a reload left unfinished come back as rows that ask
+   * for their file (the default); `resume-rows="false"`: they resume only
+   * when their file is added again. */
+  get resumeRows() { return this.getAttribute("resume-rows") !== "false"; }
+  set resumeRows(value) { this.setAttribute("resume-rows", String(Boolean(value))); }
 
   /** Where pastes are taken: `"focus"` (while the element holds the focus), `"page"` or `"none"`. */
   get paste() {
@@ -313,6 +340,7 @@ export class PresignedUploadElement extends Base {
   set getToken(fn) {
     if (fn != null && typeof fn !== "function") throw new TypeError("getToken must be a function or null");
     this.#getToken = fn ?? null;
+    this.#offerSoon();
   }
 
   /** More options of the element's Uploader (`headers`, `workers`,
@@ -324,6 +352,7 @@ export class PresignedUploadElement extends Base {
     if (options != null && typeof options !== "object") throw new TypeError("uploaderOptions must be an object");
     const { endpoint: _endpoint, getToken: _getToken, ...rest } = options ?? {};
     this.#uploaderOptions = rest;
+    this.#offerSoon(); // a new resumeScope: another user's saved uploads
   }
 
   /** More options for every upload (`partSize`, `concurrency`, `wholeFileSha256`, …). */
@@ -374,7 +403,13 @@ export class PresignedUploadElement extends Base {
       error: null, retryable: !refused, refused: refused?.limit ?? null, result: null, downloadUrl: null,
       entry: null, index: -1, removed: false, row: null, dirty: true,
     };
-    this.#records.push(record);
+    const resumed = this.#records.findIndex((r) => r.state === "resumable" && isSameFile(r.saved, file));
+    if (resumed >= 0) {
+      this.#dropRow(this.#records[resumed]);
+      this.#records.splice(resumed, 1, record);
+    } else {
+      this.#records.push(record);
+    }
     if (refused) {
       this.#refuse(record, refused);
       return null;
@@ -570,6 +605,11 @@ export class PresignedUploadElement extends Base {
         return undefined;
       case "retry": return this.#retry(record);
       case "remove": return this.#remove(record);
+      case "choose":
+        this.#resuming = record;
+        this.#resumeInput.click();
+        return undefined;
+      case "discard": return this.#discard(record);
       default: return undefined;
     }
   }
@@ -596,6 +636,72 @@ export class PresignedUploadElement extends Base {
     if (entry) entry.records[record.index] = undefined;
     record.entry = null;
     this.#enqueue([record]);
+  }
+
+  /** Offers the saved uploads again, once the current task is over (properties set together count once). */
+  #offerSoon() {
+    if (this.#offerQueued) return;
+    this.#offerQueued = true;
+    setTimeout(() => {
+      this.#offerQueued = false;
+      this.#offerResumable();
+    }, 0);
+  }
+
+  /**
+   * Rows for the uploads the current uploader saved to resume (its signer,
+   * its resumeScope); rows of other saved uploads (another user's) go.
+   */
+  async #offerResumable() {
+    const offering = ++this.#offering;
+    let saved = [];
+    if (this.isConnected && this.resumeRows) {
+      try {
+        saved = await (await this.#uploaderNow()).listResumable();
+      } catch {
+        return; // no uploader (a bad endpoint says so when a file is added)
+      }
+    }
+    if (offering !== this.#offering) return;
+    const ids = new Set(saved.map((s) => s.id));
+    for (const record of this.#records.filter((r) => r.state === "resumable" && !ids.has(r.saved.id))) this.#forget(record);
+    const added = unshown(saved, this.#records, ENDED).map(resumableRecord);
+    if (added.length === 0) return this.#draw();
+    this.#records.push(...added);
+    this.#announce(this.#t.text("announce.resumable", { count: added.length }));
+    this.#draw();
+  }
+
+  /** A file chosen for the row of a resumable upload: resumed if it is that file. */
+  #resumeWith(record, file) {
+    this.#resuming = null;
+    if (record.removed || record.state !== "resumable") return;
+    if (!isSameFile(record.saved, file)) {
+      const { name, size } = record.saved;
+      this.#announce(this.#t.text("announce.notSameFile", { chosen: file.name, name, size: this.#t.bytes(size) }));
+      return;
+    }
+    this.#add([{ file, relativePath: null }]); // takes the row's place
+    this.#drawNow();
+    const row = this.#records.find((r) => r.file === file)?.row;
+    row?.element.querySelector("button:not([hidden])")?.focus();
+  }
+
+  /** The Discard button: the saved upload is aborted at the signer and its row goes. */
+  async #discard(record) {
+    if (record.discarding) return;
+    record.discarding = true;
+    const name = labelOf(record);
+    try {
+      await (await this.#uploaderNow()).discardResumable(record.saved.id);
+    } catch (error) {
+      record.discarding = false;
+      this.#announce(this.#t.text("announce.discardFailed", { name, message: error?.message ?? error }));
+      return;
+    }
+    if (record.removed) return;
+    this.#remove(record);
+    this.#announce(this.#t.text("announce.discarded", { name }));
   }
 
   /** The Remove button: the file leaves the list, and the focus stays in the widget. */
@@ -821,6 +927,10 @@ export class PresignedUploadElement extends Base {
       refused: 0, size: 0, settled: 0,
     };
     for (const r of this.#records) {
+      if (r.state === "resumable") {
+        counts.resumable++;
+        continue;
+      }
       counts.rows++;
       if (r.refused) {
         counts.refused++;
@@ -839,7 +949,7 @@ export class PresignedUploadElement extends Base {
 
   /** What the limits count: the files it holds (refused ones aside) and their bytes. */
   #held() {
-    const kept = this.#records.filter((r) => !r.refused);
+    const kept = this.#records.filter((r) => !r.refused && r.state !== "resumable");
     return { files: kept.length, bytes: kept.reduce((sum, r) => sum + r.file.size, 0) };
   }
 

@@ -46,10 +46,12 @@ export class UploadSummary {
   }
 
   /**
-   * `counts`: `{ rows, total, done, failed, aborted, ready, waiting,
-   * running, refused, fraction, bytesPerSecond, etaSeconds, retryable }`, where
-   * `total` counts the uploads (refused files are none); shown while the
-   * element holds more than one file (`rows > 1`).
+   * `counts`: `{ rows, total, done, failed, aborted, ready, resumable,
+   * waiting, running, refused, fraction, bytesPerSecond, etaSeconds,
+   * retryable }`, where `total` counts the uploads (refused files are
+   * none) and `rows` the files (resumable uploads are none until their
+   * file is chosen again); shown while the element holds more than one
+   * file (`rows > 1`).
    */
   update(counts) {
     const { text, detail, bar, value, retry, cancel } = this.parts;
@@ -64,6 +66,7 @@ export class UploadSummary {
       count("summary.failed", counts.failed),
       count("summary.aborted", counts.aborted),
       count("summary.ready", counts.ready),
+      count("summary.resumable", counts.resumable),
       count("summary.waiting", counts.waiting),
       count("summary.refused", counts.refused),
       moving ? t.rate(counts.bytesPerSecond) : "",

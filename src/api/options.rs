@@ -25,6 +25,7 @@ use presign_core::protocol::metadata::Metadata;
 use presign_core::upload::hash_strategy::{
     DigestMethod, DigestPreference, WorkerCounts, MAX_WORKERS,
 };
+use presign_core::upload::resume_state::DEFAULT_RESUME_MAX_AGE_MS;
 use std::fmt;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::AbortSignal;
@@ -382,6 +383,23 @@ pub fn signal_only(value: &JsValue) -> Result<Option<AbortSignal>, UploadError> 
         ));
     }
     field(value, "signal")?.map(read_signal).transpose()
+}
+
+/// Options of `uploader.listResumable(options)`: only `resumeMaxAgeMs`
+/// (default one day, as for uploads).
+pub fn resume_max_age(value: &JsValue) -> Result<f64, UploadError> {
+    if is_absent(value) {
+        return Ok(DEFAULT_RESUME_MAX_AGE_MS);
+    }
+    if !value.is_object() {
+        return Err(UploadError::bad_request(
+            "options must be an object like { resumeMaxAgeMs }",
+        ));
+    }
+    Ok(
+        integer_field(value, "resumeMaxAgeMs", 0, MAX_RESUME_AGE_MS)?
+            .map_or(DEFAULT_RESUME_MAX_AGE_MS, |ms| ms as f64),
+    )
 }
 
 /// `""` (same origin), a path starting with `/`, or an `http(s)://` URL; any

@@ -702,6 +702,34 @@ export interface DownloadLink {
 }
 
 /**
+ * An unfinished multipart upload saved to resume, as
+ * `uploader.listResumable()` lists it: choosing the same file again (its
+ * `name`, `size` and `lastModified`) resumes it.
+ *
+ * @example
+ * ```ts
+ * const saved: ResumableUpload[] = await uploader.listResumable();
+ * const stored = saved.map((s) => `${s.name}: ${s.bytesStored} of ${s.size} bytes`);
+ * ```
+ */
+export interface ResumableUpload {
+  /** Its id, for `uploader.discardResumable(id)`. */
+  id: string;
+  name: string;
+  size: number;
+  /** The file's `lastModified` (ms since the epoch). */
+  lastModified: number;
+  fileType: string;
+  key: string;
+  metadata?: Record<string, string>;
+  partCount: number;
+  partsStored: number;
+  bytesStored: number;
+  /** When a part was last stored (ms since the epoch). */
+  savedAt: number;
+}
+
+/**
  * Stable error codes (`err.code`); existing ones never change meaning.
  * - `network`: no HTTP answer (refused, reset, offline, blocked by CORS)
  * - `expired`: a presigned URL expired before use

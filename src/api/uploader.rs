@@ -301,6 +301,51 @@ impl Uploader {
         future_to_promise(async move { Ok(engine.forget_resumable().await.into()) })
     }
 
+    /// The unfinished multipart uploads this uploader saved to resume (its
+    /// signer's, its `resumeScope`'s), most recent first: after a reload, a
+    /// page can ask for each file again by its `name` and `size`; the same
+    /// file given to `upload()` resumes. Each is `{ id, name, size,
+    /// lastModified, fileType, key, metadata?, partCount, partsStored,
+    /// bytesStored, savedAt }`. `options`: `{ resumeMaxAgeMs? }` (default
+    /// one day, as for uploads). Resolves with `[]` where IndexedDB is
+    /// missing.
+    ///
+    /// @example
+    /// ```js
+    /// for (const saved of await uploader.listResumable()) {
+    ///   const percent = Math.round((100 * saved.bytesStored) / saved.size);
+    ///   list.append(`Choose ${saved.name} again to resume (${percent}% stored)`);
+    /// }
+    /// ```
+    #[wasm_bindgen(js_name = listResumable, unchecked_return_type = "Promise<ResumableUpload[]>")]
+    pub fn list_resumable(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ resumeMaxAgeMs?: number }")]
+        options: JsValue,
+    ) -> js_sys::Promise {
+        let engine = Rc::clone(&self.engine);
+        let max_age = options::resume_max_age(&options);
+        future_to_promise(async move {
+            let listed = engine.resumable(max_age?).await;
+            Ok(results::to_js(&listed)?)
+        })
+    }
+
+    /// Gives up the saved upload `id` (from `listResumable()`): aborts it at
+    /// the signer, so the store frees its parts and the user's open-upload
+    /// slot, and forgets it. Resolves with `false` when there is no such
+    /// upload; rejects (keeping it) when the signer cannot be reached.
+    ///
+    /// @example
+    /// ```js
+    /// discardButton.onclick = () => uploader.discardResumable(saved.id);
+    /// ```
+    #[wasm_bindgen(js_name = discardResumable, unchecked_return_type = "Promise<boolean>")]
+    pub fn discard_resumable(&self, id: String) -> js_sys::Promise {
+        let engine = Rc::clone(&self.engine);
+        future_to_promise(async move { Ok(engine.discard_resumable(&id).await?.into()) })
+    }
+
     /// Asks the signer for a presigned GET URL of `key` (an object this
     /// caller uploaded). Resolves with `{ url, key, expiresIn }`.
     ///

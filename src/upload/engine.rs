@@ -6,7 +6,7 @@
 use crate::error::UploadError;
 use crate::hashing::{Hashing, Purpose};
 use crate::transport::signer::client::SignerClient;
-use crate::upload::attempt::Retrying;
+use crate::upload::attempt::{Peer, Retrying};
 use crate::upload::control::{ControlOptions, UploadControl};
 use crate::upload::job::Job;
 use crate::upload::multipart::{self, MultipartResult};
@@ -14,8 +14,11 @@ use crate::upload::options::UploadOptions;
 use crate::upload::queue::UploadQueue;
 use crate::upload::single::{self, SingleResult};
 use crate::web::blob_reader::blob_size;
+use crate::web::clock::unix_ms;
 use crate::web::resume_store::ResumeStore;
 use presign_core::s3::limits::MAX_SINGLE_PUT;
+use presign_core::upload::resumable_upload::{resumable, ResumableUpload};
+use presign_core::upload::retry_policy::RetryPolicy;
 use presign_core::upload::state::UploadState;
 use presign_core::ErrorCode;
 use serde::Serialize;
@@ -64,6 +67,46 @@ impl Engine {
             Some(store) => store.forget_scope(&self.resume_scope).await,
             None => 0,
         }
+    }
+
+    /// The uploads saved to resume in this uploader's scope that a page
+    /// can offer again, most recent first.
+    pub async fn resumable(&self, max_age_ms: f64) -> Vec<ResumableUpload> {
+        let Some(store) = ResumeStore::open().await else {
+            return Vec::new();
+        };
+        resumable(
+            &store.records().await,
+            &self.resume_scope,
+            unix_ms(),
+            max_age_ms,
+        )
+    }
+
+    /// Gives up the saved upload `id` of this uploader's scope: aborted at
+    /// the signer (gone already is fine), then forgotten. `false` when
+    /// there is no such upload.
+    pub async fn discard_resumable(&self, id: &str) -> Result<bool, UploadError> {
+        let Some(store) = ResumeStore::open().await else {
+            return Ok(false);
+        };
+        let Some(record) = store
+            .get(id)
+            .await
+            .filter(|r| *r.scope == *self.resume_scope)
+        else {
+            return Ok(false);
+        };
+        let retrying = Retrying::standalone(RetryPolicy::default());
+        let abort = || self.signer.abort_multipart(&record.upload_id);
+        let what = "aborting a saved upload";
+        match retrying.call(Peer::Signer, what, None, abort).await {
+            Ok(()) => {}
+            Err(e) if e.code() == ErrorCode::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        store.delete(id).await;
+        Ok(true)
     }
 
     /// Runs one upload under `control` to its end, which `control` then

@@ -117,22 +117,33 @@ impl ResumeStore {
         self.forget_where(|r| r.scope == scope).await
     }
 
-    /// Forgets the records `doomed` picks, and any unreadable one (an older
-    /// format, dropped by its key); returns how many went.
-    async fn forget_where(&self, doomed: impl Fn(&ResumeRecord) -> bool) -> u32 {
+    /// Every readable record.
+    pub async fn records(&self) -> Vec<ResumeRecord> {
+        self.values()
+            .await
+            .into_iter()
+            .filter_map(|value| serde_wasm_bindgen::from_value(value).ok())
+            .collect()
+    }
+
+    /// Every stored value, readable or not (empty when the read fails).
+    async fn values(&self) -> Vec<JsValue> {
         let all = async {
             let tx = self.db.transaction(&[STORE], TransactionMode::ReadOnly)?;
             let values = tx.store(STORE)?.get_all(None, None).await?;
             Ok::<_, rexie::Error>(values)
         }
         .await;
-        let values = match all {
-            Ok(values) => values,
-            Err(e) => {
-                warn("read failed", e);
-                return 0;
-            }
-        };
+        all.unwrap_or_else(|e| {
+            warn("read failed", e);
+            Vec::new()
+        })
+    }
+
+    /// Forgets the records `doomed` picks, and any unreadable one (an older
+    /// format, dropped by its key); returns how many went.
+    async fn forget_where(&self, doomed: impl Fn(&ResumeRecord) -> bool) -> u32 {
+        let values = self.values().await;
         let mut forgotten = 0;
         for value in values {
             let record = serde_wasm_bindgen::from_value::<ResumeRecord>(value.clone());

@@ -168,3 +168,74 @@ async fn saved_uploads_belong_to_their_user_and_can_be_forgotten() {
         .expect("a fresh upload");
     assert_ne!(upload_id_of(&log), alices, "forgotten, so not resumed");
 }
+
+#[wasm_bindgen_test]
+async fn saved_uploads_are_listed_by_file_and_a_discard_aborts_them() {
+    let proxy = fault_proxy();
+    let name = "listed-resume.bin";
+    inject(
+        proxy,
+        r#"{"match": ["listed-resume.bin", "partNumber=2&"], "method": "PUT", "status": 500, "times": 1000}"#,
+    )
+    .await;
+    let bytes = test_bytes(12 * MIB, 26);
+    let the_file = file(&bytes, name, "application/octet-stream");
+    let carol = uploader_with(endpoint(), &[("resumeScope", "carol".into())]);
+    let dave = uploader_with(endpoint(), &[("resumeScope", "dave".into())]);
+    let list = |up: &presigned_upload::Uploader| {
+        let listed = up.list_resumable(JsValue::UNDEFINED);
+        async move {
+            let listed = wasm_bindgen_futures::JsFuture::from(listed)
+                .await
+                .expect("listResumable resolves");
+            js_sys::Array::from(&listed).to_vec()
+        }
+    };
+    assert!(list(&carol).await.is_empty(), "nothing saved yet");
+    let (log, cb) = progress_log(|_| {});
+    let options = obj(&[
+        ("fileType", "demo".into()),
+        ("partSize", (5 * MIB as u32).into()),
+        ("multipartThreshold", (5 * MIB as u32).into()),
+        ("concurrency", 1.into()),
+        ("maxAttempts", 1.into()),
+        ("onProgress", cb.as_ref().clone()),
+    ]);
+    expect_code(upload(&carol, &the_file, options).await, "server");
+    proxy_control(proxy, "/__faults/reset", "{}").await;
+
+    let listed = list(&carol).await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let saved = &listed[0];
+    assert_eq!(get_str(saved, "name"), name);
+    assert_eq!(get(saved, "size").as_f64(), Some(bytes.len() as f64));
+    assert_eq!(
+        get(saved, "lastModified").as_f64(),
+        Some(the_file.last_modified())
+    );
+    assert_eq!(get_str(saved, "fileType"), "demo");
+    assert!(get_str(saved, "key").ends_with(name));
+    assert_eq!(get(saved, "partCount").as_f64(), Some(3.0));
+    assert_eq!(get(saved, "partsStored").as_f64(), Some(1.0));
+    assert_eq!(get(saved, "bytesStored").as_f64(), Some((5 * MIB) as f64));
+    assert!(list(&dave).await.is_empty(), "another user sees none of it");
+    let bad = wasm_bindgen_futures::JsFuture::from(carol.list_resumable("soon".into())).await;
+    expect_code(bad, "bad_request");
+
+    // Another user cannot discard it; its owner can, once.
+    let id = get_str(saved, "id");
+    let discard = |up: &presigned_upload::Uploader| {
+        let discarded = up.discard_resumable(id.clone());
+        async move {
+            let discarded = wasm_bindgen_futures::JsFuture::from(discarded)
+                .await
+                .expect("discardResumable resolves");
+            discarded.as_bool()
+        }
+    };
+    assert_eq!(discard(&dave).await, Some(false));
+    assert_eq!(discard(&carol).await, Some(true));
+    assert!(list(&carol).await.is_empty(), "forgotten");
+    assert_signer_forgot(&log).await;
+    assert_eq!(discard(&carol).await, Some(false), "already gone");
+}

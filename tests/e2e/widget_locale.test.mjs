@@ -285,3 +285,44 @@ test('element.locale and addLocale: a partial locale falls back to English; plur
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('lang="es": the row of an upload a reload left unfinished, a wrong file and a discard are Spanish too', { timeout: 120_000 }, async () => {
+  const file = join(work, 'a-medias.bin');
+  writeFileSync(file, Buffer.alloc(12 * MIB, 7));
+  writeFileSync(join(work, 'otro.bin'), Buffer.alloc(1_000, 8));
+  await proxy.faults({ match: ['a-medias.bin', 'partNumber=2&'], method: 'PUT', status: 500, times: 1000 });
+  const { page, errors } = await widgetPage({ browser, server, work }, `
+    <presigned-upload id="es" lang="es" multiple file-type="widget"></presigned-upload>`);
+  await page.evaluate(() => {
+    document.querySelector('#es').uploadOptions = { multipartThreshold: 5 * 1024 * 1024, partSize: 5 * 1024 * 1024, concurrency: 1, maxAttempts: 1 };
+  });
+  await page.setInputFiles('#es >> input.input', file);
+  await rowReaches(page, { name: 'a-medias.bin', state: 'failed', widget: '#es' });
+  await proxy.reset();
+
+  await page.reload();
+  await watchWords(page, '#es');
+  await rowReaches(page, { name: 'a-medias.bin', state: 'resumable', widget: '#es' });
+  const [row] = await rows(page, '#es');
+  assert.deepEqual([row.phase, row.buttons], ['Sin terminar, 41\u00a0% guardado: elige el archivo de nuevo para reanudar', ['Elegir archivo', 'Descartar']]);
+  const violations = await checkStateLooks(page, 'es-resumable');
+  const chooser = page.waitForEvent('filechooser');
+  await page.locator('#es').getByRole('button', { name: 'Elegir archivo para a-medias.bin, para reanudarla' }).click();
+  await (await chooser).setFiles(join(work, 'otro.bin'));
+  const status = () => page.evaluate(() => document.querySelector('#es').shadowRoot.querySelector('[part~="status"]').textContent);
+  await page.waitForFunction(() => document.querySelector('#es').shadowRoot.querySelector('[part~="status"]').textContent.startsWith('otro.bin'));
+  await page.locator('#es').getByRole('button', { name: 'Descartar la subida sin terminar de a-medias.bin' }).click();
+  await page.waitForFunction(() => document.querySelector('#es').shadowRoot.querySelectorAll('[part~="file"]').length === 0);
+  assert.equal(await status(), 'a-medias.bin: subida sin terminar descartada.');
+
+  const seen = await page.evaluate(() => [...window.seen]);
+  const words = seen.map((text) => ['a-medias.bin', 'otro.bin'].reduce((t, n) => t.split(n).join(''), text));
+  for (const expected of ['1 subida sin terminar puede reanudarse: elige su archivo de nuevo.',
+    ' no es : elige el mismo archivo (12,6 MB) para reanudarla.']) {
+    assert.ok(words.includes(expected), `"${expected}" was shown: ${JSON.stringify(words)}`);
+  }
+  assert.deepEqual(englishIn(words, englishPhrases()), [], 'English shown by a Spanish widget');
+  assert.deepEqual(violations, []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -26,6 +26,13 @@ export default {
     "announce.failed": "{name} failed: {message}",
     "announce.refused": "{name} not added: {message}",
     "announce.ended": "{done} of {total} uploaded.",
+    "announce.resumable": {
+      one: "{count} unfinished upload can resume: choose its file again.",
+      other: "{count} unfinished uploads can resume: choose their files again.",
+    },
+    "announce.notSameFile": "{chosen} is not {name}: choose the same file ({size}) to resume it.",
+    "announce.discarded": "{name}: unfinished upload discarded.",
+    "announce.discardFailed": "{name} could not be discarded: {message}",
     "announce.endedFailed": "{done} of {total} uploaded, {failed} failed.",
 
     "state.queued": "Waiting",
@@ -38,6 +45,7 @@ export default {
     "state.aborted": "Cancelled",
     "state.ready": "Ready to upload",
     "state.refused": "Not added",
+    "state.resumable": "Unfinished, {percent} stored: choose the file again to resume",
 
     "phase.hashing": "Computing SHA-256",
     "phase.signing": "Requesting upload URLs",
@@ -66,6 +74,10 @@ export default {
     "button.retry.named": "Retry {name}",
     "button.remove": "Remove",
     "button.remove.named": "Remove {name}",
+    "button.choose": "Choose file",
+    "button.choose.named": "Choose file for {name}, to resume it",
+    "button.discard": "Discard",
+    "button.discard.named": "Discard the unfinished upload of {name}",
 
     "error.line": "{title}: {message}",
     "error.default": "Upload failed",
@@ -106,6 +118,7 @@ export default {
     "summary.waiting": "{count} waiting",
     "summary.refused": "{count} not added",
     "summary.ready": "{count} ready",
+    "summary.resumable": "{count} to resume",
     "summary.retryFailed": "Retry failed",
     "summary.cancelAll": "Cancel all",
     "more.ready": "and {count} more ready",

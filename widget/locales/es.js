@@ -26,6 +26,13 @@ export default {
     "announce.failed": "{name} falló: {message}",
     "announce.refused": "{name} no se ha añadido: {message}",
     "announce.ended": "{done} de {total} subidos.",
+    "announce.resumable": {
+      one: "{count} subida sin terminar puede reanudarse: elige su archivo de nuevo.",
+      other: "{count} subidas sin terminar pueden reanudarse: elige sus archivos de nuevo.",
+    },
+    "announce.notSameFile": "{chosen} no es {name}: elige el mismo archivo ({size}) para reanudarla.",
+    "announce.discarded": "{name}: subida sin terminar descartada.",
+    "announce.discardFailed": "No se pudo descartar {name}: {message}",
     "announce.endedFailed": "{done} de {total} subidos, {failed} con error.",
 
     "state.queued": "En espera",
@@ -38,6 +45,7 @@ export default {
     "state.aborted": "Cancelado",
     "state.ready": "Listo para subir",
     "state.refused": "No añadido",
+    "state.resumable": "Sin terminar, {percent} guardado: elige el archivo de nuevo para reanudar",
 
     "phase.hashing": "Calculando SHA-256",
     "phase.signing": "Pidiendo direcciones de subida",
@@ -66,6 +74,10 @@ export default {
     "button.retry.named": "Reintentar {name}",
     "button.remove": "Quitar",
     "button.remove.named": "Quitar {name}",
+    "button.choose": "Elegir archivo",
+    "button.choose.named": "Elegir archivo para {name}, para reanudarla",
+    "button.discard": "Descartar",
+    "button.discard.named": "Descartar la subida sin terminar de {name}",
 
     "error.line": "{title}: {message}",
     "error.default": "La subida falló",
@@ -106,6 +118,7 @@ export default {
     "summary.waiting": "{count} en espera",
     "summary.refused": { one: "{count} no añadido", other: "{count} no añadidos" },
     "summary.ready": { one: "{count} listo", other: "{count} listos" },
+    "summary.resumable": "{count} por reanudar",
     "summary.retryFailed": "Reintentar los fallidos",
     "summary.cancelAll": "Cancelar todo",
     "more.ready": { one: "y {count} más listo", other: "y {count} más listos" },

@@ -24,6 +24,9 @@ pub struct Resume {
     store: ResumeStore,
     id: String,
     scope: String,
+    /// The file's name and `lastModified`, saved to ask for it again.
+    name: String,
+    last_modified_ms: f64,
     record: RefCell<Option<ResumeRecord>>,
     /// Parts the store held when this upload was resumed.
     listed: HashMap<u32, UploadedPart>,
@@ -79,11 +82,12 @@ impl Resume {
         let first_part = hasher
             .digest(BlobRange::new(file, 0, part_size.min(size)), signal, None)
             .await?;
+        let last_modified_ms = last_modified(file);
         let id = FileFingerprint {
             scope: resume_scope,
             name,
             size,
-            last_modified_ms: last_modified(file),
+            last_modified_ms,
             first_part,
             part_size,
         }
@@ -95,6 +99,8 @@ impl Resume {
             store,
             id,
             scope: resume_scope.to_owned(),
+            name: name.to_owned(),
+            last_modified_ms,
             record: RefCell::new(None),
             listed: HashMap::new(),
         };
@@ -138,6 +144,8 @@ impl Resume {
             scope: self.scope.clone(),
             upload_id: created.upload_id.clone(),
             key: created.key.clone(),
+            name: self.name.clone(),
+            last_modified_ms: self.last_modified_ms,
             file_type: options.file_type.clone(),
             metadata: options.metadata.clone(),
             size,

@@ -84,6 +84,12 @@ pub struct ResumeRecord {
     /// The signer's upload id.
     pub upload_id: String,
     pub key: String,
+    /// The file's name and `lastModified`, to ask the user for it again
+    /// (empty and 0 in records saved before they were kept).
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub last_modified_ms: f64,
     pub file_type: String,
     /// The metadata the upload was created with (none in records saved by
     /// versions before metadata).
@@ -117,6 +123,18 @@ impl ResumeRecord {
             None => self.parts.push(RecordedPart { number, sha256 }),
         }
         self.saved_at_ms = now_ms;
+    }
+
+    /// Bytes of the parts stored so far (the last part may be shorter).
+    pub fn bytes_stored(&self) -> u64 {
+        self.parts
+            .iter()
+            .filter(|p| p.number >= 1 && p.number <= self.part_count)
+            .map(|p| {
+                let start = u64::from(p.number - 1).saturating_mul(self.part_size);
+                self.part_size.min(self.size.saturating_sub(start))
+            })
+            .sum()
     }
 
     /// The digest this record holds for part `number`, if any.
@@ -232,6 +250,8 @@ mod tests {
             scope: "s".into(),
             upload_id: "u".into(),
             key: "k".into(),
+            name: "a.bin".into(),
+            last_modified_ms: 5.0,
             file_type: "demo".into(),
             metadata: Metadata::default(),
             size: 20,
@@ -256,11 +276,23 @@ mod tests {
         // A clock far behind the record's: not trusted either.
         assert!(r.is_expired(4000.0 - 70_000.0, 1e9));
         assert!(!r.is_expired(4000.0 - 50_000.0, 1e9));
+        assert_eq!(r.bytes_stored(), 16);
+        r.record_part(3, Sha256Digest::of(b"3"), 4000.0);
+        assert_eq!(r.bytes_stored(), 20, "the last part holds 4 bytes");
         let json = serde_json::to_string(&r).expect("encodes");
         assert!(json.contains("\"uploadId\":\"u\"") && json.contains("\"savedAtMs\""));
+        assert!(json.contains("\"name\":\"a.bin\"") && json.contains("\"lastModifiedMs\":5.0"));
         assert_eq!(
             serde_json::from_str::<ResumeRecord>(&json).expect("decodes"),
             r
         );
+    }
+
+    #[test]
+    fn a_record_saved_without_the_file_name_still_reads() {
+        let json = r#"{"id":"i","scope":"s","uploadId":"u","key":"k","fileType":"demo",
+            "size":20,"partSize":8,"partCount":3,"parts":[],"savedAtMs":1.0}"#;
+        let r: ResumeRecord = serde_json::from_str(json).expect("decodes");
+        assert_eq!((r.name.as_str(), r.last_modified_ms), ("", 0.0));
     }
 }
