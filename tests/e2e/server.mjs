@@ -20,9 +20,9 @@ function onTmpfs(dir, bytes, command) {
 
 // Spawns the server; resolves with its URLs once it wrote them to its
 // --ready-file.
-async function spawnServer(args, { tmpfsBytes, dataDir, env, nice } = {}) {
+async function spawnServer(args, { tmpfsBytes, dataDir, env, nice, prefix = [] } = {}) {
   const readyFile = join(mkdtempSync(join(tmpdir(), 'presign-ready-')), 'ready.json');
-  const command = [...(nice ? ['nice', '-n', String(nice)] : []), bin(), ...args, '--ready-file', readyFile];
+  const command = [...prefix, ...(nice ? ['nice', '-n', String(nice)] : []), bin(), ...args, '--ready-file', readyFile];
   const [cmd, argv] = tmpfsBytes ? onTmpfs(dataDir, tmpfsBytes, command) : [command[0], command.slice(1)];
   const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: env ? { ...process.env, ...env } : process.env });
   const exited = new Promise((ok) => child.once('exit', (code, signal) => ok({ code, signal })));
@@ -47,7 +47,8 @@ async function spawnServer(args, { tmpfsBytes, dataDir, env, nice } = {}) {
 // lower CPU priority than the browser's); `env` adds environment variables (a
 // real store's AWS_* with `--store s3`); `tmpfsBytes` puts the data dir on a
 // tmpfs of that size (Linux mount namespaces: `unshare`); `dev: false` leaves
-// out --dev (the store then comes from `env`: AWS_*). When
+// out --dev (the store then comes from `env`: AWS_*); `prefix` goes before
+// the command (`ip netns exec NAME`: the link benchmarks). When
 // PRESIGN_TEST_STORE_ENV names a file of AWS_* assignments (tests/support/
 // garage writes one), every server signs for that store instead of an
 // embedded one: scripts/test runs e2e tests so on Garage too.

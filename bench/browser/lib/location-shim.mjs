@@ -7,8 +7,9 @@
 // Uppy sends goes straight to the store. One small request per file.
 import { createServer, request } from 'node:http';
 
-/** Starts the shim in front of `storeUrl`; resolves with `{ url, stop() }`. */
-export async function startLocationShim(storeUrl) {
+/** Starts the shim in front of `storeUrl`, listening on `host`; resolves
+ * with `{ url, stop() }`. */
+export async function startLocationShim(storeUrl, host = '127.0.0.1') {
   const target = new URL(storeUrl);
   let added = 0;
   const server = createServer((req, res) => {
@@ -42,9 +43,9 @@ export async function startLocationShim(storeUrl) {
     });
     req.pipe(upstream);
   });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  await new Promise((ok) => server.listen(0, host, ok));
   return {
-    url: `http://127.0.0.1:${server.address().port}`,
+    url: `http://${host}:${server.address().port}`,
     added: () => added,
     stop: () => new Promise((ok) => server.close(ok)),
   };

@@ -33,5 +33,5 @@ export function peerVersions() {
       return 'unknown';
     }
   };
-  return Object.fromEntries(['@uppy/core', '@uppy/aws-s3', 'hash-wasm', 'esbuild'].map((n) => [n, version(n)]));
+  return Object.fromEntries(['@uppy/core', '@uppy/aws-s3', '@aws-sdk/client-s3', '@aws-sdk/lib-storage', 'hash-wasm', 'esbuild'].map((n) => [n, version(n)]));
 }

@@ -24,16 +24,18 @@ export function buildProduct({ skip = false } = {}) {
 const serverArgs = ['--rate-limit', '0', '--max-open-uploads', '1000'];
 
 /**
- * Starts a signer on `kind` ("embedded" or "garage"), its data in `work`.
+ * Starts a signer on `kind` ("embedded" or "garage"), its data in `work`;
+ * for "embedded", `args` are more signer flags and `prefix` goes before its
+ * command (`ip netns exec`: the link benchmarks).
  * Resolves with `{ kind, signer, store, bucket, region, credentials,
  * clear(), stop() }`: `store` is the store's base URL as browsers reach it,
  * `clear()` deletes every object (between runs, so large inputs do not fill
  * the disk).
  */
-export async function startStore(kind, work) {
+export async function startStore(kind, work, { args = [], prefix } = {}) {
   process.env.PRESIGN_SERVER_BIN = releaseServer;
   if (kind === 'embedded') {
-    const server = await startServer(serverArgs, { wwwDir });
+    const server = await startServer([...serverArgs, ...args], { wwwDir, prefix });
     const key = JSON.parse(readFileSync(join(server.dataDir, 'dev-store-credentials.json'), 'utf8'));
     const bucketDir = join(server.dataDir, 'store', 'uploads');
     return {

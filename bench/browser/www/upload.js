@@ -5,7 +5,7 @@
 // credentials, as its getCredentials mode does). Each resolves with its
 // time once every file is stored; a failed file rejects.
 import init, { Uploader } from '/pkg/presigned_upload.js';
-import { AwsS3, createSigV4Presigner, Uppy } from './vendor/peers.js';
+import { AwsS3, createSigV4Presigner, S3Client, Upload, Uppy } from './vendor/peers.js';
 
 const MIB = 1024 * 1024;
 const files = () => [...document.getElementById('files').files];
@@ -51,6 +51,19 @@ window.bench = {
     });
   },
 
+  /** Our uploader's batch API (`uploadAll`, its queue's defaults) over every
+   * file, with `options` for each. */
+  oursAll(options = {}) {
+    if (!uploaders.has('all')) uploaders.set('all', new Uploader());
+    const uploader = uploaders.get('all');
+    return timed(async () => {
+      const { files: ends } = await uploader.uploadAll(files(), { fileType: 'bench', ...options }).result;
+      const failed = ends.filter((e) => e.state !== 'done');
+      if (failed.length) throw new Error(`ours: ${failed.length} failed: ${failed[0].error?.message}`);
+      return { objects: ends.length };
+    });
+  },
+
   /** A raw `fetch` PUT of each whole file, presigned by our signer (no
    * checksum asked: nothing hashes the file). */
   raw() {
@@ -82,6 +95,41 @@ window.bench = {
     });
   },
 
+  /** A raw `fetch` PUT of each whole file, every URL presigned by our
+   * signer before the clock starts: the bytes and the round trips alone. */
+  async rawFetch() {
+    const signed = await Promise.all(files().map(async (f) => ({ f, ...(await presign(f)) })));
+    return timed(async () => {
+      await Promise.all(signed.map(async ({ f, url, headers }) => {
+        const put = await fetch(url, { method: 'PUT', headers, body: f });
+        if (!put.ok) throw new Error(`PUT ${f.name}: ${put.status} ${await put.text()}`);
+      }));
+      return { objects: signed.length };
+    });
+  },
+
+  /** The AWS SDK v3's lib-storage `Upload`, one per file, all at once,
+   * signing in the page with the store's key: 4 parts at a time, 8 MiB
+   * parts (a file below 8 MiB goes in one PutObject). */
+  libStorage() {
+    const client = new S3Client({
+      region: config.region,
+      endpoint: config.store,
+      forcePathStyle: true,
+      credentials: config.credentials,
+    });
+    return timed(async () => {
+      await Promise.all(files().map((f, i) => new Upload({
+        client,
+        queueSize: 4,
+        partSize: 8 * MIB,
+        params: { Bucket: config.bucket, Key: `bench/lib-storage/${Date.now()}-${i}-${f.name}`, Body: f },
+      }).done()));
+      client.destroy();
+      return { objects: files().length };
+    });
+  },
+
   /** Uppy 6 at its defaults, or `tuned` to our multipart threshold and part
    * size (16 MiB, 8 MiB). It signs in the page with the store's key, Uppy's
    * own SigV4 presigner; Complete is signed for the <Location> shim. */
@@ -102,7 +150,9 @@ window.bench = {
       const failed = result?.failed ?? [];
       uppy.destroy();
       if (failed.length) throw new Error(`Uppy: ${failed.length} failed: ${failed[0].error}`);
-      return { objects: result.successful.length };
+      const stored = result?.successful?.length ?? 0;
+      if (stored !== files().length) throw new Error(`Uppy: ${stored} of ${files().length} files stored (${JSON.stringify(result)?.slice(0, 300)})`);
+      return { objects: stored };
     });
   },
 };

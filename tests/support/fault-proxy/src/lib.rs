@@ -15,9 +15,13 @@
 //! in which concurrent uploads reach the proxy.
 //!
 //! The control API is described in [`control`].
+//!
+//! `fault-proxy delay` is another tool in the same binary: a TCP relay that
+//! gives a link's round trip to the link benchmarks ([`delay_link`]).
 
 pub mod chaos;
 pub mod control;
+pub mod delay_link;
 pub mod fault;
 pub mod journal;
 pub mod proxy;

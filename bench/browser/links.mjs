@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// Issue 21: uploads over the links people upload over, emulated on this
+// machine (lib/link.mjs): Chromium here, the signer and its embedded store
+// in a network namespace behind a veth pair whose rate tc tbf sets, and a
+// round trip that `fault-proxy delay` adds. Each system uploads each case on
+// each profile in a fresh browser context (its own connections), and its
+// time is given as a multiple of the physical limit (lib/link.mjs:
+// physicalLimitMs) and against ours, paired within rounds. After every run
+// the store must hold every object at its size; it is then emptied.
+//
+//   node bench/browser/links.mjs [--quick] [--profiles fibre,home,far]
+//     [--cases seed,small,256,1024] [--runs 3] [--peers oursAll,uppy,...]
+//     [--no-build]
+//
+// --quick: fibre and home, the design note's case and 1,000 x 100 KB, one
+// round. Writes bench/results/links.json (every run) and links.md. Root
+// only (ip netns, tc). LINKS_DEBUG=1 logs each answer the page gets and
+// each result. Not a test.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launchChromium } from '../../tests/e2e/browser.mjs';
+import { arg, flag } from './lib/args.mjs';
+import { GIB, makeFile, MIB, workDir } from './lib/files.mjs';
+import {
+  BROWSER_ADDR, inside, linkDown, linkUp, physicalLimitMs, PROFILES, SERVER_ADDR, shape, SIGNER_URL, startDelay, STORE_URL,
+} from './lib/link.mjs';
+import { startLocationShim } from './lib/location-shim.mjs';
+import { describeMachine, median, sampleLoad } from './lib/machine.mjs';
+import { peerVersions, preparePeers } from './lib/peers.mjs';
+import { pairedRatio, rounds } from './lib/rounds.mjs';
+import { buildProduct, repo, startStore } from './lib/stores.mjs';
+import { linksReport } from './lib/links-report.mjs';
+
+const quick = flag('quick');
+const profiles = arg('profiles', quick ? 'fibre,home' : 'fibre,home,far').split(',');
+const caseNames = arg('cases', quick ? 'seed,small' : 'seed,small,256,1024').split(',');
+const runs = Number(arg('runs', quick ? '1' : '3'));
+
+const CASES = {
+  seed: { files: 100, size: 1_500_000, label: "100 x 1.5 MB (the design note's case)" },
+  small: { files: 1000, size: 100_000, label: '1,000 x 100 KB' },
+  256: { files: 1, size: 256 * MIB, label: '256 MiB' },
+  1024: { files: 1, size: GIB, label: '1 GiB', profiles: ['fibre'] },
+};
+// Uppy 6.3.1's default `limit` is 6 (files at once): its defaults are the
+// `limit: 6` the issue names.
+const PEERS = [
+  ['ours', 'oursAll', {}],
+  ['ours, checksums off', 'oursAll', { checksum: false }],
+  ['raw fetch PUT, signed beforehand', 'rawFetch', {}],
+  ['Uppy 6.3.1 (limit 6)', 'uppy', {}],
+  ['lib-storage (queueSize 4, 8 MiB parts)', 'libStorage', {}],
+];
+const only = arg('peers', '');
+const peers = only ? PEERS.filter(([, method]) => only.split(',').includes(method)) : PEERS;
+for (const name of profiles) if (!PROFILES[name]) throw new Error(`unknown profile ${name} (${Object.keys(PROFILES)})`);
+for (const name of caseNames) if (!CASES[name]) throw new Error(`unknown case ${name} (${Object.keys(CASES)})`);
+
+buildProduct({ skip: flag('no-build') });
+preparePeers();
+const load = sampleLoad();
+const results = [];
+const work = workDir('presign-bench-links-');
+linkUp();
+let store;
+let shim;
+let browser;
+try {
+  store = await startStore('embedded', work.dir, {
+    prefix: inside([]),
+    args: ['--store-public-url', STORE_URL, '--allow-origin', SIGNER_URL, '--allow-host', SERVER_ADDR],
+  });
+  const port = (url) => new URL(url).port;
+  // The shim Uppy's Complete goes through: on this side of the link, so
+  // the page (on the link's address) may call it.
+  shim = await startLocationShim(STORE_URL, BROWSER_ADDR);
+  // The page runs as an app's HTTPS page would: a secure context (WebCrypto,
+  // crypto.randomUUID), which plain http on the link's address is not.
+  browser = await launchChromium({ args: [`--unsafely-treat-insecure-origin-as-secure=${SIGNER_URL},${STORE_URL},${shim.url}`] });
+  for (const profileName of profiles) {
+    const profile = PROFILES[profileName];
+    shape(profile);
+    const delay = await startDelay(profile, port(store.signer), port(store.store));
+    try {
+      for (const caseName of caseNames) {
+        const c = CASES[caseName];
+        if (c.profiles && !c.profiles.includes(profileName)) continue;
+        const paths = Array.from({ length: c.files }, (_, i) => makeFile(join(work.dir, `${caseName}-${i}.bin`), c.size, { stamps: true }));
+        const bytes = c.files * c.size;
+        const limitMs = physicalLimitMs(profile, c.files, bytes);
+        const cases = peers.map(([name, method, options]) => ({
+          name,
+          run: () => timedRun(method, options, paths, c.files, bytes),
+        }));
+        console.error(`links: ${profileName} (${profile.mbit} Mbit/s, ${profile.rttMs} ms), ${c.label}: limit ${(limitMs / 1000).toFixed(2)} s, ${runs} rounds`);
+        const got = await rounds(cases, runs, { warmup: false, log: (l) => console.error(l) });
+        const row = { profile: profileName, ...profile, case: caseName, label: c.label, files: c.files, bytes, limitMs, systems: {} };
+        for (const [name, r] of Object.entries(got)) {
+          row.systems[name] = { ms: r.ms, medianMs: median(r.ms), ofLimit: median(r.ms) / limitMs, oursOverIt: got.ours ? pairedRatio(got.ours, r) : null };
+        }
+        console.error(`  ${Object.entries(row.systems).map(([n, s]) => `${n} ${(s.medianMs / 1000).toFixed(2)} s (${s.ofLimit.toFixed(2)}x limit)`).join('; ')}`);
+        results.push(row);
+        for (const p of paths) rmSync(p);
+      }
+    } finally {
+      await delay.stop();
+    }
+  }
+} finally {
+  await browser?.close();
+  await shim?.stop();
+  await store?.stop();
+  linkDown();
+  work.remove();
+}
+
+/** One upload of `paths` by `method` in a fresh context; the store checked and emptied. */
+async function timedRun(method, options, paths, files, bytes) {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error('page error:', e));
+    if (process.env.LINKS_DEBUG) page.on('response', (r) => console.error('response', r.status(), r.request().method(), r.url().slice(0, 150)));
+    page.on('console', (m) => ['error', 'warning'].includes(m.type()) && console.error(`page ${m.type()}: ${m.text()}`));
+    await page.goto(`${SIGNER_URL}/upload.html`);
+    await page.waitForFunction(() => window.benchReady === true);
+    await page.evaluate((c) => window.bench.configure(c), {
+      store: STORE_URL, bucket: store.bucket, region: store.region, credentials: store.credentials, shim: shim.url,
+    });
+    await page.setInputFiles('#files', paths);
+    const r = await page.evaluate(([m, o]) => window.bench[m](o), [method, options]);
+    if (process.env.LINKS_DEBUG) console.error('result', JSON.stringify(r).slice(0, 400));
+    const held = store.tally();
+    if (held.objects !== files || held.bytes !== bytes) {
+      throw new Error(`${method}: the store holds ${held.objects} objects, ${held.bytes} bytes; want ${files}, ${bytes}`);
+    }
+    return r;
+  } finally {
+    store.clear();
+    await context.close();
+  }
+}
+
+const out = {
+  what: 'uploads over emulated links: tc tbf rate on a veth pair, round trip by fault-proxy delay (issue 21)',
+  runs,
+  quick,
+  machine: describeMachine(),
+  peers: peerVersions(),
+  load: load.stop(),
+  results,
+};
+mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
+const name = quick ? 'links-quick' : 'links';
+writeFileSync(join(repo, 'bench', 'results', `${name}.json`), JSON.stringify(out, null, 1) + '\n');
+writeFileSync(join(repo, 'bench', 'results', `${name}.md`), linksReport(out));
+console.error(`links: wrote bench/results/${name}.json and ${name}.md`);
