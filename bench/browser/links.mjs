@@ -65,6 +65,7 @@ linkUp();
 let store;
 let shim;
 let browser;
+let cdp;
 try {
   store = await startStore('embedded', work.dir, {
     prefix: inside([]),
@@ -96,7 +97,12 @@ try {
         const got = await rounds(cases, runs, { warmup: false, log: (l) => console.error(l) });
         const row = { profile: profileName, ...profile, case: caseName, label: c.label, files: c.files, bytes, limitMs, systems: {} };
         for (const [name, r] of Object.entries(got)) {
-          row.systems[name] = { ms: r.ms, medianMs: median(r.ms), ofLimit: median(r.ms) / limitMs, oursOverIt: got.ours ? pairedRatio(got.ours, r) : null };
+          const cpu = r.extra.map((e) => e.cpuSeconds);
+          row.systems[name] = {
+            ms: r.ms, medianMs: median(r.ms), ofLimit: median(r.ms) / limitMs,
+            oursOverIt: got.ours ? pairedRatio(got.ours, r) : null,
+            cpuSeconds: cpu, pageCpuSeconds: median(cpu.map((c) => c.renderer ?? 0)),
+          };
         }
         console.error(`  ${Object.entries(row.systems).map(([n, s]) => `${n} ${(s.medianMs / 1000).toFixed(2)} s (${s.ofLimit.toFixed(2)}x limit)`).join('; ')}`);
         results.push(row);
@@ -114,6 +120,20 @@ try {
   work.remove();
 }
 
+/**
+ * CPU seconds used so far by Chromium's processes, summed by type
+ * (`renderer`: the page and its workers; `utility`: the network service
+ * among others; `browser`; `GPU`), from CDP's SystemInfo.getProcessInfo.
+ * The page runs in a fresh context, so its renderer is the only one.
+ */
+async function cpuByProcessType() {
+  cdp ??= await browser.newBrowserCDPSession();
+  const { processInfo } = await cdp.send('SystemInfo.getProcessInfo');
+  const sums = {};
+  for (const p of processInfo) sums[p.type] = (sums[p.type] ?? 0) + p.cpuTime;
+  return sums;
+}
+
 /** One upload of `paths` by `method` in a fresh context; the store checked and emptied. */
 async function timedRun(method, options, paths, files, bytes) {
   const context = await browser.newContext();
@@ -128,7 +148,10 @@ async function timedRun(method, options, paths, files, bytes) {
       store: STORE_URL, bucket: store.bucket, region: store.region, credentials: store.credentials, shim: shim.url,
     });
     await page.setInputFiles('#files', paths);
+    const before = await cpuByProcessType();
     const r = await page.evaluate(([m, o]) => window.bench[m](o), [method, options]);
+    const after = await cpuByProcessType();
+    r.cpuSeconds = Object.fromEntries(Object.entries(after).map(([type, s]) => [type, s - (before[type] ?? 0)]));
     if (process.env.LINKS_DEBUG) console.error('result', JSON.stringify(r).slice(0, 400));
     const held = store.tally();
     if (held.objects !== files || held.bytes !== bytes) {
@@ -150,8 +173,9 @@ const out = {
   load: load.stop(),
   results,
 };
-mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
+const outDir = process.env.BENCH_OUT ?? join(repo, 'bench', 'results');
+mkdirSync(outDir, { recursive: true });
 const name = quick ? 'links-quick' : 'links';
-writeFileSync(join(repo, 'bench', 'results', `${name}.json`), JSON.stringify(out, null, 1) + '\n');
-writeFileSync(join(repo, 'bench', 'results', `${name}.md`), linksReport(out));
-console.error(`links: wrote bench/results/${name}.json and ${name}.md`);
+writeFileSync(join(outDir, `${name}.json`), JSON.stringify(out, null, 1) + '\n');
+writeFileSync(join(outDir, `${name}.md`), linksReport(out));
+console.error(`links: wrote ${outDir}/${name}.json and ${name}.md`);
