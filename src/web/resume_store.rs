@@ -11,7 +11,9 @@
 use presign_core::upload::resume_state::ResumeRecord;
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use serde::Serialize;
+use std::cell::RefCell;
 use std::fmt;
+use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
 const DATABASE: &str = "presigned-upload";
@@ -19,7 +21,14 @@ const STORE: &str = "uploads";
 
 /// The saved uploads of this origin.
 pub struct ResumeStore {
-    db: Rexie,
+    db: Rc<Rexie>,
+}
+
+thread_local! {
+    /// The page's one connection to the database. Rexie never closes a
+    /// connection; with one per call, WebKit sometimes missed a saved
+    /// upload when a listing and an upload's lookup ran at once.
+    static OPENED: RefCell<Option<Rc<Rexie>>> = const { RefCell::new(None) };
 }
 
 impl fmt::Debug for ResumeStore {
@@ -35,6 +44,9 @@ fn warn(what: &str, error: impl fmt::Display) {
 impl ResumeStore {
     /// Opens (or creates) the database; `None` where IndexedDB is unavailable.
     pub async fn open() -> Option<Self> {
+        if let Some(db) = OPENED.with(|opened| opened.borrow().clone()) {
+            return Some(Self { db });
+        }
         let has_idb = js_sys::Reflect::get(&js_sys::global(), &"indexedDB".into())
             .is_ok_and(|v| !v.is_undefined() && !v.is_null());
         if !has_idb {
@@ -46,7 +58,12 @@ impl ResumeStore {
             .build()
             .await;
         match built {
-            Ok(db) => Some(Self { db }),
+            Ok(db) => {
+                // Two opened at once: the first kept is the one shared.
+                let db =
+                    OPENED.with(|opened| Rc::clone(opened.borrow_mut().get_or_insert(Rc::new(db))));
+                Some(Self { db })
+            }
             Err(e) => {
                 warn("IndexedDB refused", e);
                 None

@@ -273,7 +273,7 @@ for (const [index, engine] of engines.entries()) {
       // The reloaded page: the same file (name, size, lastModified, bytes) again.
       await openDemo(driver);
       const run = await uploadAndCheck(driver, 'again', spec, {});
-      assert.equal(run.uploadId, first.uploadId, 'the same multipart upload, resumed');
+      assert.equal(run.uploadId, first.uploadId, `the same multipart upload, resumed: ${JSON.stringify({ warnings: run.warnings, errors: run.errors })}`);
       const after = (await proxy.log()).filter((e) => e.method === 'PUT' && e.url.includes(spec.name));
       const sentAfter = after.reduce((sum, e) => sum + partSize(partNumber(e.url)), 0);
       const remaining = size - [...storedBefore].reduce((sum, n) => sum + partSize(n), 0);
