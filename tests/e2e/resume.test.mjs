@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setUp, tearDown } from './fixture.mjs';
 import { assertStored, checkStateLooks, rowReaches, rows, settled, sha256 } from './widget-page.mjs';
@@ -77,14 +77,17 @@ test('after a reload the widget offers each unfinished upload: the same file res
   writeFileSync(keep, keepBytes);
   writeFileSync(drop, randomBytes(24 * MIB));
   writeFileSync(other, randomBytes(3 * MIB));
-  await proxy.faults({ match: ['partNumber='], method: 'PUT', delayMs: 400, times: 1000 });
+  // discard-me.bin's parts are slower: it is still unfinished when
+  // offered.bin has two parts stored.
+  await proxy.faults({ match: ['offered.bin', 'partNumber='], method: 'PUT', delayMs: 400, times: 1000 });
+  await proxy.faults({ match: ['discard-me.bin', 'partNumber='], method: 'PUT', delayMs: 1500, times: 1000 });
 
   const page = await browser.newPage();
   await page.goto(server.url + '/');
   await page.setInputFiles('presigned-upload input.input', [keep, drop]);
-  // Reloaded once the store holds two parts of offered.bin and one of discard-me.bin.
+  // Reloaded once the store holds two parts of offered.bin, and both uploads are open.
   const storedParts = async (name) => (await proxy.log()).filter((e) => e.method === 'PUT' && e.url.includes(name) && e.status === 200).length;
-  for (let tries = 0; (await storedParts('offered.bin')) < 2 || (await storedParts('discard-me.bin')) < 1; tries++) {
+  for (let tries = 0; (await storedParts('offered.bin')) < 2 || (await openMultipart()) < 2; tries++) {
     assert.ok(tries < 600, 'parts stored within a minute');
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -135,6 +138,7 @@ test('after a reload the widget offers each unfinished upload: the same file res
   await page.locator('presigned-upload').getByRole('button', { name: 'Discard the unfinished upload of discard-me.bin' }).click();
   await page.waitForFunction(() => document.querySelector('presigned-upload').shadowRoot.querySelectorAll('[part~="file"]').length === 1);
   assert.equal(await status(page), 'discard-me.bin: unfinished upload discarded.');
+  assert.equal(await openMultipart(), 0, "the signer's open multipart uploads");
   assert.deepEqual(openUploads(), [], 'no multipart upload left open in the store');
 
   // Nothing is left to offer after another reload.
@@ -150,8 +154,14 @@ test('after a reload the widget offers each unfinished upload: the same file res
 /** The widget's live region. */
 const status = (page) => page.evaluate(() => document.querySelector('presigned-upload').shadowRoot.querySelector('[part~="status"]').textContent);
 
-/** Multipart uploads open in the embedded store (its `.upload-*` folders). */
+/** Multipart uploads open in the embedded store (its `.upload-*` folders); none on another store. */
 function openUploads() {
   const store = join(server.dataDir, 'store');
-  return readdirSync(store).filter((n) => n.includes('.upload'));
+  return existsSync(store) ? readdirSync(store).filter((n) => n.includes('.upload')) : [];
+}
+
+/** `presign_open_multipart_uploads` from the signer's /metrics. */
+async function openMultipart() {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  return Number(text.match(/^presign_open_multipart_uploads (\d+)/m)?.[1] ?? NaN);
 }
