@@ -27,6 +27,18 @@ export const ENDED = new Set(["done", "failed", "aborted"]);
 // or saved uploads waiting for their file to be chosen again (`resumable`).
 export const HELD = new Set(["ready", "resumable"]);
 
+/**
+ * The element's record of one file, in `state`, with `more` fields set
+ * (see FileRow for what each one is).
+ */
+export function fileRecord(file, relativePath, state, more = {}) {
+  return {
+    file, relativePath, state, progress: null, fraction: 0, sent: 0, started: false,
+    error: null, retryable: true, refused: null, result: null, downloadUrl: null,
+    entry: null, index: -1, removed: false, row: null, dirty: true, ...more,
+  };
+}
+
 /** How labels and announcements name a record's file: its relative path, else its name. */
 export function labelOf(record) {
   return record.relativePath || record.file.name;

@@ -5,8 +5,8 @@
 //
 // Attributes: endpoint, file-type, multiple, accept, max-size, min-size,
 // max-total-size, max-files, path-metadata, paste, auto-start,
-// resume-rows, name, required, lang. Properties: getToken, uploaderOptions, uploadOptions,
-// locale. Events (bubbling, composed): upload-start (cancelable),
+// resume-rows, name, required, lang. Properties: getToken,
+// uploaderOptions, uploadOptions, locale. Events (bubbling, composed): upload-start (cancelable),
 // upload-progress, upload-complete, upload-error, upload-refused.
 // Importing the module defines <presigned-upload> unless that name is
 // taken; define(name) adds another name; addLocale(locale) teaches it a
@@ -27,7 +27,7 @@
 // long one the running, failed and next few waiting files, the finished
 // ones counted in the summary line), at most once a frame.
 import init, { Uploader, UploadError } from "../presigned_upload.js";
-import { ENDED, FileRow, HELD, labelOf } from "./file-row.js";
+import { ENDED, FileRow, fileRecord, HELD, labelOf } from "./file-row.js";
 import { DropZone } from "./drop-zone.js";
 import { FormField } from "./form-field.js";
 import { filesToTake } from "./paste.js";
@@ -340,7 +340,6 @@ export class PresignedUploadElement extends Base {
   set getToken(fn) {
     if (fn != null && typeof fn !== "function") throw new TypeError("getToken must be a function or null");
     this.#getToken = fn ?? null;
-    this.#offerSoon();
   }
 
   /** More options of the element's Uploader (`headers`, `workers`,
@@ -398,11 +397,9 @@ export class PresignedUploadElement extends Base {
     const refused = refusal(file, limits, held);
     const now = this.autoStart;
     if (!refused && now && !this.#emit("upload-start", { file, relativePath })) return null;
-    const record = {
-      file, relativePath, state: now ? "queued" : "ready", progress: null, fraction: 0, sent: 0, started: false,
-      error: null, retryable: !refused, refused: refused?.limit ?? null, result: null, downloadUrl: null,
-      entry: null, index: -1, removed: false, row: null, dirty: true,
-    };
+    const record = fileRecord(file, relativePath, now ? "queued" : "ready", {
+      retryable: !refused, refused: refused?.limit ?? null,
+    });
     const resumed = this.#records.findIndex((r) => r.state === "resumable" && isSameFile(r.saved, file));
     if (resumed >= 0) {
       this.#dropRow(this.#records[resumed]);
@@ -665,7 +662,7 @@ export class PresignedUploadElement extends Base {
     if (offering !== this.#offering) return;
     const ids = new Set(saved.map((s) => s.id));
     for (const record of this.#records.filter((r) => r.state === "resumable" && !ids.has(r.saved.id))) this.#forget(record);
-    const added = unshown(saved, this.#records, ENDED).map(resumableRecord);
+    const added = unshown(saved, this.#records).map(resumableRecord);
     if (added.length === 0) return this.#draw();
     this.#records.push(...added);
     this.#announce(this.#t.text("announce.resumable", { count: added.length }));

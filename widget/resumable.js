@@ -6,6 +6,7 @@
 // Uploader resumes it from the parts the store holds; "Discard" aborts the
 // upload at the signer. This module decides which saved uploads get a row
 // and whether a file is the one a row asks for; the element draws them.
+import { ENDED, fileRecord } from "./file-row.js";
 
 /** Whether `file` is the file `saved` (from listResumable) was made from. */
 export function isSameFile(saved, file) {
@@ -19,12 +20,8 @@ export function isSameFile(saved, file) {
  */
 export function resumableRecord(saved) {
   const file = { name: saved.name, size: saved.size, lastModified: saved.lastModified, type: "" };
-  return {
-    file, relativePath: null, state: "resumable", saved, progress: null,
-    fraction: saved.size > 0 ? saved.bytesStored / saved.size : 0, sent: 0, started: false,
-    error: null, retryable: false, refused: null, result: null, downloadUrl: null,
-    entry: null, index: -1, removed: false, row: null, dirty: true,
-  };
+  const fraction = saved.size > 0 ? saved.bytesStored / saved.size : 0;
+  return fileRecord(file, null, "resumable", { saved, fraction, retryable: false });
 }
 
 /**
@@ -32,7 +29,7 @@ export function resumableRecord(saved) {
  * with a row already, nor one whose file is in the list and not ended (it
  * is being uploaded, so resumed, already).
  */
-export function unshown(saved, records, ended) {
+export function unshown(saved, records) {
   return saved.filter((s) => !records.some((r) =>
-    r.saved?.id === s.id || (r.state !== "resumable" && !ended.has(r.state) && isSameFile(s, r.file))));
+    r.saved?.id === s.id || (r.state !== "resumable" && !ENDED.has(r.state) && isSameFile(s, r.file))));
 }
