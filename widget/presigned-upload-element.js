@@ -48,6 +48,9 @@ const MAX_ROWS = 50;
 const WAITING_ROWS = 5;
 const FAILED_ROWS = 20;
 
+/** A file waiting for its turn to send: queued, or hashed ahead of it. */
+const waitingTurn = (r) => !r.started && (r.state === "queued" || r.state === "hashing");
+
 // One wasm instance per page, loaded when the first element connects.
 let wasm = null;
 const loadWasm = () => (wasm ??= init());
@@ -526,7 +529,8 @@ export class PresignedUploadElement extends Base {
         // The ends are shown once the result has settled (with its link or error).
         if (!record || ENDED.has(state)) return;
         record.state = state;
-        record.started ||= state !== "queued";
+        // A file hashed ahead of its turn has not started: it sends nothing yet.
+        record.started ||= state !== "queued" && state !== "hashing";
         this.#changed(record);
       },
       onFileProgress: (progress, index) => {
@@ -797,9 +801,10 @@ export class PresignedUploadElement extends Base {
     let failed = 0;
     return live.filter((r) => {
       if (r === focused) return true;
-      if (r.state === "done") return false;
+      // Sent in full, it only waits for the signer's word: counted, not drawn.
+      if (r.state === "done" || r.state === "completing") return false;
       if (r.state === "failed" || r.state === "aborted") return failed++ < FAILED_ROWS;
-      if ((r.state === "queued" && !r.started) || r.state === "ready") return waiting++ < WAITING_ROWS;
+      if (waitingTurn(r) || r.state === "ready") return waiting++ < WAITING_ROWS;
       return true;
     });
   }
@@ -890,9 +895,9 @@ export class PresignedUploadElement extends Base {
     counts.fraction = counts.size > 0 ? counts.settled / counts.size : counts.total > 0 && ended === counts.total ? 1 : 0;
     Object.assign(counts, this.#pace(counts));
     this.#summary.update(counts);
-    const hidden = (state) => this.#records.filter((r) => r.state === state && !r.started && !r.row).length;
+    const hidden = (waits) => this.#records.filter((r) => waits(r) && !r.row).length;
     const more = (key, count) => (count > 0 ? this.#t.text(key, { count }) : "");
-    this.#more.textContent = more("more.waiting", hidden("queued")) || more("more.ready", hidden("ready"));
+    this.#more.textContent = more("more.waiting", hidden(waitingTurn)) || more("more.ready", hidden((r) => r.state === "ready"));
     this.#drawReview(counts.ready);
   }
 

@@ -56,8 +56,9 @@ pub struct UploaderOptions {
     pub max_concurrent_requests: u32,
 }
 
-/// Files uploading at once by default.
-pub const DEFAULT_CONCURRENT_FILES: u32 = 4;
+/// Files uploading at once by default: as many as the store's connections
+/// (a small file's turn is its PUT alone, [`crate::upload::queue::AHEAD`]).
+pub const DEFAULT_CONCURRENT_FILES: u32 = 6;
 /// Most files uploading at once.
 pub const MAX_CONCURRENT_FILES: u32 = 16;
 /// Requests to the store in flight at once by default: the browser's

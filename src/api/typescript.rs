@@ -67,9 +67,11 @@ export interface UploaderOptions {
    */
   resumeScope?: string;
   /**
-   * Files uploading at once, 1 to 16 (default 4). The others wait their
-   * turn (`queued`) without reading a byte; a paused upload gives its turn
-   * to the next file.
+   * Files uploading at once, 1 to 16 (default 6). The others wait their
+   * turn (`queued`); up to 16 files of one request each are hashed and
+   * signed ahead of theirs, so that their turn is the PUT alone, and give
+   * it to the next file once sent (while the signer confirms them). A
+   * paused upload gives its turn to the next file.
    */
   maxConcurrentFiles?: number;
   /**

@@ -161,8 +161,9 @@ impl Uploader {
 
     /// Uploads a `File` or `Blob`: with one presigned PUT up to
     /// `multipartThreshold` bytes (default 16 MiB), else as a multipart upload.
-    /// It waits its turn in the uploader's queue first (`maxConcurrentFiles`
-    /// run at once; the state is `queued` meanwhile).
+    /// It waits its turn in the uploader's queue (`maxConcurrentFiles` run
+    /// at once; the state is `queued` meanwhile; a file of one request is
+    /// hashed and signed ahead of its turn, and confirmed after it).
     ///
     /// `options` (an `UploadOptions`, or just the `fileType` string) are
     /// described on their type. Progress goes to `onProgress` about 20

@@ -1,11 +1,16 @@
 //! The running side of an upload's handle: its state (the core's
 //! [`Lifecycle`]), `pause()`/`resume()`/`abort()`, its turn in the
 //! uploader's queue, its waits on backpressure, and what the engine asks of
-//! them: "wait for a file slot", "wait here while paused", "stop this PUT,
+//! them: "wait for a turn", "wait here while paused", "stop this PUT,
 //! we are pausing", "a slot for one request to the store".
 //!
+//! An upload's [`Turn`]s: a single-request file is hashed and signed
+//! ahead of its turn (one of the queue's `ahead` slots), sends its bytes in
+//! a file slot, and gives that slot to the next file while the signer
+//! confirms it; a multipart upload holds its file slot from the start.
+//!
 //! Pausing stops anything new from starting (parts, hashing, signing,
-//! completing) and gives the upload's file slot to the next file waiting;
+//! completing) and gives the upload's slots to the next files waiting;
 //! `resume()` waits for a slot again. With `abortInFlightOnPause`, the PUTs
 //! in flight are aborted too (the "pause epoch" signal fires) and sent again
 //! after `resume()`; otherwise they finish.
@@ -39,6 +44,16 @@ pub fn js_state_sink(callback: js_sys::Function) -> StateSink {
     })
 }
 
+/// What an upload waits for before its next step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Turn {
+    /// A slot to be hashed and signed ahead of the file's turn, or the
+    /// file slot itself.
+    Ahead,
+    /// One of the uploader's file slots (`maxConcurrentFiles`).
+    Running,
+}
+
 /// One upload's controls. Shared (`Rc`) by the handle and the engine.
 pub struct UploadControl {
     lifecycle: RefCell<Lifecycle>,
@@ -54,6 +69,8 @@ pub struct UploadControl {
     owner: Owner,
     /// This upload's turn among the uploader's files, while it has one.
     file_slot: RefCell<Option<Slot>>,
+    /// Its slot among the files prepared ahead, until it runs.
+    ahead_slot: RefCell<Option<Slot>>,
     waits: RefCell<WaitClock>,
     progress: Rc<ProgressReporter>,
 }
@@ -116,6 +133,7 @@ impl UploadControl {
             owner: queue.owner(),
             queue: Rc::clone(queue),
             file_slot: RefCell::new(None),
+            ahead_slot: RefCell::new(None),
             waits: RefCell::new(WaitClock::default()),
             progress: options
                 .progress
@@ -154,7 +172,7 @@ impl UploadControl {
     /// The upload ended; its file slot goes to the next file.
     pub fn end(&self, end: UploadState) {
         let changed = self.lifecycle.borrow_mut().end(end);
-        self.file_slot.borrow_mut().take();
+        self.give_turn();
         self.progress.set_waiting(None);
         self.notify(changed);
         self.wake();
@@ -166,7 +184,7 @@ impl UploadControl {
             if self.abort_in_flight_on_pause {
                 self.epoch.borrow().abort();
             }
-            self.file_slot.borrow_mut().take();
+            self.give_turn();
         }
         self.notify(changed);
     }
@@ -196,6 +214,12 @@ impl UploadControl {
     /// uploader's file slots (`queued` until then). Fails with `aborted` if
     /// the upload is aborted meanwhile.
     pub async fn wait_while_paused(&self) -> Result<(), UploadError> {
+        self.wait_for(Turn::Running).await
+    }
+
+    /// Waits until the upload is not paused and holds what `turn` needs.
+    /// Fails with `aborted` if the upload is aborted meanwhile.
+    pub async fn wait_for(&self, turn: Turn) -> Result<(), UploadError> {
         let signal = self.signal();
         loop {
             while self.is_paused() {
@@ -208,12 +232,41 @@ impl UploadControl {
             if self.file_slot.borrow().is_some() {
                 return Ok(());
             }
-            let slot = self.queue.files.acquire(self.owner, Some(&signal)).await?;
-            // Paused while it waited: the slot goes to the next file.
-            if !self.is_paused() {
-                self.file_slot.borrow_mut().get_or_insert(slot);
+            let slots = match turn {
+                Turn::Ahead if self.ahead_slot.borrow().is_some() => return Ok(()),
+                Turn::Ahead => &self.queue.ahead,
+                Turn::Running => &self.queue.files,
+            };
+            // Hashed and signed ahead, it waits for its turn as `queued`.
+            if turn == Turn::Running && !slots.free_now() && self.state() == UploadState::Hashing {
+                self.step(UploadState::Queued);
             }
+            let slot = slots.acquire(self.owner, Some(&signal)).await?;
+            // Paused while it waited: the slot goes to the next file.
+            if self.is_paused() {
+                continue;
+            }
+            match turn {
+                Turn::Ahead => self.ahead_slot.borrow_mut().get_or_insert(slot),
+                Turn::Running => {
+                    // Running, it is no longer ahead: that slot goes to the next file.
+                    self.ahead_slot.borrow_mut().take();
+                    self.file_slot.borrow_mut().get_or_insert(slot)
+                }
+            };
         }
+    }
+
+    /// The upload's bytes are sent: its file slot goes to the next file
+    /// while the signer confirms it (`completing`, which cannot pause).
+    pub fn sent(&self) {
+        self.step(UploadState::Completing);
+        self.give_turn();
+    }
+
+    fn give_turn(&self) {
+        self.file_slot.borrow_mut().take();
+        self.ahead_slot.borrow_mut().take();
     }
 
     /// A slot for one request to the store, shared fairly with the other

@@ -7,7 +7,7 @@ use crate::error::UploadError;
 use crate::hashing::{Hashing, Purpose};
 use crate::transport::signer::client::SignerClient;
 use crate::upload::attempt::{Peer, Retrying};
-use crate::upload::control::{ControlOptions, UploadControl};
+use crate::upload::control::{ControlOptions, Turn, UploadControl};
 use crate::upload::job::Job;
 use crate::upload::multipart::{self, MultipartResult};
 use crate::upload::options::UploadOptions;
@@ -134,8 +134,8 @@ impl Engine {
     }
 }
 
-/// Waits for the upload's turn, then uploads in one request or in parts,
-/// by size (in one request when the signer signs no parts).
+/// Uploads in one request or in parts, by size (in one request when the
+/// signer signs no parts), each waiting for its turn.
 async fn run(
     signer: &Rc<SignerClient>,
     hashing: &Hashing,
@@ -143,7 +143,11 @@ async fn run(
     (blob, options): (Blob, UploadOptions),
     control: &Rc<UploadControl>,
 ) -> Result<Stored, UploadError> {
-    control.wait_while_paused().await?;
+    let size = blob_size(&blob);
+    let in_parts = size > options.multipart_threshold && signer.backend().signs_multipart();
+    control
+        .wait_for(if in_parts { Turn::Running } else { Turn::Ahead })
+        .await?;
     let hasher = hashing.hasher(Purpose::Uploads).await;
     let retrying = Rc::new(Retrying::for_upload(options.retry_policy(), control));
     let job = Job {
@@ -155,8 +159,6 @@ async fn run(
         retrying: &retrying,
         resume_scope,
     };
-    let size = blob_size(&blob);
-    let in_parts = size > options.multipart_threshold && signer.backend().signs_multipart();
     if in_parts {
         Ok(Stored::Multipart(multipart::upload(job).await?))
     } else if size > MAX_SINGLE_PUT {

@@ -1,12 +1,13 @@
 //! One `Uploader`'s queue: the files that may run at once
-//! (`maxConcurrentFiles`) and the requests to the store that may be in
+//! (`maxConcurrentFiles`), the single-request files hashed and signed ahead
+//! of their turn ([`AHEAD`]), and the requests to the store that may be in
 //! flight at once across all of them (`maxConcurrentRequests`), each a set of
 //! [`FairSlots`] (the core decides who gets a free slot; this keeps the
 //! wakers), and a signal for uploads waiting on the signer's cap of open
 //! multipart uploads: one of this uploader's multipart uploads ended.
 //!
 //! A waiting file holds nothing but its `File` handle: it is read only once
-//! it has a slot.
+//! it has a slot (a file slot, or one ahead).
 
 use crate::error::UploadError;
 use crate::web::abort;
@@ -20,10 +21,17 @@ use std::pin::pin;
 use std::rc::Rc;
 use web_sys::AbortSignal;
 
+/// Single-request files hashed and signed while they wait for a file slot,
+/// so that a small file's turn is its PUT alone, and the signer signs them
+/// in batches ([`crate::transport::signer::batching`]) instead of one round
+/// trip per file.
+pub const AHEAD: usize = 16;
+
 /// The queue of one `Uploader`, shared (`Rc`) by its uploads.
 #[derive(Debug)]
 pub struct UploadQueue {
     pub files: Rc<Slots>,
+    pub ahead: Rc<Slots>,
     pub requests: Rc<Slots>,
     pub multipart_ended: Notify,
     next_owner: Cell<Owner>,
@@ -33,6 +41,7 @@ impl UploadQueue {
     pub fn new(max_files: u32, max_requests: u32) -> Self {
         Self {
             files: Rc::new(Slots::new(max_files as usize)),
+            ahead: Rc::new(Slots::new(AHEAD)),
             requests: Rc::new(Slots::new(max_requests as usize)),
             multipart_ended: Notify::default(),
             next_owner: Cell::new(0),
@@ -75,6 +84,12 @@ impl Slots {
     /// Slots taken now.
     pub fn in_use(&self) -> usize {
         self.state.borrow().in_use()
+    }
+
+    /// Whether an `acquire` now would get a slot without waiting.
+    pub fn free_now(&self) -> bool {
+        let state = self.state.borrow();
+        state.waiting() == 0 && state.in_use() < state.capacity()
     }
 
     /// Waits for a slot for `owner`; fails with `aborted` when `signal`

@@ -11,6 +11,10 @@
 //!    checksum rejection), each attempt in one of the uploader's request
 //!    slots.
 //! 4. Ask the signer what was stored and check it is the file (`verifying`).
+//!
+//! Steps 1 and 2 run ahead of the file's turn (while it waits for a file
+//! slot, [`Turn::Ahead`]), and step 4 after it: the turn is the PUT alone,
+//! and the signer signs and confirms waiting files in batches.
 
 use crate::error::UploadError;
 use crate::hashing::{BlobRange, Hasher};
@@ -19,6 +23,7 @@ use crate::transport::store::form_post;
 use crate::transport::store::put_headers;
 use crate::transport::store::xhr::{self, Body, PutOutcome};
 use crate::upload::attempt::{self, Attempt, Peer, Retrying, Stop};
+use crate::upload::control::Turn;
 use crate::upload::job::Job;
 use crate::upload::options::{UploadMethod, UploadOptions};
 use crate::upload::progress::ProgressReporter;
@@ -76,7 +81,7 @@ pub async fn upload(job: Job<'_>) -> Result<SingleResult, UploadError> {
 
     // Each phase starts only if the signal (possibly aborted from inside a
     // progress callback) still allows it, and not while paused.
-    control.wait_while_paused().await?;
+    control.wait_for(Turn::Ahead).await?;
     progress.start(Phase::Signing, size);
     let request = GetUploadUrlRequest {
         filename: filename(file),
@@ -108,6 +113,7 @@ pub async fn upload(job: Job<'_>) -> Result<SingleResult, UploadError> {
         .map_err(Stop::into_error)?;
     // The browser's last progress event may fall short of the total.
     progress.advance(size);
+    control.sent();
 
     confirm(job, &put.signed, digest, stored).await
 }
@@ -129,8 +135,7 @@ async fn confirm(
     } = job;
     let (upload_signal, progress, size) = (control.signal(), control.progress(), blob_size(file));
     let signal = Some(&upload_signal);
-    control.wait_while_paused().await?;
-    control.step(UploadState::Completing);
+    abort::ensure_live(signal)?;
     progress.set_parts(1, 1);
     progress.announce(Phase::Verifying);
     let confirm = FileUploadedRequest {

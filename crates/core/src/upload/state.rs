@@ -8,6 +8,9 @@
 //! any state that is not final → failed | aborted
 //! ```
 //!
+//! A file sent in one request is hashed and signed ahead of its turn, and
+//! waits for it `queued` again: `hashing → queued → uploading`.
+//!
 //! `queued` is also where a started upload shows while the signer or the
 //! store has asked it to wait (429, 503): see [`WaitReason`].
 
@@ -17,7 +20,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UploadState {
-    /// Created, nothing done yet.
+    /// Waiting for its turn: created, or hashed and signed ahead of it.
     Queued,
     /// Reading and hashing the file (a single-request upload hashes first).
     Hashing,
