@@ -7,6 +7,7 @@
 //! - [`service`]: the S3 service, s3s-fs with the differences below;
 //! - [`complete`]: CompleteMultipartUpload without reading the parts back;
 //! - [`composite`]: a SHA-256 upload completes with S3's COMPOSITE checksum;
+//! - [`list_uploads`]: ListMultipartUploads, from s3s-fs's files;
 //! - [`storage_full`]: a full disk answers `507`, not `500`;
 //! - [`write_once`]: `If-None-Match: *` writes, atomic per key;
 //! - [`s3s_files`]: the names of the files s3s-fs keeps;
@@ -16,6 +17,7 @@ mod complete;
 mod composite;
 mod cors;
 pub mod dev_credentials;
+mod list_uploads;
 mod s3s_files;
 mod service;
 mod storage_full;

@@ -1,7 +1,8 @@
 //! The names of the files s3s-fs 0.17 keeps about an object under its root
 //! (s3s-fs is pinned with `=` in Cargo.toml because [`super::complete`] and
-//! [`super::composite`] read and write them): `.bucket-{b64}.object-{b64}`
-//! followed by what the file holds, `b64` being base64url without padding.
+//! [`super::composite`] read and write them, and [`super::list_uploads`]
+//! reads them): `.bucket-{b64}.object-{b64}` followed by what the file
+//! holds, `b64` being base64url without padding.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;

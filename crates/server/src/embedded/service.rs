@@ -5,16 +5,17 @@
 //! back ([`super::complete`]); and a SHA-256 multipart upload
 //! completes with S3's COMPOSITE checksum ([`super::composite`]); a PUT or
 //! Complete with `If-None-Match: *` creates its key or answers 412, also
-//! when two race for it ([`super::write_once`]); and a GET honours S3's
-//! `response-content-disposition` and `response-content-type`.
-//! Actions s3s-fs does not implement are left to the trait's defaults
-//! (`NotImplemented`). Requests reach s3s-fs without their query string
+//! when two race for it ([`super::write_once`]); a GET honours S3's
+//! `response-content-disposition` and `response-content-type`; and
+//! ListMultipartUploads, which s3s-fs lacks, is answered from its files
+//! ([`super::list_uploads`]). Other actions s3s-fs does not implement are
+//! left to the trait's defaults (`NotImplemented`). Requests reach s3s-fs without their query string
 //! nor `Authorization` ([`unsigned`]): it logs them, and s3s checked the
 //! signature they carry before.
 
 use super::storage_full::mapped;
 use super::write_once::{self, KeyLocks};
-use super::{complete, composite};
+use super::{complete, composite, list_uploads};
 use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result, S3};
 use std::path::PathBuf;
@@ -125,7 +126,8 @@ fn unsigned<T>(mut req: S3Request<T>) -> S3Request<T> {
 }
 
 /// Forwards each listed action to s3s-fs, mapping its error; Complete, PUT
-/// and GET go through [`EmbeddedS3`]'s own.
+/// and GET go through [`EmbeddedS3`]'s own, ListMultipartUploads through
+/// [`list_uploads`].
 macro_rules! forward {
     ($($action:ident($input:ty) -> $output:ty;)*) => {
         #[async_trait::async_trait]
@@ -155,6 +157,15 @@ macro_rules! forward {
                 req: S3Request<GetObjectInput>,
             ) -> S3Result<S3Response<GetObjectOutput>> {
                 self.get(req).await
+            }
+
+            async fn list_multipart_uploads(
+                &self,
+                req: S3Request<ListMultipartUploadsInput>,
+            ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
+                let access_key = req.credentials.as_ref().map(|c| c.access_key.as_str());
+                let output = list_uploads::list(&self.root, access_key, &req.input).await?;
+                Ok(S3Response::new(output))
             }
         }
     };
