@@ -3,7 +3,7 @@
 //!
 //! | request | does |
 //! |---|---|
-//! | `POST /__faults` | adds rules ([`crate::rules::RuleSpec`]; one or a list): `{"match": "partNumber=3", "status": 503, "times": 2}`, `{"status": 503, "retryAfter": "2", "forMs": 5000}`, `{"delayMs": 3000}`, `{"stall": true}`, `{"corrupt": true}`, `{"reset": true}` |
+//! | `POST /__faults` | adds rules ([`crate::rules::RuleSpec`]; one or a list): `{"match": "partNumber=3", "status": 503, "times": 2}`, `{"status": 503, "retryAfter": "2", "forMs": 5000}`, `{"delayMs": 3000}`, `{"stall": true}`, `{"corrupt": true}`, `{"reset": true}`, `{"loseAnswer": true}` |
 //! | `POST /__chaos` | starts a seeded fault rate ([`crate::chaos::ChaosSpec`]): `{"seed": 7, "rate": 0.1, "kinds": ["500","503","429","expired","reset","stall"]}` |
 //! | `POST /__faults/reset` | drops every rule, the chaos run and the log |
 //! | `POST /__target` | `{"url": "http://127.0.0.1:9000"}` sets the store |

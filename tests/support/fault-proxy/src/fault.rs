@@ -23,6 +23,9 @@ pub enum Fault {
     Corrupt,
     /// Read part of the body, then reset the connection (TCP RST).
     Reset,
+    /// Forward, then reset the connection instead of answering: the store
+    /// did what was asked, and the client never learns it.
+    LoseAnswer,
 }
 
 /// The kinds a chaos run draws from, by the names the control API uses.
@@ -103,6 +106,7 @@ impl Fault {
             Fault::Stall => "stall".into(),
             Fault::Corrupt => "corrupt".into(),
             Fault::Reset => "reset".into(),
+            Fault::LoseAnswer => "lose-answer".into(),
         }
     }
 

@@ -6,7 +6,7 @@
 //! verify at the store. Before forwarding it may inject a [`Fault`]: an S3
 //! error answer (500, 503 SlowDown, 429, 403 "Request has expired"), a delay,
 //! a stall past the client's timeout, a corrupted body, or a connection reset
-//! in the middle of the request body.
+//! in the middle of the request body or in place of the store's answer.
 //!
 //! Faults come from explicit [`rules`] (the browser tests: "part 3 fails
 //! twice with 503") or from [`chaos`]: a seeded fault rate whose every

@@ -201,6 +201,13 @@ async fn handle(
             Ok(forward(state, req, false, answered).await)
         }
         Some(Fault::Corrupt) => Ok(forward(state, req, true, answered).await),
+        Some(Fault::LoseAnswer) => {
+            // The store's whole answer is read (it acted), then dropped.
+            let response = forward(state, req, false, answered).await;
+            let _ = response.into_body().collect().await;
+            arm_reset(resetter);
+            Err(Dropped("answer lost"))
+        }
         None => Ok(forward(state, req, false, answered).await),
     }
 }

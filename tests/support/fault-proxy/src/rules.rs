@@ -25,6 +25,9 @@ pub struct RuleSpec {
     pub corrupt: bool,
     #[serde(default)]
     pub reset: bool,
+    /// Forward, then reset the connection in place of the store's answer.
+    #[serde(default)]
+    pub lose_answer: bool,
     /// How many matching requests it applies to (default 1).
     pub times: Option<u32>,
     /// Instead of `times`: every matching request for this many
@@ -86,10 +89,12 @@ impl TryFrom<RuleSpec> for Rule {
             spec.stall,
             spec.corrupt,
             spec.reset,
+            spec.lose_answer,
         ];
         if chosen.iter().filter(|&&c| c).count() != 1 {
             return Err(
-                "a rule needs exactly one of status, delayMs, stall, corrupt, reset".into(),
+                "a rule needs exactly one of status, delayMs, stall, corrupt, reset, loseAnswer"
+                    .into(),
             );
         }
         if spec.retry_after.is_some() && spec.status.is_none() {
@@ -137,8 +142,10 @@ impl TryFrom<RuleSpec> for Rule {
             Fault::Stall
         } else if spec.corrupt {
             Fault::Corrupt
-        } else {
+        } else if spec.reset {
             Fault::Reset
+        } else {
+            Fault::LoseAnswer
         };
         Ok(Rule {
             needles: spec.needles,

@@ -194,7 +194,8 @@ async fn rules_answer_errors_corrupt_reset_and_stall() {
         {"match": "n=2", "status": 403, "code": "AccessDenied", "message": "Request has expired"},
         {"match": "n=3", "corrupt": true},
         {"match": "n=4", "reset": true},
-        {"match": "n=5", "stall": true}]"#;
+        {"match": "n=5", "stall": true},
+        {"match": "n=6", "loseAnswer": true}]"#;
     assert_eq!(control(&proxy, "/__faults", rules).await, 200);
     let put = |n: u32| send("PUT", format!("{proxy}/k?n={n}"), vec![1u8, 2, 3, 4]);
     for _ in 0..2 {
@@ -224,20 +225,28 @@ async fn rules_answer_errors_corrupt_reset_and_stall() {
         matches!(stalled, Outcome::Timeout),
         "no answer: {stalled:?}"
     );
+    let lost = put(6).await;
+    assert!(
+        matches!(lost, Outcome::Broken),
+        "the answer is lost: {lost:?}"
+    );
 
-    // Only the third n=1 and the corrupted n=3 reached the store.
+    // Only the third n=1, the corrupted n=3 and the n=6 whose answer was
+    // lost reached the store.
     let seen = seen.lock().expect("seen").clone();
     let bodies: Vec<(&str, &[u8])> = seen.iter().map(|s| (s.1.as_str(), &s.3[..])).collect();
     assert_eq!(
         bodies,
         [
             ("/k?n=1", &[1u8, 2, 3, 4][..]),
-            ("/k?n=3", &[!1u8, 2, 3, 4][..])
+            ("/k?n=3", &[!1u8, 2, 3, 4][..]),
+            ("/k?n=6", &[1u8, 2, 3, 4][..])
         ]
     );
     let stats = stats(&proxy).await;
-    assert_eq!(stats["requests"], 7);
-    assert_eq!(stats["faulted"], 6);
+    assert_eq!(stats["requests"], 8);
+    assert_eq!(stats["faulted"], 7);
+    assert_eq!(stats["byKind"]["lose-answer"], 1);
     assert_eq!(stats["byKind"]["503"], 2);
     assert_eq!(stats["byKind"]["403-expired"], 1);
     assert_eq!(stats["byKind"]["reset"], 1);
