@@ -87,4 +87,4 @@ pub use s3::credentials::Credentials;
 pub use s3::credentials_source::CredentialsSource;
 pub use s3::signer::{GetOverrides, NewObjectHeaders, PresignedRequest, Signer};
 pub use s3::signer_source::SignerSource;
-pub use s3::store_client::{install_crypto_provider, PartToComplete, StoreClient};
+pub use s3::store_client::{install_crypto_provider, PartToComplete, StoreClient, StoreUpload};

@@ -515,6 +515,10 @@ mod tests {
             ),
             ("list parts", s.presign_list_parts(&k, "id", None, d, now)),
             (
+                "list uploads",
+                s.presign_list_multipart_uploads(k.as_str(), None, d, now),
+            ),
+            (
                 "complete",
                 s.presign_complete_multipart(&k, "id", d, now).url,
             ),

@@ -1,6 +1,7 @@
 //! Presigning the multipart actions: UploadPart for browsers (size and
 //! SHA-256 signed as headers), and CreateMultipartUpload, ListParts,
-//! CompleteMultipartUpload and AbortMultipartUpload for the server's own calls.
+//! CompleteMultipartUpload, AbortMultipartUpload and ListMultipartUploads
+//! for the server's own calls.
 //!
 //! All of them go through rusty-s3's public [`rusty_s3::signing::sign`]
 //! (`Signer::sign_url`), the function its own actions use (the XML actions
@@ -121,6 +122,25 @@ impl Signer {
             expires_in,
             now,
         )
+    }
+
+    /// A presigned ListMultipartUploads page of the bucket: the open uploads
+    /// whose key starts with `prefix`, after the `(key, upload id)` marker
+    /// when given.
+    pub fn presign_list_multipart_uploads(
+        &self,
+        prefix: &str,
+        marker: Option<(&str, &str)>,
+        expires_in: Duration,
+        now: Timestamp,
+    ) -> Url {
+        let mut query = vec![("uploads", ""), ("prefix", prefix)];
+        if let Some((key, upload_id)) = marker {
+            query.push(("key-marker", key));
+            query.push(("upload-id-marker", upload_id));
+        }
+        let url = self.bucket.base_url().clone();
+        self.sign_url(Method::Get, url, &query, &BTreeMap::new(), expires_in, now)
     }
 
     /// Signs `method` on `key` with these query parameters and headers
@@ -261,6 +281,20 @@ mod tests {
             .contains("&part-number-marker=1000&uploadId=id&"));
         let first = s.presign_list_parts(&key(), "id", None, d, time());
         assert!(!first.as_str().contains("part-number-marker"));
+        let uploads = s.presign_list_multipart_uploads(key().as_str(), None, d, time());
+        assert!(
+            uploads
+                .as_str()
+                .starts_with("http://127.0.0.1:9000/uploads/?"),
+            "{uploads}"
+        );
+        assert!(uploads
+            .as_str()
+            .contains("&prefix=users%2Fdev%2Fecu%2Fx%2Fa%20b.bin&uploads=&"));
+        let next = s.presign_list_multipart_uploads("users/", Some(("users/k", "u1")), d, time());
+        assert!(next
+            .as_str()
+            .contains("&key-marker=users%2Fk&prefix=users%2F&upload-id-marker=u1&uploads=&"));
         let complete = s.presign_complete_multipart(&key(), "id", d, time());
         assert!(complete.url.as_str().contains("&uploadId=id&"));
         assert!(complete

@@ -1,7 +1,8 @@
 //! The server's own calls to the S3 store, over HTTP with `reqwest`: HEAD an
 //! object after an upload, make sure the bucket exists at start, drive
 //! multipart uploads ([`multipart`]: create, complete, abort;
-//! [`list_parts`]), and read and write the bucket's CORS
+//! [`list_parts`]), list the uploads open in the bucket
+//! ([`list_multipart_uploads`]), and read and write the bucket's CORS
 //! ([`bucket_cors_calls`]).
 //!
 //! Every request is presigned by [`Signer`] with the system clock and a short
@@ -22,8 +23,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod bucket_cors_calls;
+mod list_multipart_uploads;
 mod list_parts;
 mod multipart;
+
+pub use list_multipart_uploads::{listing_unavailable, StoreUpload};
 
 /// The S3 error code of a full disk: MinIO's (S3 itself never fills up),
 /// which the embedded store answers too.
