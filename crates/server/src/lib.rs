@@ -78,6 +78,7 @@ pub use crate::http::state::{AppState, WebConfig};
 pub use auth::{Authenticator, DEV_USER};
 pub use clock::{Clock, ManualClock};
 pub use config::{AllowedHosts, ApiCors, RequestLimits, StoreConfig};
+pub use domain::create_intents::{CreateIntent, CreateIntents};
 pub use domain::rate_limit::{RateLimit, UserRateLimiter};
 pub use domain::records::Records;
 pub use domain::upload_policy::UploadPolicy;

@@ -114,6 +114,34 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: "ALTER TABLE uploads ADD COLUMN metadata TEXT;",
         postgres: "ALTER TABLE uploads ADD COLUMN metadata TEXT;",
     },
+    // 5: a multipart create's intent, written before the store is asked and
+    // removed once the upload is registered (or refused): what lets a
+    // retry or the collector find an upload the store opened for a
+    // create that never registered it.
+    Migration {
+        sqlite: "CREATE TABLE create_intents (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        client_token TEXT,
+        create_request TEXT,
+        object_key TEXT NOT NULL,
+        started_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX create_intents_by_client_token ON create_intents (user_id, client_token)
+        WHERE client_token IS NOT NULL;
+    CREATE INDEX create_intents_by_key ON create_intents (object_key);",
+        postgres: "CREATE TABLE create_intents (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        client_token TEXT,
+        create_request TEXT,
+        object_key TEXT NOT NULL,
+        started_at TEXT NOT NULL
+    );
+    CREATE INDEX create_intents_by_client_token ON create_intents (user_id, client_token)
+        WHERE client_token IS NOT NULL;
+    CREATE INDEX create_intents_by_key ON create_intents (object_key);",
+    },
 ];
 
 /// The unique index that makes a client token one open upload per user

@@ -3,6 +3,8 @@
 //! answers ([`crate::http::error`]).
 //!
 //! - [`upload_sessions`]: the open multipart uploads;
+//! - [`create_intents`]: what a multipart create is about to open in the
+//!   store, until its upload is registered;
 //! - [`records`]: the completed uploads;
 //! - [`upload_policy`]: what may be uploaded (types, sizes, lifetimes);
 //! - [`download`]: how a download is shown (attachment or inline);
@@ -11,6 +13,7 @@
 //! - [`gc`]: the stale-upload collector;
 //! - [`webhook`]: the signed POST per completed upload, from an outbox.
 
+pub mod create_intents;
 pub mod download;
 pub mod gc;
 pub mod quota;

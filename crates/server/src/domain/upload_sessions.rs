@@ -7,14 +7,17 @@
 //! with PostgreSQL any replica serves any call of an upload. The API is the small one the routes use: `insert`,
 //! `get`, `remove`, `open_count`, `by_client_token` (an idempotent create,
 //! [`presign_core::protocol::client_token`]); and for operations `total_open` (metrics)
-//! and `started_before` (the stale-upload collector, [`crate::domain::gc`]). All are
+//! and `started_before` and `store_uploads_at` (the stale-upload collector,
+//! [`crate::domain::gc`]). A create's intent ([`crate::domain::create_intents`])
+//! is settled in the transaction that registers its upload. All are
 //! async: the database runs off the runtime.
 
 use crate::db::{Database, DbError};
+use crate::domain::create_intents::{self, CreateIntents, IntentId};
 use crate::domain::quota::{self, QuotaLimits};
 use jiff::Timestamp;
 use presign_core::protocol::client_token::ClientToken;
-use presign_core::UserId;
+use presign_core::{ObjectKey, UserId};
 use rusqlite::{params, Connection, OptionalExtension};
 
 mod postgres;
@@ -53,6 +56,11 @@ impl UploadSessions {
     /// The database it is kept in.
     pub fn database(&self) -> &Database {
         &self.db
+    }
+
+    /// The intents of creates, in the same database.
+    pub fn create_intents(&self) -> CreateIntents {
+        CreateIntents::new(self.db.clone())
     }
 
     /// Open uploads of `user`.
@@ -118,28 +126,50 @@ impl UploadSessions {
         session: UploadSession,
         idempotency: Option<Idempotency>,
     ) -> Result<(), SessionError> {
-        self.insert_within(id, session, idempotency, QuotaLimits::default())
+        self.insert_within(id, session, idempotency, QuotaLimits::default(), None)
             .await
     }
 
     /// Like [`UploadSessions::insert`], and unless its planned size would
-    /// take its user past `quota` (see `domain::quota`).
+    /// take its user past `quota` (see `domain::quota`); settles the
+    /// create's `intent` in the same transaction
+    /// ([`create_intents::settle`]).
     pub async fn insert_within(
         &self,
         id: UploadId,
         session: UploadSession,
         idempotency: Option<Idempotency>,
         quota: QuotaLimits,
+        intent: Option<IntentId>,
     ) -> Result<(), SessionError> {
         let limit = self.max_per_user;
+        let new = New {
+            id,
+            session,
+            idempotency,
+            intent,
+        };
+        match &self.db {
+            Database::Sqlite(db) => db.call(move |c| insert(c, new, quota, limit)).await?,
+            Database::Postgres(db) => postgres::insert(db, new, quota, limit).await?,
+        }
+    }
+
+    /// The store's UploadIds of the open uploads at `key`, of any user.
+    pub async fn store_uploads_at(&self, key: &ObjectKey) -> Result<Vec<String>, DbError> {
+        let key = key.as_str().to_owned();
         match &self.db {
             Database::Sqlite(db) => {
-                db.call(move |c| insert(c, id, session, idempotency, quota, limit))
-                    .await?
+                db.call(move |c| {
+                    let mut stmt = c.prepare(
+                        "SELECT store_upload_id FROM upload_sessions WHERE object_key = ?1",
+                    )?;
+                    let ids = stmt.query_map([&key], |r| r.get(0))?;
+                    Ok(ids.collect::<Result<Vec<String>, _>>()?)
+                })
+                .await
             }
-            Database::Postgres(db) => {
-                postgres::insert(db, id, session, idempotency, quota, limit).await?
-            }
+            Database::Postgres(db) => postgres::store_uploads_at(db, &key).await,
         }
     }
 
@@ -216,17 +246,29 @@ impl UploadSessions {
     }
 }
 
+/// A session to register, with what its create came with.
+struct New {
+    id: UploadId,
+    session: UploadSession,
+    idempotency: Option<Idempotency>,
+    intent: Option<IntentId>,
+}
+
 /// [`UploadSessions::insert_within`] in SQLite: one transaction. (The
 /// database thread runs one closure at a time, so nothing comes between
 /// the checks and the insert; the unique index only guards against a bug.)
 fn insert(
     c: &mut Connection,
-    id: UploadId,
-    session: UploadSession,
-    idempotency: Option<Idempotency>,
+    new: New,
     quota: QuotaLimits,
     limit: usize,
 ) -> Result<Result<(), SessionError>, DbError> {
+    let New {
+        id,
+        session,
+        idempotency,
+        intent,
+    } = new;
     let tx = c.transaction()?;
     // A token taken first: the upload that holds it is the answer, even
     // when it filled the user's last slot.
@@ -276,6 +318,10 @@ fn insert(
     if inserted == 0 {
         return Ok(Err(SessionError::Taken(id)));
     }
+    if let Some(intent) = &intent {
+        let token = idempotency.as_ref().map(|i| &i.token);
+        create_intents::settle(&tx, intent, session.user.as_str(), token)?;
+    }
     tx.commit()?;
     Ok(Ok(()))
 }
@@ -314,7 +360,6 @@ mod tests {
     use presign_core::keys::file_type::FileType;
     use presign_core::s3::limits::MIB;
     use presign_core::s3::part_plan::PartPlan;
-    use presign_core::ObjectKey;
 
     fn session(user: &str) -> UploadSession {
         let user = UserId::parse(user).expect("user");

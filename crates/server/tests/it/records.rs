@@ -266,7 +266,7 @@ async fn open_uploads_survive_a_restart_and_the_database_is_wal() {
             .await
             .expect("schema version")
             .get(0);
-        assert_eq!(version, 4, "the same four migrations as SQLite's");
+        assert_eq!(version, 5, "the same five migrations as SQLite's");
         return;
     }
     let db = rusqlite::Connection::open(t.data_dir().join("data/presign.sqlite3")).expect("db");
@@ -278,8 +278,8 @@ async fn open_uploads_survive_a_restart_and_the_database_is_wal() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("pragma");
     assert_eq!(
-        version, 4,
-        "four migrations: the schema, the checksums column, the client token, metadata"
+        version, 5,
+        "five migrations: the schema, the checksums column, the client token, metadata, create intents"
     );
 }
 

@@ -6,10 +6,12 @@
 //! when two replicas insert at once.
 
 use super::row::{Row, COLUMNS};
-use super::session::{Idempotency, SessionError, UploadId, UploadSession};
+use super::session::SessionError;
+use super::New;
 use crate::db::migrations::CLIENT_TOKEN_INDEX;
 use crate::db::postgres::{bigint, is_unique_violation, lock_user, unsigned};
 use crate::db::{DbError, Postgres};
+use crate::domain::create_intents;
 use crate::domain::quota::{self, QuotaLimits};
 
 pub(super) async fn open_count(db: &Postgres, user: &str) -> Result<usize, DbError> {
@@ -46,16 +48,32 @@ pub(super) async fn all(db: &Postgres) -> Result<Vec<Row>, DbError> {
     rows.iter().map(read).collect()
 }
 
+/// The store's UploadIds of the open uploads at `key`.
+pub(super) async fn store_uploads_at(db: &Postgres, key: &str) -> Result<Vec<String>, DbError> {
+    let client = db.client().await?;
+    let rows = client
+        .query(
+            "SELECT store_upload_id FROM upload_sessions WHERE object_key = $1",
+            &[&key],
+        )
+        .await?;
+    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+}
+
 /// [`super::UploadSessions::insert_within`], in one transaction under the
 /// user's lock.
 pub(super) async fn insert(
     db: &Postgres,
-    id: UploadId,
-    session: UploadSession,
-    idempotency: Option<Idempotency>,
+    new: New,
     quota: QuotaLimits,
     limit: usize,
 ) -> Result<Result<(), SessionError>, DbError> {
+    let New {
+        id,
+        session,
+        idempotency,
+        intent,
+    } = new;
     let mut client = db.client().await?;
     let tx = client.transaction().await?;
     let user = session.user.as_str();
@@ -110,6 +128,10 @@ pub(super) async fn insert(
     match inserted {
         Ok(0) => Ok(Err(SessionError::Taken(id))),
         Ok(_) => {
+            if let Some(intent) = &intent {
+                let token = idempotency.as_ref().map(|i| &i.token);
+                create_intents::settle_in_postgres(&tx, intent, user, token).await?;
+            }
             tx.commit().await?;
             Ok(Ok(()))
         }

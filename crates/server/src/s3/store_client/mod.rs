@@ -162,6 +162,16 @@ impl StoreError {
         }
     }
 
+    /// Whether the store may have carried out the request though its
+    /// answer was not had (no answer, or one that could not be read): a
+    /// CreateMultipartUpload that fails so may have opened an upload.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Unreachable(_) | StoreError::BadXml { .. } | StoreError::BadResponse { .. }
+        )
+    }
+
     /// Whether the store is out of space: `507 Insufficient Storage`, or
     /// MinIO's `XMinioStorageFull` (the embedded store's answer too).
     pub fn is_storage_full(&self) -> bool {

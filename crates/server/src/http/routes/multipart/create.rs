@@ -6,15 +6,25 @@
 //! quota the planned size counts from the create on (until the upload is
 //! completed, when its record takes over, or aborted), and must fit what
 //! is left.
+//!
+//! The create's intent ([`crate::domain::create_intents`]) is written
+//! before the store is asked and settled when the upload is registered, so
+//! an upload the store opened for an attempt that registered nothing (its
+//! signer gone, the store's answer lost) is not lost: the same request
+//! sent again with its token reuses the earlier attempt's key and takes
+//! over the upload open there (ListMultipartUploads), and the collector
+//! aborts what no retry came for.
 
+use crate::domain::create_intents::{CreateIntent, CreateIntents, IntentId};
 use crate::domain::upload_policy::UploadMethod;
-use crate::domain::upload_sessions::{Idempotency, SessionError, UploadId, UploadSession};
+use crate::domain::upload_sessions::{Idempotency, UploadId, UploadSession};
 use crate::http::error::{ApiError, ApiErrors};
 use crate::http::extract::{ApiJson, Identity};
 use crate::http::routes::new_object::{Asked, NewObject};
-use crate::http::routes::quota_budget::{self, QuotaBudget};
+use crate::http::routes::quota_budget::QuotaBudget;
 use crate::http::state::AppState;
 use crate::s3::signer::NewObjectHeaders;
+use crate::s3::store_client::{listing_unavailable, StoreError};
 use axum::extract::State;
 use axum::Json;
 use jiff::Timestamp;
@@ -24,6 +34,9 @@ use presign_core::protocol::multipart::{CreateMultipartRequest, CreateMultipartR
 use presign_core::s3::part_plan::{PartPlan, PlanError, DEFAULT_PART_SIZE};
 use presign_core::ObjectKey;
 use std::time::Duration;
+use unregistered::Unregistered;
+
+mod unregistered;
 
 #[utoipa::path(
     post,
@@ -51,10 +64,12 @@ pub async fn handler(
     let plan = plan(req.size, req.part_size)?;
     let allowed = object.check(&state.policy, Some(req.size), UploadMethod::Multipart)?;
     let expires_in = allowed.expires_in.as_secs();
+    let mut earlier = None;
     if let Some(i) = &idempotency {
         if let Some(created) = created_before(&state, &identity, i, expires_in).await? {
             return Ok(Json(created));
         }
+        earlier = attempted_before(&state, &identity, i).await?;
     }
     let limit = state.sessions.max_per_user();
     if state.sessions.open_count(&identity.user).await? >= limit {
@@ -64,22 +79,39 @@ pub async fn handler(
     budget.take(&object.file_type, plan.size()).await?;
     let quota = budget.limits(&object.file_type);
     let checksums = req.checksum.unwrap_or(true);
-    let store_upload_id = state
-        .store
-        .create_multipart(
-            &object.key,
-            &NewObjectHeaders {
-                content_type: &object.content_type,
-                checksums,
-                metadata: &req.metadata,
-            },
-        )
-        .await?;
+    // An earlier attempt's key: the upload it asked for may be open there.
+    let after_earlier = earlier.is_some();
+    let key = earlier.map_or_else(|| object.key.clone(), |e| e.key);
+    let intents = state.sessions.create_intents();
+    let intent = CreateIntent {
+        id: IntentId::random(),
+        user: identity.user.clone(),
+        key: key.clone(),
+        idempotency: idempotency.clone(),
+        started_at: now,
+    };
+    intents.record(&intent).await?;
+    let headers = NewObjectHeaders {
+        content_type: &object.content_type,
+        checksums,
+        metadata: &req.metadata,
+    };
+    let opened = match open_in_store(&state, &key, &headers, after_earlier).await {
+        Ok(opened) => opened,
+        Err(e) => {
+            // Without the store's answer, an upload may be open: the
+            // intent stays, for a retry or the collector to find it.
+            if !e.outcome_unknown() {
+                forget(&intents, &intent.id).await;
+            }
+            return Err(e.into());
+        }
+    };
     let id = UploadId::random();
     let session = UploadSession {
         user: identity.user.clone(),
-        key: object.key.clone(),
-        store_upload_id: store_upload_id.clone(),
+        key: key.clone(),
+        store_upload_id: opened.store_upload_id.clone(),
         plan,
         content_type: object.content_type,
         file_type: object.file_type,
@@ -89,12 +121,20 @@ pub async fn handler(
     };
     if let Err(e) = state
         .sessions
-        .insert_within(id.clone(), session, idempotency.clone(), quota)
+        .insert_within(
+            id.clone(),
+            session,
+            idempotency.clone(),
+            quota,
+            Some(intent.id.clone()),
+        )
         .await
     {
         let unregistered = Unregistered {
-            key: &object.key,
-            store_upload_id: &store_upload_id,
+            key: &key,
+            opened: &opened,
+            intents: &intents,
+            intent: &intent.id,
             idempotency: idempotency.as_ref(),
             expires_in,
         };
@@ -102,18 +142,94 @@ pub async fn handler(
     }
     tracing::info!(
         upload_id = %id,
-        key = object.key.as_str(),
+        key = key.as_str(),
         size = plan.size(),
         parts = plan.part_count(),
         "multipart upload started"
     );
     Ok(Json(CreateMultipartResponse {
         upload_id: id.to_string(),
-        key: object.key.as_str().to_owned(),
+        key: key.as_str().to_owned(),
         part_size: plan.part_size(),
         part_count: plan.part_count(),
         expires_in,
     }))
+}
+
+/// The store's upload of a create.
+struct Opened {
+    store_upload_id: String,
+    /// Opened by an earlier attempt of the same create, taken over here.
+    taken_over: bool,
+}
+
+/// The store's upload for this create at `key`: after an earlier attempt
+/// that registered nothing (`after_earlier`), the upload it left open
+/// there, if any; else a new one.
+async fn open_in_store(
+    state: &AppState,
+    key: &ObjectKey,
+    headers: &NewObjectHeaders<'_>,
+    after_earlier: bool,
+) -> Result<Opened, StoreError> {
+    if after_earlier {
+        match state.store.multipart_uploads_at(key).await {
+            Ok(open) => {
+                if let Some(store_upload_id) = open.into_iter().next() {
+                    tracing::info!(
+                        key = key.as_str(),
+                        "multipart create sent again: the upload an earlier attempt left open taken over"
+                    );
+                    return Ok(Opened {
+                        store_upload_id,
+                        taken_over: true,
+                    });
+                }
+            }
+            Err(e) if listing_unavailable(&e) => {
+                tracing::warn!(
+                    error = %e,
+                    key = key.as_str(),
+                    "the store cannot list multipart uploads: an earlier attempt's upload, if any, is left to the store's lifecycle rule"
+                );
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Opened {
+        store_upload_id: state.store.create_multipart(key, headers).await?,
+        taken_over: false,
+    })
+}
+
+/// Deletes a create's intent once nothing of it can be left open.
+async fn forget(intents: &CreateIntents, intent: &IntentId) {
+    if let Err(e) = intents.remove(intent).await {
+        tracing::warn!(error = %e, %intent, "cannot delete a create's intent; the collector will");
+    }
+}
+
+/// An earlier attempt of this create (same user, same token) that
+/// registered nothing; a 422 when the token came with another request.
+async fn attempted_before(
+    state: &AppState,
+    identity: &Identity,
+    idempotency: &Idempotency,
+) -> Result<Option<CreateIntent>, ApiError> {
+    let intents = state.sessions.create_intents();
+    let Some(earlier) = intents
+        .by_client_token(&identity.user, &idempotency.token)
+        .await?
+    else {
+        return Ok(None);
+    };
+    match &earlier.idempotency {
+        Some(i) if i.request == idempotency.request => Ok(Some(earlier)),
+        _ => Err(ApiError::Unprocessable(format!(
+            "client_token {} was sent with another request; use a new token for each upload",
+            idempotency.token
+        ))),
+    }
 }
 
 /// The object the request asks for: its key, type and metadata, checked.
@@ -130,50 +246,6 @@ fn new_object(
         metadata: &req.metadata,
     };
     NewObject::new(identity, &asked, &state.policy, now, state.max_key_bytes)
-}
-
-/// An upload the store opened but the registry refused: another request
-/// took the user's last slot, or the client token, meanwhile.
-struct Unregistered<'a> {
-    key: &'a ObjectKey,
-    store_upload_id: &'a str,
-    idempotency: Option<&'a Idempotency>,
-    expires_in: u64,
-}
-
-impl Unregistered<'_> {
-    /// Aborts the store's upload, so nothing is left open, and answers as
-    /// the registry's refusal says: 429 at the cap, 413 over the quota; and
-    /// when a concurrent attempt of this same request took the token, its
-    /// upload.
-    async fn answer(
-        &self,
-        state: &AppState,
-        identity: &Identity,
-        refused: SessionError,
-    ) -> Result<CreateMultipartResponse, ApiError> {
-        if let Err(abort) = state
-            .store
-            .abort_multipart(self.key, self.store_upload_id)
-            .await
-        {
-            tracing::warn!(error = %abort, key = self.key.as_str(), "cannot abort an unregistered upload");
-        }
-        match refused {
-            SessionError::TooMany { limit } => Err(too_many(limit)),
-            SessionError::OverQuota(e) => Err(quota_budget::refused(e)),
-            SessionError::TokenTaken(_) => {
-                let i = self
-                    .idempotency
-                    .ok_or_else(|| ApiError::Internal(refused.to_string()))?;
-                created_before(state, identity, i, self.expires_in)
-                    .await?
-                    .ok_or_else(|| ApiError::Internal(format!("{refused}, then gone")))
-            }
-            SessionError::Taken(_) => Err(ApiError::Internal(refused.to_string())),
-            SessionError::Db(e) => Err(e.into()),
-        }
-    }
 }
 
 /// The request's client token, checked, with the request it came with
