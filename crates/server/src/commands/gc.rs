@@ -1,6 +1,7 @@
 //! `presign-server gc --older-than 24h`: one collection of stale multipart
 //! uploads ([`crate::domain::gc`]) against the configured store and database, each
-//! abort printed; exit 1 when the store refused some (they are kept).
+//! abort printed (the uploads of creates that registered nothing too);
+//! exit 1 when the store refused some (they are kept).
 
 use super::error::CommandError;
 use crate::cli::Cli;
@@ -46,21 +47,29 @@ pub async fn run(
     for aborted in &report.aborted {
         write(out, &aborted.to_string())?;
     }
+    for orphan in &report.orphans {
+        write(out, &orphan.to_string())?;
+    }
     for failed in &report.failed {
         write(out, &failed.to_string())?;
+    }
+    for kept in &report.intents_kept {
+        write(out, &kept.to_string())?;
     }
     let age = SignedDuration::try_from(older_than).unwrap_or(SignedDuration::MAX);
     write(
         out,
         &format!(
             "gc: {} stale multipart upload(s) aborted, {} kept (started more than {age:#} ago)",
-            report.aborted.len(),
-            report.failed.len()
+            report.aborted.len() + report.orphans.len(),
+            report.failed.len() + report.intents_kept.len()
         ),
     )?;
-    Ok(if report.failed.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(
+        if report.failed.is_empty() && report.intents_kept.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        },
+    )
 }

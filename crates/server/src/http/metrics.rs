@@ -16,7 +16,7 @@
 //! | `presign_completions_total` | `kind`: `single`, `multipart` | uploads verified and recorded |
 //! | `presign_errors_total` | `code` (the API's error code) | error answers |
 //! | `presign_open_multipart_uploads` | | open multipart uploads (from the database, at scrape time) |
-//! | `presign_gc_aborted_uploads_total` | | stale multipart uploads aborted by the collector |
+//! | `presign_gc_aborted_uploads_total` | | stale multipart uploads aborted by the collector (with those of creates that registered nothing) |
 //!
 //! `route` is the route's template (`/api/multipart/{upload_id}/complete`),
 //! or `static` for the demo page's and the wasm package's files, so the

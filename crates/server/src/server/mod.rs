@@ -386,7 +386,8 @@ async fn serve(listen: SocketAddr, app: axum::Router) -> Result<Serving, StartEr
 
 /// Counts the uploads a collection aborted.
 fn count_aborted(metrics: &Metrics, report: &GcReport) {
-    metrics.gc_aborted(u64::try_from(report.aborted.len()).unwrap_or(u64::MAX));
+    let aborted = report.aborted.len() + report.orphans.len();
+    metrics.gc_aborted(u64::try_from(aborted).unwrap_or(u64::MAX));
 }
 
 /// `url` as text without a trailing slash.

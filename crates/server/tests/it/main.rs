@@ -26,6 +26,7 @@ mod hostile_input;
 mod identity;
 mod jwks_url;
 mod limits;
+mod lost_create;
 mod metadata;
 mod metrics;
 mod multipart;
