@@ -15,8 +15,9 @@
 // --quick: fibre and home, the design note's case and 1,000 x 100 KB, one
 // round. Writes bench/results/links.json (every run) and links.md. Root
 // only (ip netns, tc). LINKS_DEBUG=1 logs each answer the page gets and
-// each result. Not a test.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+// each result; LINKS_PROFILE=DIR writes a CPU profile of the page's main
+// thread per run (bench/browser/profile_top.mjs sums it). Not a test.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchChromium } from '../../tests/e2e/browser.mjs';
 import { arg, flag } from './lib/args.mjs';
@@ -102,6 +103,7 @@ try {
             ms: r.ms, medianMs: median(r.ms), ofLimit: median(r.ms) / limitMs,
             oursOverIt: got.ours ? pairedRatio(got.ours, r) : null,
             cpuSeconds: cpu, pageCpuSeconds: median(cpu.map((c) => c.renderer ?? 0)),
+            serverCpuSeconds: median(r.extra.map((e) => e.serverCpuSeconds)),
           };
         }
         console.error(`  ${Object.entries(row.systems).map(([n, s]) => `${n} ${(s.medianMs / 1000).toFixed(2)} s (${s.ofLimit.toFixed(2)}x limit)`).join('; ')}`);
@@ -134,6 +136,36 @@ async function cpuByProcessType() {
   return sums;
 }
 
+/** CPU seconds used so far by the signer's and the store's processes
+ * (/proc/PID/stat: user and system time, in clock ticks of 1/100 s). */
+function serverCpuSeconds() {
+  let ticks = 0;
+  for (const pid of store.pids()) {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / 100;
+}
+
+/** With LINKS_PROFILE=DIR: a CPU profile of the page's main thread. */
+async function startProfiler(context, page) {
+  const session = await context.newCDPSession(page);
+  await session.send('Profiler.enable');
+  await session.send('Profiler.setSamplingInterval', { interval: 250 });
+  await session.send('Profiler.start');
+  return session;
+}
+
+/** Writes DIR/METHOD-N.cpuprofile (open it in Chrome's DevTools). */
+async function stopProfiler(session, method) {
+  const { profile } = await session.send('Profiler.stop');
+  const dir = process.env.LINKS_PROFILE;
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${method}-${Date.now()}.cpuprofile`);
+  writeFileSync(path, JSON.stringify(profile));
+  console.error(`  profile: ${path}`);
+}
+
 /** One upload of `paths` by `method` in a fresh context; the store checked and emptied. */
 async function timedRun(method, options, paths, files, bytes) {
   const context = await browser.newContext();
@@ -148,9 +180,13 @@ async function timedRun(method, options, paths, files, bytes) {
       store: STORE_URL, bucket: store.bucket, region: store.region, credentials: store.credentials, shim: shim.url,
     });
     await page.setInputFiles('#files', paths);
+    const profiler = process.env.LINKS_PROFILE && await startProfiler(context, page);
     const before = await cpuByProcessType();
+    const serverBefore = serverCpuSeconds();
     const r = await page.evaluate(([m, o]) => window.bench[m](o), [method, options]);
     const after = await cpuByProcessType();
+    r.serverCpuSeconds = serverCpuSeconds() - serverBefore;
+    if (profiler) await stopProfiler(profiler, method);
     r.cpuSeconds = Object.fromEntries(Object.entries(after).map(([type, s]) => [type, s - (before[type] ?? 0)]));
     if (process.env.LINKS_DEBUG) console.error('result', JSON.stringify(r).slice(0, 400));
     const held = store.tally();

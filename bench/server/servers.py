@@ -16,8 +16,34 @@ PRESIGN_SERVER = os.path.join(ROOT, "target", "release", "presign-server")
 # workers (gunicorn's default class, one request at a time each) measured
 # faster here than gthread at every concurrency we run (BENCHMARKS.md).
 FLASK_WORKERS = int(os.environ.get("BENCH_FLASK_WORKERS", 2 * os.cpu_count() + 1))
+# The cores the servers run on (a taskset list, set by pin()); None: any.
+SERVER_CPUS = None
 FLASK_WORKER_CLASS = os.environ.get("BENCH_FLASK_WORKER_CLASS", "sync")
 FLASK_THREADS = int(os.environ.get("BENCH_FLASK_THREADS", 1))
+
+
+def pin(cpus):
+    """Runs the servers started from now on `cpus` only (taskset's list
+    syntax: "0", "0,2", "0-1"), with gunicorn's 2 N + 1 workers for those
+    N cores unless BENCH_FLASK_WORKERS says otherwise."""
+    global SERVER_CPUS, FLASK_WORKERS
+    SERVER_CPUS = cpus
+    if "BENCH_FLASK_WORKERS" not in os.environ:
+        FLASK_WORKERS = 2 * len(cpu_list(cpus)) + 1
+
+
+def cpu_list(cpus):
+    """The cores of a taskset list: "0,2-3" -> [0, 2, 3]."""
+    out = []
+    for item in cpus.split(","):
+        first, _, last = item.partition("-")
+        out.extend(range(int(first), int(last or first) + 1))
+    return out
+
+
+def pinned(cmd):
+    """`cmd` under taskset when the servers are pinned."""
+    return ["taskset", "-c", SERVER_CPUS, *cmd] if SERVER_CPUS else cmd
 
 
 class Server:
@@ -36,7 +62,7 @@ def ours(work, *args, env=None, binary=PRESIGN_SERVER, name="ours"):
     cmd = [binary, "--listen", "127.0.0.1:0", "--data-dir", data, "--rate-limit", "0",
            "--www-dir", os.path.join(ROOT, "www"), "--pkg-dir", os.path.join(ROOT, "pkg"),
            "--ready-file", ready, *args]
-    proc = start(cmd, log, env=env)
+    proc = start(pinned(cmd), log, env=env)
     url = wait_ready(ready, log, proc)["url"].rstrip("/")
     wait_http(f"{url}/healthz", proc)
     return Server("presign-server", proc, url, log)
@@ -70,7 +96,7 @@ def seed_flask(work, env, name="seed_flask"):
            "--workers", str(FLASK_WORKERS), "--worker-class", FLASK_WORKER_CLASS,
            "--threads", str(FLASK_THREADS), "--bind", f"127.0.0.1:{port}",
            "--backlog", "2048", "--log-level", "warning", "app:app"]
-    proc = start(cmd, log, env=env)
+    proc = start(pinned(cmd), log, env=env)
     url = f"http://127.0.0.1:{port}"
     wait_http(f"{url}/healthz", proc)
     # Every worker booted (each imports the app after the fork).

@@ -18,6 +18,9 @@ ratios are taken within a run, and the medians over runs are reported.
 Before measuring, every server's URLs are checked against the store: the
 right body is stored, another body of the same size is refused (the
 checksum is signed), so all do the same work.
+On a machine of two cores or more the servers run on core 0 and oha on
+core 1 (taskset; --pin SERVER:LOAD for others, --pin none for no pinning),
+so that a server's CPU per request is not the load generator's.
 Writes OUT_DIR/signer.json (every run) and OUT_DIR/signer.md.
 """
 
@@ -80,12 +83,16 @@ def part_urls_body(server, sha):
     return url, body
 
 
+# The cores oha runs on (a taskset list), or None.
+LOAD_CPUS = None
+
+
 def oha(url, body, connections, seconds, server_pid):
     pids = tree(server_pid)
     cpu_before = sum(cpu_seconds(p) for p in pids)
     oha_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
-        ["oha", "-z", f"{seconds}s", "-w", "-c", str(connections), "--no-tui", "--output-format", "json",
+        (["taskset", "-c", LOAD_CPUS] if LOAD_CPUS else []) + ["oha", "-z", f"{seconds}s", "-w", "-c", str(connections), "--no-tui", "--output-format", "json",
          "-m", "POST", "-H", "content-type: application/json", "-d", json.dumps(body), url],
         check=True, capture_output=True, text=True,
     ).stdout
@@ -136,7 +143,9 @@ def markdown(meta, rows):
     lines = [
         f"oha {meta['oha']}, {meta['seconds']} s per measurement, medians of {meta['runs']} runs; "
         f"{meta['cpus']} cores; load average {meta['load_before']} before, {meta['load_after']} after. "
-        f"Ours: release `presign-server --dev --rate-limit 0`. Seed: Flask + boto3 under {meta['gunicorn']}.",
+        f"Ours: release `presign-server --dev --rate-limit 0`. Seed: Flask + boto3 under {meta['gunicorn']}. "
+        + (f"Servers on core(s) {meta['server_cpus']}, oha on core(s) {meta['load_cpus']} (taskset)."
+           if meta.get("server_cpus") else "Servers and oha share every core."),
         "",
         "| endpoint | connections | ours req/s | seed req/s | ratio (min) | ours p50 / p99 ms | seed p50 / p99 ms | server CPU µs/request (ours / seed) | CPU ratio | failed (ours / seed) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -177,7 +186,13 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", default="1,64,1000")
+    ap.add_argument("--pin", default="0:1" if os.cpu_count() >= 2 else "none",
+                    help="SERVER_CPUS:LOAD_CPUS (taskset lists), or none")
     args = ap.parse_args()
+    global LOAD_CPUS
+    if args.pin != "none":
+        server_cpus, _, LOAD_CPUS = args.pin.partition(":")
+        servers.pin(server_cpus)
     connections = [int(c) for c in args.connections.split(",")]
     sha, single = prepare(args.out)
     work = tempfile.mkdtemp(prefix="bench-signer-")
@@ -223,6 +238,8 @@ def main():
             "runs": args.runs,
             "cpus": os.cpu_count(),
             "gunicorn": servers.gunicorn_description(),
+            "server_cpus": servers.SERVER_CPUS,
+            "load_cpus": LOAD_CPUS,
             "signed_headers": signed,
             "load_before": load_before,
             "load_after": " ".join(f"{x:.1f}" for x in os.getloadavg()),

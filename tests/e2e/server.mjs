@@ -73,6 +73,8 @@ export async function startServer(extraArgs = [], options = {}) {
     url,
     storeUrl,
     dataDir,
+    // The server's process id (now: a restart changes it).
+    pid: () => running.child.pid,
     logs: () => earlierLogs + running.logs(),
     // Sends `signal` and resolves once the process is gone.
     async kill(signal) {

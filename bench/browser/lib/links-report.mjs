@@ -11,18 +11,18 @@ export function linksReport(run) {
     `# Uploads over emulated links${run.quick ? ' (quick run)' : ''}`,
     '',
     `${run.runs} round(s) per system, medians; every run is in the JSON. Load average ${run.load.min} to ${run.load.max} (median ${run.load.median}) during the run.`,
-    'Limit: max(bytes / rate, files x RTT / 6) + 2 RTT. "x limit": median time / limit. "ours vs it": its time / ours, paired within rounds (above 1.00: ours was faster). "page CPU s": CPU seconds of the page\'s renderer process (its main thread and workers, hashing included) during the upload.',
+    'Limit: max(bytes / rate, files x RTT / 6) + 2 RTT. "x limit": median time / limit. "ours vs it": its time / ours, paired within rounds (above 1.00: ours was faster). "page CPU s": CPU seconds of the page\'s renderer process (its main thread and workers, hashing included) during the upload; "server CPU s": of the signer\'s and the store\'s processes (one process: presign-server --dev and its embedded store).',
     '',
   ];
   const profiles = [...new Set(run.results.map((r) => r.profile))];
   for (const profile of profiles) {
     const rows = run.results.filter((r) => r.profile === profile);
     lines.push(`## ${profile}: ${rows[0].mbit} Mbit/s, ${rows[0].rttMs} ms`, '');
-    lines.push('| case | limit s | system | median s | x limit | ours vs it | page CPU s |', '|---|---:|---|---:|---:|---:|---:|');
+    lines.push('| case | limit s | system | median s | x limit | ours vs it | page CPU s | server CPU s |', '|---|---:|---|---:|---:|---:|---:|---:|');
     for (const row of rows) {
       for (const [name, s] of Object.entries(row.systems)) {
         const vs = name === 'ours' || s.oursOverIt === null ? '' : `${s.oursOverIt.toFixed(2)}x`;
-        lines.push(`| ${row.label} | ${seconds(row.limitMs)} | ${name} | ${seconds(s.medianMs)} | ${s.ofLimit.toFixed(2)} | ${vs} | ${s.pageCpuSeconds.toFixed(2)} |`);
+        lines.push(`| ${row.label} | ${seconds(row.limitMs)} | ${name} | ${seconds(s.medianMs)} | ${s.ofLimit.toFixed(2)} | ${vs} | ${s.pageCpuSeconds.toFixed(2)} | ${s.serverCpuSeconds?.toFixed(2) ?? ''} |`);
       }
     }
     lines.push('');

@@ -28,7 +28,8 @@ const serverArgs = ['--rate-limit', '0', '--max-open-uploads', '1000'];
  * for "embedded", `args` are more signer flags and `prefix` goes before its
  * command (`ip netns exec`: the link benchmarks).
  * Resolves with `{ kind, signer, store, bucket, region, credentials,
- * clear(), stop() }`: `store` is the store's base URL as browsers reach it,
+ * clear(), tally(), pids(), stop() }` (`pids()`: the signer's and the
+ * store's processes): `store` is the store's base URL as browsers reach it,
  * `clear()` deletes every object (between runs, so large inputs do not fill
  * the disk).
  */
@@ -51,6 +52,8 @@ export async function startStore(kind, work, { args = [], prefix } = {}) {
         for (const entry of readdirSync(bucketDir)) rmSync(join(bucketDir, entry), { recursive: true, force: true });
       },
       tally: () => tallyFiles(bucketDir),
+      // The process serving the signer and the store.
+      pids: () => [server.pid()],
       stop: () => server.stop(),
     };
   }
@@ -75,6 +78,7 @@ export async function startStore(kind, work, { args = [], prefix } = {}) {
       credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
       clear: () => boto3(storeEnv, EMPTY_BUCKET),
       tally: () => JSON.parse(boto3(storeEnv, TALLY_BUCKET)),
+      pids: () => [server.pid(), garagePid],
       async stop() {
         await server.stop();
         await stopProcess(garagePid);
