@@ -10,7 +10,7 @@ export function linksReport(run) {
   const lines = [
     `# Uploads over emulated links${run.quick ? ' (quick run)' : ''}`,
     '',
-    `${run.runs} round(s) per system, medians; every run is in the JSON. Load average ${run.load.min} to ${run.load.max} (median ${run.load.median}) during the run.`,
+    `${roundsText(run.runs)} per system, medians; every run is in the JSON. Load average ${run.load.min} to ${run.load.max} (median ${run.load.median}) during the run.`,
     'Limit: max(bytes / rate, files x RTT / 6) + 2 RTT. "x limit": median time / limit. "ours vs it": its time / ours, paired within rounds (above 1.00: ours was faster). "page CPU s": CPU seconds of the page\'s renderer process (its main thread and workers, hashing included) during the upload; "server CPU s": of the signer\'s and the store\'s processes (one process: presign-server --dev and its embedded store).',
     '',
   ];
@@ -28,4 +28,13 @@ export function linksReport(run) {
     lines.push('');
   }
   return lines.join('\n');
+}
+
+/** "3 rounds", or per profile: "3 rounds (far: 1)". */
+function roundsText(runs) {
+  if (typeof runs === 'number') return `${runs} round(s)`;
+  const counts = Object.entries(runs);
+  const most = counts.map(([, n]) => n).sort((a, b) => counts.filter(([, x]) => x === b).length - counts.filter(([, x]) => x === a).length)[0];
+  const others = counts.filter(([, n]) => n !== most).map(([p, n]) => `${p}: ${n}`);
+  return `${most} round(s)${others.length ? ` (${others.join(', ')})` : ''}`;
 }
