@@ -88,4 +88,5 @@ pub use s3::credentials::Credentials;
 pub use s3::credentials_source::CredentialsSource;
 pub use s3::signer::{GetOverrides, NewObjectHeaders, PresignedRequest, Signer};
 pub use s3::signer_source::SignerSource;
-pub use s3::store_client::{install_crypto_provider, PartToComplete, StoreClient, StoreUpload};
+pub use s3::store_client::list_multipart_uploads::StoreUpload;
+pub use s3::store_client::{install_crypto_provider, PartToComplete, StoreClient};

@@ -27,9 +27,7 @@ use presign_core::{ObjectKey, UserId};
 use rusqlite::{params, Connection};
 use std::fmt;
 
-mod postgres;
-
-pub(crate) use postgres::settle as settle_in_postgres;
+pub(crate) mod postgres;
 
 /// An intent's id: 32 lowercase hex digits (128 random bits).
 #[derive(Clone, PartialEq, Eq, Hash)]

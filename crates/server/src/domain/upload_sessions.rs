@@ -20,11 +20,10 @@ use presign_core::protocol::client_token::ClientToken;
 use presign_core::{ObjectKey, UserId};
 use rusqlite::{params, Connection, OptionalExtension};
 
-mod postgres;
+pub(crate) mod postgres;
 mod row;
 mod session;
 
-pub(crate) use postgres::delete as delete_in_postgres;
 pub use session::{Idempotency, SessionError, UploadId, UploadSession};
 
 use row::{Row, COLUMNS};

@@ -64,7 +64,7 @@ pub(super) async fn write(
         .await?
         == 1;
     if let Some(id) = &multipart_id {
-        upload_sessions::delete_in_postgres(&tx, id, &new.user).await?;
+        upload_sessions::postgres::delete(&tx, id, &new.user).await?;
     }
     let row = tx
         .query_one(

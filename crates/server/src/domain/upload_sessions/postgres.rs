@@ -130,7 +130,7 @@ pub(super) async fn insert(
         Ok(_) => {
             if let Some(intent) = &intent {
                 let token = idempotency.as_ref().map(|i| &i.token);
-                create_intents::settle_in_postgres(&tx, intent, user, token).await?;
+                create_intents::postgres::settle(&tx, intent, user, token).await?;
             }
             tx.commit().await?;
             Ok(Ok(()))

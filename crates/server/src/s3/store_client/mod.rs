@@ -23,11 +23,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod bucket_cors_calls;
-mod list_multipart_uploads;
+pub mod list_multipart_uploads;
 mod list_parts;
 mod multipart;
-
-pub use list_multipart_uploads::{listing_unavailable, StoreUpload};
 
 /// The S3 error code of a full disk: MinIO's (S3 itself never fills up),
 /// which the embedded store answers too.

@@ -15,27 +15,29 @@
 //! over the upload open there (ListMultipartUploads), and the collector
 //! aborts what no retry came for.
 
-use crate::domain::create_intents::{CreateIntent, CreateIntents, IntentId};
+use crate::domain::create_intents::{CreateIntent, IntentId};
 use crate::domain::upload_policy::UploadMethod;
-use crate::domain::upload_sessions::{Idempotency, UploadId, UploadSession};
+use crate::domain::upload_sessions::{UploadId, UploadSession};
 use crate::http::error::{ApiError, ApiErrors};
 use crate::http::extract::{ApiJson, Identity};
 use crate::http::routes::new_object::{Asked, NewObject};
 use crate::http::routes::quota_budget::QuotaBudget;
 use crate::http::state::AppState;
 use crate::s3::signer::NewObjectHeaders;
-use crate::s3::store_client::{listing_unavailable, StoreError};
 use axum::extract::State;
 use axum::Json;
+use client_token::{attempted_before, created_before, idempotency};
 use jiff::Timestamp;
-use presign_core::protocol::client_token::ClientToken;
+use open_uploads_cap::too_many;
 use presign_core::protocol::error::ErrorBody;
 use presign_core::protocol::multipart::{CreateMultipartRequest, CreateMultipartResponse};
 use presign_core::s3::part_plan::{PartPlan, PlanError, DEFAULT_PART_SIZE};
-use presign_core::ObjectKey;
-use std::time::Duration;
+use store_upload::{forget, open_in_store};
 use unregistered::Unregistered;
 
+mod client_token;
+mod open_uploads_cap;
+mod store_upload;
 mod unregistered;
 
 #[utoipa::path(
@@ -156,82 +158,6 @@ pub async fn handler(
     }))
 }
 
-/// The store's upload of a create.
-struct Opened {
-    store_upload_id: String,
-    /// Opened by an earlier attempt of the same create, taken over here.
-    taken_over: bool,
-}
-
-/// The store's upload for this create at `key`: after an earlier attempt
-/// that registered nothing (`after_earlier`), the upload it left open
-/// there, if any; else a new one.
-async fn open_in_store(
-    state: &AppState,
-    key: &ObjectKey,
-    headers: &NewObjectHeaders<'_>,
-    after_earlier: bool,
-) -> Result<Opened, StoreError> {
-    if after_earlier {
-        match state.store.multipart_uploads_at(key).await {
-            Ok(open) => {
-                if let Some(store_upload_id) = open.into_iter().next() {
-                    tracing::info!(
-                        key = key.as_str(),
-                        "multipart create sent again: the upload an earlier attempt left open taken over"
-                    );
-                    return Ok(Opened {
-                        store_upload_id,
-                        taken_over: true,
-                    });
-                }
-            }
-            Err(e) if listing_unavailable(&e) => {
-                tracing::warn!(
-                    error = %e,
-                    key = key.as_str(),
-                    "the store cannot list multipart uploads: an earlier attempt's upload, if any, is left to the store's lifecycle rule"
-                );
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(Opened {
-        store_upload_id: state.store.create_multipart(key, headers).await?,
-        taken_over: false,
-    })
-}
-
-/// Deletes a create's intent once nothing of it can be left open.
-async fn forget(intents: &CreateIntents, intent: &IntentId) {
-    if let Err(e) = intents.remove(intent).await {
-        tracing::warn!(error = %e, %intent, "cannot delete a create's intent; the collector will");
-    }
-}
-
-/// An earlier attempt of this create (same user, same token) that
-/// registered nothing; a 422 when the token came with another request.
-async fn attempted_before(
-    state: &AppState,
-    identity: &Identity,
-    idempotency: &Idempotency,
-) -> Result<Option<CreateIntent>, ApiError> {
-    let intents = state.sessions.create_intents();
-    let Some(earlier) = intents
-        .by_client_token(&identity.user, &idempotency.token)
-        .await?
-    else {
-        return Ok(None);
-    };
-    match &earlier.idempotency {
-        Some(i) if i.request == idempotency.request => Ok(Some(earlier)),
-        _ => Err(ApiError::Unprocessable(format!(
-            "client_token {} was sent with another request; use a new token for each upload",
-            idempotency.token
-        ))),
-    }
-}
-
 /// The object the request asks for: its key, type and metadata, checked.
 fn new_object(
     state: &AppState,
@@ -248,52 +174,6 @@ fn new_object(
     NewObject::new(identity, &asked, &state.policy, now, state.max_key_bytes)
 }
 
-/// The request's client token, checked, with the request it came with
-/// (canonical JSON, the token left out).
-fn idempotency(req: &CreateMultipartRequest) -> Result<Option<Idempotency>, ApiError> {
-    let Some(token) = req.client_token.as_deref() else {
-        return Ok(None);
-    };
-    let token = ClientToken::parse(token).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let request = serde_json::to_string(&CreateMultipartRequest {
-        client_token: None,
-        ..req.clone()
-    })
-    .map_err(|e| ApiError::Internal(format!("create request as JSON: {e}")))?;
-    Ok(Some(Idempotency { token, request }))
-}
-
-/// The answer already given to this request, while its upload is open; a
-/// 422 when the token came with another request.
-async fn created_before(
-    state: &AppState,
-    identity: &Identity,
-    idempotency: &Idempotency,
-    expires_in: u64,
-) -> Result<Option<CreateMultipartResponse>, ApiError> {
-    let Some((id, session, request)) = state
-        .sessions
-        .by_client_token(&identity.user, &idempotency.token)
-        .await?
-    else {
-        return Ok(None);
-    };
-    if request != idempotency.request {
-        return Err(ApiError::Unprocessable(format!(
-            "client_token {} was sent with another request (upload {id}); use a new token for each upload",
-            idempotency.token
-        )));
-    }
-    tracing::info!(upload_id = %id, key = session.key.as_str(), "multipart create sent again: the same upload");
-    Ok(Some(CreateMultipartResponse {
-        upload_id: id.to_string(),
-        key: session.key.as_str().to_owned(),
-        part_size: session.plan.part_size(),
-        part_count: session.plan.part_count(),
-        expires_in,
-    }))
-}
-
 /// The part plan for `size` bytes; an empty file is a single PUT's job.
 fn plan(size: u64, part_size: Option<u64>) -> Result<PartPlan, ApiError> {
     if size == 0 {
@@ -305,18 +185,6 @@ fn plan(size: u64, part_size: Option<u64>) -> Result<PartPlan, ApiError> {
         PlanError::TooLarge { .. } => ApiError::TooLarge(format!("size: {e}")),
         other => ApiError::BadRequest(format!("part_size: {other}")),
     })
-}
-
-/// `Retry-After` of the open-uploads cap: a slot frees when the caller
-/// completes or aborts one (in this tab or another), so a short wait is the
-/// honest hint; the client waits as long, and asks again.
-pub const OPEN_UPLOADS_RETRY_AFTER: Duration = Duration::from_secs(3);
-
-fn too_many(limit: usize) -> ApiError {
-    ApiError::RateLimitedFor(
-        format!("too many open multipart uploads ({limit}); complete or abort some first"),
-        OPEN_UPLOADS_RETRY_AFTER,
-    )
 }
 
 #[cfg(test)]

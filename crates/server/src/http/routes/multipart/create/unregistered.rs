@@ -1,7 +1,9 @@
 //! An upload the store opened for a create but the registry refused
 //! ([`Unregistered`]): cleaned up, and the refusal answered.
 
-use super::{created_before, forget, too_many, Opened};
+use super::client_token::created_before;
+use super::open_uploads_cap::too_many;
+use super::store_upload::{forget, Opened};
 use crate::domain::create_intents::{CreateIntents, IntentId};
 use crate::domain::upload_sessions::{Idempotency, SessionError};
 use crate::http::error::ApiError;
