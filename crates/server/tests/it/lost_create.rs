@@ -187,12 +187,6 @@ fn create_body(filename: &str, token: Option<&str>) -> Value {
     body
 }
 
-async fn create(t: &TestServer, body: &Value) -> CreateMultipartResponse {
-    let resp = t.post_json("multipart", body).await;
-    assert_eq!(resp.status(), 200, "create {body}");
-    resp.json().await.expect("CreateMultipartResponse")
-}
-
 /// Uploads `data` as the upload `created` and completes it.
 async fn upload_and_complete(t: &TestServer, created: &CreateMultipartResponse, data: &[u8]) {
     let parts: Vec<(u32, &[u8])> = (1..).zip(data.chunks(5 * MIB)).collect();
@@ -222,13 +216,13 @@ async fn a_retry_takes_over_the_upload_left_open(target: Target) {
     let left = l.open_uploads().await;
     assert_eq!(left.len(), 1, "the store opened the upload: {left:?}");
 
-    let again = create(t, &body).await;
+    let again = t.create_multipart_with(&body).await;
     assert_eq!(again.key, left[0].key, "the earlier attempt's key");
     let session = t.session(&again.upload_id).await.expect("registered");
     assert_eq!(session.store_upload_id, left[0].upload_id, "taken over");
     assert_eq!(l.open_uploads().await, left, "nothing more opened");
     // Sent once more: the registered upload.
-    assert_eq!(create(t, &body).await, again);
+    assert_eq!(t.create_multipart_with(&body).await, again);
 
     upload_and_complete(t, &again, &random_bytes(6 * MIB, 31)).await;
     assert_eq!(l.open_uploads().await, [], "no multipart upload left open");
@@ -249,7 +243,7 @@ async fn a_retry_takes_over_the_upload_left_open(target: Target) {
     assert_eq!(report.orphans, [], "{report:?}");
     assert_eq!(intents.all().await.expect("intents"), []);
     // The token named an upload that is done: it opens a new one.
-    let later = create(t, &body).await;
+    let later = t.create_multipart_with(&body).await;
     assert_ne!(later.key, again.key);
 }
 
@@ -279,9 +273,11 @@ async fn the_collector_aborts_what_no_retry_came_for(target: Target) {
     l.clock.set(now);
     // Now: the second retried and taken over, a third lost (a create too
     // young to call abandoned), a fourth registered.
-    let taken = create(t, &taken_body).await;
+    let taken = t.create_multipart_with(&taken_body).await;
     l.lost_create(&create_body("recent.bin", None)).await;
-    let fresh = create(t, &create_body("fresh.bin", None)).await;
+    let fresh = t
+        .create_multipart_with(&create_body("fresh.bin", None))
+        .await;
     assert_eq!(l.open_ids().await.len(), 4);
 
     let report = t
@@ -358,9 +354,9 @@ async fn uploads_at_a_key_are_listed_exactly() {
             continue;
         };
         let t = &l.t;
-        let a = create(t, &create_body("a.bin", None)).await;
-        let a2 = create(t, &create_body("a.bin", None)).await;
-        let b = create(t, &create_body("b.bin", None)).await;
+        let a = t.create_multipart_with(&create_body("a.bin", None)).await;
+        let a2 = t.create_multipart_with(&create_body("a.bin", None)).await;
+        let b = t.create_multipart_with(&create_body("b.bin", None)).await;
         let (a, a2, b) = (
             t.session(&a.upload_id).await.expect("a"),
             t.session(&a2.upload_id).await.expect("a2"),

@@ -24,12 +24,6 @@ fn create_body(size: usize, token: Option<&str>) -> Value {
     body
 }
 
-async fn create(t: &TestServer, body: &Value) -> CreateMultipartResponse {
-    let resp = t.post_json("multipart", body).await;
-    assert_eq!(resp.status(), 200, "create {body}");
-    resp.json().await.expect("CreateMultipartResponse")
-}
-
 /// Multipart uploads open in the embedded store (its `.upload-*.json` files).
 fn open_in_store(t: &TestServer) -> usize {
     let root = t.data_dir().join("data").join("store");
@@ -48,8 +42,8 @@ async fn a_create_sent_again_with_its_token_answers_the_same_upload() {
     let t = start().await;
     let size = 6 * MIB + 7;
     let body = create_body(size, Some(TOKEN));
-    let first = create(&t, &body).await;
-    let again = create(&t, &body).await;
+    let first = t.create_multipart_with(&body).await;
+    let again = t.create_multipart_with(&body).await;
     assert_eq!(again, first);
     assert_eq!(open_in_store(&t), 1);
 
@@ -68,13 +62,16 @@ async fn a_create_sent_again_with_its_token_answers_the_same_upload() {
 
     // Its upload completed, the token names nothing: the request opens a
     // new upload (a client sends a fresh token for each upload).
-    let later = create(&t, &body).await;
+    let later = t.create_multipart_with(&body).await;
     assert_ne!(later.upload_id, first.upload_id);
     assert_ne!(later.key, first.key);
 
     // Without a token, each request is a new upload.
     let plain = create_body(size, None);
-    let (a, b) = (create(&t, &plain).await, create(&t, &plain).await);
+    let (a, b) = (
+        t.create_multipart_with(&plain).await,
+        t.create_multipart_with(&plain).await,
+    );
     assert_ne!(a.upload_id, b.upload_id);
     assert_eq!(open_in_store(&t), 3);
 }
@@ -82,7 +79,9 @@ async fn a_create_sent_again_with_its_token_answers_the_same_upload() {
 #[tokio::test]
 async fn the_token_with_another_request_is_a_422_and_opens_nothing() {
     let t = start().await;
-    let first = create(&t, &create_body(6 * MIB, Some(TOKEN))).await;
+    let first = t
+        .create_multipart_with(&create_body(6 * MIB, Some(TOKEN)))
+        .await;
     for other in [
         create_body(7 * MIB, Some(TOKEN)),
         json!({"filename": "other.bin", "file_type": "ecu", "size": 6 * MIB, "part_size": 5 * MIB, "client_token": TOKEN}),

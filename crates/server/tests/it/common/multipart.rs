@@ -20,7 +20,12 @@ impl TestServer {
             "size": size,
             "part_size": part_size,
         });
-        let resp = self.post_json("multipart", &body).await;
+        self.create_multipart_with(&body).await
+    }
+
+    /// `POST /api/multipart` with `body`, expecting success.
+    pub async fn create_multipart_with(&self, body: &Value) -> CreateMultipartResponse {
+        let resp = self.post_json("multipart", body).await;
         assert_eq!(resp.status(), 200, "create {body}");
         resp.json().await.expect("CreateMultipartResponse")
     }
