@@ -236,13 +236,22 @@ async fn pause_can_abort_a_single_put_in_flight_and_resume_sends_it_again() {
             options,
         )
         .expect("start");
-    for _ in 0..200 {
-        if !puts_of(proxy, name).await.is_empty() {
+    // Hashing and signing come first; a loaded engine may take seconds.
+    for _ in 0..600 {
+        let ended = ["done", "failed", "aborted"].contains(&upload.state().as_str());
+        if ended || !puts_of(proxy, name).await.is_empty() {
             break;
         }
         sleep_ms(50).await;
     }
-    assert_eq!(puts_of(proxy, name).await.len(), 1, "the PUT is in flight");
+    let seen: Vec<_> = proxy_log(proxy).await.into_iter().rev().take(12).collect();
+    let changes = states.borrow().clone();
+    assert_eq!(
+        puts_of(proxy, name).await.len(),
+        1,
+        "the PUT is in flight; the upload is {} after {changes:?}; the proxy's last requests: {seen:?}",
+        upload.state(),
+    );
     upload.pause();
     // Past the proxy's delay: the aborted PUT never stored anything.
     sleep_ms(3500).await;
