@@ -42,6 +42,10 @@ const AT_ONCE = 6;
 const USER = 'replica-tester';
 const JWT_SECRET = `replicas-test-only-${randomBytes(16).toString('hex')}`;
 const WEBHOOK_SECRET = `whsec_replicas_${randomBytes(8).toString('hex')}`;
+// The page's uplink (Chromium's own throttle, over CDP): on loopback the
+// 50 uploads end within seconds of the first fault, before the others
+// could strike; at this rate they last about 30 s.
+const UPLINK_BYTES_PER_S = 20 * 1000 * 1000;
 // The faults, each once, when this many uploads are done.
 const KILL_REPLICA_AT = 5;
 const STOP_GARAGE_NODE_AT = 16;
@@ -370,6 +374,11 @@ test('50 uploads survive a killed replica, a stopped Garage node and a PostgreSQ
   const totalBytes = list.reduce((a, b) => a + b, 0);
 
   const page = await browser.newPage();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: UPLINK_BYTES_PER_S,
+  });
   page.on('console', (m) => { if (m.type() === 'error' && !/status of [45]\d\d|Failed to load resource|ERR_/.test(m.text())) console.log('page:', m.text()); });
   await page.goto(`${origin}/`);
   await page.evaluate(() => {
