@@ -35,7 +35,10 @@ def main(path):
         ax.set_xticks([g + 0.4 - width / 2 for g in range(len(rows))])
         ax.set_xticklabels([r["label"].split(" (")[0] for r in rows])
         first = rows[0]
-        ax.set_title(f"{profile}: {first['mbit']} Mbit/s, {first['rttMs']} ms (median of {run['runs']})")
+        # `runs` is one count, or a count per profile.
+        runs = run['runs'].get(profile) if isinstance(run['runs'], dict) else run['runs']
+        what = f"median of {runs}" if runs != 1 else "one round"
+        ax.set_title(f"{profile}: {first['mbit']} Mbit/s, {first['rttMs']} ms ({what})")
         ax.set_ylabel("time / physical limit (lower is better)")
         ax.grid(axis="y", alpha=0.3)
         ax.legend(fontsize=8)
