@@ -34,7 +34,9 @@ export function linksReport(run) {
 function roundsText(runs) {
   if (typeof runs === 'number') return `${runs} round(s)`;
   const counts = Object.entries(runs);
-  const most = counts.map(([, n]) => n).sort((a, b) => counts.filter(([, x]) => x === b).length - counts.filter(([, x]) => x === a).length)[0];
+  const profilesWith = new Map();
+  for (const [, n] of counts) profilesWith.set(n, (profilesWith.get(n) ?? 0) + 1);
+  const [most] = [...profilesWith].sort((a, b) => b[1] - a[1])[0];
   const others = counts.filter(([, n]) => n !== most).map(([p, n]) => `${p}: ${n}`);
   return `${most} round(s)${others.length ? ` (${others.join(', ')})` : ''}`;
 }
