@@ -10,14 +10,17 @@
 //
 //   node bench/browser/links.mjs [--quick] [--profiles fibre,home,far]
 //     [--cases seed,small,256,1024] [--runs N] [--peers oursAll,uppy,...]
-//     [--no-build]
+//     [--no-build] [--update]
 //
 // --quick: fibre and home, the design note's case and 1,000 x 100 KB, one
 // round. Writes bench/results/links.json (every run) and links.md. Root
 // only (ip netns, tc). LINKS_DEBUG=1 logs each answer the page gets and
 // each result; LINKS_PROFILE=DIR writes a CPU profile of the page's main
-// thread per run (bench/browser/profile_top.mjs sums it). Not a test.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// thread per run (bench/browser/profile_top.mjs sums it). --update: the
+// profiles measured replace theirs in the existing links.json, the others
+// stay (lib/links-merge.mjs). Not a test.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchChromium } from '../../tests/e2e/browser.mjs';
 import { arg, flag } from './lib/args.mjs';
@@ -30,6 +33,7 @@ import { describeMachine, median, sampleLoad } from './lib/machine.mjs';
 import { peerVersions, preparePeers } from './lib/peers.mjs';
 import { pairedRatio, rounds } from './lib/rounds.mjs';
 import { buildProduct, repo, startStore } from './lib/stores.mjs';
+import { mergeLinks } from './lib/links-merge.mjs';
 import { linksReport } from './lib/links-report.mjs';
 
 const quick = flag('quick');
@@ -67,6 +71,7 @@ buildProduct({ skip: flag('no-build') });
 preparePeers();
 const load = sampleLoad();
 const results = [];
+const measured = {};
 const work = workDir('presign-bench-links-');
 linkUp();
 let store;
@@ -87,6 +92,8 @@ try {
   browser = await launchChromium({ args: [`--unsafely-treat-insecure-origin-as-secure=${SIGNER_URL},${STORE_URL},${shim.url}`] });
   for (const profileName of profiles) {
     const profile = PROFILES[profileName];
+    const profileLoad = sampleLoad();
+    measured[profileName] = { at: new Date().toISOString(), commit: commit() };
     shape(profile);
     const delay = await startDelay(profile, port(store.signer), port(store.store));
     try {
@@ -120,6 +127,7 @@ try {
       }
     } finally {
       await delay.stop();
+      measured[profileName].load = profileLoad.stop();
     }
   }
 } finally {
@@ -142,6 +150,12 @@ async function cpuByProcessType() {
   const sums = {};
   for (const p of processInfo) sums[p.type] = (sums[p.type] ?? 0) + p.cpuTime;
   return sums;
+}
+
+/** The commit measured, `-dirty` when the tree has changes. */
+function commit() {
+  const git = (...a) => execFileSync('git', ['-C', repo, ...a], { encoding: 'utf8' }).trim();
+  return git('rev-parse', '--short', 'HEAD') + (git('status', '--porcelain', '--untracked-files=no') ? '-dirty' : '');
 }
 
 /** CPU seconds used so far by the signer's and the store's processes
@@ -215,11 +229,14 @@ const out = {
   machine: describeMachine(),
   peers: peerVersions(),
   load: load.stop(),
+  measured,
   results,
 };
 const outDir = process.env.BENCH_OUT ?? join(repo, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
 const name = quick ? 'links-quick' : 'links';
-writeFileSync(join(outDir, `${name}.json`), JSON.stringify(out, null, 1) + '\n');
-writeFileSync(join(outDir, `${name}.md`), linksReport(out));
+const jsonPath = join(outDir, `${name}.json`);
+const written = flag('update') && existsSync(jsonPath) ? mergeLinks(JSON.parse(readFileSync(jsonPath, 'utf8')), out) : out;
+writeFileSync(jsonPath, JSON.stringify(written, null, 1) + '\n');
+writeFileSync(join(outDir, `${name}.md`), linksReport(written));
 console.error(`links: wrote ${outDir}/${name}.json and ${name}.md`);

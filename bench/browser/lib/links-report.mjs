@@ -10,7 +10,7 @@ export function linksReport(run) {
   const lines = [
     `# Uploads over emulated links${run.quick ? ' (quick run)' : ''}`,
     '',
-    `${roundsText(run.runs)} per system, medians; every run is in the JSON. Load average ${run.load.min} to ${run.load.max} (median ${run.load.median}) during the run.`,
+    `${roundsText(run.runs)} per system, medians; every run is in the JSON. ${loadText(run)}`,
     'Limit: max(bytes / rate, files x RTT / 6) + 2 RTT. "x limit": median time / limit. "ours vs it": its time / ours, paired within rounds (above 1.00: ours was faster). "page CPU s": CPU seconds of the page\'s renderer process (its main thread and workers, hashing included) during the upload; "server CPU s": of the signer\'s and the store\'s processes (one process: presign-server --dev and its embedded store).',
     '',
   ];
@@ -28,6 +28,18 @@ export function linksReport(run) {
     lines.push('');
   }
   return lines.join('\n');
+}
+
+/** The load average during the run, or while each profile was measured
+ * (a file merged from several runs, lib/links-merge.mjs). */
+function loadText(run) {
+  const load = (l) => `${l.min} to ${l.max} (median ${l.median})`;
+  if (!run.measured) return `Load average ${load(run.load)} during the run.`;
+  const each = Object.entries(run.measured).map(([profile, m]) => {
+    const when = [m.at && `${m.at.slice(0, 16).replace('T', ' ')} UTC`, m.commit && `at ${m.commit}`].filter(Boolean).join(' ');
+    return `${profile}${when ? ` ${when}` : ''}, load average ${load(m.load)}`;
+  });
+  return `Profiles measured apart: ${each.join('; ')}.`;
 }
 
 /** "3 rounds", or per profile: "3 rounds (far: 1)". */
