@@ -14,6 +14,9 @@
 //! Which digest a range gets is the core's decision
 //! ([`presign_core::upload::hash_strategy`]): WebCrypto one-shot over a range held in
 //! memory, sha2 (in wasm) for a range too big to hold and for the stream.
+//! So is where: a one-shot range smaller than a part (a small file's single
+//! PUT) is digested on the thread that asks, since its read and its digest
+//! run off that thread anyway and a worker's round trip costs more.
 //!
 //! With `workers: 0`, where `Worker` does not exist (Node), or when the
 //! workers cannot start or die, the same work runs on the main thread
@@ -250,7 +253,8 @@ impl Hasher {
         hash_strategy::choose(len, webcrypto::available(), self.preference)
     }
 
-    /// The SHA-256 of `range`; `progress` gets the bytes read as it goes.
+    /// The SHA-256 of `range`, on a worker unless the core says here;
+    /// `progress` gets the bytes read as it goes.
     pub async fn digest(
         &self,
         range: BlobRange,
@@ -258,7 +262,11 @@ impl Hasher {
         progress: Option<Rc<dyn Fn(u64)>>,
     ) -> Result<Sha256Digest, UploadError> {
         let method = self.method(range.len());
-        if let Some(pool) = &self.pool {
+        let pool = match hash_strategy::digests_here(range.len(), method) {
+            true => None,
+            false => self.pool.as_ref(),
+        };
+        if let Some(pool) = pool {
             // Its worker died: another one, then here.
             for _ in 0..2 {
                 let job = pool.digest(range.clone(), method, self.limit, signal, progress.clone());

@@ -154,6 +154,7 @@ async fn run(
         signer,
         hasher: &hasher,
         file: &blob,
+        size,
         options: &options,
         control,
         retrying: &retrying,

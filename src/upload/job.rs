@@ -16,6 +16,9 @@ pub struct Job<'a> {
     pub signer: &'a Rc<SignerClient>,
     pub hasher: &'a Hasher,
     pub file: &'a Blob,
+    /// The file's size, read once: for a `File`, reading `size` can cost a
+    /// call into the browser each time.
+    pub size: u64,
     pub options: &'a UploadOptions,
     pub control: &'a Rc<UploadControl>,
     pub retrying: &'a Rc<Retrying>,

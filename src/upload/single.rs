@@ -30,7 +30,6 @@ use crate::upload::progress::ProgressReporter;
 use crate::upload::queue::Slot;
 use crate::upload::verify;
 use crate::web::abort::{self, LinkedAbort};
-use crate::web::blob_reader::blob_size;
 use crate::web::clock::now_ms;
 use presign_core::protocol::content_type::DEFAULT_CONTENT_TYPE;
 use presign_core::protocol::form::{GetUploadFormRequest, GetUploadFormResponse};
@@ -54,6 +53,7 @@ pub async fn upload(job: Job<'_>) -> Result<SingleResult, UploadError> {
         signer,
         hasher,
         file,
+        size,
         options,
         control,
         retrying,
@@ -62,7 +62,6 @@ pub async fn upload(job: Job<'_>) -> Result<SingleResult, UploadError> {
     let upload_signal = control.signal();
     let signal = Some(&upload_signal);
     abort::ensure_live(signal)?;
-    let size = blob_size(file);
     if size > MAX_SINGLE_PUT {
         return Err(UploadError::new(
             ErrorCode::TooLarge,
@@ -74,7 +73,7 @@ pub async fn upload(job: Job<'_>) -> Result<SingleResult, UploadError> {
     let digest = match options.checksum {
         true => {
             control.step(UploadState::Hashing);
-            Some(hash(hasher, file, &upload_signal, Some(progress)).await?)
+            Some(hash(hasher, file, size, &upload_signal, Some(progress)).await?)
         }
         false => None,
     };
@@ -127,13 +126,13 @@ async fn confirm(
 ) -> Result<SingleResult, UploadError> {
     let Job {
         signer,
-        file,
+        size,
         options,
         control,
         retrying,
         ..
     } = job;
-    let (upload_signal, progress, size) = (control.signal(), control.progress(), blob_size(file));
+    let (upload_signal, progress) = (control.signal(), control.progress());
     let signal = Some(&upload_signal);
     abort::ensure_live(signal)?;
     progress.set_parts(1, 1);
@@ -262,6 +261,7 @@ impl Attempt for SinglePut<'_> {
             signer,
             hasher,
             file,
+            size,
             options,
             control,
             retrying,
@@ -274,7 +274,7 @@ impl Attempt for SinglePut<'_> {
                 self.signed = sign(signer, options.method, self.request, retrying, signal).await?;
             }
             Stop::ChecksumRefused => {
-                if Some(hash(hasher, file, &upload_signal, None).await?) != self.digest {
+                if Some(hash(hasher, file, size, &upload_signal, None).await?) != self.digest {
                     return Err(Stop::Failed(UploadError::new(
                         ErrorCode::ChecksumMismatch,
                         "the file changed while it was being uploaded",
@@ -300,15 +300,15 @@ fn already_stored(sent: Result<PutOutcome, UploadError>) -> Result<PutOutcome, U
     }
 }
 
-/// SHA-256 of the whole file (in a hash worker when there is one),
-/// reported as the `hashing` phase when `progress` is given.
+/// SHA-256 of the whole file of `size` bytes (in a hash worker when there
+/// is one), reported as the `hashing` phase when `progress` is given.
 async fn hash(
     hasher: &Hasher,
     file: &Blob,
+    size: u64,
     signal: &AbortSignal,
     progress: Option<&Rc<ProgressReporter>>,
 ) -> Result<Sha256Digest, UploadError> {
-    let size = blob_size(file);
     let report = progress.map(|progress| {
         progress.start(Phase::Hashing, size);
         let progress = Rc::clone(progress);

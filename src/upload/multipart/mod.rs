@@ -25,7 +25,6 @@ use crate::upload::attempt::Peer;
 use crate::upload::job::Job;
 use crate::upload::single::{content_type, filename};
 use crate::web::abort::{self, LinkedAbort};
-use crate::web::blob_reader::blob_size;
 use crate::web::random;
 use presign_core::protocol::multipart::{CreateMultipartRequest, CreateMultipartResponse};
 use presign_core::s3::part_plan::PartPlan;
@@ -82,6 +81,7 @@ async fn create(job: Job<'_>) -> Result<(Option<Resume>, CreateMultipartResponse
     let Job {
         signer,
         file,
+        size,
         options,
         control,
         retrying,
@@ -92,7 +92,6 @@ async fn create(job: Job<'_>) -> Result<(Option<Resume>, CreateMultipartResponse
     abort::ensure_live(signal)?;
     control.wait_while_paused().await?;
     control.step(UploadState::Uploading);
-    let size = blob_size(file);
     let wanted = PartPlan::new(size, options.part_size)
         .map_err(|e| UploadError::new(ErrorCode::TooLarge, e.to_string()))?;
     control.progress().start(Phase::Signing, size);
@@ -230,13 +229,13 @@ async fn run(
         signer,
         hasher,
         file,
+        size,
         options,
         control,
         retrying,
         ..
     } = job;
     let progress = control.progress();
-    let size = blob_size(file);
     let plan = PartPlan::exact(size, created.part_size)
         .ok()
         .filter(|p| p.part_count() == created.part_count)
