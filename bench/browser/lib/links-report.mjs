@@ -33,7 +33,8 @@ export function linksReport(run) {
 /** The load average during the run, or while each profile was measured
  * (a file merged from several runs, lib/links-merge.mjs). */
 function loadText(run) {
-  const load = (l) => `${l.min} to ${l.max} (median ${l.median})`;
+  const round = (x) => Math.round(x * 100) / 100;
+  const load = (l) => `${round(l.min)} to ${round(l.max)} (median ${round(l.median)})`;
   if (!run.measured) return `Load average ${load(run.load)} during the run.`;
   const each = Object.entries(run.measured).map(([profile, m]) => {
     const when = [m.at && `${m.at.slice(0, 16).replace('T', ' ')} UTC`, m.commit && `at ${m.commit}`].filter(Boolean).join(' ');
