@@ -152,10 +152,15 @@ async function cpuByProcessType() {
   return sums;
 }
 
-/** The commit measured, `-dirty` when the tree has changes. */
+/** The commit measured, `-dirty` when the tree has changes (undefined
+ * outside a git checkout). */
 function commit() {
-  const git = (...a) => execFileSync('git', ['-C', repo, ...a], { encoding: 'utf8' }).trim();
-  return git('rev-parse', '--short', 'HEAD') + (git('status', '--porcelain', '--untracked-files=no') ? '-dirty' : '');
+  const git = (...a) => execFileSync('git', ['-C', repo, ...a], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    return git('rev-parse', '--short', 'HEAD') + (git('status', '--porcelain', '--untracked-files=no') ? '-dirty' : '');
+  } catch {
+    return undefined;
+  }
 }
 
 /** CPU seconds used so far by the signer's and the store's processes

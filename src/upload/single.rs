@@ -300,8 +300,9 @@ fn already_stored(sent: Result<PutOutcome, UploadError>) -> Result<PutOutcome, U
     }
 }
 
-/// SHA-256 of the whole file of `size` bytes (in a hash worker when there
-/// is one), reported as the `hashing` phase when `progress` is given.
+/// SHA-256 of the whole file of `size` bytes (where the hasher puts it: on
+/// the page for a file smaller than a part, else in a hash worker when
+/// there is one), reported as the `hashing` phase when `progress` is given.
 async fn hash(
     hasher: &Hasher,
     file: &Blob,
