@@ -18,6 +18,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { launchChromium } from '../../tests/e2e/browser.mjs';
 import { arg, flag } from './lib/args.mjs';
+import { cpuByProcessType } from './lib/chromium-cpu.mjs';
 import { makeFile, MIB, workDir } from './lib/files.mjs';
 import { describeMachine, median, sampleLoad } from './lib/machine.mjs';
 import { buildProduct, repo } from './lib/stores.mjs';
@@ -115,13 +116,7 @@ try {
   await page.goto(`http://127.0.0.1:${server.address().port}/`);
   await page.waitForFunction(() => window.ready === true);
   await page.setInputFiles('#file', makeFile(join(work.dir, 'input.bin'), sizeMib * MIB));
-  const cdp = await browser.newBrowserCDPSession();
-  const cpu = async () => {
-    const { processInfo } = await cdp.send('SystemInfo.getProcessInfo');
-    const sums = {};
-    for (const p of processInfo) sums[p.type] = (sums[p.type] ?? 0) + p.cpuTime;
-    return sums;
-  };
+  const cpu = () => cpuByProcessType(browser);
   for (const [method] of METHODS) results[method] = { renderer: [], browser: [], ms: [] };
   // One warm-up of each, then `runs` rounds, the methods in turn.
   for (let round = 0; round <= runs; round++) {

@@ -24,6 +24,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { launchChromium } from '../../tests/e2e/browser.mjs';
 import { arg, flag } from './lib/args.mjs';
+import { cpuByProcessType } from './lib/chromium-cpu.mjs';
 import { GIB, makeFile, MIB, workDir } from './lib/files.mjs';
 import {
   BROWSER_ADDR, inside, linkDown, linkUp, physicalLimitMs, PROFILES, SERVER_ADDR, shape, SIGNER_URL, startDelay, STORE_URL,
@@ -77,7 +78,6 @@ linkUp();
 let store;
 let shim;
 let browser;
-let cdp;
 try {
   store = await startStore('embedded', work.dir, {
     prefix: inside([]),
@@ -138,19 +138,6 @@ try {
   work.remove();
 }
 
-/**
- * CPU seconds used so far by Chromium's processes, summed by type
- * (`renderer`: the page and its workers; `utility`: the network service
- * among others; `browser`; `GPU`), from CDP's SystemInfo.getProcessInfo.
- * The page runs in a fresh context, so its renderer is the only one.
- */
-async function cpuByProcessType() {
-  cdp ??= await browser.newBrowserCDPSession();
-  const { processInfo } = await cdp.send('SystemInfo.getProcessInfo');
-  const sums = {};
-  for (const p of processInfo) sums[p.type] = (sums[p.type] ?? 0) + p.cpuTime;
-  return sums;
-}
 
 /** The commit measured, `-dirty` when the tree has changes (undefined
  * outside a git checkout). */
@@ -208,10 +195,11 @@ async function timedRun(method, options, paths, files, bytes) {
     });
     await page.setInputFiles('#files', paths);
     const profiler = process.env.LINKS_PROFILE && await startProfiler(context, page);
-    const before = await cpuByProcessType();
+    // The page runs in a fresh context: its renderer is the only one.
+    const before = await cpuByProcessType(browser);
     const serverBefore = serverCpuSeconds();
     const r = await page.evaluate(([m, o]) => window.bench[m](o), [method, options]);
-    const after = await cpuByProcessType();
+    const after = await cpuByProcessType(browser);
     r.serverCpuSeconds = serverCpuSeconds() - serverBefore;
     if (profiler) await stopProfiler(profiler, method);
     r.cpuSeconds = Object.fromEntries(Object.entries(after).map(([type, s]) => [type, s - (before[type] ?? 0)]));

@@ -18,10 +18,9 @@ function measuredOf(run) {
 export function mergeLinks(base, newer) {
   const replaced = new Set(newer.results.map((r) => r.profile));
   const rank = (p) => (PROFILE_ORDER.includes(p) ? PROFILE_ORDER.indexOf(p) : PROFILE_ORDER.length);
+  // A stable sort: each profile's rows keep their order.
   const results = [...base.results.filter((r) => !replaced.has(r.profile)), ...newer.results]
-    .map((row, i) => [row, i])
-    .sort(([a, i], [b, j]) => rank(a.profile) - rank(b.profile) || i - j)
-    .map(([row]) => row);
+    .sort((a, b) => rank(a.profile) - rank(b.profile));
   const runsOf = (run, p) => (typeof run.runs === 'number' ? run.runs : run.runs[p]);
   const profiles = [...new Set(results.map((r) => r.profile))];
   const measured = { ...measuredOf(base), ...measuredOf(newer) };
