@@ -3,7 +3,7 @@
 //! sent twice.
 
 use crate::support::*;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 fn upload_id_of(log: &ProgressLog) -> String {
@@ -182,16 +182,7 @@ async fn saved_uploads_are_listed_by_file_and_a_discard_aborts_them() {
     let the_file = file(&bytes, name, "application/octet-stream");
     let carol = uploader_with(endpoint(), &[("resumeScope", "carol".into())]);
     let dave = uploader_with(endpoint(), &[("resumeScope", "dave".into())]);
-    let list = |up: &presigned_upload::Uploader| {
-        let listed = up.list_resumable(JsValue::UNDEFINED);
-        async move {
-            let listed = wasm_bindgen_futures::JsFuture::from(listed)
-                .await
-                .expect("listResumable resolves");
-            js_sys::Array::from(&listed).to_vec()
-        }
-    };
-    assert!(list(&carol).await.is_empty(), "nothing saved yet");
+    assert!(list_resumable(&carol).await.is_empty(), "nothing saved yet");
     let (log, cb) = progress_log(|_| {});
     let options = obj(&[
         ("fileType", "demo".into()),
@@ -204,7 +195,7 @@ async fn saved_uploads_are_listed_by_file_and_a_discard_aborts_them() {
     expect_code(upload(&carol, &the_file, options).await, "server");
     proxy_control(proxy, "/__faults/reset", "{}").await;
 
-    let listed = list(&carol).await;
+    let listed = list_resumable(&carol).await;
     assert_eq!(listed.len(), 1, "{listed:?}");
     let saved = &listed[0];
     assert_eq!(get_str(saved, "name"), name);
@@ -218,7 +209,10 @@ async fn saved_uploads_are_listed_by_file_and_a_discard_aborts_them() {
     assert_eq!(get(saved, "partCount").as_f64(), Some(3.0));
     assert_eq!(get(saved, "partsStored").as_f64(), Some(1.0));
     assert_eq!(get(saved, "bytesStored").as_f64(), Some((5 * MIB) as f64));
-    assert!(list(&dave).await.is_empty(), "another user sees none of it");
+    assert!(
+        list_resumable(&dave).await.is_empty(),
+        "another user sees none of it"
+    );
     let bad = wasm_bindgen_futures::JsFuture::from(carol.list_resumable("soon".into())).await;
     expect_code(bad, "bad_request");
 
@@ -235,7 +229,90 @@ async fn saved_uploads_are_listed_by_file_and_a_discard_aborts_them() {
     };
     assert_eq!(discard(&dave).await, Some(false));
     assert_eq!(discard(&carol).await, Some(true));
-    assert!(list(&carol).await.is_empty(), "forgotten");
+    assert!(list_resumable(&carol).await.is_empty(), "forgotten");
     assert_signer_forgot(&log).await;
     assert_eq!(discard(&carol).await, Some(false), "already gone");
+}
+
+/// Fires `kind` at the page, as the browser does when the page is left
+/// (`pagehide`) or shown again (`pageshow`).
+fn fire(kind: &str) {
+    let page: web_sys::EventTarget = js_sys::global().unchecked_into();
+    let event = web_sys::Event::new(kind).expect("an event");
+    page.dispatch_event(&event).expect("dispatched");
+}
+
+/// Shows the page again when dropped, so that a failing test leaves no
+/// later one on a page being left.
+struct ShownAgain;
+impl Drop for ShownAgain {
+    fn drop(&mut self) {
+        fire("pageshow");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn an_upload_cut_off_as_the_page_is_left_stays_resumable() {
+    let proxy = fault_proxy();
+    let name = "leaving-page.bin";
+    // Part 2 is refused, which ends an upload for good: forgotten, aborted.
+    inject(
+        proxy,
+        r#"{"match": ["leaving-page.bin", "partNumber=2&"], "method": "PUT", "status": 403, "times": 1000}"#,
+    )
+    .await;
+    let bytes = test_bytes(12 * MIB, 27);
+    let the_file = file(&bytes, name, "application/octet-stream");
+    let erin = uploader_with(endpoint(), &[("resumeScope", "erin".into())]);
+    let options = |callback: &wasm_bindgen::closure::Closure<dyn Fn(JsValue)>| {
+        obj(&[
+            ("fileType", "demo".into()),
+            ("partSize", (5 * MIB as u32).into()),
+            ("multipartThreshold", (5 * MIB as u32).into()),
+            ("concurrency", 1.into()),
+            ("maxAttempts", 1.into()),
+            ("onProgress", callback.as_ref().clone()),
+        ])
+    };
+    let (log, cb) = progress_log(|_| {});
+    expect_code(upload(&erin, &the_file, options(&cb)).await, "forbidden");
+    assert!(
+        list_resumable(&erin).await.is_empty(),
+        "a refused upload is not kept"
+    );
+    assert_signer_forgot(&log).await;
+
+    // The same refusal once the page is being left (a reload: the browser
+    // cuts the upload off) keeps the upload for the next page.
+    let _shown_again = ShownAgain;
+    let hidden = std::cell::Cell::new(false);
+    let (log, cb) = progress_log(move |p| {
+        if !hidden.get() && get(p, "uploadId").is_string() {
+            hidden.set(true);
+            fire("pagehide");
+        }
+    });
+    expect_code(upload(&erin, &the_file, options(&cb)).await, "forbidden");
+    fire("pageshow");
+    let listed = list_resumable(&erin).await;
+    assert_eq!(listed.len(), 1, "kept for the next page: {listed:?}");
+    assert_eq!(get(&listed[0], "partsStored").as_f64(), Some(1.0));
+    let upload_id = upload_id_of(&log);
+    let url = format!("{}/api/multipart/{upload_id}/parts", endpoint());
+    let still_open = gloo_net::http::Request::get(&url)
+        .send()
+        .await
+        .expect("signer reachable");
+    assert_eq!(
+        still_open.status(),
+        200,
+        "the upload stays open in the store"
+    );
+
+    let discarded =
+        wasm_bindgen_futures::JsFuture::from(erin.discard_resumable(get_str(&listed[0], "id")))
+            .await
+            .expect("discardResumable resolves");
+    assert_eq!(discarded.as_bool(), Some(true));
+    assert_signer_forgot(&log).await;
 }

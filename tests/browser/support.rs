@@ -446,3 +446,11 @@ pub async fn assert_signer_forgot(log: &ProgressLog) {
         .expect("signer reachable");
     assert_eq!(response.status(), 404, "{:?}", response.text().await);
 }
+
+/// The unfinished uploads `up` saved to resume (`listResumable()`).
+pub async fn list_resumable(up: &Uploader) -> Vec<JsValue> {
+    let listed = JsFuture::from(up.list_resumable(JsValue::UNDEFINED))
+        .await
+        .expect("listResumable resolves");
+    Array::from(&listed).to_vec()
+}

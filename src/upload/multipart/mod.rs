@@ -12,7 +12,10 @@
 //!    (composite or full-object) against ours ([`completion`]).
 //!
 //! Any failure or abort after step 1 aborts every PUT in flight and asks the
-//! signer to abort the upload (awaited), so no multipart upload stays open.
+//! signer to abort the upload (awaited), so no multipart upload stays open;
+//! except, when it can resume, a transient failure or one while the page is
+//! being left ([`crate::web::page_lifecycle`]): that upload stays open for
+//! the next attempt.
 
 pub mod completion;
 pub mod part_upload;
@@ -25,6 +28,7 @@ use crate::upload::attempt::Peer;
 use crate::upload::job::Job;
 use crate::upload::single::{content_type, filename};
 use crate::web::abort::{self, LinkedAbort};
+use crate::web::page_lifecycle;
 use crate::web::random;
 use presign_core::protocol::multipart::{CreateMultipartRequest, CreateMultipartResponse};
 use presign_core::s3::part_plan::PartPlan;
@@ -100,7 +104,10 @@ async fn create(job: Job<'_>) -> Result<(Option<Resume>, CreateMultipartResponse
     // checksums) listed by the signer (not a page's signer without
     // listParts).
     let found = match options.resume && options.checksum && signer.backend().lists_parts() {
-        true => Resume::find(job, &name, wanted.part_size(), &upload_signal).await?,
+        true => {
+            page_lifecycle::watch();
+            Resume::find(job, &name, wanted.part_size(), &upload_signal).await?
+        }
         false => None,
     };
     let (resume, resumed) = match found {
@@ -188,7 +195,9 @@ async fn end(
         Err(_) if job.control.signal().aborted() => UploadError::aborted(),
         Err(error) => error,
     };
-    if resume.is_some() && resumable(&error) {
+    // A page being left cuts the upload off: whatever it failed with, the
+    // next page may continue it.
+    if resume.is_some() && (resumable(&error) || page_lifecycle::leaving()) {
         // Choosing the same file again continues this upload.
         return Err(error);
     }
