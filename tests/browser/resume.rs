@@ -13,6 +13,20 @@ fn upload_id_of(log: &ProgressLog) -> String {
         .expect("progress reports carry the uploadId")
 }
 
+/// A 12 MiB file's options in these tests: three 5 MiB parts sent one at a
+/// time, and one attempt per request, so that an injected fault ends the
+/// upload at once.
+fn one_try_options(callback: &wasm_bindgen::closure::Closure<dyn Fn(JsValue)>) -> JsValue {
+    obj(&[
+        ("fileType", "demo".into()),
+        ("partSize", (5 * MIB as u32).into()),
+        ("multipartThreshold", (5 * MIB as u32).into()),
+        ("concurrency", 1.into()),
+        ("maxAttempts", 1.into()),
+        ("onProgress", callback.as_ref().clone()),
+    ])
+}
+
 /// Part numbers of the PUTs of `name` the proxy saw answered 200.
 async fn stored_puts(proxy: &str, name: &str) -> Vec<u32> {
     proxy_log(proxy)
@@ -129,26 +143,19 @@ async fn saved_uploads_belong_to_their_user_and_can_be_forgotten() {
     .await;
     let bytes = test_bytes(12 * MIB, 25);
     let the_file = file(&bytes, name, "application/octet-stream");
-    let options = |callback: &wasm_bindgen::closure::Closure<dyn Fn(JsValue)>| {
-        obj(&[
-            ("fileType", "demo".into()),
-            ("partSize", (5 * MIB as u32).into()),
-            ("multipartThreshold", (5 * MIB as u32).into()),
-            ("concurrency", 1.into()),
-            ("maxAttempts", 1.into()),
-            ("onProgress", callback.as_ref().clone()),
-        ])
-    };
     let alice = uploader_with(endpoint(), &[("resumeScope", "alice".into())]);
     let bob = uploader_with(endpoint(), &[("resumeScope", "bob".into())]);
     let (log, cb) = progress_log(|_| {});
-    expect_code(upload(&alice, &the_file, options(&cb)).await, "server");
+    expect_code(
+        upload(&alice, &the_file, one_try_options(&cb)).await,
+        "server",
+    );
     let alices = upload_id_of(&log);
     proxy_control(proxy, "/__faults/reset", "{}").await;
 
     // Another user of the same browser neither resumes nor sees it.
     let (log, cb) = progress_log(|_| {});
-    upload(&bob, &the_file, options(&cb))
+    upload(&bob, &the_file, one_try_options(&cb))
         .await
         .expect("bob's own upload");
     assert_ne!(
@@ -163,7 +170,7 @@ async fn saved_uploads_belong_to_their_user_and_can_be_forgotten() {
         .expect("forgetResumable resolves");
     assert_eq!(forgotten.as_f64(), Some(1.0));
     let (log, cb) = progress_log(|_| {});
-    upload(&alice, &the_file, options(&cb))
+    upload(&alice, &the_file, one_try_options(&cb))
         .await
         .expect("a fresh upload");
     assert_ne!(upload_id_of(&log), alices, "forgotten, so not resumed");
@@ -184,15 +191,10 @@ async fn saved_uploads_are_listed_by_file_and_a_discard_aborts_them() {
     let dave = uploader_with(endpoint(), &[("resumeScope", "dave".into())]);
     assert!(list_resumable(&carol).await.is_empty(), "nothing saved yet");
     let (log, cb) = progress_log(|_| {});
-    let options = obj(&[
-        ("fileType", "demo".into()),
-        ("partSize", (5 * MIB as u32).into()),
-        ("multipartThreshold", (5 * MIB as u32).into()),
-        ("concurrency", 1.into()),
-        ("maxAttempts", 1.into()),
-        ("onProgress", cb.as_ref().clone()),
-    ]);
-    expect_code(upload(&carol, &the_file, options).await, "server");
+    expect_code(
+        upload(&carol, &the_file, one_try_options(&cb)).await,
+        "server",
+    );
     proxy_control(proxy, "/__faults/reset", "{}").await;
 
     let listed = list_resumable(&carol).await;
@@ -264,18 +266,11 @@ async fn an_upload_cut_off_as_the_page_is_left_stays_resumable() {
     let bytes = test_bytes(12 * MIB, 27);
     let the_file = file(&bytes, name, "application/octet-stream");
     let erin = uploader_with(endpoint(), &[("resumeScope", "erin".into())]);
-    let options = |callback: &wasm_bindgen::closure::Closure<dyn Fn(JsValue)>| {
-        obj(&[
-            ("fileType", "demo".into()),
-            ("partSize", (5 * MIB as u32).into()),
-            ("multipartThreshold", (5 * MIB as u32).into()),
-            ("concurrency", 1.into()),
-            ("maxAttempts", 1.into()),
-            ("onProgress", callback.as_ref().clone()),
-        ])
-    };
     let (log, cb) = progress_log(|_| {});
-    expect_code(upload(&erin, &the_file, options(&cb)).await, "forbidden");
+    expect_code(
+        upload(&erin, &the_file, one_try_options(&cb)).await,
+        "forbidden",
+    );
     assert!(
         list_resumable(&erin).await.is_empty(),
         "a refused upload is not kept"
@@ -292,7 +287,10 @@ async fn an_upload_cut_off_as_the_page_is_left_stays_resumable() {
             fire("pagehide");
         }
     });
-    expect_code(upload(&erin, &the_file, options(&cb)).await, "forbidden");
+    expect_code(
+        upload(&erin, &the_file, one_try_options(&cb)).await,
+        "forbidden",
+    );
     fire("pageshow");
     let listed = list_resumable(&erin).await;
     assert_eq!(listed.len(), 1, "kept for the next page: {listed:?}");
