@@ -9,6 +9,7 @@
 //! - [`composite`]: a SHA-256 upload completes with S3's COMPOSITE checksum;
 //! - [`list_uploads`]: ListMultipartUploads, from s3s-fs's files;
 //! - [`storage_full`]: a full disk answers `507`, not `500`;
+//! - [`cut_off_body`]: a body cut off before its length answers `400`, not `500`;
 //! - [`write_once`]: `If-None-Match: *` writes, atomic per key;
 //! - [`s3s_files`]: the names of the files s3s-fs keeps;
 //! - [`dev_credentials`]: its key pair, kept in the data folder.
@@ -16,6 +17,7 @@
 mod complete;
 mod composite;
 mod cors;
+mod cut_off_body;
 pub mod dev_credentials;
 mod list_uploads;
 mod s3s_files;

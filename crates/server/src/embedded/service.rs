@@ -1,6 +1,8 @@
 //! The embedded store's S3 service: s3s-fs's `FileSystem`, every action it
 //! implements forwarded, with these differences from s3s-fs alone, each in
-//! its own module: a full disk answers `507` ([`super::storage_full`]);
+//! its own module: a full disk answers `507` ([`super::storage_full`]); a
+//! PUT or UploadPart whose body is cut off answers `400 IncompleteBody`
+//! ([`super::cut_off_body`]);
 //! CompleteMultipartUpload joins the parts itself, without reading them
 //! back ([`super::complete`]); and a SHA-256 multipart upload
 //! completes with S3's COMPOSITE checksum ([`super::composite`]); a PUT or
@@ -13,6 +15,7 @@
 //! nor `Authorization` ([`unsigned`]): it logs them, and s3s checked the
 //! signature they carry before.
 
+use super::cut_off_body;
 use super::storage_full::mapped;
 use super::write_once::{self, KeyLocks};
 use super::{complete, composite, list_uploads};
@@ -42,12 +45,19 @@ impl EmbeddedS3 {
     /// when no object is there.
     async fn put(&self, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
         if !write_once::conditional(req.input.if_none_match.as_ref()) {
-            return self.fs.put_object(unsigned(req)).await.map_err(mapped);
+            return self
+                .fs
+                .put_object(unsigned(req))
+                .await
+                .map_err(cut_off_body::mapped);
         }
         let (bucket, key) = (req.input.bucket.clone(), req.input.key.clone());
         let _turn = self.writing.turn(&bucket, &key).await;
         write_once::refuse_if_exists(&self.root, &bucket, &key)?;
-        self.fs.put_object(unsigned(req)).await.map_err(mapped)
+        self.fs
+            .put_object(unsigned(req))
+            .await
+            .map_err(cut_off_body::mapped)
     }
 
     /// s3s-fs's GET, answered with the signed `response-*` overrides as S3
@@ -126,8 +136,8 @@ fn unsigned<T>(mut req: S3Request<T>) -> S3Request<T> {
 }
 
 /// Forwards each listed action to s3s-fs, mapping its error; Complete, PUT
-/// and GET go through [`EmbeddedS3`]'s own, ListMultipartUploads through
-/// [`list_uploads`].
+/// and GET go through [`EmbeddedS3`]'s own, UploadPart maps a cut-off body
+/// too, ListMultipartUploads goes through [`list_uploads`].
 macro_rules! forward {
     ($($action:ident($input:ty) -> $output:ty;)*) => {
         #[async_trait::async_trait]
@@ -150,6 +160,13 @@ macro_rules! forward {
                 req: S3Request<PutObjectInput>,
             ) -> S3Result<S3Response<PutObjectOutput>> {
                 self.put(req).await
+            }
+
+            async fn upload_part(
+                &self,
+                req: S3Request<UploadPartInput>,
+            ) -> S3Result<S3Response<UploadPartOutput>> {
+                self.fs.upload_part(unsigned(req)).await.map_err(cut_off_body::mapped)
             }
 
             async fn get_object(
@@ -187,6 +204,5 @@ forward! {
     list_objects(ListObjectsInput) -> ListObjectsOutput;
     list_objects_v2(ListObjectsV2Input) -> ListObjectsV2Output;
     list_parts(ListPartsInput) -> ListPartsOutput;
-    upload_part(UploadPartInput) -> UploadPartOutput;
     upload_part_copy(UploadPartCopyInput) -> UploadPartCopyOutput;
 }

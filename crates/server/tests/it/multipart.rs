@@ -89,6 +89,29 @@ async fn full_multipart_upload_round_trip() {
 }
 
 #[tokio::test]
+async fn a_part_cut_off_midway_is_400_incomplete_body_and_not_listed() {
+    let t = start().await;
+    let data = random_bytes(SIZE, 44);
+    let created = t.create_multipart(SIZE, 5 * MIB).await;
+    let parts = cut(&data);
+    let urls = t.part_urls(&created.upload_id, &[(1, parts[0])]).await;
+    let answer =
+        crate::common::raw::cut_off_put(&urls[0].url, &urls[0].headers, &parts[0][..MIB]).await;
+    let text = String::from_utf8_lossy(&answer.body);
+    assert_eq!(answer.status, 400, "{text}");
+    assert!(text.contains("<Code>IncompleteBody</Code>"), "{text}");
+    let listed: ListPartsResponse = t
+        .list_parts(&created.upload_id)
+        .await
+        .json()
+        .await
+        .expect("ListPartsResponse");
+    assert!(listed.parts.is_empty(), "{listed:?}");
+    // The part again, whole.
+    t.upload_part(&urls[0], parts[0].to_vec()).await;
+}
+
+#[tokio::test]
 async fn listing_after_two_of_three_parts_is_sorted() {
     let t = start().await;
     let data = random_bytes(SIZE, 42);

@@ -77,6 +77,32 @@ async fn wrong_checksum_is_rejected_and_nothing_is_stored() {
 }
 
 #[tokio::test]
+async fn a_put_cut_off_midway_is_400_incomplete_body_and_stores_nothing() {
+    let t = start().await;
+    let data = random_bytes(1_000_000, 4);
+    let signed = t.upload_url_for("cut-off.bin", &data).await;
+    let answer = crate::common::raw::cut_off_put(
+        &signed.upload_url,
+        signed.headers.iter().flatten(),
+        &data[..400_000],
+    )
+    .await;
+    let text = String::from_utf8_lossy(&answer.body);
+    assert_eq!(answer.status, 400, "{text}");
+    assert!(text.contains("<Code>IncompleteBody</Code>"), "{text}");
+    let (status, code, _) =
+        crate::common::error_code(t.file_uploaded(&signed.key, "ecu").await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (404, "not_found"),
+        "nothing stored"
+    );
+    // The same URL, the whole body this time.
+    let put = t.put(&signed, data).await;
+    assert_eq!(put.status(), 200, "{:?}", put.text().await);
+}
+
+#[tokio::test]
 async fn wrong_size_is_rejected() {
     let t = start().await;
     let data = random_bytes(10_000, 4);

@@ -1,6 +1,6 @@
 //! Raw HTTP/1.1 requests on a socket of their own, for what an HTTP client
 //! will not send as given: two `Host` headers or none, an absolute-form
-//! target, a `Content-Length` the body does not have.
+//! target, a `Content-Length` the body does not have, a body cut off.
 
 use std::time::Duration;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -34,12 +34,51 @@ impl RawAnswer {
 /// `Connection: close`; reads the answer (up to its declared length, or
 /// its last chunk: the server need not close first).
 pub async fn raw_request(addr: std::net::SocketAddr, head: &str, body: &[u8]) -> RawAnswer {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let mut request = head.as_bytes().to_vec();
     request.extend_from_slice(b"Connection: close\r\n\r\n");
     request.extend_from_slice(body);
+    exchange(addr, &request, false, head).await
+}
+
+/// PUTs to `url` with `headers` (its `Content-Length` among them) but only
+/// `sent` of the body, then shuts the socket's sending side, as a client
+/// cut off mid-upload does (a reload, a dropped connection); reads the
+/// answer.
+pub async fn cut_off_put<'a>(
+    url: &str,
+    headers: impl IntoIterator<Item = (&'a String, &'a String)>,
+    sent: &[u8],
+) -> RawAnswer {
+    let url = reqwest::Url::parse(url).expect("a URL");
+    let addr = url.socket_addrs(|| None).expect("an address")[0];
+    let target = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    };
+    let mut head = format!("PUT {target} HTTP/1.1\r\nHost: {addr}\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    let mut request = head.clone().into_bytes();
+    request.extend_from_slice(b"\r\n");
+    request.extend_from_slice(sent);
+    exchange(addr, &request, true, &head).await
+}
+
+/// Writes `request` on a new connection to `addr` (then, if `cut_off`,
+/// shuts the sending side) and reads the answer.
+async fn exchange(
+    addr: std::net::SocketAddr,
+    request: &[u8],
+    cut_off: bool,
+    head: &str,
+) -> RawAnswer {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     // The server may answer (and stop reading) before the body is all sent.
-    let _ = stream.write_all(&request).await;
+    let _ = stream.write_all(request).await;
+    if cut_off {
+        let _ = stream.shutdown().await;
+    }
     let mut answer = Vec::new();
     let read = async {
         let mut buf = [0u8; 16 * 1024];
