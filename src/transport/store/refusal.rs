@@ -30,6 +30,9 @@ pub fn classify(status: u16, body: &str) -> UploadError {
         (400, "BadDigest" | "XAmzContentChecksumMismatch" | "InvalidDigest") => {
             ErrorCode::ChecksumMismatch
         }
+        // Bytes lost on the way (the body arrived short, or too slowly):
+        // the file is intact, so sending it again can succeed.
+        (400, "IncompleteBody" | "RequestTimeout") => ErrorCode::Network,
         (_, "EntityTooLarge") | (413, _) => ErrorCode::TooLarge,
         (403, _) => ErrorCode::Forbidden,
         (_, "SlowDown") | (429, _) => ErrorCode::RateLimited,
@@ -44,6 +47,7 @@ pub fn classify(status: u16, body: &str) -> UploadError {
             "the store received bytes whose SHA-256 differs from the file's"
         }
         ErrorCode::StorageFull => "the store has no space left for the upload",
+        ErrorCode::Network => "the store did not receive the whole upload",
         _ => "the store refused the upload",
     };
     UploadError::new(kind, format!("{what} (HTTP {status}{detail})")).with_status(status)
@@ -135,6 +139,22 @@ mod tests {
             ),
             (400, s3("InvalidArgument", "x"), ErrorCode::BadRequest),
             (
+                400,
+                s3(
+                    "IncompleteBody",
+                    "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+                ),
+                ErrorCode::Network,
+            ),
+            (
+                400,
+                s3(
+                    "RequestTimeout",
+                    "Your socket connection to the server was not read from or written to within the timeout period.",
+                ),
+                ErrorCode::Network,
+            ),
+            (
                 404,
                 s3("NoSuchBucket", "The specified bucket does not exist"),
                 ErrorCode::NotFound,
@@ -182,6 +202,11 @@ mod tests {
         );
         let err = classify(403, "");
         assert_eq!(err.message(), "the store refused the upload (HTTP 403)");
+        let err = classify(400, &s3("IncompleteBody", "short"));
+        assert_eq!(
+            err.message(),
+            "the store did not receive the whole upload (HTTP 400 IncompleteBody: short)"
+        );
     }
 
     #[test]
