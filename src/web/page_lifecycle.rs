@@ -12,12 +12,16 @@
 //! `beforeunload`: a navigation can be cancelled after that event, or turn
 //! into a download, and the page then lives on.
 //!
+//! The page is followed only while a [`Watch`] is held (by each multipart
+//! upload that can resume): in some browsers a `beforeunload` listener keeps
+//! a page out of the back/forward cache, so an idle uploader holds none.
 //! Outside a window (a worker, Node) these events never fire, and the page
 //! is never leaving.
 
 use crate::web::clock;
 use crate::web::listener::Listener;
 use std::cell::{Cell, RefCell};
+use std::fmt;
 use wasm_bindgen::JsCast;
 use web_sys::EventTarget;
 
@@ -30,31 +34,66 @@ thread_local! {
     static HIDDEN: Cell<bool> = const { Cell::new(false) };
     /// When the last `beforeunload` fired (`performance.now()`).
     static BEFOREUNLOAD_AT: Cell<Option<f64>> = const { Cell::new(None) };
-    /// The listeners, added once and kept for the page's life.
-    static WATCHING: RefCell<Option<[Listener; 3]>> = const { RefCell::new(None) };
+    /// The [`Watch`]es held, and the listeners while there are any.
+    static WATCHING: RefCell<(usize, Option<[Listener; 3]>)> = const { RefCell::new((0, None)) };
 }
 
-/// Starts following the page's lifecycle events (once per page).
-pub fn watch() {
-    WATCHING.with(|watching| {
-        let mut watching = watching.borrow_mut();
-        if watching.is_some() {
-            return;
-        }
-        let Ok(global) = js_sys::global().dyn_into::<EventTarget>() else {
-            return;
-        };
-        *watching = Some([
-            Listener::new(&global, "beforeunload", |_| {
-                BEFOREUNLOAD_AT.with(|at| at.set(Some(clock::now_ms())));
-            }),
-            Listener::new(&global, "pagehide", |_| HIDDEN.with(|h| h.set(true))),
-            Listener::new(&global, "pageshow", |_| {
-                HIDDEN.with(|h| h.set(false));
-                BEFOREUNLOAD_AT.with(|at| at.set(None));
-            }),
-        ]);
-    });
+/// Follows the page's lifecycle events while held: the first one held adds
+/// the listeners, the last one dropped removes them.
+pub struct Watch(());
+
+impl Watch {
+    pub fn start() -> Self {
+        WATCHING.with(|watching| {
+            let (held, listeners) = &mut *watching.borrow_mut();
+            *held += 1;
+            if listeners.is_none() {
+                *listeners = listen();
+            }
+        });
+        Self(())
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        // Taken out first: the listeners' own drop must not run while the
+        // cell is borrowed.
+        let unheard = WATCHING.with(|watching| {
+            let (held, listeners) = &mut *watching.borrow_mut();
+            *held = held.saturating_sub(1);
+            if *held > 0 {
+                return None;
+            }
+            // Unheard from now on, so forgotten: the next upload starts on
+            // a page that is shown (it runs).
+            HIDDEN.with(|h| h.set(false));
+            BEFOREUNLOAD_AT.with(|at| at.set(None));
+            listeners.take()
+        });
+        drop(unheard);
+    }
+}
+
+impl fmt::Debug for Watch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Watch").finish_non_exhaustive()
+    }
+}
+
+/// The three listeners on the global; `None` outside an `EventTarget`.
+fn listen() -> Option<[Listener; 3]> {
+    let global = js_sys::global().dyn_into::<EventTarget>().ok()?;
+    Some([
+        Listener::new(&global, "beforeunload", |_| {
+            BEFOREUNLOAD_AT.with(|at| at.set(Some(clock::now_ms())));
+        }),
+        Listener::new(&global, "pagehide", |_| HIDDEN.with(|h| h.set(true))),
+        Listener::new(&global, "pageshow", |_| {
+            HIDDEN.with(|h| h.set(false));
+            BEFOREUNLOAD_AT.with(|at| at.set(None));
+        }),
+    ])
 }
 
 /// Whether the page is being left now (see the module's description).

@@ -104,10 +104,7 @@ async fn create(job: Job<'_>) -> Result<(Option<Resume>, CreateMultipartResponse
     // checksums) listed by the signer (not a page's signer without
     // listParts).
     let found = match options.resume && options.checksum && signer.backend().lists_parts() {
-        true => {
-            page_lifecycle::watch();
-            Resume::find(job, &name, wanted.part_size(), &upload_signal).await?
-        }
+        true => Resume::find(job, &name, wanted.part_size(), &upload_signal).await?,
         false => None,
     };
     let (resume, resumed) = match found {

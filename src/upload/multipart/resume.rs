@@ -9,6 +9,7 @@ use crate::upload::attempt::Peer;
 use crate::upload::job::Job;
 use crate::upload::options::UploadOptions;
 use crate::web::abort;
+use crate::web::page_lifecycle;
 use crate::web::resume_store::ResumeStore;
 use presign_core::protocol::multipart::{CreateMultipartResponse, UploadedPart};
 use presign_core::upload::resume_state::{already_stored, FileFingerprint, ResumeRecord};
@@ -30,6 +31,8 @@ pub struct Resume {
     record: RefCell<Option<ResumeRecord>>,
     /// Parts the store held when this upload was resumed.
     listed: HashMap<u32, UploadedPart>,
+    /// Whether the page is being left is known while the upload runs.
+    _page: page_lifecycle::Watch,
 }
 
 impl fmt::Debug for Resume {
@@ -103,6 +106,7 @@ impl Resume {
             last_modified_ms,
             record: RefCell::new(None),
             listed: HashMap::new(),
+            _page: page_lifecycle::Watch::start(),
         };
         let Some(record) = saved else {
             return Ok(Some((resume, None)));
