@@ -138,7 +138,6 @@ try {
   work.remove();
 }
 
-
 /** The commit measured, `-dirty` when the tree has changes (undefined
  * outside a git checkout). */
 function commit() {

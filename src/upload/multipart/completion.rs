@@ -2,16 +2,15 @@
 //! answer against our own digests (only its size, with `checksum: false`).
 
 use crate::error::UploadError;
-use crate::hashing::{BlobRange, Hasher};
-use crate::transport::signer::client::SignerClient;
-use crate::upload::attempt::{Peer, Retrying};
+use crate::hashing::BlobRange;
+use crate::upload::attempt::Peer;
+use crate::upload::job::Job;
 use crate::upload::multipart::scheduler::SentParts;
 use crate::upload::multipart::MultipartResult;
-use crate::web::blob_reader::blob_size;
 use presign_core::protocol::multipart::{CompleteMultipartRequest, CompletedPart};
 use presign_core::s3::composite_checksum::{composite, StoreChecksum};
 use presign_core::{ErrorCode, Sha256Digest};
-use web_sys::{AbortSignal, Blob};
+use web_sys::AbortSignal;
 
 /// Completes the upload and checks the object. The result carries the whole
 /// file's SHA-256 when it was computed (asked for, or needed: a store that
@@ -19,15 +18,19 @@ use web_sys::{AbortSignal, Blob};
 /// it is computed then if it was not before); the caller drops it unless it
 /// was asked for.
 pub async fn complete(
-    signer: &SignerClient,
-    retrying: &Retrying,
-    hasher: &Hasher,
-    file: &Blob,
+    job: Job<'_>,
     upload_id: &str,
     sent: SentParts,
     signal: &AbortSignal,
 ) -> Result<MultipartResult, UploadError> {
-    let size = blob_size(file);
+    let Job {
+        signer,
+        retrying,
+        hasher,
+        file,
+        size,
+        ..
+    } = job;
     let SentParts {
         digests,
         etags,

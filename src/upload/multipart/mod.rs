@@ -232,13 +232,9 @@ async fn run(
     signal: AbortSignal,
 ) -> Result<MultipartResult, UploadError> {
     let Job {
-        signer,
-        hasher,
-        file,
         size,
         options,
         control,
-        retrying,
         ..
     } = job;
     let progress = control.progress();
@@ -259,16 +255,7 @@ async fn run(
     control.wait_while_paused().await?;
     control.step(UploadState::Completing);
     progress.announce(Phase::Verifying);
-    let result = completion::complete(
-        signer,
-        retrying,
-        hasher,
-        file,
-        &created.upload_id,
-        sent,
-        &signal,
-    )
-    .await?;
+    let result = completion::complete(job, &created.upload_id, sent, &signal).await?;
     progress.announce(Phase::Done);
     Ok(MultipartResult {
         // Also computed when the store's answer needed it; shown if asked for.

@@ -71,6 +71,7 @@ impl Resume {
             signer,
             hasher,
             file,
+            size,
             options,
             retrying,
             resume_scope,
@@ -81,7 +82,6 @@ impl Resume {
             return Ok(None);
         };
         store.prune(now(), max_age_ms).await;
-        let size = crate::web::blob_reader::blob_size(file);
         let first_part = hasher
             .digest(BlobRange::new(file, 0, part_size.min(size)), signal, None)
             .await?;
