@@ -9,7 +9,7 @@
 //! as an internal error. Only actions that read a request body pass through
 //! [`mapped`]: elsewhere an `UnexpectedEof` would be the store's own files'.
 
-use super::storage_full;
+use super::{io_cause, storage_full};
 use s3s::{s3_error, S3Error};
 use std::error::Error;
 use std::io::ErrorKind;
@@ -24,21 +24,14 @@ pub fn incomplete_body() -> S3Error {
 
 /// Whether `err` or one of its causes is a request body cut off.
 fn is_cut_off(err: &(dyn Error + 'static)) -> bool {
-    let mut cause = Some(err);
-    while let Some(e) = cause {
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if matches!(
-                io.kind(),
-                ErrorKind::UnexpectedEof
-                    | ErrorKind::ConnectionReset
-                    | ErrorKind::ConnectionAborted
-            ) {
-                return true;
-            }
-        }
-        cause = e.source();
-    }
-    false
+    io_cause::caused_by(
+        err,
+        &[
+            ErrorKind::UnexpectedEof,
+            ErrorKind::ConnectionReset,
+            ErrorKind::ConnectionAborted,
+        ],
+    )
 }
 
 /// The failure of an action that read a request body: [`incomplete_body`]

@@ -10,6 +10,7 @@
 //! - [`list_uploads`]: ListMultipartUploads, from s3s-fs's files;
 //! - [`storage_full`]: a full disk answers `507`, not `500`;
 //! - [`cut_off_body`]: a body cut off before its length answers `400`, not `500`;
+//! - [`io_cause`]: which I/O error caused a failure, for those two;
 //! - [`write_once`]: `If-None-Match: *` writes, atomic per key;
 //! - [`s3s_files`]: the names of the files s3s-fs keeps;
 //! - [`dev_credentials`]: its key pair, kept in the data folder.
@@ -19,6 +20,7 @@ mod composite;
 mod cors;
 mod cut_off_body;
 pub mod dev_credentials;
+mod io_cause;
 mod list_uploads;
 mod s3s_files;
 mod service;

@@ -7,6 +7,7 @@
 //! [`mapped`]: one whose cause is the file system's `ENOSPC` (or `EDQUOT`)
 //! becomes [`storage_full`].
 
+use super::io_cause;
 use crate::s3::store_client::STORAGE_FULL_CODE as CODE;
 use s3s::{S3Error, S3ErrorCode};
 use std::error::Error;
@@ -24,16 +25,7 @@ pub fn storage_full() -> S3Error {
 
 /// Whether `err` or one of its causes is a file system out of space.
 pub fn is_out_of_space(err: &(dyn Error + 'static)) -> bool {
-    let mut cause = Some(err);
-    while let Some(e) = cause {
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if matches!(io.kind(), ErrorKind::StorageFull | ErrorKind::QuotaExceeded) {
-                return true;
-            }
-        }
-        cause = e.source();
-    }
-    false
+    io_cause::caused_by(err, &[ErrorKind::StorageFull, ErrorKind::QuotaExceeded])
 }
 
 /// `err` itself, or [`storage_full`] when a full disk caused it.
